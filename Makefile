@@ -1,0 +1,43 @@
+# Coachbot: `make run` starts the bot, `make test` installs what it needs and runs everything.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench migrate clean locales
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/coachbot run
+
+migrate: $(STAMP)
+	$(BIN)/coachbot migrate
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check coachbot tests
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+# Re-extract user-facing strings and merge them into every catalogue.
+locales: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output -k __ -k ngettext:1,2 \
+		--project=coachbot --copyright-holder="Coachbot" \
+		-o coachbot/bot/locales/messages.pot coachbot
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i coachbot/bot/locales/messages.pot -d coachbot/bot/locales
+	$(BIN)/python tools/fill_english_catalog.py

@@ -1,0 +1,1 @@
+"""FSM flows for multi-step dialogs, each cancellable at any step."""

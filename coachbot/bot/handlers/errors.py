@@ -1,0 +1,105 @@
+"""The one error path: domain errors become localized explanations, anything else is
+logged with a correlation id that the user is shown."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import string
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent, Update
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import I18n
+
+from coachbot.bot.i18n import gettext as _
+from coachbot.bot.middlewares.dedupe import UpdateInProgressError
+from coachbot.bot.middlewares.locale import locale_of
+from coachbot.domain import errors
+
+logger = logging.getLogger(__name__)
+router = Router(name=__name__)
+
+REFERENCE_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+def explain(error: errors.DomainError) -> str:
+    match error:
+        case errors.InvitationNotFound():
+            return _(
+                "This invitation link is not valid. Check that you opened the whole link, "
+                "or ask for a new one."
+            )
+        case errors.InvitationExpiredError():
+            return _("This invitation link has expired. Ask the person who sent it for a new one.")
+        case errors.InvitationUsedError():
+            return _(
+                "This invitation link has already been used. Each link works only once: "
+                "ask the person who sent it for a new one."
+            )
+        case errors.InvitationRevokedError():
+            return _(
+                "This invitation link was withdrawn. Ask the person who sent it for a new one."
+            )
+        case errors.AlreadyCoachError():
+            return _("You are already a coach here. Send /menu to open your coach menu.")
+        case errors.NotAllowedError():
+            return _("Sorry, you are not allowed to do that.")
+    return _("Sorry, that did not work. Please try again.")
+
+
+@router.error(ExceptionTypeFilter(errors.DomainError))
+async def explain_domain_error(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> None:
+    assert isinstance(event.exception, errors.DomainError)
+    with i18n.context(), i18n.use_locale(locale_of(data, i18n.default_locale)):
+        text = explain(event.exception)
+        await _tell(event.update, bot, text, data.get("callback_answer"), also_in_chat=False)
+
+
+# An update another worker is handling is left unhandled here on purpose, so the webhook
+# answers with an error and Telegram redelivers it later.
+@router.error(~ExceptionTypeFilter(UpdateInProgressError))
+async def report_unexpected_error(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> None:
+    reference = new_reference()
+    logger.error(
+        "Unhandled error (ref %s) while handling update %s",
+        reference,
+        event.update.update_id,
+        exc_info=event.exception,
+    )
+    with i18n.context(), i18n.use_locale(locale_of(data, i18n.default_locale)):
+        text = _("Something went wrong (ref {reference}). Please try again later.").format(
+            reference=reference
+        )
+        await _tell(event.update, bot, text, data.get("callback_answer"), also_in_chat=True)
+
+
+async def _tell(
+    update: Update,
+    bot: Bot,
+    text: str,
+    callback_answer: CallbackAnswer | None,
+    *,
+    also_in_chat: bool,
+) -> None:
+    """Answer where the user is looking: the chat, or the button they pressed."""
+    try:
+        if update.message is not None:
+            await update.message.answer(text)
+            return
+        query = update.callback_query
+        if query is None:
+            return
+        if callback_answer is None or not callback_answer.answered:
+            await query.answer(text, show_alert=True)
+        if also_in_chat and query.message is not None:
+            await bot.send_message(query.message.chat.id, text)
+    except Exception:
+        # The user cannot be told (blocked bot, network): the log already has the cause.
+        logger.exception("Could not report an error to the user")

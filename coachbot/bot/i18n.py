@@ -1,0 +1,73 @@
+"""Gettext catalogues for every user-facing string.
+
+The `.po` files are the source of truth and are compiled in memory when the bot starts,
+so there is no build step and no binary `.mo` file to keep in sync.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from gettext import GNUTranslations
+from pathlib import Path
+
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n.lazy_proxy import LazyProxy
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+DOMAIN = "messages"
+
+
+def _po_path(language: str) -> Path:
+    return LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def available_languages() -> frozenset[str]:
+    return frozenset(p.name for p in LOCALES_DIR.iterdir() if _po_path(p.name).is_file())
+
+
+def compile_catalog(language: str) -> GNUTranslations:
+    with _po_path(language).open("rb") as po_file:
+        catalog = read_po(po_file, locale=language, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return GNUTranslations(buffer)
+
+
+class PoCatalogI18n(I18n):
+    """aiogram's I18n reading `.po` files directly.
+
+    aiogram keeps the current instance in a context variable per class, so code must use
+    this module's `gettext`/`lazy_gettext`/`ngettext`, which look up this class.
+    """
+
+    def find_locales(self) -> dict[str, GNUTranslations]:
+        return {language: compile_catalog(language) for language in available_languages()}
+
+
+def create_i18n(default_language: str) -> PoCatalogI18n:
+    return PoCatalogI18n(path=LOCALES_DIR, default_locale=default_language, domain=DOMAIN)
+
+
+def _current() -> PoCatalogI18n:
+    i18n = PoCatalogI18n.get_current(no_error=True)
+    if i18n is None:
+        raise LookupError("no I18n context: translate inside a handler or `i18n.context()`")
+    return i18n
+
+
+def gettext(message: str) -> str:
+    return _current().gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _current().gettext(singular, plural, n)
+
+
+def lazy_gettext(message: str) -> LazyProxy:
+    """For strings defined at import time (command descriptions)."""
+    return LazyProxy(gettext, message, enable_cache=False)

@@ -1,0 +1,73 @@
+"""Keyboard builders. They take domain DTOs and return markup."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from coachbot.bot.callbacks import (
+    CancelCb,
+    InvitationAction,
+    InvitationCb,
+    InviteValidityCb,
+    MenuAction,
+    MenuCb,
+)
+from coachbot.bot.i18n import gettext as _
+from coachbot.bot.i18n import ngettext
+from coachbot.domain.services.identity import Identity
+from coachbot.domain.services.invitations import InvitationSummary
+
+INVITATION_VALIDITY_DAYS = (1, 7, 30)
+
+
+def coach_menu(identity: Identity) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("👥 Clients"), callback_data=MenuCb(action=MenuAction.clients))
+    if identity.is_admin:
+        builder.button(
+            text=_("✉️ Invite a coach"), callback_data=MenuCb(action=MenuAction.invite_coach)
+        )
+        builder.button(
+            text=_("📨 Open invitations"), callback_data=MenuCb(action=MenuAction.invitations)
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def cancel_only() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Cancel"), callback_data=CancelCb())
+    return builder.as_markup()
+
+
+def invitation_validity() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for days in INVITATION_VALIDITY_DAYS:
+        label = ngettext("{count} day", "{count} days", days).format(count=days)
+        builder.button(text=label, callback_data=InviteValidityCb(days=days))
+    builder.button(text=_("Cancel"), callback_data=CancelCb())
+    builder.adjust(len(INVITATION_VALIDITY_DAYS), 1)
+    return builder.as_markup()
+
+
+def revoke_invitation(invitation_id: int) -> InlineKeyboardMarkup:
+    return invitation_list([invitation_id])
+
+
+def invitation_list(invitation_ids: Sequence[int]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for number, invitation_id in enumerate(invitation_ids, start=1):
+        label = _("Revoke") if len(invitation_ids) == 1 else _("Revoke #{number}")
+        builder.button(
+            text=label.format(number=number),
+            callback_data=InvitationCb(action=InvitationAction.revoke, invitation_id=invitation_id),
+        )
+    builder.adjust(3)
+    return builder.as_markup()
+
+
+def invitation_ids(invitations: Sequence[InvitationSummary]) -> list[int]:
+    return [invitation.invitation_id for invitation in invitations]

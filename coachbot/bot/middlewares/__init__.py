@@ -1,0 +1,1 @@
+"""Middlewares inject named values into handlers; none of them commits."""

@@ -1,0 +1,32 @@
+"""Record who sent the update and inject their `identity` (user + roles)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, User
+
+from coachbot.domain.services.identity import IdentifyUser
+
+
+class IdentityMiddleware(BaseMiddleware):
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        sender: User | None = data.get("event_from_user")
+        if sender is not None and not sender.is_bot:
+            data["identity"] = await data["identify_user"](
+                IdentifyUser(
+                    telegram_id=sender.id,
+                    first_name=sender.first_name,
+                    last_name=sender.last_name,
+                    username=sender.username,
+                    language_code=sender.language_code,
+                )
+            )
+        return await handler(event, data)

@@ -1,0 +1,64 @@
+"""Inject the domain's use cases, bound to one unit of work per update."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject
+
+from coachbot.domain.clock import Clock
+from coachbot.domain.ports import UnitOfWork
+from coachbot.domain.services.clients import ListClientsUseCase
+from coachbot.domain.services.identity import IdentifyUserUseCase, LanguagePolicy
+from coachbot.domain.services.invitations import (
+    AcceptInvitationUseCase,
+    InviteCoachUseCase,
+    ListInvitationsUseCase,
+    RevokeInvitationUseCase,
+)
+
+
+class UseCaseFactory:
+    """Knows how to build every use case for a given unit of work."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock,
+        *,
+        admin_ids: frozenset[int],
+        languages: LanguagePolicy,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.admin_ids = admin_ids
+        self.languages = languages
+
+    def build(self) -> dict[str, Any]:
+        uow, clock = self.uow_factory(), self.clock
+        return {
+            "identify_user": IdentifyUserUseCase(
+                uow, clock, admin_ids=self.admin_ids, languages=self.languages
+            ),
+            "invite_coach": InviteCoachUseCase(uow, clock),
+            "accept_invitation": AcceptInvitationUseCase(uow, clock),
+            "revoke_invitation": RevokeInvitationUseCase(uow, clock),
+            "list_invitations": ListInvitationsUseCase(uow, clock),
+            "list_clients": ListClientsUseCase(uow),
+        }
+
+
+class UseCaseMiddleware(BaseMiddleware):
+    def __init__(self, factory: UseCaseFactory) -> None:
+        self._factory = factory
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        data.update(self._factory.build())
+        return await handler(event, data)

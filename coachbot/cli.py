@@ -1,0 +1,64 @@
+"""`coachbot run | migrate`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+
+from coachbot.config import ConfigurationError, Settings, load_settings
+
+NO_TOKEN_MESSAGE = (
+    "BOT_TOKEN is not set: talk to @BotFather in Telegram, send /newbot and copy the token.\n"
+    "Then run: BOT_TOKEN=123456:ABC... make run   (or put BOT_TOKEN=... in a .env file)"
+)
+EXIT_CONFIGURATION = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="coachbot", description="Coachbot, the coaching bot")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="migrate the database, then run the bot")
+    migrate_parser = commands.add_parser("migrate", help="upgrade the database schema")
+    migrate_parser.add_argument("revision", nargs="?", default="head")
+    migrate_parser.add_argument("--downgrade", action="store_true", help="downgrade instead")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+    except ConfigurationError as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIGURATION
+    _configure_logging(settings)
+    if args.command == "migrate":
+        return _migrate(settings, args.revision, downgrade=args.downgrade)
+    return _run(settings)
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _migrate(settings: Settings, revision: str, *, downgrade: bool) -> int:
+    from coachbot.storage import migrate
+
+    action = migrate.downgrade if downgrade else migrate.upgrade
+    asyncio.run(action(settings.effective_database_url, revision))
+    print(f"Database at {revision}: {settings.effective_database_url}")
+    return 0
+
+
+def _run(settings: Settings) -> int:
+    if settings.token is None:
+        print(NO_TOKEN_MESSAGE, file=sys.stderr)
+        return EXIT_CONFIGURATION
+    from coachbot.runner import run_bot
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_bot(settings))
+    return 0

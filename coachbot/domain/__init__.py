@@ -1,0 +1,1 @@
+"""The coaching rules: pure Python, no I/O and no framework imports."""

@@ -1,0 +1,37 @@
+"""Domain errors. The bot's error router turns each into a localized reply."""
+
+
+class DomainError(Exception):
+    """Base of every error a user can cause and be told about."""
+
+
+class NotAllowedError(DomainError):
+    """The acting user may not do this (ids in callbacks are never trusted alone)."""
+
+
+class InvitationError(DomainError):
+    """Base of the reasons an invitation link cannot be used."""
+
+
+class InvitationNotFound(InvitationError):
+    """Unknown or forged token."""
+
+
+class InvitationExpiredError(InvitationError):
+    pass
+
+
+class InvitationUsedError(InvitationError):
+    pass
+
+
+class InvitationRevokedError(InvitationError):
+    pass
+
+
+class AlreadyCoachError(DomainError):
+    """A coach invitation was opened by someone who already coaches."""
+
+
+class UserNotFound(DomainError):
+    pass

@@ -1,0 +1,17 @@
+"""Entities and value objects."""
+
+from coachbot.domain.model.audit import AuditEntry
+from coachbot.domain.model.invitations import Invitation, InvitationKind, InvitationState
+from coachbot.domain.model.people import Client, ClientStatus, Coach, Role, User
+
+__all__ = [
+    "AuditEntry",
+    "Client",
+    "ClientStatus",
+    "Coach",
+    "Invitation",
+    "InvitationKind",
+    "InvitationState",
+    "Role",
+    "User",
+]

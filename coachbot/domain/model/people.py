@@ -1,0 +1,56 @@
+"""Users and the roles they hold: admin (from configuration), coach, client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    admin = "admin"
+    coach = "coach"
+    client = "client"
+
+
+class ClientStatus(StrEnum):
+    invited = "invited"
+    onboarding = "onboarding"
+    active = "active"
+    paused = "paused"
+    archived = "archived"
+
+
+@dataclass
+class User:
+    telegram_id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language: str = "en"
+    timezone: str = "UTC"
+    created_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+@dataclass
+class Coach:
+    user_id: int
+    display_name: str
+    created_at: datetime
+    invited_by: int | None = None
+    id: int | None = None
+
+
+@dataclass
+class Client:
+    coach_id: int
+    display_name: str
+    status: ClientStatus
+    created_at: datetime
+    user_id: int | None = None
+    id: int | None = None

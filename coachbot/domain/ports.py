@@ -1,0 +1,79 @@
+"""Ports the domain needs from the outside world; storage/ implements them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol, Self
+
+from coachbot.domain.model import AuditEntry, Client, Coach, Invitation, User
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> User: ...
+    async def get(self, user_id: int) -> User | None: ...
+    async def get_by_telegram_id(self, telegram_id: int) -> User | None: ...
+    async def update(self, user: User) -> None: ...
+
+
+class CoachRepository(Protocol):
+    async def add(self, coach: Coach) -> Coach: ...
+    async def get_by_user(self, user_id: int) -> Coach | None: ...
+
+
+class ClientRepository(Protocol):
+    async def add(self, client: Client) -> Client: ...
+    async def list_for_coach(self, coach_id: int) -> Sequence[Client]: ...
+    async def list_for_user(self, user_id: int) -> Sequence[Client]: ...
+
+
+class InvitationRepository(Protocol):
+    async def add(self, invitation: Invitation) -> Invitation: ...
+    async def get(self, invitation_id: int) -> Invitation | None: ...
+    async def get_by_token_hash(self, token_hash: str) -> Invitation | None: ...
+    async def list_active(
+        self, *, created_by: int | None, now: datetime
+    ) -> Sequence[Invitation]: ...
+    async def mark_used(self, invitation_id: int, *, user_id: int, now: datetime) -> bool:
+        """Atomically consume: True only for the one caller that won the race."""
+        ...
+
+    async def mark_revoked(self, invitation_id: int, *, now: datetime) -> bool: ...
+
+
+class AuditLog(Protocol):
+    async def record(self, entry: AuditEntry) -> None: ...
+    async def list_recent(self, limit: int = 50) -> Sequence[AuditEntry]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Rolls back on exit unless `commit()` was awaited."""
+
+    users: UserRepository
+    coaches: CoachRepository
+    clients: ClientRepository
+    invitations: InvitationRepository
+    audit: AuditLog
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(self, *exc_info: object) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+
+
+class UpdateClaim(StrEnum):
+    claimed = "claimed"  # new, or abandoned by a worker that died: handle it
+    done = "already handled"
+    busy = "being handled by another worker"
+
+
+class UpdateLedger(Protocol):
+    """Remembers which Telegram update ids were handled, shared by all processes."""
+
+    async def claim(
+        self, update_id: int, *, now: datetime, lease_seconds: float
+    ) -> UpdateClaim: ...
+
+    async def finish(self, update_id: int, *, now: datetime) -> None: ...
+    async def prune(self, *, older_than: datetime) -> int: ...

@@ -1,0 +1,1 @@
+"""Use cases: each takes ports (unit of work, clock) and one command dataclass."""

@@ -1,0 +1,68 @@
+"""Run the bot: polling by default, webhook behind aiohttp when WEBHOOK_URL is set."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+
+from coachbot.bot.app import BotApplication, create_application
+from coachbot.config import Settings
+from coachbot.storage import migrate
+from coachbot.web.app import create_web_app, public_webhook_url
+
+logger = logging.getLogger(__name__)
+
+
+async def run_bot(settings: Settings) -> None:
+    await migrate.upgrade(settings.effective_database_url)
+    application = create_application(settings)
+    try:
+        if settings.webhook_url:
+            await run_webhook(application)
+        else:
+            await run_polling(application)
+    finally:
+        await application.close()
+
+
+async def run_polling(application: BotApplication) -> None:
+    bot, dispatcher = application.bot, application.dispatcher
+    # getUpdates is refused while a webhook is set (a previous webhook deployment).
+    await bot.delete_webhook(drop_pending_updates=False)
+    me = await bot.me()
+    logger.info("Polling as @%s", me.username)
+    await dispatcher.start_polling(
+        bot,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+        close_bot_session=False,
+    )
+
+
+async def run_webhook(application: BotApplication) -> None:
+    settings = application.settings
+    assert settings.webhook_url and settings.webhook_secret
+    runner = web.AppRunner(create_web_app(application))
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    try:
+        await application.bot.set_webhook(
+            public_webhook_url(settings.webhook_url),
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=application.dispatcher.resolve_used_update_types(),
+        )
+        logger.info("Webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
+        await _until_signalled()
+    finally:
+        await runner.cleanup()
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()

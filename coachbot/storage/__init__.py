@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 (async) adapters for the domain's ports."""

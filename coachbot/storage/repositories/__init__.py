@@ -1,0 +1,19 @@
+"""One repository per aggregate. Repositories never commit: the unit of work does."""
+
+from coachbot.storage.repositories.audit import SqlAuditLog
+from coachbot.storage.repositories.invitations import SqlInvitationRepository
+from coachbot.storage.repositories.people import (
+    SqlClientRepository,
+    SqlCoachRepository,
+    SqlUserRepository,
+)
+from coachbot.storage.repositories.updates import SqlUpdateLedger
+
+__all__ = [
+    "SqlAuditLog",
+    "SqlClientRepository",
+    "SqlCoachRepository",
+    "SqlInvitationRepository",
+    "SqlUpdateLedger",
+    "SqlUserRepository",
+]

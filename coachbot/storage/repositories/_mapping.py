@@ -1,0 +1,32 @@
+"""Copying between domain dataclasses and rows, and the UTC rule for datetimes.
+
+SQLite hands back naive datetimes even for `DateTime(timezone=True)`; everything stored
+is UTC, so a naive value read back is UTC by construction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+
+def as_utc(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def row_values(entity: Any) -> dict[str, Any]:
+    """Column values of a domain dataclass (enums stored as their value)."""
+    values = {f.name: getattr(entity, f.name) for f in dataclasses.fields(entity)}
+    return {k: getattr(v, "value", v) for k, v in values.items() if k != "id" or v is not None}
+
+
+def to_entity(cls: type, row: Any, **converters: Any) -> Any:
+    values = {}
+    for field in dataclasses.fields(cls):
+        value = as_utc(getattr(row, field.name))
+        convert = converters.get(field.name)
+        values[field.name] = convert(value) if convert and value is not None else value
+    return cls(**values)

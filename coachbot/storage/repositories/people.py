@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coachbot.domain.model import Client, ClientStatus, Coach, User
+from coachbot.storage.repositories._mapping import row_values, to_entity
+from coachbot.storage.tables import ClientRow, CoachRow, UserRow
+
+
+class SqlUserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, user: User) -> User:
+        row = UserRow(**row_values(user))
+        self._session.add(row)
+        await self._session.flush()
+        user.id = row.id
+        return user
+
+    async def get(self, user_id: int) -> User | None:
+        row = await self._session.get(UserRow, user_id)
+        return to_entity(User, row) if row else None
+
+    async def get_by_telegram_id(self, telegram_id: int) -> User | None:
+        row = await self._session.scalar(select(UserRow).where(UserRow.telegram_id == telegram_id))
+        return to_entity(User, row) if row else None
+
+    async def update(self, user: User) -> None:
+        values = row_values(user)
+        values.pop("id", None)
+        await self._session.execute(update(UserRow).where(UserRow.id == user.id).values(values))
+
+
+class SqlCoachRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, coach: Coach) -> Coach:
+        row = CoachRow(**row_values(coach))
+        self._session.add(row)
+        await self._session.flush()
+        coach.id = row.id
+        return coach
+
+    async def get_by_user(self, user_id: int) -> Coach | None:
+        row = await self._session.scalar(select(CoachRow).where(CoachRow.user_id == user_id))
+        return to_entity(Coach, row) if row else None
+
+
+class SqlClientRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, client: Client) -> Client:
+        row = ClientRow(**row_values(client))
+        self._session.add(row)
+        await self._session.flush()
+        client.id = row.id
+        return client
+
+    async def list_for_coach(self, coach_id: int) -> Sequence[Client]:
+        return await self._list(ClientRow.coach_id == coach_id)
+
+    async def list_for_user(self, user_id: int) -> Sequence[Client]:
+        return await self._list(ClientRow.user_id == user_id)
+
+    async def _list(self, condition) -> Sequence[Client]:
+        rows = await self._session.scalars(
+            select(ClientRow).where(condition).order_by(ClientRow.id)
+        )
+        return [to_entity(Client, row, status=ClientStatus) for row in rows]

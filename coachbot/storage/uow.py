@@ -1,0 +1,79 @@
+"""The unit of work: one session, one transaction, repositories as attributes."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from coachbot.domain.errors import AlreadyCoachError, DomainError
+from coachbot.storage import tables
+from coachbot.storage.repositories import (
+    SqlAuditLog,
+    SqlClientRepository,
+    SqlCoachRepository,
+    SqlInvitationRepository,
+    SqlUserRepository,
+)
+
+# Constraint name -> the domain error a violation means. A race the service's own
+# checks cannot see (two processes, one row) surfaces here.
+CONSTRAINT_ERRORS: dict[str, type[DomainError]] = {
+    tables.UQ_COACHES_USER_ID: AlreadyCoachError,
+}
+
+
+class SqlUnitOfWork:
+    def __init__(self, session_factory: async_sessionmaker) -> None:
+        self._session_factory = session_factory
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open")
+        session = self._session_factory()
+        self._session = session
+        self.users = SqlUserRepository(session)
+        self.coaches = SqlCoachRepository(session)
+        self.clients = SqlClientRepository(session)
+        self.invitations = SqlInvitationRepository(session)
+        self.audit = SqlAuditLog(session)
+        await session.begin()
+        return self
+
+    async def __aexit__(self, exc_type, exc, tb) -> None:
+        session, self._session = self._session, None
+        assert session is not None
+        try:
+            if session.in_transaction():
+                await session.rollback()
+        finally:
+            await session.close()
+        if isinstance(exc, IntegrityError):
+            raise _domain_error(exc) from exc
+
+    async def commit(self) -> None:
+        assert self._session is not None, "commit outside `async with uow`"
+        try:
+            await self._session.commit()
+        except IntegrityError as error:
+            raise _domain_error(error) from error
+
+    async def rollback(self) -> None:
+        assert self._session is not None
+        await self._session.rollback()
+
+
+def _domain_error(error: IntegrityError) -> Exception:
+    message = str(error.orig)
+    for name, domain_error in CONSTRAINT_ERRORS.items():
+        if name in message or _sqlite_columns_of(name) in message:
+            return domain_error()
+    return error
+
+
+def _sqlite_columns_of(constraint: str) -> str:
+    # SQLite names the columns, not the constraint: "UNIQUE constraint failed: coaches.user_id"
+    table, _, column = constraint.removeprefix("uq_").partition("_")
+    return f"{table}.{column}"

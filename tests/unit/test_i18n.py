@@ -1,0 +1,55 @@
+"""Every user-facing string in the code is in every catalogue; English is complete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+import coachbot
+from coachbot.bot.i18n import _po_path, available_languages, create_i18n, gettext, ngettext
+
+KEYWORDS = {"_": None, "__": None, "ngettext": (1, 2)}
+
+
+def messages_in_code() -> set[str]:
+    root = Path(coachbot.__file__).parent
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        root, keywords=KEYWORDS, comment_tags=()
+    ):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+def test_code_has_translatable_messages():
+    assert len(messages_in_code()) > 30
+
+
+@pytest.mark.parametrize("language", sorted(available_languages()))
+def test_catalogue_holds_every_message_of_the_code(language):
+    with _po_path(language).open("rb") as po_file:
+        catalog = read_po(po_file, locale=language)
+    missing = sorted(m for m in messages_in_code() if m not in catalog)
+    assert missing == [], f"run `make locales`; missing in {language}: {missing}"
+
+
+def test_english_catalogue_is_complete():
+    with _po_path("en").open("rb") as po_file:
+        catalog = read_po(po_file, locale="en")
+    untranslated = [
+        m.id
+        for m in catalog
+        if m.id and not all(m.string if isinstance(m.string, tuple) else (m.string,))
+    ]
+    assert untranslated == []
+
+
+def test_plurals_follow_the_count():
+    i18n = create_i18n("en")
+    with i18n.context(), i18n.use_locale("en"):
+        assert ngettext("{count} day", "{count} days", 1).format(count=1) == "1 day"
+        assert ngettext("{count} day", "{count} days", 7).format(count=7) == "7 days"
+        assert gettext("Cancelled.") == "Cancelled."

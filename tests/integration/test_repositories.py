@@ -167,7 +167,7 @@ async def test_only_one_of_many_concurrent_accepts_consumes_an_invitation(sessio
 async def test_active_list_leaves_out_used_revoked_and_expired(uow, clock):
     admin = await add_user(uow, 40, created_at=clock.now())
     other = await add_user(uow, 41, created_at=clock.now())
-    used, revoked, short, kept, foreign = [
+    used, revoked, _expired_soon, kept, foreign = [
         await issue(uow, creator, clock, days)
         for creator, days in ((admin, 7), (admin, 7), (admin, 1), (admin, 7), (other, 7))
     ]

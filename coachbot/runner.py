@@ -42,22 +42,31 @@ async def run_polling(application: BotApplication) -> None:
 
 
 async def run_webhook(application: BotApplication) -> None:
+    runner = await start_webhook(application)
+    try:
+        await _until_signalled()
+    finally:
+        await runner.cleanup()
+
+
+async def start_webhook(application: BotApplication) -> web.AppRunner:
+    """Listen first, then tell Telegram where to deliver: no update arrives unheard."""
     settings = application.settings
     assert settings.webhook_url and settings.webhook_secret
     runner = web.AppRunner(create_web_app(application))
     await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-    await site.start()
     try:
+        await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
         await application.bot.set_webhook(
             public_webhook_url(settings.webhook_url),
             secret_token=settings.webhook_secret.get_secret_value(),
             allowed_updates=application.dispatcher.resolve_used_update_types(),
         )
-        logger.info("Webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
-        await _until_signalled()
-    finally:
+    except BaseException:
         await runner.cleanup()
+        raise
+    logger.info("Webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
+    return runner
 
 
 async def _until_signalled() -> None:

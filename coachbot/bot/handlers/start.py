@@ -35,6 +35,7 @@ async def open_invitation(
     )
     await state.clear()
     coach = identity.as_coach(accepted.coach_id)
+    await set_commands_for(bot, i18n, coach)
     inviter = accepted.invited_by.full_name if accepted.invited_by else "Coachbot"
     await message.answer(
         _(
@@ -43,7 +44,6 @@ async def open_invitation(
         ).format(name=escape(identity.user.first_name), inviter=escape(inviter)),
         reply_markup=keyboards.coach_menu(coach),
     )
-    await set_commands_for(bot, i18n, coach)
 
 
 @router.message(CommandStart())

@@ -1,0 +1,103 @@
+"""The end-to-end harness: the real bot (dispatcher, middlewares, database) polling a
+strict fake Telegram Bot API server, and scripted users talking to it.
+
+The fake server starts once per module; every test gets a fresh bot and database, and
+fails if the bot made a single call the real Bot API would refuse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from coachbot.bot.app import BotApplication, create_application
+from coachbot.config import Settings
+from coachbot.sandbox.telegram_server import FakeTelegramServer, FakeUser
+from tests.fakes.clock import FakeClock
+
+TOKEN = "123456:TEST-token"
+BOT_USERNAME = "coachbot_test_bot"
+ADMIN_ID = 1000
+
+
+@pytest.fixture(scope="module")
+async def telegram() -> AsyncIterator[FakeTelegramServer]:
+    server = FakeTelegramServer(token=TOKEN, bot_username=BOT_USERNAME)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def make_settings(telegram: FakeTelegramServer, database_url: str, tmp_path, **overrides):
+    values = {
+        "bot_token": TOKEN,
+        "telegram_api_url": telegram.url,
+        "database_url": database_url,
+        "redis_url": None,
+        "admin_ids": frozenset({ADMIN_ID}),
+        "data_dir": tmp_path,
+        "webhook_url": None,
+        "webhook_secret": None,
+    }
+    values.update(overrides)
+    # _env_file=None: a developer's own .env must not leak into the tests.
+    return Settings(_env_file=None, **values)
+
+
+@dataclass
+class Harness:
+    app: BotApplication
+    telegram: FakeTelegramServer
+    clock: FakeClock
+    users: dict[int, FakeUser] = field(default_factory=dict)
+
+    def user(self, user_id: int, first_name: str, **profile) -> FakeUser:
+        return self.telegram.user(user_id, first_name, **profile)
+
+    @property
+    def admin(self) -> FakeUser:
+        return self.user(ADMIN_ID, "Anna", last_name="Admin", username="anna")
+
+
+async def start_polling(app: BotApplication, telegram: FakeTelegramServer) -> asyncio.Task:
+    polls_before = _count_polls(telegram)
+    task = asyncio.create_task(
+        app.dispatcher.start_polling(
+            app.bot, handle_signals=False, close_bot_session=False, polling_timeout=1
+        )
+    )
+    async with asyncio.timeout(5):
+        while _count_polls(telegram) == polls_before:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+    return task
+
+
+async def stop_polling(app: BotApplication, task: asyncio.Task) -> None:
+    await app.dispatcher.stop_polling()
+    await asyncio.wait_for(task, 5)
+
+
+def _count_polls(telegram: FakeTelegramServer) -> int:
+    return sum(1 for call in telegram.requests if call.method == "getUpdates")
+
+
+@pytest.fixture
+async def harness(
+    telegram: FakeTelegramServer, sqlite_url: str, tmp_path, clock: FakeClock
+) -> AsyncIterator[Harness]:
+    telegram.reset()
+    app = create_application(
+        make_settings(telegram, sqlite_url, tmp_path), clock=clock, webhook_mode=False
+    )
+    task = await start_polling(app, telegram)
+    try:
+        yield Harness(app, telegram, clock)
+    finally:
+        await stop_polling(app, task)
+        await app.close()
+    telegram.assert_no_rejections()

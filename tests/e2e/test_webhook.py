@@ -1,0 +1,91 @@
+"""Webhook mode: Telegram POSTs updates to our aiohttp server with a secret header."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from coachbot.bot.app import create_application
+from coachbot.runner import start_webhook
+from coachbot.sandbox.telegram_server import FakeTelegramServer
+from tests.e2e.conftest import make_settings
+
+SECRET = "webhook-secret_123"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+async def webhook_url(
+    telegram: FakeTelegramServer, sqlite_url, tmp_path, clock
+) -> AsyncIterator[str]:
+    telegram.reset()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/webhook"
+    settings = make_settings(
+        telegram,
+        sqlite_url,
+        tmp_path,
+        webhook_url=url,
+        webhook_secret=SECRET,
+        webhook_port=port,
+    )
+    app = create_application(settings, clock=clock)
+    runner = await start_webhook(app)
+    try:
+        yield url
+    finally:
+        await runner.cleanup()
+        await app.close()
+    telegram.assert_no_rejections()
+
+
+async def test_updates_arrive_by_webhook_with_the_secret(telegram, webhook_url):
+    sam = telegram.user(701, "Sam")
+    await sam.send_text("/start")
+    reply = await sam.next_bot_message()
+    assert reply.text.startswith("Hi Sam! I am Coachbot")
+    # The reply is sent while the delivery is still open: its status is recorded after.
+    await telegram.wait_for(lambda: len(telegram.webhook_deliveries) == 1)
+    assert telegram.webhook_deliveries[0].status == 200
+
+
+async def test_a_duplicate_delivery_is_answered_but_handled_once(telegram, webhook_url):
+    sam = telegram.user(702, "Sam")
+    await sam.send_text("/start")
+    await sam.next_bot_message()
+    await sam.resend_last_update()
+    assert await sam.bot_messages_until_idle(idle=0.3) == []
+    await telegram.wait_for(lambda: len(telegram.webhook_deliveries) == 2)
+    assert [d.status for d in telegram.webhook_deliveries] == [200, 200]
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}])
+async def test_a_request_without_the_right_secret_is_refused_and_not_processed(
+    telegram, webhook_url, headers
+):
+    sam = telegram.user(703, "Sam")
+    update = {
+        "update_id": 990001,
+        "message": {
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "text": "/start",
+            "chat": {"id": 703, "type": "private", "first_name": "Sam"},
+            "from": {"id": 703, "is_bot": False, "first_name": "Sam"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(webhook_url, json=update, headers=headers) as response,
+    ):
+        assert response.status == 401
+    assert await sam.bot_messages_until_idle(idle=0.3) == []

@@ -116,6 +116,7 @@ def session_factory(engine: AsyncEngine):
 
 @pytest.fixture
 async def redis_client() -> AsyncIterator[Redis]:
+    """A client of the test Redis, with this project's keys cleared before and after."""
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
         service_unavailable("TEST_REDIS_URL is not set")
@@ -129,6 +130,12 @@ async def redis_client() -> AsyncIterator[Redis]:
     yield client
     await _delete_test_keys(client)
     await client.aclose()
+
+
+@pytest.fixture
+def redis_url(redis_client: Redis) -> str:
+    """The URL of the test Redis, once it is known to answer."""
+    return os.environ["TEST_REDIS_URL"]
 
 
 async def _delete_test_keys(client: Redis) -> None:

@@ -19,7 +19,7 @@ def redis_or_none(request):
 
 
 async def test_conversation_state_and_data_are_kept(redis_or_none):
-    storage, isolation = _fsm_storage(redis_or_none)
+    storage, _isolation = _fsm_storage(redis_or_none)
     await storage.set_state(KEY, "InviteCoachForm:note")
     await storage.update_data(KEY, {"note": "Ben"})
     assert await storage.get_state(KEY) == "InviteCoachForm:note"

@@ -1,0 +1,536 @@
+"""State of the fake Telegram world: files, chats, messages and the records tests assert on.
+
+These objects are shared by the server (which mutates them when the bot calls the API) and by
+the scripted users (which read them as "what the human sees"). Messages are live objects: an
+edit by the bot is visible through every reference a test already holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import hashlib
+import html
+import io
+import itertools
+import math
+import mimetypes
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+try:  # Pillow gives photos real dimensions; without it they are reported as 0x0.
+    from PIL import Image, UnidentifiedImageError
+except ImportError:  # pragma: no cover - Pillow is a project dependency
+    Image = None  # type: ignore[assignment]
+    UnidentifiedImageError = OSError  # type: ignore[assignment,misc]
+
+THUMBNAIL_SIDE = 320
+_FILE_ID_PREFIXES = {
+    "photo": "AgACAgIAAxkBAA",
+    "document": "BQACAgIAAxkBAA",
+    "voice": "AwACAgIAAxkBAA",
+}
+_FILE_FOLDERS = {"photo": "photos", "document": "documents", "voice": "voice"}
+
+
+class TelegramError(Exception):
+    """An API call Telegram answers with ok=false; carries the HTTP status and description."""
+
+    def __init__(self, status: int, description: str, *, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.retry_after = retry_after
+
+    def to_response(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.status,
+            "description": self.description,
+        }
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return body
+
+
+def bad_request(message: str) -> TelegramError:
+    return TelegramError(400, f"Bad Request: {message}")
+
+
+def forbidden(message: str) -> TelegramError:
+    return TelegramError(403, f"Forbidden: {message}")
+
+
+class Signal:
+    """Wakes all current waiters whenever something changed.
+
+    Waiters re-check their own condition after waking. No wake-up is lost: asyncio runs one
+    coroutine at a time, so nothing can change between a check and the following wait.
+    """
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, within: float) -> bool:
+        """Wait for the next notify(); False if `within` seconds passed first."""
+        try:
+            await asyncio.wait_for(self._event.wait(), within)
+        except TimeoutError:
+            return False
+        return True
+
+
+async def wait_until(signal: Signal, predicate: Callable[[], bool], within: float) -> bool:
+    """Wait until `predicate()` holds, re-checking on each notification; False on timeout."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not predicate():
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return False
+        await signal.wait(remaining)
+    return True
+
+
+@dataclass(frozen=True, eq=False)
+class StoredFile:
+    """A file known to the fake Telegram, uploaded by the bot or sent by a user."""
+
+    file_id: str
+    file_unique_id: str
+    kind: str  # "photo" (one size of a photo), "document" or "voice"
+    data: bytes = field(repr=False)
+    file_path: str
+    file_name: str | None = None
+    mime_type: str | None = None
+    width: int = 0
+    height: int = 0
+    duration: int = 0
+    photo_set: str | None = None  # shared by all sizes of one photo
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def to_api(self) -> dict[str, Any]:
+        """The PhotoSize/Document/Voice object that describes this file in a Message."""
+        base: dict[str, Any] = {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": self.size,
+        }
+        if self.kind == "photo":
+            return {**base, "width": self.width, "height": self.height}
+        if self.kind == "voice":
+            return {**base, "duration": self.duration, "mime_type": self.mime_type}
+        return {**base, "file_name": self.file_name, "mime_type": self.mime_type}
+
+    def file_info(self) -> dict[str, Any]:
+        """The File object getFile returns."""
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": self.size,
+            "file_path": self.file_path,
+        }
+
+
+def pillow_available() -> bool:
+    return Image is not None
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of an image, or None if it is not one Pillow can read."""
+    if Image is None:
+        return None
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+
+
+def _thumbnail(data: bytes) -> tuple[bytes, int, int] | None:
+    """A JPEG no larger than THUMBNAIL_SIDE, like the small PhotoSize Telegram generates."""
+    if Image is None:
+        return None
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            small = image.convert("RGB")
+            small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+            out = io.BytesIO()
+            small.save(out, format="JPEG", quality=80)
+            return out.getvalue(), small.width, small.height
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
+
+
+class FileStore:
+    """Every file by file_id and by download path."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, StoredFile] = {}
+        self._by_path: dict[str, StoredFile] = {}
+        self._photo_sets: dict[str, tuple[StoredFile, ...]] = {}
+        self._numbers = itertools.count(1)
+
+    def add(self, data: bytes, kind: str, **details: Any) -> StoredFile:
+        """Store bytes; same content gives the same file_unique_id, like Telegram."""
+        number = next(self._numbers)
+        digest = hashlib.sha256(data).digest()
+        unique = "AQAD" + base64.urlsafe_b64encode(digest[:9]).decode()
+        file_id = f"{_FILE_ID_PREFIXES[kind]}{number:05d}{secrets.token_urlsafe(18)}"
+        extension = _extension(kind, details.get("file_name"), details.get("mime_type"))
+        path = f"{_FILE_FOLDERS[kind]}/file_{number}{extension}"
+        stored = StoredFile(file_id, unique, kind, data, path, **details)
+        self._by_id[file_id] = stored
+        self._by_path[path] = stored
+        return stored
+
+    def add_photo(self, data: bytes) -> tuple[StoredFile, ...]:
+        """Store a photo as Telegram does: a small thumbnail size plus the original."""
+        set_id = secrets.token_hex(8)
+        width, height = image_size(data) or (0, 0)
+        sizes = []
+        small = _thumbnail(data) if max(width, height) > THUMBNAIL_SIDE else None
+        if small is not None:
+            thumb, thumb_width, thumb_height = small
+            sizes.append(
+                self.add(thumb, "photo", width=thumb_width, height=thumb_height, photo_set=set_id)
+            )
+        sizes.append(self.add(data, "photo", width=width, height=height, photo_set=set_id))
+        self._photo_sets[set_id] = tuple(sizes)
+        return tuple(sizes)
+
+    def get(self, file_id: str) -> StoredFile | None:
+        return self._by_id.get(file_id)
+
+    def by_path(self, path: str) -> StoredFile | None:
+        return self._by_path.get(path)
+
+    def photo_sizes(self, stored: StoredFile) -> tuple[StoredFile, ...]:
+        """All sizes of the photo `stored` belongs to (re-sending a photo resends them all)."""
+        return self._photo_sets.get(stored.photo_set or "", (stored,))
+
+    def __iter__(self) -> Iterator[StoredFile]:
+        return iter(self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
+def _extension(kind: str, file_name: str | None, mime_type: str | None) -> str:
+    if kind == "photo":
+        return ".jpg"
+    if kind == "voice":
+        return ".oga"
+    if file_name and "." in file_name:
+        return "." + file_name.rsplit(".", 1)[1]
+    return (mimetypes.guess_extension(mime_type or "") or "") if mime_type else ""
+
+
+@dataclass(frozen=True)
+class InlineButton:
+    """One inline keyboard button as the user sees it."""
+
+    text: str
+    callback_data: str | None
+    url: str | None
+    raw: dict[str, Any]
+
+
+@dataclass(eq=False)
+class ChatMessage:
+    """A message as it currently looks in the chat (edits applied).
+
+    `payload` is the Bot API Message object (what the bot got back, updated on edits);
+    `sent_markup` is the reply_markup the bot attached, of any kind (Telegram only echoes
+    inline keyboards in the Message, but users also see reply keyboards).
+    """
+
+    payload: dict[str, Any]
+    from_bot: bool
+    raw_text: str | None = None
+    parse_mode: str | None = None
+    files: tuple[StoredFile, ...] = ()
+    sent_markup: dict[str, Any] | None = None
+    deleted: bool = False
+    edits: int = 0
+
+    @property
+    def message_id(self) -> int:
+        return int(self.payload["message_id"])
+
+    def snapshot(self) -> dict[str, Any]:
+        """A copy of the Message object as it is now (later edits do not change it)."""
+        return copy.deepcopy(self.payload)
+
+    @property
+    def chat_id(self) -> int:
+        return int(self.payload["chat"]["id"])
+
+    @property
+    def kind(self) -> str:
+        """ "text", "photo", "document", "voice" or "location"."""
+        kinds = ("text", "photo", "document", "voice", "location")
+        return next((k for k in kinds if k in self.payload), "other")
+
+    @property
+    def text(self) -> str:
+        """The visible text: message text, or the caption of a media message."""
+        return str(self.payload.get("text", self.payload.get("caption", "")))
+
+    @property
+    def caption(self) -> str | None:
+        return self.payload.get("caption")
+
+    @property
+    def html(self) -> str:
+        """The text as HTML: what the bot sent in HTML mode, else the escaped visible text."""
+        if self.parse_mode == "HTML" and self.raw_text is not None:
+            return self.raw_text
+        return html.escape(self.text, quote=False)
+
+    @property
+    def entities(self) -> list[dict[str, Any]]:
+        return list(self.payload.get("entities", self.payload.get("caption_entities", [])))
+
+    @property
+    def reply_markup(self) -> dict[str, Any] | None:
+        return self.sent_markup
+
+    @property
+    def protect_content(self) -> bool:
+        return bool(self.payload.get("has_protected_content"))
+
+    @property
+    def media_group_id(self) -> str | None:
+        return self.payload.get("media_group_id")
+
+    @property
+    def inline_buttons(self) -> list[list[InlineButton]]:
+        rows = (self.sent_markup or {}).get("inline_keyboard", [])
+        return [
+            [InlineButton(b["text"], b.get("callback_data"), b.get("url"), b) for b in row]
+            for row in rows
+        ]
+
+    @property
+    def buttons(self) -> list[list[str]]:
+        """Labels of the inline keyboard, row by row."""
+        return [[button.text for button in row] for row in self.inline_buttons]
+
+    @property
+    def keyboard(self) -> list[list[str]]:
+        """Labels of a reply keyboard (ReplyKeyboardMarkup) attached to this message."""
+        rows = (self.sent_markup or {}).get("keyboard", [])
+        return [[button["text"] for button in row] for row in rows]
+
+    def find_button(self, label: str) -> InlineButton | None:
+        return next((b for row in self.inline_buttons for b in row if b.text == label), None)
+
+    def button(self, label: str) -> InlineButton:
+        """The inline button labelled `label`; AssertionError listing the labels if absent."""
+        found = self.find_button(label)
+        if found is None:
+            raise AssertionError(
+                f"message {self.message_id} has no button {label!r}; buttons: {self.buttons}"
+            )
+        return found
+
+    @property
+    def file(self) -> StoredFile | None:
+        """The main file: the largest photo size, the document or the voice note."""
+        return self.files[-1] if self.files else None
+
+    @property
+    def photo(self) -> bytes | None:
+        return self.file.data if self.file and self.kind == "photo" else None
+
+    @property
+    def document(self) -> bytes | None:
+        return self.file.data if self.file and self.kind == "document" else None
+
+    @property
+    def location(self) -> dict[str, Any] | None:
+        return self.payload.get("location")
+
+    def summary(self) -> str:
+        """One transcript line."""
+        who = "bot" if self.from_bot else "user"
+        media = "" if self.kind == "text" else f"[{self.kind}] "
+        line = f"#{self.message_id} {who}: {media}{self.text}".rstrip()
+        if self.buttons:
+            line += "  buttons: " + " / ".join(" | ".join(row) for row in self.buttons)
+        if self.keyboard:
+            line += "  keyboard: " + " / ".join(" | ".join(row) for row in self.keyboard)
+        return line
+
+
+class FakeChat:
+    """One chat: its history as the human sees it and the bot's standing in it."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        self.info = info
+        self.history: list[ChatMessage] = []
+        self.started = False  # a user wrote here, so the bot may post
+        self.blocked = False
+        self.actions: list[str] = []
+        self.changed = Signal()
+        self._message_ids = itertools.count(1)
+
+    @property
+    def id(self) -> int:
+        return int(self.info["id"])
+
+    @property
+    def type(self) -> str:
+        return str(self.info["type"])
+
+    @property
+    def is_private(self) -> bool:
+        return self.type == "private"
+
+    @property
+    def messages(self) -> list[ChatMessage]:
+        """Every message still visible, oldest first."""
+        return [m for m in self.history if not m.deleted]
+
+    @property
+    def bot_messages(self) -> list[ChatMessage]:
+        return [m for m in self.messages if m.from_bot]
+
+    @property
+    def user_messages(self) -> list[ChatMessage]:
+        return [m for m in self.messages if not m.from_bot]
+
+    @property
+    def bot_history(self) -> list[ChatMessage]:
+        """Every message the bot ever sent here, including since-deleted ones."""
+        return [m for m in self.history if m.from_bot]
+
+    @property
+    def last_bot_message(self) -> ChatMessage | None:
+        bot = self.bot_messages
+        return bot[-1] if bot else None
+
+    @property
+    def last_message(self) -> ChatMessage | None:
+        visible = self.messages
+        return visible[-1] if visible else None
+
+    def get(self, message_id: int) -> ChatMessage | None:
+        """A visible message by id."""
+        return next((m for m in self.history if m.message_id == message_id and not m.deleted), None)
+
+    def next_message_id(self) -> int:
+        return next(self._message_ids)
+
+    def append(self, message: ChatMessage) -> None:
+        self.history.append(message)
+        self.changed.notify()
+
+    def transcript(self) -> str:
+        """The visible conversation, one line per message, for assertion messages."""
+        lines = [m.summary() for m in self.messages] or ["(no messages)"]
+        return f"chat {self.id}:\n  " + "\n  ".join(lines)
+
+
+@dataclass
+class ApiCall:
+    """One call the bot made, logged on arrival (a long poll shows up while it waits).
+
+    `params` are the decoded parameters once validated (raw values before); `error` is set
+    if the call was refused.
+    """
+
+    method: str
+    params: dict[str, Any]
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class RejectedCall:
+    """A call the fake refused, as real Telegram would have."""
+
+    method: str
+    params: dict[str, Any]
+    description: str
+    error_code: int
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """One attempt to POST an update to the bot's webhook."""
+
+    update_id: int
+    url: str
+    attempt: int
+    status: int | None  # HTTP status, None when the connection itself failed
+    error: str | None = None
+    at: float = field(default_factory=time.monotonic)  # when the attempt ended
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass(frozen=True)
+class CallbackAnswer:
+    """What the bot answered to a button press (answerCallbackQuery)."""
+
+    callback_query_id: str
+    text: str | None
+    show_alert: bool
+    url: str | None
+    cache_time: int
+
+
+class RateLimiter:
+    """Telegram's documented sending limits over sliding windows of an injectable clock.
+
+    More than 1 message per second in a private chat, 20 per minute in a group, or 30 per
+    second overall is answered with 429 and a retry_after, as Telegram does under flood.
+    """
+
+    PRIVATE = (1, 1.0)
+    GROUP = (20, 60.0)
+    GLOBAL = (30, 1.0)
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._sent: dict[object, deque[float]] = {}
+
+    def acquire(self, chat_id: int, *, private: bool) -> None:
+        """Count one message to `chat_id`, or raise a 429 TelegramError if over a limit."""
+        now = self._clock()
+        rules = [(("chat", chat_id), *(self.PRIVATE if private else self.GROUP))]
+        rules.append((("bot",), *self.GLOBAL))
+        for key, limit, window in rules:
+            sent = self._window(key, now, window)
+            if len(sent) >= limit:
+                retry_after = max(1, math.ceil(sent[0] + window - now))
+                raise TelegramError(
+                    429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+                )
+        for key, _, _ in rules:
+            self._sent[key].append(now)
+
+    def _window(self, key: object, now: float, window: float) -> deque[float]:
+        sent = self._sent.setdefault(key, deque())
+        while sent and sent[0] <= now - window:
+            sent.popleft()
+        return sent

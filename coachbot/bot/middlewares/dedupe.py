@@ -7,12 +7,12 @@ may fetch an update it already handled. The ledger's claim decides who handles i
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
+from coachbot.bot.middlewares import NextHandler
 from coachbot.domain.clock import Clock
 from coachbot.domain.ports import UpdateClaim, UpdateLedger
 
@@ -39,7 +39,7 @@ class DeduplicateUpdatesMiddleware(BaseMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: NextHandler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:

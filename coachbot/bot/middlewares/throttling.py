@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from aiogram import BaseMiddleware
@@ -19,6 +19,7 @@ from aiogram.utils.i18n import I18n
 from redis.asyncio import Redis
 
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.middlewares import NextHandler
 from coachbot.domain.services.identity import LanguagePolicy
 
 
@@ -78,7 +79,7 @@ class ThrottlingMiddleware(BaseMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: NextHandler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
+from coachbot.bot.middlewares import NextHandler
 from coachbot.domain.clock import Clock
 from coachbot.domain.ports import UnitOfWork
 from coachbot.domain.services.clients import ListClientsUseCase
@@ -56,7 +57,7 @@ class UseCaseMiddleware(BaseMiddleware):
 
     async def __call__(
         self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        handler: NextHandler,
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:

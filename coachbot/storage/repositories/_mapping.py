@@ -30,3 +30,12 @@ def to_entity(cls: type, row: Any, **converters: Any) -> Any:
         convert = converters.get(field.name)
         values[field.name] = convert(value) if convert and value is not None else value
     return cls(**values)
+
+
+async def insert(session: Any, row_class: type, entity: Any) -> Any:
+    """Store a new entity and give it the id the database chose."""
+    row = row_class(**row_values(entity))
+    session.add(row)
+    await session.flush()
+    entity.id = row.id
+    return entity

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.model import Invitation, InvitationKind
-from coachbot.storage.repositories._mapping import row_values, to_entity
+from coachbot.storage.repositories._mapping import insert, to_entity
 from coachbot.storage.tables import InvitationRow
 
 _UNUSED = (InvitationRow.used_at.is_(None), InvitationRow.revoked_at.is_(None))
@@ -18,11 +18,7 @@ class SqlInvitationRepository:
         self._session = session
 
     async def add(self, invitation: Invitation) -> Invitation:
-        row = InvitationRow(**row_values(invitation))
-        self._session.add(row)
-        await self._session.flush()
-        invitation.id = row.id
-        return invitation
+        return await insert(self._session, InvitationRow, invitation)
 
     async def get(self, invitation_id: int) -> Invitation | None:
         row = await self._session.get(InvitationRow, invitation_id)

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.model import Client, ClientStatus, Coach, User
-from coachbot.storage.repositories._mapping import row_values, to_entity
+from coachbot.storage.repositories._mapping import insert, row_values, to_entity
 from coachbot.storage.tables import ClientRow, CoachRow, UserRow
 
 
@@ -15,11 +15,7 @@ class SqlUserRepository:
         self._session = session
 
     async def add(self, user: User) -> User:
-        row = UserRow(**row_values(user))
-        self._session.add(row)
-        await self._session.flush()
-        user.id = row.id
-        return user
+        return await insert(self._session, UserRow, user)
 
     async def get(self, user_id: int) -> User | None:
         row = await self._session.get(UserRow, user_id)
@@ -40,11 +36,7 @@ class SqlCoachRepository:
         self._session = session
 
     async def add(self, coach: Coach) -> Coach:
-        row = CoachRow(**row_values(coach))
-        self._session.add(row)
-        await self._session.flush()
-        coach.id = row.id
-        return coach
+        return await insert(self._session, CoachRow, coach)
 
     async def get_by_user(self, user_id: int) -> Coach | None:
         row = await self._session.scalar(select(CoachRow).where(CoachRow.user_id == user_id))
@@ -56,11 +48,7 @@ class SqlClientRepository:
         self._session = session
 
     async def add(self, client: Client) -> Client:
-        row = ClientRow(**row_values(client))
-        self._session.add(row)
-        await self._session.flush()
-        client.id = row.id
-        return client
+        return await insert(self._session, ClientRow, client)
 
     async def list_for_coach(self, coach_id: int) -> Sequence[Client]:
         return await self._list(ClientRow.coach_id == coach_id)

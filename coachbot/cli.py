@@ -1,4 +1,4 @@
-"""`coachbot run | migrate`."""
+"""`coachbot run | worker | migrate`."""
 
 from __future__ import annotations
 
@@ -20,7 +20,15 @@ EXIT_CONFIGURATION = 2
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="coachbot", description="Coachbot, the coaching bot")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="migrate the database, then run the bot")
+    run_parser = commands.add_parser(
+        "run", help="migrate the database, then run the bot with the delivery worker"
+    )
+    run_parser.add_argument(
+        "--no-delivery",
+        action="store_true",
+        help="only the bot: outgoing messages are delivered by `coachbot worker` processes",
+    )
+    commands.add_parser("worker", help="deliver outgoing messages and run scheduled ticks")
     migrate_parser = commands.add_parser("migrate", help="upgrade the database schema")
     migrate_parser.add_argument("revision", nargs="?", default="head")
     migrate_parser.add_argument("--downgrade", action="store_true", help="downgrade instead")
@@ -34,7 +42,18 @@ def main(argv: list[str] | None = None) -> int:
     _configure_logging(settings)
     if args.command == "migrate":
         return _migrate(settings, args.revision, downgrade=args.downgrade)
-    return _run(settings)
+    if settings.token is None:
+        print(NO_TOKEN_MESSAGE, file=sys.stderr)
+        return EXIT_CONFIGURATION
+    from coachbot import runner
+
+    if args.command == "worker":
+        main_coroutine = runner.run_worker(settings)
+    else:
+        main_coroutine = runner.run_bot(settings, with_delivery=not args.no_delivery)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main_coroutine)
+    return 0
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -50,15 +69,4 @@ def _migrate(settings: Settings, revision: str, *, downgrade: bool) -> int:
     action = migrate.downgrade if downgrade else migrate.upgrade
     asyncio.run(action(settings.effective_database_url, revision))
     print(f"Database at {revision}: {settings.effective_database_url}")
-    return 0
-
-
-def _run(settings: Settings) -> int:
-    if settings.token is None:
-        print(NO_TOKEN_MESSAGE, file=sys.stderr)
-        return EXIT_CONFIGURATION
-    from coachbot.runner import run_bot
-
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_bot(settings))
     return 0

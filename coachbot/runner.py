@@ -10,22 +10,52 @@ from aiohttp import web
 
 from coachbot.bot.app import BotApplication, create_application
 from coachbot.config import Settings
+from coachbot.delivery import create_delivery
 from coachbot.storage import migrate
 from coachbot.web.app import create_web_app, public_webhook_url
 
 logger = logging.getLogger(__name__)
 
 
-async def run_bot(settings: Settings) -> None:
+async def run_bot(settings: Settings, *, with_delivery: bool = True) -> None:
+    """The bot; with the delivery core (outbox dispatcher and ticks) unless workers do it."""
     await migrate.upgrade(settings.effective_database_url)
     application = create_application(settings)
+    stop = asyncio.Event()
+    delivery = asyncio.create_task(_deliver(application, stop)) if with_delivery else None
     try:
         if settings.webhook_url:
             await run_webhook(application)
         else:
             await run_polling(application)
     finally:
+        stop.set()
+        if delivery is not None:
+            await delivery
         await application.close()
+
+
+async def run_worker(settings: Settings) -> None:
+    """Only the delivery core: for processes beside webhook-serving bot processes."""
+    await migrate.upgrade(settings.effective_database_url)
+    application = create_application(settings)
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    try:
+        await _deliver(application, stop)
+    finally:
+        await application.close()
+
+
+async def _deliver(application: BotApplication, stop: asyncio.Event) -> None:
+    delivery = create_delivery(
+        application.settings,
+        bot=application.bot,
+        session_factory=application.session_factory,
+        redis=application.redis,
+        i18n=application.i18n,
+    )
+    await delivery.run(stop)
 
 
 async def run_polling(application: BotApplication) -> None:
@@ -71,7 +101,11 @@ async def start_webhook(application: BotApplication) -> web.AppRunner:
 
 async def _until_signalled() -> None:
     stop = asyncio.Event()
+    _stop_on_signals(stop)
+    await stop.wait()
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await stop.wait()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -45,7 +44,6 @@ from coachbot.storage.uow import SqlUnitOfWork
 logger = logging.getLogger(__name__)
 
 FSM_KEY_PREFIX = "coachbot:fsm"
-UPDATE_LEDGER_RETENTION = timedelta(days=2)
 
 
 @dataclass
@@ -140,8 +138,6 @@ def create_dispatcher(
 
     async def on_startup(bot: Bot) -> None:
         await set_default_commands(bot, i18n)
-        pruned = await ledger.prune(older_than=clock.now() - UPDATE_LEDGER_RETENTION)
-        logger.info("Bot started; forgot %d old update ids", pruned)
 
     dispatcher.startup.register(on_startup)
     return dispatcher

@@ -7,7 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, Self
 
-from coachbot.domain.model import AuditEntry, Client, Coach, Invitation, User
+from coachbot.domain.model import AuditEntry, Client, Coach, Invitation, OutgoingMessage, User
+from coachbot.domain.model.outbox import Channel, ClaimedMessage
 
 
 class UserRepository(Protocol):
@@ -47,6 +48,19 @@ class AuditLog(Protocol):
     async def list_recent(self, limit: int = 50) -> Sequence[AuditEntry]: ...
 
 
+class Outbox(Protocol):
+    async def enqueue(self, message: OutgoingMessage) -> bool:
+        """Store a message to send once the unit of work commits. A second message with the
+        same idempotency key is ignored (False): retried business code sends nothing twice."""
+        ...
+
+    async def set_reachable(
+        self, channel: Channel, recipient: str, *, reachable: bool, reason: str, now: datetime
+    ) -> None:
+        """A recipient who blocked the bot gets nothing more until they come back."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Rolls back on exit unless `commit()` was awaited."""
 
@@ -55,6 +69,7 @@ class UnitOfWork(Protocol):
     clients: ClientRepository
     invitations: InvitationRepository
     audit: AuditLog
+    outbox: Outbox
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc_info: object) -> None: ...
@@ -77,3 +92,36 @@ class UpdateLedger(Protocol):
 
     async def finish(self, update_id: int, *, now: datetime) -> None: ...
     async def prune(self, *, older_than: datetime) -> int: ...
+
+
+class OutboxQueue(Protocol):
+    """The dispatcher's side of the outbox, shared by every worker process."""
+
+    async def claim(
+        self, *, worker: str, limit: int, now: datetime, lease_seconds: float
+    ) -> Sequence[ClaimedMessage]:
+        """Due messages, at most one per recipient and none for a recipient another worker
+        is sending to, marked as being sent by `worker` until the lease runs out. Messages
+        past their send-by time are marked missed; those to unreachable recipients failed."""
+        ...
+
+    async def mark_sent(
+        self, message_id: int, *, sent_message_id: int | None, now: datetime
+    ) -> None: ...
+    async def retry_later(self, message_id: int, *, not_before: datetime, error: str) -> None: ...
+    async def release(self, message_id: int, *, not_before: datetime) -> None:
+        """Give a claimed message back untouched (not counted as an attempt)."""
+        ...
+
+    async def fail(self, message_id: int, *, error: str, now: datetime) -> None: ...
+    async def mark_unreachable(
+        self, channel: Channel, recipient: str, *, reason: str, now: datetime
+    ) -> None: ...
+    async def purge_finished(self, *, older_than: datetime) -> int: ...
+
+
+class Leases(Protocol):
+    async def acquire(
+        self, name: str, *, holder: str, now: datetime, ttl_seconds: float
+    ) -> bool: ...
+    async def release(self, name: str, *, holder: str) -> None: ...

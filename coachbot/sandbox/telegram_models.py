@@ -456,6 +456,7 @@ class ApiCall:
     method: str
     params: dict[str, Any]
     error: str | None = None
+    at: float = 0.0  # arrival, on the server's clock (what its rate limits count)
 
     @property
     def ok(self) -> bool:

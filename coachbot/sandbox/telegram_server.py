@@ -216,6 +216,13 @@ class FakeTelegramServer:
             self.world.chats.setdefault(user_id, FakeChat(chat))
         return self.member(user_id, self.world.chats[user_id])
 
+    def known_user(self, user_id: int, first_name: str, **profile: Any) -> FakeUser:
+        """A user who started the bot some time ago: the bot may write to them, and no
+        update is created (for seeding many recipients, e.g. in benchmarks)."""
+        user = self.user(user_id, first_name, **profile)
+        user.chat.started = True
+        return user
+
     def group(
         self,
         chat_id: int,
@@ -412,7 +419,7 @@ class FakeTelegramServer:
             raise TelegramError(400, error.description) from error
 
     def _log_call(self, method: str, request: ApiRequest) -> ApiCall:
-        call = ApiCall(method, {**request.values, **request.files})
+        call = ApiCall(method, {**request.values, **request.files}, at=self._clock())
         self.requests.append(call)
         return call
 

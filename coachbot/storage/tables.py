@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Text,
@@ -127,3 +128,55 @@ class ProcessedUpdateRow(Base):
     claimed_at: Mapped[datetime] = mapped_column(index=True)
     finished_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
+
+
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "missed")
+UQ_OUTBOX_IDEMPOTENCY_KEY = "uq_outbox_idempotency_key"
+
+
+class OutboxRow(Base):
+    """A message to deliver. Claimed rows carry the worker and the end of its lease."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        Index("ix_outbox_recipient_status", "channel", "recipient", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(256))
+    payload: Mapped[dict[str, Any]]
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    not_before: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class UnreachableRecipientRow(Base):
+    """Recipients that refused delivery for good (a user who blocked the bot)."""
+
+    __tablename__ = "unreachable_recipients"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(256), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime]
+
+
+class LeaseRow(Base):
+    """Named leases: which process leads the scheduler ticks, and until when."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime]

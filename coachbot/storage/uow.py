@@ -14,6 +14,7 @@ from coachbot.storage.repositories import (
     SqlClientRepository,
     SqlCoachRepository,
     SqlInvitationRepository,
+    SqlOutbox,
     SqlUserRepository,
 )
 
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
         self.clients = SqlClientRepository(session)
         self.invitations = SqlInvitationRepository(session)
         self.audit = SqlAuditLog(session)
+        self.outbox = SqlOutbox(session)
         await session.begin()
         return self
 

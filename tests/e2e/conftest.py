@@ -15,8 +15,9 @@ import pytest
 
 from coachbot.bot.app import BotApplication, create_application
 from coachbot.config import Settings
+from coachbot.delivery import Delivery, create_delivery
 from coachbot.sandbox.telegram_server import FakeTelegramServer, FakeUser
-from tests.fakes.clock import FakeClock
+from tests.fakes.clock import FakeClock, FakeClockTimer
 
 TOKEN = "123456:TEST-token"
 BOT_USERNAME = "coachbot_test_bot"
@@ -41,6 +42,7 @@ def make_settings(telegram: FakeTelegramServer, database_url: str, tmp_path, **o
         "data_dir": tmp_path,
         "webhook_url": None,
         "webhook_secret": None,
+        "outbox_poll_seconds": 0.05,
     }
     values.update(overrides)
     # _env_file=None: a developer's own .env must not leak into the tests.
@@ -95,9 +97,24 @@ async def harness(
         make_settings(telegram, sqlite_url, tmp_path), clock=clock, webhook_mode=False
     )
     task = await start_polling(app, telegram)
+    stop_delivery = asyncio.Event()
+    delivery = asyncio.create_task(start_delivery(app, clock).run(stop_delivery))
     try:
         yield Harness(app, telegram, clock)
     finally:
+        stop_delivery.set()
+        await delivery
         await stop_polling(app, task)
         await app.close()
     telegram.assert_no_rejections()
+
+
+def start_delivery(app: BotApplication, clock: FakeClock) -> Delivery:
+    return create_delivery(
+        app.settings,
+        bot=app.bot,
+        session_factory=app.session_factory,
+        redis=app.redis,
+        i18n=app.i18n,
+        timer=FakeClockTimer(clock),
+    )

@@ -60,6 +60,20 @@ async def test_invited_coach_is_greeted_with_the_coach_menu(harness: Harness):
     assert (await ben.next_bot_message()).text == "Welcome back, Ben! This is your coach menu:"
 
 
+async def test_the_inviter_hears_when_the_coach_joins(harness: Harness):
+    token = await create_link(harness)
+    await open_link(harness.user(2010, "Ben", last_name="Baker"), token)
+    notice = await harness.admin.next_bot_message()
+    assert notice.text == "Ben Baker accepted your invitation and is now a coach."
+    [delivered] = [
+        c
+        for c in harness.telegram.calls("sendMessage")
+        if c.params.get("chat_id") in (1000, "1000")
+        and "accepted your invitation" in c.params.get("text", "")
+    ]
+    assert delivered.ok
+
+
 async def test_a_used_link_is_refused_to_the_next_person(harness: Harness):
     token = await create_link(harness)
     await open_link(harness.user(2002, "Ben"), token)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Generic, Self, TypeVar
 
 from coachbot.domain.errors import AlreadyCoachError
-from coachbot.domain.model import AuditEntry, Client, Coach, Invitation, User
+from coachbot.domain.model import AuditEntry, Client, Coach, Invitation, OutgoingMessage, User
 
 T = TypeVar("T")
 
@@ -123,23 +123,39 @@ class FakeAuditLog:
         return list(reversed(self.entries))[:limit]
 
 
+class FakeOutbox:
+    def __init__(self, messages: list[OutgoingMessage], unreachable: set) -> None:
+        self.messages = messages
+        self.unreachable = unreachable
+
+    async def enqueue(self, message: OutgoingMessage) -> bool:
+        if any(m.idempotency_key == message.idempotency_key for m in self.messages):
+            return False
+        self.messages.append(message)
+        return True
+
+    async def set_reachable(self, channel, recipient, *, reachable, reason, now) -> None:
+        (self.unreachable.discard if reachable else self.unreachable.add)((channel, recipient))
+
+
 class FakeUnitOfWork:
     """Commits by snapshot: changes made without `commit()` are thrown away on exit,
     like the real unit of work rolls back."""
 
     def __init__(self) -> None:
-        self._state: tuple = (_Table(), _Table(), _Table(), _Table(), [])
+        self._state: tuple = (_Table(), _Table(), _Table(), _Table(), [], [], set())
         self.committed = 0
         self._working: tuple | None = None
 
     async def __aenter__(self) -> Self:
         self._working = copy.deepcopy(self._state)
-        users, coaches, clients, invitations, audit = self._working
+        users, coaches, clients, invitations, audit, outbox, unreachable = self._working
         self.users = FakeUsers(users)
         self.coaches = FakeCoaches(coaches)
         self.clients = FakeClients(clients)
         self.invitations = FakeInvitations(invitations)
         self.audit = FakeAuditLog(audit)
+        self.outbox = FakeOutbox(outbox, unreachable)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -160,3 +176,7 @@ class FakeUnitOfWork:
     @property
     def saved_audit(self) -> list[AuditEntry]:
         return list(self._state[4])
+
+    @property
+    def saved_outbox(self) -> list[OutgoingMessage]:
+        return list(self._state[5])

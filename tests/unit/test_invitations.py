@@ -15,7 +15,7 @@ from coachbot.domain.errors import (
     InvitationUsedError,
     NotAllowedError,
 )
-from coachbot.domain.model import InvitationKind, InvitationState, User
+from coachbot.domain.model import InvitationKind, InvitationState, Notice, User
 from coachbot.domain.model.invitations import Invitation, hash_token
 from coachbot.domain.services.invitations import (
     AcceptInvitation,
@@ -163,3 +163,23 @@ async def test_someone_else_cannot_revoke_an_invitation(uow, clock):
                 actor_user_id=3, actor_is_admin=False, invitation_id=issued.invitation_id
             )
         )
+
+
+async def test_the_inviter_is_told_through_the_outbox_once(uow, clock):
+    issued = await invite(uow, clock)
+    await accept(uow, clock, issued.token)
+    [message] = uow.saved_outbox
+    assert message.recipient == "100"  # Ada's Telegram id: she invited
+    assert message.payload == Notice("coach_joined", {"name": "Ben"}, "en")
+    assert message.not_before == clock.now()
+    with pytest.raises(InvitationUsedError):
+        await accept(uow, clock, issued.token, user_id=3)
+    assert len(uow.saved_outbox) == 1
+
+
+async def test_a_refused_acceptance_enqueues_nothing(uow, clock):
+    issued = await invite(uow, clock, days=1)
+    clock.advance(days=2)
+    with pytest.raises(InvitationExpiredError):
+        await accept(uow, clock, issued.token)
+    assert uow.saved_outbox == []

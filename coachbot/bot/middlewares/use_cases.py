@@ -19,6 +19,7 @@ from coachbot.domain.services.invitations import (
     ListInvitationsUseCase,
     RevokeInvitationUseCase,
 )
+from coachbot.domain.services.reachability import RecordReachabilityUseCase
 
 
 class UseCaseFactory:
@@ -48,6 +49,7 @@ class UseCaseFactory:
             "revoke_invitation": RevokeInvitationUseCase(uow, clock),
             "list_invitations": ListInvitationsUseCase(uow, clock),
             "list_clients": ListClientsUseCase(uow),
+            "record_reachability": RecordReachabilityUseCase(uow, clock),
         }
 
 

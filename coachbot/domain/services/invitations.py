@@ -13,7 +13,16 @@ from coachbot.domain.errors import (
     InvitationUsedError,
     NotAllowedError,
 )
-from coachbot.domain.model import AuditEntry, Coach, Invitation, InvitationKind, User
+from coachbot.domain.model import (
+    AuditEntry,
+    Channel,
+    Coach,
+    Invitation,
+    InvitationKind,
+    Notice,
+    OutgoingMessage,
+    User,
+)
 from coachbot.domain.model.invitations import hash_token, is_token_shaped
 from coachbot.domain.ports import UnitOfWork
 
@@ -134,6 +143,8 @@ class AcceptInvitationUseCase:
                 raise InvitationNotFound()
             coach = await self._become_coach(uow, cmd.user_id, invitation, now)
             inviter = await uow.users.get(invitation.created_by)
+            if inviter is not None:
+                await self._tell_inviter(uow, inviter, coach, invitation, now)
             await uow.commit()
         assert coach.id is not None
         return InvitationAccepted(invitation.kind, coach.id, inviter)
@@ -168,6 +179,21 @@ class AcceptInvitationUseCase:
             )
         )
         return coach
+
+    @staticmethod
+    async def _tell_inviter(
+        uow: UnitOfWork, inviter: User, coach: Coach, invitation: Invitation, now: datetime
+    ) -> None:
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                channel=Channel.telegram,
+                recipient=str(inviter.telegram_id),
+                payload=Notice("coach_joined", {"name": coach.display_name}, inviter.language),
+                idempotency_key=f"invitation:{invitation.id}:accepted",
+                created_at=now,
+                not_before=now,
+            )
+        )
 
 
 class RevokeInvitationUseCase:

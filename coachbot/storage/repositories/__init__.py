@@ -2,6 +2,8 @@
 
 from coachbot.storage.repositories.audit import SqlAuditLog
 from coachbot.storage.repositories.invitations import SqlInvitationRepository
+from coachbot.storage.repositories.leases import SqlLeases
+from coachbot.storage.repositories.outbox import SqlOutbox, SqlOutboxQueue
 from coachbot.storage.repositories.people import (
     SqlClientRepository,
     SqlCoachRepository,
@@ -14,6 +16,9 @@ __all__ = [
     "SqlClientRepository",
     "SqlCoachRepository",
     "SqlInvitationRepository",
+    "SqlLeases",
+    "SqlOutbox",
+    "SqlOutboxQueue",
     "SqlUpdateLedger",
     "SqlUserRepository",
 ]

@@ -1,0 +1,35 @@
+"""Rendering the notices use cases leave in the outbox, in the recipient's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiogram.utils.i18n import I18n
+
+from coachbot.bot.i18n import gettext as _
+from coachbot.bot.texts import escape
+from coachbot.domain.model.outbox import Notice, TextPayload
+
+
+def _coach_joined(params: dict[str, Any]) -> str:
+    return _("{name} accepted your invitation and is now a coach.").format(
+        name=escape(params["name"])
+    )
+
+
+TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "coach_joined": _coach_joined,
+}
+
+
+def notice_renderer(i18n: I18n) -> Callable[[Notice], TextPayload]:
+    """Raises KeyError for a notice nobody knows how to render (a permanent failure)."""
+
+    def render(notice: Notice) -> TextPayload:
+        template = TEMPLATES[notice.name]
+        language = notice.language if notice.language in i18n.available_locales else None
+        with i18n.context(), i18n.use_locale(language or i18n.default_locale):
+            return TextPayload(text=template(notice.params))
+
+    return render

@@ -1,0 +1,94 @@
+"""Composition of the delivery core: outbox dispatcher + tick scheduler.
+
+`coachbot run` runs it beside the bot; `coachbot worker` runs only this, so several bot
+processes can answer one webhook while workers deliver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiogram import Bot
+from aiogram.utils.i18n import I18n
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from coachbot.bot.notices import notice_renderer
+from coachbot.config import Settings
+from coachbot.scheduler.jobs import TickJob, TickScheduler
+from coachbot.scheduler.limits import MemoryRateLimiter, RedisRateLimiter
+from coachbot.scheduler.outbox import DispatcherSettings, OutboxDispatcher
+from coachbot.scheduler.sender import RateLimitedSender, TelegramChannel, TelegramLimits
+from coachbot.scheduler.timing import SystemTimer, Timer
+from coachbot.storage.repositories import SqlLeases, SqlOutboxQueue, SqlUpdateLedger
+
+logger = logging.getLogger(__name__)
+
+UPDATE_LEDGER_RETENTION = timedelta(days=2)
+OUTBOX_RETENTION = timedelta(days=90)
+
+
+@dataclass
+class Delivery:
+    dispatcher: OutboxDispatcher
+    ticks: TickScheduler
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self.ticks.start()
+        try:
+            await self.dispatcher.run(stop)
+        finally:
+            await self.ticks.stop()
+
+
+def create_delivery(
+    settings: Settings,
+    *,
+    bot: Bot,
+    session_factory: async_sessionmaker,
+    redis: Redis | None,
+    i18n: I18n,
+    timer: Timer | None = None,
+) -> Delivery:
+    timer = timer or SystemTimer()
+    queue = SqlOutboxQueue(session_factory)
+    sender = RateLimitedSender(
+        TelegramChannel(bot, notice_renderer(i18n)),
+        RedisRateLimiter(redis) if redis else MemoryRateLimiter(),
+        timer,
+        limits=TelegramLimits(per_second=settings.outbox_rate_per_second),
+        max_in_flight=settings.outbox_max_in_flight,
+    )
+    dispatcher = OutboxDispatcher(
+        queue,
+        sender,
+        timer,
+        DispatcherSettings(
+            batch_size=2 * settings.outbox_rate_per_second,
+            lease_seconds=settings.outbox_lease_seconds,
+            idle_poll_seconds=settings.outbox_poll_seconds,
+        ),
+    )
+    ticks = TickScheduler(housekeeping_jobs(session_factory), SqlLeases(session_factory), timer)
+    return Delivery(dispatcher, ticks)
+
+
+def housekeeping_jobs(session_factory: async_sessionmaker) -> list[TickJob]:
+    ledger = SqlUpdateLedger(session_factory)
+    queue = SqlOutboxQueue(session_factory)
+
+    async def forget_old_updates(now) -> None:
+        pruned = await ledger.prune(older_than=now - UPDATE_LEDGER_RETENTION)
+        logger.info("Forgot %d handled update ids", pruned)
+
+    async def purge_delivered_messages(now) -> None:
+        purged = await queue.purge_finished(older_than=now - OUTBOX_RETENTION)
+        logger.info("Purged %d finished outbox messages", purged)
+
+    return [
+        TickJob("forget-old-updates", 3600, forget_old_updates),
+        TickJob("purge-delivered-messages", 3600, purge_delivered_messages),
+    ]

@@ -1,0 +1,181 @@
+"""Messages that leave the system: stored first, delivered by the dispatcher.
+
+A payload is plain data (JSON in the outbox row). `Notice` is the payload of messages
+written by use cases: the domain names what happened and the bot layer renders it in the
+recipient's language when it is sent.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Channel(StrEnum):
+    telegram = "telegram"
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    cancelled = "cancelled"
+    missed = "missed"  # its send-by time passed (downtime): not sent late
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    callback_data: str | None = None
+    url: str | None = None
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file to send: a Telegram file_id already uploaded, or the bytes themselves."""
+
+    file_id: str | None = None
+    content: bytes | None = None
+    filename: str = "file"
+
+    def __post_init__(self) -> None:
+        if (self.file_id is None) == (self.content is None):
+            raise ValueError("a file is either a file_id or content")
+
+
+@dataclass(frozen=True)
+class TextPayload:
+    text: str
+    parse_mode: str | None = "HTML"
+    buttons: Keyboard = ()
+    protect_content: bool = False
+    disable_notification: bool = False
+    kind: str = field(default="text", init=False)
+
+
+@dataclass(frozen=True)
+class PhotoPayload:
+    photo: FileRef
+    caption: str | None = None
+    parse_mode: str | None = "HTML"
+    buttons: Keyboard = ()
+    protect_content: bool = True
+    kind: str = field(default="photo", init=False)
+
+
+@dataclass(frozen=True)
+class DocumentPayload:
+    document: FileRef
+    caption: str | None = None
+    parse_mode: str | None = "HTML"
+    buttons: Keyboard = ()
+    protect_content: bool = False
+    kind: str = field(default="document", init=False)
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    type: str  # "photo" or "document"
+    file: FileRef
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class MediaGroupPayload:
+    items: tuple[MediaItem, ...]
+    protect_content: bool = True
+    kind: str = field(default="media_group", init=False)
+
+    def __post_init__(self) -> None:
+        if not 2 <= len(self.items) <= 10:
+            raise ValueError("a media group has 2 to 10 items")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a use case tells someone; rendered by the bot layer at send time."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+    language: str = "en"
+    kind: str = field(default="notice", init=False)
+
+
+Payload = TextPayload | PhotoPayload | DocumentPayload | MediaGroupPayload | Notice
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutgoingMessage:
+    channel: Channel
+    recipient: str
+    payload: Payload
+    idempotency_key: str
+    created_at: datetime
+    not_before: datetime
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClaimedMessage:
+    id: int
+    channel: Channel
+    recipient: str
+    payload: Payload
+    attempts: int
+
+
+# -- JSON form -------------------------------------------------------------------------
+
+_B64 = "b64:"
+
+
+def payload_to_json(payload: Payload) -> dict[str, Any]:
+    return _encode(asdict(payload))
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return _B64 + base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    return value
+
+
+def payload_from_json(data: dict[str, Any]) -> Payload:
+    data = dict(data)
+    kind = data.pop("kind")
+    if kind == "notice":
+        return Notice(**data)
+    if kind == "text":
+        return TextPayload(**{**data, "buttons": _keyboard(data["buttons"])})
+    if kind == "media_group":
+        items = tuple(
+            MediaItem(type=i["type"], file=_file(i["file"]), caption=i["caption"])
+            for i in data["items"]
+        )
+        return MediaGroupPayload(items=items, protect_content=data["protect_content"])
+    media = {"photo": (PhotoPayload, "photo"), "document": (DocumentPayload, "document")}
+    cls, file_field = media[kind]
+    return cls(
+        **{**data, file_field: _file(data[file_field]), "buttons": _keyboard(data["buttons"])}
+    )
+
+
+def _keyboard(rows: list[list[dict[str, Any]]]) -> Keyboard:
+    return tuple(tuple(Button(**button) for button in row) for row in rows)
+
+
+def _file(data: dict[str, Any]) -> FileRef:
+    content = data.get("content")
+    if isinstance(content, str) and content.startswith(_B64):
+        content = base64.b64decode(content[len(_B64) :])
+    return FileRef(file_id=data.get("file_id"), content=content, filename=data["filename"])

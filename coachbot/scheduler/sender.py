@@ -1,0 +1,237 @@
+"""Sending one outbox message to Telegram within Telegram's limits.
+
+Limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
+about 30 messages per second overall, 1 per second in a private chat, 20 per minute in a
+group. They are counted over sliding windows exactly like the server counts them, with a
+small safety margin for network jitter, and shared through Redis between processes.
+
+At most `max_in_flight` sends (request plus the commit that records it) run at once per
+process: a crash can then repeat at most that many messages (Telegram's sendMessage has
+no idempotency key). Waiting for a slot does not count, so one busy chat never holds
+up the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaDocument,
+    InputMediaPhoto,
+    Message,
+)
+
+from coachbot.domain.model.outbox import (
+    ClaimedMessage,
+    DocumentPayload,
+    FileRef,
+    Keyboard,
+    MediaGroupPayload,
+    Notice,
+    Payload,
+    PhotoPayload,
+    TextPayload,
+)
+from coachbot.scheduler.limits import Limit, RateLimiter
+from coachbot.scheduler.timing import Timer
+
+RECHECK_SECONDS = 0.25
+NoticeRenderer = Callable[[Notice], TextPayload]
+Send = Callable[[ClaimedMessage], Awaitable[int]]
+
+
+class Failure(StrEnum):
+    transient = "transient"  # network, 5xx: retry with backoff
+    throttled = "throttled"  # 429: retry after the time the server said
+    unreachable = "unreachable"  # 403: the user blocked the bot, stop for good
+    permanent = "permanent"  # 400, 404: the message itself is wrong, never retry
+
+
+class DeliveryError(Exception):
+    def __init__(self, failure: Failure, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.failure = failure
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class TelegramLimits:
+    per_second: int = 30
+    private_chat_interval: float = 1.0
+    group_count: int = 20
+    group_window: float = 60.0
+
+    def for_chat(self, chat_id: str) -> list[Limit]:
+        """The chat's own limit first, then the bot's overall one."""
+        if chat_id.startswith("-"):  # groups and channels have negative ids
+            chat = Limit(f"chat:{chat_id}", self.group_count, self.group_window)
+        else:
+            chat = Limit(f"chat:{chat_id}", 1, self.private_chat_interval)
+        return [chat, Limit("bot", self.per_second, 1.0)]
+
+
+class TelegramChannel:
+    """Turns a payload into the Bot API call that sends it."""
+
+    def __init__(self, bot: Bot, render_notice: NoticeRenderer) -> None:
+        self._bot = bot
+        self._render_notice = render_notice
+
+    async def send(self, chat_id: str, payload: Payload) -> int:
+        """The id of the (first) message sent; raises DeliveryError."""
+        if isinstance(payload, Notice):
+            payload = self._render(payload)
+        try:
+            return await self._send(int(chat_id), payload)
+        except TelegramRetryAfter as error:
+            raise DeliveryError(Failure.throttled, error.message, error.retry_after) from error
+        except TelegramForbiddenError as error:
+            raise DeliveryError(Failure.unreachable, error.message) from error
+        except (TelegramBadRequest, TelegramNotFound) as error:
+            raise DeliveryError(Failure.permanent, error.message) from error
+        except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
+            raise DeliveryError(Failure.transient, str(error)) from error
+        except TelegramAPIError as error:
+            raise DeliveryError(Failure.permanent, error.message) from error
+
+    async def _send(self, chat_id: int, payload: Payload) -> int:
+        match payload:
+            case TextPayload():
+                message = await self._bot.send_message(
+                    chat_id,
+                    payload.text,
+                    parse_mode=payload.parse_mode,
+                    reply_markup=_markup(payload.buttons),
+                    protect_content=payload.protect_content,
+                    disable_notification=payload.disable_notification,
+                )
+            case PhotoPayload():
+                message = await self._bot.send_photo(
+                    chat_id,
+                    _input(payload.photo),
+                    caption=payload.caption,
+                    parse_mode=payload.parse_mode,
+                    reply_markup=_markup(payload.buttons),
+                    protect_content=payload.protect_content,
+                )
+            case DocumentPayload():
+                message = await self._bot.send_document(
+                    chat_id,
+                    _input(payload.document),
+                    caption=payload.caption,
+                    parse_mode=payload.parse_mode,
+                    reply_markup=_markup(payload.buttons),
+                    protect_content=payload.protect_content,
+                )
+            case MediaGroupPayload():
+                return (await self._send_media_group(chat_id, payload))[0].message_id
+        return message.message_id
+
+    def _render(self, notice: Notice) -> TextPayload:
+        try:
+            return self._render_notice(notice)
+        except (KeyError, ValueError, IndexError) as error:
+            raise DeliveryError(
+                Failure.permanent, f"cannot render notice {notice.name!r}: {error!r}"
+            ) from error
+
+    async def _send_media_group(self, chat_id: int, payload: MediaGroupPayload) -> list[Message]:
+        media = [
+            (InputMediaPhoto if item.type == "photo" else InputMediaDocument)(
+                media=_input(item.file), caption=item.caption
+            )
+            for item in payload.items
+        ]
+        return await self._bot.send_media_group(
+            chat_id, media, protect_content=payload.protect_content
+        )
+
+
+def _input(file: FileRef) -> str | BufferedInputFile:
+    if file.file_id is not None:
+        return file.file_id
+    assert file.content is not None
+    return BufferedInputFile(file.content, filename=file.filename)
+
+
+def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=b.text, callback_data=b.callback_data, url=b.url)
+                for b in row
+            ]
+            for row in keyboard
+        ]
+    )
+
+
+class RateLimitedSender:
+    def __init__(
+        self,
+        channel: TelegramChannel,
+        limiter: RateLimiter,
+        timer: Timer,
+        *,
+        limits: TelegramLimits | None = None,
+        max_in_flight: int = 1,
+    ) -> None:
+        self._channel = channel
+        self._limiter = limiter
+        self._timer = timer
+        self._limits = limits or TelegramLimits()
+        self._in_flight = asyncio.Semaphore(max_in_flight)
+
+    async def wait_for_chat(self, chat_id: str) -> None:
+        """Wait, without holding a sending place, until the chat's own limit has room."""
+        chat_limit = self._limits.for_chat(chat_id)[:1]
+        while (wait := await self._limiter.delay(chat_limit, self._timer.seconds())) > 0:
+            await self._timer.sleep(wait)
+
+    @asynccontextmanager
+    async def sending_place(self, chat_id: str) -> AsyncIterator[Send]:
+        """A place to send in, once every limit has room; yields the function that sends.
+        Record the outcome before leaving the place, so a crash repeats no more than the
+        messages inside."""
+        limits = self._limits.for_chat(chat_id)
+        token = uuid.uuid4().hex
+        async with self._in_flight:
+            while (wait := await self._limiter.acquire(limits, self._timer.seconds(), token)) > 0:
+                # A send in flight elsewhere may free its place as soon as it is answered.
+                await self._timer.sleep(min(wait, RECHECK_SECONDS))
+            answered = False
+
+            async def send(message: ClaimedMessage) -> int:
+                nonlocal answered
+                try:
+                    return await self._channel.send(message.recipient, message.payload)
+                finally:
+                    answered = True
+                    await self._limiter.confirm(limits, token, self._timer.seconds())
+
+            try:
+                yield send
+            finally:
+                if not answered:
+                    await self._limiter.confirm(limits, token, self._timer.seconds())

@@ -1,0 +1,218 @@
+"""The outbox: enqueue inside a business transaction, claim and settle in the dispatcher.
+
+Claiming takes the oldest due message of each recipient that no worker is sending to, so
+messages to one chat go out in order and one at a time, and a chat with a long queue
+takes one place per batch instead of the whole batch. On PostgreSQL the candidate rows
+are locked with FOR UPDATE SKIP LOCKED, so concurrent workers never claim the same row;
+SQLite write transactions BEGIN IMMEDIATE and so run one at a time anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from coachbot.domain.model import Channel, OutgoingMessage
+from coachbot.domain.model.outbox import ClaimedMessage, payload_from_json, payload_to_json
+from coachbot.storage.tables import OutboxRow, UnreachableRecipientRow
+
+# PostgreSQL may skip locked candidates: look at more than needed, keep `limit`.
+CANDIDATE_FACTOR = 3
+
+
+def insert_ignoring_conflicts(session: AsyncSession, table: Any):
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+async def set_reachable(
+    session: AsyncSession,
+    channel: Channel,
+    recipient: str,
+    *,
+    reachable: bool,
+    reason: str,
+    now: datetime,
+) -> None:
+    if reachable:
+        await session.execute(
+            delete(UnreachableRecipientRow).where(
+                UnreachableRecipientRow.channel == channel.value,
+                UnreachableRecipientRow.recipient == recipient,
+            )
+        )
+        return
+    await session.execute(
+        insert_ignoring_conflicts(session, UnreachableRecipientRow)
+        .values(channel=channel.value, recipient=recipient, reason=reason, since=now)
+        .on_conflict_do_nothing(index_elements=["channel", "recipient"])
+    )
+
+
+class SqlOutbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def enqueue(self, message: OutgoingMessage) -> bool:
+        statement = insert_ignoring_conflicts(self._session, OutboxRow)
+        result = await self._session.execute(
+            statement.values(
+                channel=message.channel.value,
+                recipient=message.recipient,
+                payload=payload_to_json(message.payload),
+                idempotency_key=message.idempotency_key,
+                status="pending",
+                not_before=message.not_before,
+                expires_at=message.expires_at,
+                attempts=0,
+                created_at=message.created_at,
+            ).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
+        return result.rowcount == 1
+
+    async def set_reachable(
+        self, channel: Channel, recipient: str, *, reachable: bool, reason: str, now: datetime
+    ) -> None:
+        await set_reachable(
+            self._session, channel, recipient, reachable=reachable, reason=reason, now=now
+        )
+
+
+class SqlOutboxQueue:
+    def __init__(self, session_factory: async_sessionmaker) -> None:
+        self._session_factory = session_factory
+
+    async def claim(
+        self, *, worker: str, limit: int, now: datetime, lease_seconds: float
+    ) -> Sequence[ClaimedMessage]:
+        async with self._session_factory() as session, session.begin():
+            await self._settle_unsendable(session, now)
+            ids = await self._lock_candidates(session, limit, now)
+            if not ids:
+                return []
+            rows = await session.scalars(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(ids))
+                .values(
+                    status="sending",
+                    claimed_by=worker,
+                    lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=OutboxRow.attempts + 1,
+                )
+                .returning(OutboxRow)
+                .execution_options(synchronize_session=False)
+            )
+            return [self._claimed(row) for row in rows]
+
+    async def _settle_unsendable(self, session: AsyncSession, now: datetime) -> None:
+        # A dead worker's claims go back to the queue once their lease has run out.
+        await session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.status == "sending", OutboxRow.lease_until < now)
+            .values(status="pending", claimed_by=None, lease_until=None)
+        )
+        # After downtime, what is past its send-by time is missed, not sent late.
+        await session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.status == "pending", OutboxRow.expires_at < now)
+            .values(status="missed", finished_at=now)
+        )
+        unreachable = select(UnreachableRecipientRow.channel, UnreachableRecipientRow.recipient)
+        await session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.status == "pending",
+                tuple_(OutboxRow.channel, OutboxRow.recipient).in_(unreachable),
+            )
+            .values(status="failed", last_error="recipient unreachable", finished_at=now)
+        )
+
+    async def _lock_candidates(self, session: AsyncSession, limit: int, now: datetime) -> list[int]:
+        busy = select(OutboxRow.channel, OutboxRow.recipient).where(OutboxRow.status == "sending")
+        heads = (
+            select(func.min(OutboxRow.id))
+            .where(
+                OutboxRow.status == "pending",
+                OutboxRow.not_before <= now,
+                tuple_(OutboxRow.channel, OutboxRow.recipient).not_in(busy),
+            )
+            .group_by(OutboxRow.channel, OutboxRow.recipient)
+            .order_by(func.min(OutboxRow.id))
+            .limit(limit * CANDIDATE_FACTOR)
+        )
+        query = select(OutboxRow.id).where(OutboxRow.id.in_(heads), OutboxRow.status == "pending")
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list(await session.scalars(query.order_by(OutboxRow.id)))
+        return ids[:limit]
+
+    async def mark_sent(
+        self, message_id: int, *, sent_message_id: int | None, now: datetime
+    ) -> None:
+        await self._set(
+            message_id,
+            status="sent",
+            sent_message_id=sent_message_id,
+            finished_at=now,
+            lease_until=None,
+            last_error=None,
+        )
+
+    async def retry_later(self, message_id: int, *, not_before: datetime, error: str) -> None:
+        await self._set(
+            message_id, status="pending", not_before=not_before, last_error=error, lease_until=None
+        )
+
+    async def release(self, message_id: int, *, not_before: datetime) -> None:
+        await self._set(
+            message_id,
+            status="pending",
+            not_before=not_before,
+            lease_until=None,
+            attempts=OutboxRow.attempts - 1,
+        )
+
+    async def fail(self, message_id: int, *, error: str, now: datetime) -> None:
+        await self._set(
+            message_id, status="failed", last_error=error, finished_at=now, lease_until=None
+        )
+
+    async def mark_unreachable(
+        self, channel: Channel, recipient: str, *, reason: str, now: datetime
+    ) -> None:
+        async with self._session_factory() as session, session.begin():
+            await set_reachable(
+                session, channel, recipient, reachable=False, reason=reason, now=now
+            )
+
+    async def purge_finished(self, *, older_than: datetime) -> int:
+        async with self._session_factory() as session, session.begin():
+            result = await session.execute(
+                delete(OutboxRow).where(
+                    OutboxRow.status.in_(("sent", "failed", "cancelled", "missed")),
+                    OutboxRow.finished_at < older_than,
+                )
+            )
+            return result.rowcount
+
+    async def _set(self, message_id: int, **values: Any) -> None:
+        async with self._session_factory() as session, session.begin():
+            await session.execute(
+                update(OutboxRow).where(OutboxRow.id == message_id).values(**values)
+            )
+
+    @staticmethod
+    def _claimed(row: OutboxRow) -> ClaimedMessage:
+        return ClaimedMessage(
+            id=row.id,
+            channel=Channel(row.channel),
+            recipient=row.recipient,
+            payload=payload_from_json(row.payload),
+            attempts=row.attempts,
+        )

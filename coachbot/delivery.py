@@ -67,7 +67,14 @@ def create_delivery(
         sender,
         timer,
         DispatcherSettings(
-            batch_size=2 * settings.outbox_rate_per_second,
+            # Claim no more than can be sent well within a lease.
+            batch_size=max(
+                1,
+                min(
+                    2 * settings.outbox_rate_per_second,
+                    int(settings.outbox_rate_per_second * settings.outbox_lease_seconds / 4),
+                ),
+            ),
             lease_seconds=settings.outbox_lease_seconds,
             idle_poll_seconds=settings.outbox_poll_seconds,
         ),

@@ -105,6 +105,13 @@ class OutboxQueue(Protocol):
         past their send-by time are marked missed; those to unreachable recipients failed."""
         ...
 
+    async def renew(
+        self, message_id: int, *, worker: str, now: datetime, lease_seconds: float
+    ) -> bool:
+        """Extend the lease right before sending; False if the claim was lost (the lease ran
+        out and another worker may have the message now): then do not send."""
+        ...
+
     async def mark_sent(
         self, message_id: int, *, sent_message_id: int | None, now: datetime
     ) -> None: ...

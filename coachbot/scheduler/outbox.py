@@ -87,6 +87,8 @@ class OutboxDispatcher:
             now=self._timer.now(),
             lease_seconds=self._settings.lease_seconds,
         )
+        if messages:
+            logger.debug("Claimed %d message(s), %d in progress", len(messages), len(self._tasks))
         for message in messages:
             task = asyncio.create_task(self._deliver(message))
             self._tasks.add(task)
@@ -128,19 +130,35 @@ class OutboxDispatcher:
         sending: asyncio.Future | None = None
         try:
             await self._sender.wait_for_chat(message.recipient)
-            async with self._sender.sending_place(message.recipient) as send:
-                # Shielded: once a send starts, it and its record finish even on shutdown.
-                sending = asyncio.ensure_future(self._send_and_record(send, message))
-                try:
-                    await asyncio.shield(sending)
-                except asyncio.CancelledError:
-                    await sending
-                    raise
+            async with self._sender.sending_place():
+                if not await self._still_ours(message):
+                    return
+                async with self._sender.rate_slot(message.recipient) as send:
+                    # Shielded: once a send starts, it and its record finish on shutdown.
+                    sending = asyncio.ensure_future(self._send_and_record(send, message))
+                    try:
+                        await asyncio.shield(sending)
+                    except asyncio.CancelledError:
+                        await sending
+                        raise
         except asyncio.CancelledError:
             if sending is None:
                 # Never sent: hand it back for another worker, as if never claimed.
                 await asyncio.shield(self._queue.release(message.id, not_before=self._timer.now()))
             raise
+
+    async def _still_ours(self, message: ClaimedMessage) -> bool:
+        """Renew the claim right before sending; a claim that ran out may be another
+        worker's now, so it is not sent."""
+        renewed = await self._queue.renew(
+            message.id,
+            worker=self.worker_id,
+            now=self._timer.now(),
+            lease_seconds=self._settings.lease_seconds,
+        )
+        if not renewed:
+            logger.warning("Claim on outbox message %s ran out before sending", message.id)
+        return renewed
 
     async def _send_and_record(self, send: Send, message: ClaimedMessage) -> None:
         try:

@@ -210,28 +210,33 @@ class RateLimitedSender:
             await self._timer.sleep(wait)
 
     @asynccontextmanager
-    async def sending_place(self, chat_id: str) -> AsyncIterator[Send]:
-        """A place to send in, once every limit has room; yields the function that sends.
-        Record the outcome before leaving the place, so a crash repeats no more than the
-        messages inside."""
+    async def sending_place(self) -> AsyncIterator[None]:
+        """One of `max_in_flight` places to send from. Record the outcome before leaving
+        it, so a crash repeats no more than the messages inside the places."""
+        async with self._in_flight:
+            yield
+
+    @asynccontextmanager
+    async def rate_slot(self, chat_id: str) -> AsyncIterator[Send]:
+        """Wait until every limit has room for a message to `chat_id`, count it, and
+        yield the function that sends it (it dates the count from the server's answer)."""
         limits = self._limits.for_chat(chat_id)
         token = uuid.uuid4().hex
-        async with self._in_flight:
-            while (wait := await self._limiter.acquire(limits, self._timer.seconds(), token)) > 0:
-                # A send in flight elsewhere may free its place as soon as it is answered.
-                await self._timer.sleep(min(wait, RECHECK_SECONDS))
-            answered = False
+        while (wait := await self._limiter.acquire(limits, self._timer.seconds(), token)) > 0:
+            # A send in flight elsewhere may free its place as soon as it is answered.
+            await self._timer.sleep(min(wait, RECHECK_SECONDS))
+        answered = False
 
-            async def send(message: ClaimedMessage) -> int:
-                nonlocal answered
-                try:
-                    return await self._channel.send(message.recipient, message.payload)
-                finally:
-                    answered = True
-                    await self._limiter.confirm(limits, token, self._timer.seconds())
-
+        async def send(message: ClaimedMessage) -> int:
+            nonlocal answered
             try:
-                yield send
+                return await self._channel.send(message.recipient, message.payload)
             finally:
-                if not answered:
-                    await self._limiter.confirm(limits, token, self._timer.seconds())
+                answered = True
+                await self._limiter.confirm(limits, token, self._timer.seconds())
+
+        try:
+            yield send
+        finally:
+            if not answered:
+                await self._limiter.confirm(limits, token, self._timer.seconds())

@@ -37,9 +37,12 @@ def _create_sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
         url,
         echo=echo,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-        pool_size=10,
-        max_overflow=40,
-        pool_timeout=60,
+        # SQLite has one writer at a time. Within a process, queue for one connection
+        # (fair, no waiting) rather than let connections race for the lock, where
+        # SQLite's busy handler backs off in ever longer sleeps.
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
     )
 
     @event.listens_for(engine.sync_engine, "connect")

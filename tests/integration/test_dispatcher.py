@@ -323,3 +323,17 @@ async def test_two_dispatchers_on_postgresql_deliver_2000_messages_exactly_once(
         order[call.params["chat_id"]].append(int(call.params["text"].split(":")[1]))
     assert all(sequence == list(range(10)) for sequence in order.values())
     telegram.assert_no_rejections()
+
+
+async def test_a_worker_whose_claim_ran_out_does_not_send(session_factory, bot, telegram, timer):
+    telegram.known_user(18, "Ann")
+    await enqueue(session_factory, timer, ("18", TextPayload(text="once")))
+    queue = SqlOutboxQueue(session_factory)
+    [stale] = await queue.claim(worker="stalled", limit=1, now=timer.now(), lease_seconds=1)
+    await timer.sleep(2)
+    fresh = dispatcher_for(session_factory, bot, timer)
+    await fresh.drain()  # takes the message over and sends it
+    stalled = dispatcher_for(session_factory, bot, timer)
+    stalled.worker_id = "stalled"
+    await stalled._deliver(stale)  # wakes up late: must not send again
+    assert [c.params["text"] for c in sends(telegram)] == ["once"]

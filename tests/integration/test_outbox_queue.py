@@ -169,3 +169,13 @@ async def test_finished_messages_are_purged_after_retention(session_factory, que
     await queue.mark_sent(sent.id, sent_message_id=1, now=clock.now())
     assert await queue.purge_finished(older_than=clock.now() + timedelta(days=1)) == 1
     assert await statuses(session_factory) == {"waiting": "pending"}
+
+
+async def test_a_claim_renews_only_while_it_is_still_ours(session_factory, queue, clock):
+    await enqueue(session_factory, message("1", "a", clock))
+    [mine] = await claim(queue, clock, worker="slow")
+    assert await queue.renew(mine.id, worker="slow", now=clock.now(), lease_seconds=LEASE)
+    clock.advance(seconds=LEASE + 1)
+    [taken] = await claim(queue, clock, worker="other")  # the slow worker's lease ran out
+    assert not await queue.renew(mine.id, worker="slow", now=clock.now(), lease_seconds=LEASE)
+    assert await queue.renew(taken.id, worker="other", now=clock.now(), lease_seconds=LEASE)

@@ -152,6 +152,21 @@ class SqlOutboxQueue:
         ids = list(await session.scalars(query.order_by(OutboxRow.id)))
         return ids[:limit]
 
+    async def renew(
+        self, message_id: int, *, worker: str, now: datetime, lease_seconds: float
+    ) -> bool:
+        async with self._session_factory() as session, session.begin():
+            result = await session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.id == message_id,
+                    OutboxRow.status == "sending",
+                    OutboxRow.claimed_by == worker,
+                )
+                .values(lease_until=now + timedelta(seconds=lease_seconds))
+            )
+            return result.rowcount == 1
+
     async def mark_sent(
         self, message_id: int, *, sent_message_id: int | None, now: datetime
     ) -> None:

@@ -70,7 +70,12 @@ class OutboxDispatcher:
         logger.info("Outbox dispatcher %s started", self.worker_id)
         try:
             while not stop.is_set():
-                claimed = await self.claim_more()
+                try:
+                    claimed = await self.claim_more()
+                except Exception:
+                    # The database is away (restart, network): keep trying, don't die.
+                    logger.exception("Could not claim outbox messages; retrying")
+                    claimed = 0
                 if claimed == 0 or len(self._tasks) >= self._settings.batch_size:
                     await self._wait(stop)
         finally:

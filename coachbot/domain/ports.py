@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, Self
 
+from coachbot.domain.forms.responses import FormResponse
+from coachbot.domain.forms.templates import FormTemplate
 from coachbot.domain.model import AuditEntry, Client, Coach, Invitation, OutgoingMessage, User
 from coachbot.domain.model.outbox import Channel, ClaimedMessage
 
@@ -70,6 +72,7 @@ class UnitOfWork(Protocol):
     invitations: InvitationRepository
     audit: AuditLog
     outbox: Outbox
+    forms: FormRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc_info: object) -> None: ...
@@ -120,6 +123,10 @@ class OutboxQueue(Protocol):
         """Give a claimed message back untouched (not counted as an attempt)."""
         ...
 
+    async def release_all(self, *, worker: str, now: datetime) -> int:
+        """Give back every claim `worker` still holds (on shutdown, nothing is in flight)."""
+        ...
+
     async def fail(self, message_id: int, *, error: str, now: datetime) -> None: ...
     async def mark_unreachable(
         self, channel: Channel, recipient: str, *, reason: str, now: datetime
@@ -132,3 +139,15 @@ class Leases(Protocol):
         self, name: str, *, holder: str, now: datetime, ttl_seconds: float
     ) -> bool: ...
     async def release(self, name: str, *, holder: str) -> None: ...
+
+
+class FormRepository(Protocol):
+    async def add_template(self, template: FormTemplate, *, now: datetime) -> bool:
+        """Store a template version unless it exists (versions never change)."""
+        ...
+
+    async def latest_template(self, key: str) -> tuple[int, FormTemplate] | None: ...
+    async def add_response(self, response: FormResponse) -> FormResponse: ...
+    async def get_response(self, response_id: int) -> FormResponse | None: ...
+    async def open_response(self, *, user_id: int, purpose: str) -> FormResponse | None: ...
+    async def save_response(self, response: FormResponse) -> None: ...

@@ -129,7 +129,12 @@ class OutboxDispatcher:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        logger.info("Outbox dispatcher %s stopped", self.worker_id)
+        # Sends under way were finished and recorded; what is still claimed was never sent
+        # (a task cancelled before it started never reached its own release).
+        released = await self._queue.release_all(worker=self.worker_id, now=self._timer.now())
+        logger.info(
+            "Outbox dispatcher %s stopped, %d message(s) handed back", self.worker_id, released
+        )
 
     async def _deliver(self, message: ClaimedMessage) -> None:
         sending: asyncio.Future | None = None

@@ -57,6 +57,7 @@ class UserRow(Base):
     language: Mapped[str] = mapped_column(String(16))
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    units: Mapped[str] = mapped_column(String(16), default="metric", server_default="metric")
 
 
 class CoachRow(Base):
@@ -180,3 +181,39 @@ class LeaseRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime]
+
+
+FORM_RESPONSE_STATUSES = ("in_progress", "completed", "abandoned")
+
+
+class FormTemplateRow(Base):
+    """A version of a form. Versions are immutable: answers refer to the one they used."""
+
+    __tablename__ = "form_templates"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int]
+    content: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class FormResponseRow(Base):
+    """One person's way through one form version, saved after every answer."""
+
+    __tablename__ = "form_responses"
+    __table_args__ = (
+        CheckConstraint(_in("status", FORM_RESPONSE_STATUSES), name="status"),
+        Index("ix_form_responses_user_id_purpose_status", "user_id", "purpose", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("form_templates.id", ondelete="RESTRICT"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[dict[str, Any]]
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]

@@ -17,6 +17,7 @@ from coachbot.storage.repositories import (
     SqlOutbox,
     SqlUserRepository,
 )
+from coachbot.storage.repositories.forms import SqlFormRepository
 
 # Constraint name -> the domain error a violation means. A race the service's own
 # checks cannot see (two processes, one row) surfaces here.
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
         self.invitations = SqlInvitationRepository(session)
         self.audit = SqlAuditLog(session)
         self.outbox = SqlOutbox(session)
+        self.forms = SqlFormRepository(session)
         await session.begin()
         return self
 

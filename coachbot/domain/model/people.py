@@ -31,6 +31,7 @@ class User:
     timezone: str = "UTC"
     created_at: datetime | None = None
     id: int | None = None
+    units: str = "metric"  # or "imperial": how measurements are asked and shown
 
     @property
     def full_name(self) -> str:

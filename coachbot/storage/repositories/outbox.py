@@ -193,6 +193,21 @@ class SqlOutboxQueue:
             attempts=OutboxRow.attempts - 1,
         )
 
+    async def release_all(self, *, worker: str, now: datetime) -> int:
+        async with self._session_factory() as session, session.begin():
+            result = await session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.status == "sending", OutboxRow.claimed_by == worker)
+                .values(
+                    status="pending",
+                    not_before=now,
+                    lease_until=None,
+                    claimed_by=None,
+                    attempts=OutboxRow.attempts - 1,
+                )
+            )
+            return result.rowcount
+
     async def fail(self, message_id: int, *, error: str, now: datetime) -> None:
         await self._set(
             message_id, status="failed", last_error=error, finished_at=now, lease_until=None

@@ -1,0 +1,106 @@
+"""Form templates (versioned JSON) and responses (progress saved after every answer)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coachbot.domain.forms.progress import FormProgress
+from coachbot.domain.forms.responses import FormResponse, ResponseStatus
+from coachbot.domain.forms.templates import FormTemplate
+from coachbot.storage.repositories._mapping import as_utc
+from coachbot.storage.repositories.outbox import insert_ignoring_conflicts
+from coachbot.storage.tables import FormResponseRow, FormTemplateRow
+
+
+class SqlFormRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add_template(self, template: FormTemplate, *, now: datetime) -> bool:
+        result = await self._session.execute(
+            insert_ignoring_conflicts(self._session, FormTemplateRow)
+            .values(
+                key=template.key,
+                version=template.version,
+                content=template.to_data(),
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["key", "version"])
+        )
+        return result.rowcount == 1
+
+    async def latest_template(self, key: str) -> tuple[int, FormTemplate] | None:
+        row = await self._session.scalar(
+            select(FormTemplateRow)
+            .where(FormTemplateRow.key == key)
+            .order_by(FormTemplateRow.version.desc())
+            .limit(1)
+        )
+        return (row.id, FormTemplate.from_data(row.content)) if row else None
+
+    async def add_response(self, response: FormResponse) -> FormResponse:
+        row = FormResponseRow(
+            template_id=response.template_id,
+            user_id=response.user_id,
+            purpose=response.purpose,
+            status=response.status.value,
+            progress=response.progress.to_data(),
+            started_at=response.started_at,
+            updated_at=response.updated_at,
+            completed_at=response.completed_at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        response.id = row.id
+        return response
+
+    async def get_response(self, response_id: int) -> FormResponse | None:
+        return await self._one(FormResponseRow.id == response_id)
+
+    async def open_response(self, *, user_id: int, purpose: str) -> FormResponse | None:
+        return await self._one(
+            FormResponseRow.user_id == user_id,
+            FormResponseRow.purpose == purpose,
+            FormResponseRow.status == ResponseStatus.in_progress.value,
+        )
+
+    async def save_response(self, response: FormResponse) -> None:
+        await self._session.execute(
+            update(FormResponseRow)
+            .where(FormResponseRow.id == response.id)
+            .values(
+                status=response.status.value,
+                progress=response.progress.to_data(),
+                updated_at=response.updated_at,
+                completed_at=response.completed_at,
+            )
+        )
+
+    async def _one(self, *conditions) -> FormResponse | None:
+        found = (
+            await self._session.execute(
+                select(FormResponseRow, FormTemplateRow)
+                .join(FormTemplateRow, FormTemplateRow.id == FormResponseRow.template_id)
+                .where(*conditions)
+                .order_by(FormResponseRow.id.desc())
+                .limit(1)
+            )
+        ).first()
+        if found is None:
+            return None
+        row, template = found
+        return FormResponse(
+            id=row.id,
+            template_id=row.template_id,
+            template=FormTemplate.from_data(template.content),
+            user_id=row.user_id,
+            purpose=row.purpose,
+            status=ResponseStatus(row.status),
+            progress=FormProgress.from_data(row.progress),
+            started_at=as_utc(row.started_at),
+            updated_at=as_utc(row.updated_at),
+            completed_at=as_utc(row.completed_at),
+        )

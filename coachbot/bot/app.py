@@ -36,8 +36,10 @@ from coachbot.bot.middlewares.throttling import (
 from coachbot.bot.middlewares.use_cases import UseCaseFactory, UseCaseMiddleware
 from coachbot.config import Settings
 from coachbot.domain.clock import Clock, SystemClock
+from coachbot.domain.services.forms import SyncShippedFormsUseCase
 from coachbot.domain.services.identity import LanguagePolicy
 from coachbot.storage.db import create_engine, create_session_factory
+from coachbot.storage.form_templates import shipped_templates
 from coachbot.storage.repositories import SqlUpdateLedger
 from coachbot.storage.uow import SqlUnitOfWork
 
@@ -138,6 +140,9 @@ def create_dispatcher(
 
     async def on_startup(bot: Bot) -> None:
         await set_default_commands(bot, i18n)
+        sync = SyncShippedFormsUseCase(SqlUnitOfWork(session_factory), clock)
+        if added := await sync(shipped_templates()):
+            logger.info("Stored %d new version(s) of the shipped forms", added)
 
     dispatcher.startup.register(on_startup)
     return dispatcher

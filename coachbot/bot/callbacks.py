@@ -9,6 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 
 class MenuAction(StrEnum):
     clients = "cl"
+    add_client = "ac"
     invite_coach = "ic"
     invitations = "iv"
 
@@ -32,3 +33,35 @@ class InvitationCb(CallbackData, prefix="inv"):
 
 class CancelCb(CallbackData, prefix="x"):
     pass
+
+
+class SkipCb(CallbackData, prefix="sk"):
+    """Skip an optional step of a conversation."""
+
+
+class ClientLinkAction(StrEnum):
+    revoke = "rv"
+    renew = "nw"
+
+
+class ClientLinkCb(CallbackData, prefix="cl"):
+    action: ClientLinkAction
+    client_id: int
+
+
+class ConsentCb(CallbackData, prefix="cs"):
+    accept: bool
+
+
+class FormAction(StrEnum):
+    pick = "p"  # a single choice, a scale value, yes or no
+    toggle = "t"  # tick or untick one option of a multi choice
+    done = "d"  # the multi choice is complete
+    skip = "s"
+    back = "b"
+
+
+class FormCb(CallbackData, prefix="f"):
+    response_id: int
+    action: FormAction
+    value: str = ""

@@ -9,11 +9,15 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from coachbot.bot.callbacks import (
     CancelCb,
+    ClientLinkAction,
+    ClientLinkCb,
+    ConsentCb,
     InvitationAction,
     InvitationCb,
     InviteValidityCb,
     MenuAction,
     MenuCb,
+    SkipCb,
 )
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
@@ -26,6 +30,7 @@ INVITATION_VALIDITY_DAYS = (1, 7, 30)
 def coach_menu(identity: Identity) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("👥 Clients"), callback_data=MenuCb(action=MenuAction.clients))
+    builder.button(text=_("➕ Add client"), callback_data=MenuCb(action=MenuAction.add_client))
     if identity.is_admin:
         builder.button(
             text=_("✉️ Invite a coach"), callback_data=MenuCb(action=MenuAction.invite_coach)
@@ -71,3 +76,31 @@ def invitation_list(invitation_ids: Sequence[int]) -> InlineKeyboardMarkup:
 
 def invitation_ids(invitations: Sequence[InvitationSummary]) -> list[int]:
     return [invitation.invitation_id for invitation in invitations]
+
+
+def skip_or_cancel() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Skip"), callback_data=SkipCb())
+    builder.button(text=_("Cancel"), callback_data=CancelCb())
+    return builder.as_markup()
+
+
+def client_link(client_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Revoke"),
+        callback_data=ClientLinkCb(action=ClientLinkAction.revoke, client_id=client_id),
+    )
+    builder.button(
+        text=_("New link"),
+        callback_data=ClientLinkCb(action=ClientLinkAction.renew, client_id=client_id),
+    )
+    return builder.as_markup()
+
+
+def consent() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✅ I agree"), callback_data=ConsentCb(accept=True))
+    builder.button(text=_("I do not agree"), callback_data=ConsentCb(accept=False))
+    builder.adjust(1)
+    return builder.as_markup()

@@ -18,8 +18,22 @@ def _coach_joined(params: dict[str, Any]) -> str:
     )
 
 
+def _client_joined(params: dict[str, Any]) -> str:
+    return _("{name} opened your invitation and is setting up their profile.").format(
+        name=escape(params["name"])
+    )
+
+
+def _client_onboarded(params: dict[str, Any]) -> str:
+    return _("{name} finished onboarding, including the initial assessment.").format(
+        name=escape(params["name"])
+    )
+
+
 TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
     "coach_joined": _coach_joined,
+    "client_joined": _client_joined,
+    "client_onboarded": _client_onboarded,
 }
 
 

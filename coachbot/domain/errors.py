@@ -35,3 +35,20 @@ class AlreadyCoachError(DomainError):
 
 class UserNotFound(DomainError):
     pass
+
+
+class InvalidDetailError(DomainError):
+    """A detail typed by a person is not acceptable; `field` and `code` say why."""
+
+    def __init__(self, field: str, code: str) -> None:
+        super().__init__(f"{field}: {code}")
+        self.field = field
+        self.code = code
+
+
+class AlreadyClientError(DomainError):
+    """The person is already a client of this coach."""
+
+
+class ClientNotFound(NotAllowedError):
+    """No such client, or not this coach's (ids in callbacks are never trusted alone)."""

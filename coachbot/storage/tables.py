@@ -32,6 +32,12 @@ NAMING_CONVENTION = {
 UQ_USERS_TELEGRAM_ID = "uq_users_telegram_id"
 UQ_COACHES_USER_ID = "uq_coaches_user_id"
 UQ_INVITATIONS_TOKEN_HASH = "uq_invitations_token_hash"
+UQ_CLIENTS_COACH_ID_USER_ID = "uq_clients_coach_id_user_id"
+# Constraint name -> (table, columns): SQLite reports violations by column names.
+UNIQUE_COLUMNS = {
+    UQ_COACHES_USER_ID: ("coaches", ("user_id",)),
+    UQ_CLIENTS_COACH_ID_USER_ID: ("clients", ("coach_id", "user_id")),
+}
 
 CLIENT_STATUSES = ("invited", "onboarding", "active", "paused", "archived")
 INVITATION_KINDS = ("coach", "client")
@@ -85,6 +91,10 @@ class ClientRow(Base):
     display_name: Mapped[str] = mapped_column(String(256))
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class InvitationRow(Base):
@@ -217,3 +227,16 @@ class FormResponseRow(Base):
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+
+
+class ConsentRow(Base):
+    """A person's acceptance of a legal text, by version and time (GDPR consent record)."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("user_id", "document", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    document: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str] = mapped_column(String(32))
+    accepted_at: Mapped[datetime]

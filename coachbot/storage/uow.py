@@ -7,7 +7,7 @@ from typing import Self
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coachbot.domain.errors import AlreadyCoachError, DomainError
+from coachbot.domain.errors import AlreadyClientError, AlreadyCoachError, DomainError
 from coachbot.storage import tables
 from coachbot.storage.repositories import (
     SqlAuditLog,
@@ -17,12 +17,14 @@ from coachbot.storage.repositories import (
     SqlOutbox,
     SqlUserRepository,
 )
+from coachbot.storage.repositories.consents import SqlConsentRepository
 from coachbot.storage.repositories.forms import SqlFormRepository
 
 # Constraint name -> the domain error a violation means. A race the service's own
 # checks cannot see (two processes, one row) surfaces here.
 CONSTRAINT_ERRORS: dict[str, type[DomainError]] = {
     tables.UQ_COACHES_USER_ID: AlreadyCoachError,
+    tables.UQ_CLIENTS_COACH_ID_USER_ID: AlreadyClientError,
 }
 
 
@@ -43,6 +45,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditLog(session)
         self.outbox = SqlOutbox(session)
         self.forms = SqlFormRepository(session)
+        self.consents = SqlConsentRepository(session)
         await session.begin()
         return self
 
@@ -78,6 +81,7 @@ def _domain_error(error: IntegrityError) -> Exception:
 
 
 def _sqlite_columns_of(constraint: str) -> str:
-    # SQLite names the columns, not the constraint: "UNIQUE constraint failed: coaches.user_id"
-    table, _, column = constraint.removeprefix("uq_").partition("_")
-    return f"{table}.{column}"
+    # SQLite names the columns, not the constraint:
+    # "UNIQUE constraint failed: clients.coach_id, clients.user_id"
+    table, columns = tables.UNIQUE_COLUMNS[constraint]
+    return ", ".join(f"{table}.{column}" for column in columns)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
@@ -54,7 +54,7 @@ class Harness:
     app: BotApplication
     telegram: FakeTelegramServer
     clock: FakeClock
-    users: dict[int, FakeUser] = field(default_factory=dict)
+    polling: asyncio.Task
 
     def user(self, user_id: int, first_name: str, **profile) -> FakeUser:
         return self.telegram.user(user_id, first_name, **profile)
@@ -99,12 +99,13 @@ async def harness(
     task = await start_polling(app, telegram)
     stop_delivery = asyncio.Event()
     delivery = asyncio.create_task(start_delivery(app, clock).run(stop_delivery))
+    harness = Harness(app, telegram, clock, task)
     try:
-        yield Harness(app, telegram, clock)
+        yield harness
     finally:
         stop_delivery.set()
         await delivery
-        await stop_polling(app, task)
+        await stop_polling(app, harness.polling)
         await app.close()
     telegram.assert_no_rejections()
 

@@ -51,7 +51,7 @@ async def test_invited_coach_is_greeted_with_the_coach_menu(harness: Harness):
     ben = harness.user(2001, "Ben", last_name="Baker")
     welcome = await open_link(ben, token)
     assert welcome.text.startswith("Welcome to Coachbot, Ben! Anna Admin invited you as a coach")
-    assert welcome.buttons == [["👥 Clients"]]
+    assert welcome.buttons == [["👥 Clients"], ["➕ Add client"]]
     commands = [c["command"] for c in harness.telegram.commands_for(ben.id)]
     assert commands == ["start", "help", "cancel", "privacy", "menu", "clients"]
     await ben.press("👥 Clients")

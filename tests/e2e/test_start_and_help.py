@@ -18,7 +18,12 @@ async def test_an_admin_is_greeted_with_the_coach_menu_and_gets_admin_commands(h
     await harness.admin.send_text("/start")
     reply = await harness.admin.next_bot_message()
     assert reply.text == "Welcome back, Anna! This is your coach menu:"
-    assert reply.buttons == [["👥 Clients"], ["✉️ Invite a coach"], ["📨 Open invitations"]]
+    assert reply.buttons == [
+        ["👥 Clients"],
+        ["➕ Add client"],
+        ["✉️ Invite a coach"],
+        ["📨 Open invitations"],
+    ]
     commands = harness.telegram.commands_for(harness.admin.id)
     assert [c["command"] for c in commands] == [
         "start",

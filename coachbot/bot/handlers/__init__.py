@@ -2,8 +2,9 @@
 
 from aiogram import Router
 
-from coachbot.bot.conversations import base, invite_coach
+from coachbot.bot.conversations import add_client, base, form, invite_coach, onboarding
 from coachbot.bot.handlers import (
+    client_links,
     coach,
     common,
     errors,
@@ -24,5 +25,9 @@ def feature_routers() -> tuple[Router, ...]:
         coach.router,
         invitations.router,
         invite_coach.router,
+        add_client.router,
+        client_links.router,
+        onboarding.router,
+        form.router,
         fallback.router,
     )

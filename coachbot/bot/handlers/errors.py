@@ -49,6 +49,10 @@ def explain(error: errors.DomainError) -> str:
             )
         case errors.AlreadyCoachError():
             return _("You are already a coach here. Send /menu to open your coach menu.")
+        case errors.AlreadyClientError():
+            return _("You are already working with this coach. Send /start to continue.")
+        case errors.ClientNotFound():
+            return _("That client was not found.")
         case errors.NotAllowedError():
             return _("Sorry, you are not allowed to do that.")
     return _("Sorry, that did not work. Please try again.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -10,9 +12,11 @@ from aiogram.utils.i18n import I18n
 
 from coachbot.bot import keyboards
 from coachbot.bot.commands import set_commands_for
+from coachbot.bot.conversations.onboarding import continue_onboarding
 from coachbot.bot.filters import IsPrivateChat
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape
+from coachbot.domain.model import InvitationKind
 from coachbot.domain.services.identity import Identity
 from coachbot.domain.services.invitations import AcceptInvitation, AcceptInvitationUseCase
 
@@ -29,11 +33,15 @@ async def open_invitation(
     state: FSMContext,
     bot: Bot,
     i18n: I18n,
+    **data: Any,
 ) -> None:
     accepted = await accept_invitation(
         AcceptInvitation(user_id=identity.user_id, token=command.args or "")
     )
     await state.clear()
+    if accepted.kind is InvitationKind.client:
+        await continue_onboarding(message, identity, state, welcome=True, **data)
+        return
     coach = identity.as_coach(accepted.coach_id)
     await set_commands_for(bot, i18n, coach)
     inviter = accepted.invited_by.full_name if accepted.invited_by else "Coachbot"
@@ -47,9 +55,13 @@ async def open_invitation(
 
 
 @router.message(CommandStart())
-async def greet(message: Message, identity: Identity, bot: Bot, i18n: I18n) -> None:
+async def greet(
+    message: Message, identity: Identity, bot: Bot, i18n: I18n, state: FSMContext, **data: Any
+) -> None:
     name = escape(identity.user.first_name)
-    if identity.is_coach:
+    if identity.onboarding:
+        await continue_onboarding(message, identity, state, welcome=False, returning=True, **data)
+    elif identity.is_coach:
         await set_commands_for(bot, i18n, identity)
         await message.answer(
             _("Welcome back, {name}! This is your coach menu:").format(name=name),

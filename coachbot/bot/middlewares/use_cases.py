@@ -11,13 +11,27 @@ from aiogram.types import TelegramObject
 from coachbot.bot.middlewares import NextHandler
 from coachbot.domain.clock import Clock
 from coachbot.domain.ports import UnitOfWork
-from coachbot.domain.services.clients import ListClientsUseCase
+from coachbot.domain.services.clients import (
+    AddClientUseCase,
+    ChangeClientLinkUseCase,
+    ListClientsUseCase,
+)
+from coachbot.domain.services.forms import (
+    AnswerFormUseCase,
+    MoveInFormUseCase,
+    ShowFormUseCase,
+)
 from coachbot.domain.services.identity import IdentifyUserUseCase, LanguagePolicy
 from coachbot.domain.services.invitations import (
     AcceptInvitationUseCase,
     InviteCoachUseCase,
     ListInvitationsUseCase,
     RevokeInvitationUseCase,
+)
+from coachbot.domain.services.onboarding import (
+    FinishOnboardingUseCase,
+    RecordConsentUseCase,
+    ResumeOnboardingUseCase,
 )
 from coachbot.domain.services.reachability import RecordReachabilityUseCase
 
@@ -50,6 +64,14 @@ class UseCaseFactory:
             "list_invitations": ListInvitationsUseCase(uow, clock),
             "list_clients": ListClientsUseCase(uow),
             "record_reachability": RecordReachabilityUseCase(uow, clock),
+            "add_client": AddClientUseCase(uow, clock),
+            "change_client_link": ChangeClientLinkUseCase(uow, clock),
+            "record_consent": RecordConsentUseCase(uow, clock),
+            "resume_onboarding": ResumeOnboardingUseCase(uow, clock),
+            "finish_onboarding": FinishOnboardingUseCase(uow, clock),
+            "answer_form": AnswerFormUseCase(uow, clock),
+            "move_in_form": MoveInFormUseCase(uow, clock),
+            "show_form": ShowFormUseCase(uow),
         }
 
 

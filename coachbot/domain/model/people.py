@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -55,3 +55,7 @@ class Client:
     created_at: datetime
     user_id: int | None = None
     id: int | None = None
+    email: str | None = None
+    phone: str | None = None
+    notes: str = ""
+    tags: list[str] = field(default_factory=list)

@@ -185,3 +185,23 @@ class MoveInFormUseCase(_ResponseStep):
             cmd.response_id,
             lambda response, _context: move(response.template, response.progress),
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowForm:
+    user_id: int
+    response_id: int
+
+
+class ShowFormUseCase:
+    """Where a response stands now (to ask its question again)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, cmd: ShowForm) -> FormStep:
+        async with self._uow as uow:
+            response = await uow.forms.get_response(cmd.response_id)
+        if response is None or response.user_id != cmd.user_id:
+            raise FormNotFound()
+        return _step(response)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from coachbot.domain.clock import Clock
-from coachbot.domain.model import AuditEntry, Coach, Role, User
+from coachbot.domain.model import AuditEntry, ClientStatus, Coach, Role, User
 from coachbot.domain.ports import UnitOfWork
 
 
@@ -24,6 +24,7 @@ class Identity:
     roles: frozenset[Role]
     coach_id: int | None
     is_new: bool
+    onboarding: bool = False  # a client who has not finished onboarding yet
 
     @property
     def is_admin(self) -> bool:
@@ -86,7 +87,8 @@ class IdentifyUserUseCase:
             roles.add(Role.admin)
         if clients:
             roles.add(Role.client)
-        return Identity(user, frozenset(roles), coach.id if coach else None, is_new)
+        onboarding = any(c.status is ClientStatus.onboarding for c in clients)
+        return Identity(user, frozenset(roles), coach.id if coach else None, is_new, onboarding)
 
     async def _upsert_user(self, uow: UnitOfWork, cmd: IdentifyUser) -> tuple[User, bool]:
         user = await uow.users.get_by_telegram_id(cmd.telegram_id)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from coachbot.domain.clock import Clock
 from coachbot.domain.errors import (
+    AlreadyClientError,
     AlreadyCoachError,
     InvitationNotFound,
     InvitationUsedError,
@@ -16,6 +17,8 @@ from coachbot.domain.errors import (
 from coachbot.domain.model import (
     AuditEntry,
     Channel,
+    Client,
+    ClientStatus,
     Coach,
     Invitation,
     InvitationKind,
@@ -27,6 +30,7 @@ from coachbot.domain.model.invitations import hash_token, is_token_shaped
 from coachbot.domain.ports import UnitOfWork
 
 NOTE_MAX_LENGTH = 100
+MAX_VALID_DAYS = 30
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +60,7 @@ class InvitationAccepted:
     kind: InvitationKind
     coach_id: int
     invited_by: User | None
+    client_id: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,32 +101,55 @@ def clean_note(note: str) -> str:
     return " ".join(note.split())[:NOTE_MAX_LENGTH]
 
 
+async def issue_invitation(
+    uow: UnitOfWork,
+    *,
+    kind: InvitationKind,
+    actor_user_id: int,
+    now: datetime,
+    valid_days: int,
+    note: str,
+    coach_id: int | None = None,
+    client_id: int | None = None,
+) -> InvitationIssued:
+    """Store a new invitation (and its audit entry) in the caller's unit of work."""
+    days = min(max(valid_days, 1), MAX_VALID_DAYS)
+    invitation, token = Invitation.issue(
+        kind=kind,
+        created_by=actor_user_id,
+        now=now,
+        valid_for=timedelta(days=days),
+        note=clean_note(note),
+        coach_id=coach_id,
+        client_id=client_id,
+    )
+    invitation = await uow.invitations.add(invitation)
+    await uow.audit.record(
+        _audit(now, "invitation.created", actor_user_id, invitation.id, kind=kind.value)
+    )
+    assert invitation.id is not None
+    return InvitationIssued(invitation.id, token, invitation.note, invitation.expires_at)
+
+
 class InviteCoachUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock, *, max_valid_days: int = 30) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
-        self._max_valid_days = max_valid_days
 
     async def __call__(self, cmd: InviteCoach) -> InvitationIssued:
         if not cmd.actor_is_admin:
             raise NotAllowedError()
-        days = min(max(cmd.valid_days, 1), self._max_valid_days)
-        now = self._clock.now()
-        invitation, token = Invitation.issue(
-            kind=InvitationKind.coach,
-            created_by=cmd.actor_user_id,
-            now=now,
-            valid_for=timedelta(days=days),
-            note=clean_note(cmd.note),
-        )
         async with self._uow as uow:
-            invitation = await uow.invitations.add(invitation)
-            await uow.audit.record(
-                _audit(now, "invitation.created", cmd.actor_user_id, invitation.id, kind="coach")
+            issued = await issue_invitation(
+                uow,
+                kind=InvitationKind.coach,
+                actor_user_id=cmd.actor_user_id,
+                now=self._clock.now(),
+                valid_days=cmd.valid_days,
+                note=cmd.note,
             )
             await uow.commit()
-        assert invitation.id is not None
-        return InvitationIssued(invitation.id, token, invitation.note, invitation.expires_at)
+        return issued
 
 
 class AcceptInvitationUseCase:
@@ -138,16 +166,38 @@ class AcceptInvitationUseCase:
             if invitation is None or invitation.id is None:
                 raise InvitationNotFound()
             invitation.ensure_usable(now)
-            if invitation.kind is not InvitationKind.coach:
-                # Client invitations are accepted by the onboarding flow, which owns them.
-                raise InvitationNotFound()
-            coach = await self._become_coach(uow, cmd.user_id, invitation, now)
             inviter = await uow.users.get(invitation.created_by)
+            if invitation.kind is InvitationKind.client:
+                client = await self._become_client(uow, cmd.user_id, invitation, now)
+                if inviter is not None:
+                    await _tell(uow, inviter, "client_joined", client.display_name, invitation, now)
+                await uow.commit()
+                return InvitationAccepted(invitation.kind, client.coach_id, inviter, client.id)
+            coach = await self._become_coach(uow, cmd.user_id, invitation, now)
             if inviter is not None:
-                await self._tell_inviter(uow, inviter, coach, invitation, now)
+                await _tell(uow, inviter, "coach_joined", coach.display_name, invitation, now)
             await uow.commit()
         assert coach.id is not None
         return InvitationAccepted(invitation.kind, coach.id, inviter)
+
+    async def _become_client(
+        self, uow: UnitOfWork, user_id: int, invitation: Invitation, now: datetime
+    ) -> Client:
+        assert invitation.id is not None and invitation.client_id is not None
+        client = await uow.clients.get(invitation.client_id)
+        if client is None or client.user_id is not None:
+            raise InvitationUsedError()
+        coach = await uow.coaches.get(client.coach_id)
+        if coach is not None and coach.user_id == user_id:
+            raise NotAllowedError()  # a coach opening the link meant for their client
+        if any(c.coach_id == client.coach_id for c in await uow.clients.list_for_user(user_id)):
+            raise AlreadyClientError()
+        if not await uow.invitations.mark_used(invitation.id, user_id=user_id, now=now):
+            raise InvitationUsedError()
+        client.user_id, client.status = user_id, ClientStatus.onboarding
+        await uow.clients.update(client)
+        await uow.audit.record(_audit(now, "invitation.accepted", user_id, invitation.id))
+        return client
 
     async def _become_coach(
         self, uow: UnitOfWork, user_id: int, invitation: Invitation, now: datetime
@@ -180,20 +230,21 @@ class AcceptInvitationUseCase:
         )
         return coach
 
-    @staticmethod
-    async def _tell_inviter(
-        uow: UnitOfWork, inviter: User, coach: Coach, invitation: Invitation, now: datetime
-    ) -> None:
-        await uow.outbox.enqueue(
-            OutgoingMessage(
-                channel=Channel.telegram,
-                recipient=str(inviter.telegram_id),
-                payload=Notice("coach_joined", {"name": coach.display_name}, inviter.language),
-                idempotency_key=f"invitation:{invitation.id}:accepted",
-                created_at=now,
-                not_before=now,
-            )
+
+async def _tell(
+    uow: UnitOfWork, inviter: User, notice: str, name: str, invitation: Invitation, now: datetime
+) -> None:
+    """Let the inviter know their link was used (through the outbox: not their update)."""
+    await uow.outbox.enqueue(
+        OutgoingMessage(
+            channel=Channel.telegram,
+            recipient=str(inviter.telegram_id),
+            payload=Notice(notice, {"name": name}, inviter.language),
+            idempotency_key=f"invitation:{invitation.id}:accepted",
+            created_at=now,
+            not_before=now,
         )
+    )
 
 
 class RevokeInvitationUseCase:

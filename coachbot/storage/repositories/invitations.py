@@ -37,6 +37,14 @@ class SqlInvitationRepository:
         rows = await self._session.scalars(query.order_by(InvitationRow.created_at))
         return [self._entity(row) for row in rows]
 
+    async def active_for_client(self, client_id: int, *, now: datetime) -> Sequence[Invitation]:
+        rows = await self._session.scalars(
+            select(InvitationRow).where(
+                *_UNUSED, InvitationRow.expires_at > now, InvitationRow.client_id == client_id
+            )
+        )
+        return [self._entity(row) for row in rows]
+
     async def mark_used(self, invitation_id: int, *, user_id: int, now: datetime) -> bool:
         # A conditional UPDATE is the single-use guarantee: of two concurrent accepts in
         # different processes only one sees a row count of 1.

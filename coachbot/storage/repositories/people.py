@@ -38,6 +38,10 @@ class SqlCoachRepository:
     async def add(self, coach: Coach) -> Coach:
         return await insert(self._session, CoachRow, coach)
 
+    async def get(self, coach_id: int) -> Coach | None:
+        row = await self._session.get(CoachRow, coach_id)
+        return to_entity(Coach, row) if row else None
+
     async def get_by_user(self, user_id: int) -> Coach | None:
         row = await self._session.scalar(select(CoachRow).where(CoachRow.user_id == user_id))
         return to_entity(Coach, row) if row else None
@@ -49,6 +53,17 @@ class SqlClientRepository:
 
     async def add(self, client: Client) -> Client:
         return await insert(self._session, ClientRow, client)
+
+    async def get(self, client_id: int) -> Client | None:
+        row = await self._session.get(ClientRow, client_id)
+        return to_entity(Client, row, status=ClientStatus) if row else None
+
+    async def update(self, client: Client) -> None:
+        values = row_values(client)
+        values.pop("id", None)
+        await self._session.execute(
+            update(ClientRow).where(ClientRow.id == client.id).values(values)
+        )
 
     async def list_for_coach(self, coach_id: int) -> Sequence[Client]:
         return await self._list(ClientRow.coach_id == coach_id)

@@ -1,0 +1,132 @@
+"""A new client's onboarding: welcome from their coach, consent to the privacy policy,
+the initial assessment, then a welcome and a note to the coach.
+
+Every step is stored (consent record, form progress, client status), so after a restart
+`/start` resumes where the client stopped, whatever the FSM storage kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from coachbot.bot import keyboards
+from coachbot.bot.callbacks import ConsentCb
+from coachbot.bot.conversations.form import COMPLETIONS, show_step
+from coachbot.bot.i18n import gettext as _
+from coachbot.bot.legal import CURRENT_VERSION
+from coachbot.bot.texts import escape
+from coachbot.domain.services.forms import FormStep
+from coachbot.domain.services.identity import Identity
+from coachbot.domain.services.onboarding import (
+    ONBOARDING,
+    FinishOnboarding,
+    FinishOnboardingUseCase,
+    RecordConsent,
+    RecordConsentUseCase,
+    ResumeOnboarding,
+    ResumeOnboardingUseCase,
+)
+
+router = Router(name=__name__)
+
+
+class Onboarding(StatesGroup):
+    consent = State()
+
+
+async def continue_onboarding(
+    message: Message,
+    identity: Identity,
+    state: FSMContext,
+    resume_onboarding: ResumeOnboardingUseCase,
+    *,
+    welcome: bool,
+    returning: bool = False,
+    **data: Any,
+) -> None:
+    """Show the step the client is at: consent, or the next assessment question.
+    `welcome` greets a newcomer, `returning` someone coming back to finish."""
+    position = await resume_onboarding(
+        ResumeOnboarding(user_id=identity.user_id, privacy_version=CURRENT_VERSION)
+    )
+    name, coach = escape(identity.user.first_name), escape(position.coach_name)
+    if welcome:
+        await message.answer(
+            _(
+                "Welcome, {name}! {coach} invited you to work together with Coachbot. "
+                "Setting you up takes a few minutes."
+            ).format(name=name, coach=coach)
+        )
+    if position.needs_consent:
+        await state.set_state(Onboarding.consent)
+        await message.answer(consent_text(), reply_markup=keyboards.consent())
+        return
+    assert position.step is not None
+    if returning:
+        await message.answer(_("Welcome back, {name}! Let us continue.").format(name=name))
+    await show_step(message, position.step, identity, state, ONBOARDING, **data)
+
+
+def consent_text() -> str:
+    return _(
+        "<b>Your privacy</b>\n\n"
+        "Your coach and you will see what you enter here: profile, answers, photos and "
+        "measurements. Photos are stored encrypted and without location data, nothing is "
+        "sold or used for advertising, and you can export or delete your data at any time.\n\n"
+        "Read the full privacy policy with /privacy. Do you agree to it?"
+    )
+
+
+@router.callback_query(Onboarding.consent, ConsentCb.filter())
+async def answer_consent(
+    query: CallbackQuery,
+    callback_data: ConsentCb,
+    identity: Identity,
+    state: FSMContext,
+    record_consent: RecordConsentUseCase,
+    resume_onboarding: ResumeOnboardingUseCase,
+    callback_answer: CallbackAnswer,
+    **data: Any,
+) -> None:
+    if not isinstance(query.message, Message):
+        return
+    await query.message.edit_reply_markup(reply_markup=None)
+    if not callback_data.accept:
+        await state.clear()
+        callback_answer.text = _("Nothing was stored.")
+        await query.message.answer(
+            _(
+                "Understood: nothing more is stored and we stop here. If you change your "
+                "mind, send /start."
+            )
+        )
+        return
+    await record_consent(
+        RecordConsent(user_id=identity.user_id, document="privacy", version=CURRENT_VERSION)
+    )
+    callback_answer.text = _("Thank you!")
+    await continue_onboarding(
+        query.message, identity, state, resume_onboarding, welcome=False, **data
+    )
+
+
+async def finish(
+    message: Message, step: FormStep, identity: Identity, state: FSMContext, data: dict[str, Any]
+) -> None:
+    finish_onboarding: FinishOnboardingUseCase = data["finish_onboarding"]
+    finished = await finish_onboarding(FinishOnboarding(user_id=identity.user_id))
+    await message.answer(
+        _(
+            "All set, {name}! Your answers are with {coach}, who will be in touch soon. "
+            "Check-ins, goals and messages from your coach will arrive in this chat."
+        ).format(name=escape(identity.user.first_name), coach=escape(finished.coach_name))
+    )
+
+
+COMPLETIONS[ONBOARDING] = finish

@@ -1,0 +1,141 @@
+"""Rendering form questions and explaining refused answers, in the person's language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from coachbot.bot.callbacks import FormAction, FormCb
+from coachbot.bot.i18n import gettext as _
+from coachbot.bot.texts import escape
+from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind, Text
+from coachbot.domain.forms.units import UnitSystem, from_si, unit_symbol
+from coachbot.domain.model import User
+from coachbot.domain.services.forms import FormStep
+
+
+def wording(text: Text, language: str) -> str:
+    return text.get(language) or text["en"]
+
+
+def question_text(step: FormStep, user: User) -> str:
+    question = step.question
+    assert question is not None
+    lines = [
+        f"<i>{escape(wording(step.form.title, user.language))}</i> · "
+        + _("question {number}").format(number=step.answered + 1),
+        "",
+        f"<b>{escape(wording(question.prompt, user.language))}</b>",
+    ]
+    hint = _hint(question, user)
+    if hint:
+        lines += ["", f"<i>{hint}</i>"]
+    return "\n".join(lines)
+
+
+def _hint(question: Question, user: User) -> str:
+    if question.kind is QuestionKind.metric:
+        assert question.metric is not None
+        symbol = unit_symbol(question.metric, UnitSystem(user.units))
+        return _("Send the number in {unit}, or with its unit (e.g. 72.5 kg or 160 lb).").format(
+            unit=symbol
+        )
+    if question.kind is QuestionKind.number:
+        if question.unit:
+            return _("Send a number (in {unit}).").format(unit=escape(question.unit))
+        return _("Send a number.")
+    if question.kind is QuestionKind.date:
+        return _("Send a date, for example 31.12.1990.")
+    if question.kind is QuestionKind.photo:
+        return _("Send up to {count} photos.").format(count=question.max_photos)
+    if question.kind is QuestionKind.multi_choice:
+        return _("Tap every option that applies, then Done.")
+    return ""
+
+
+def question_keyboard(
+    step: FormStep, user: User, selected: Sequence[str] = ()
+) -> InlineKeyboardMarkup:
+    question = step.question
+    assert question is not None
+    builder = InlineKeyboardBuilder()
+    rid = step.response_id
+    widths: list[int] = []
+    if question.kind is QuestionKind.multi_choice:
+        for option in question.options:
+            tick = "✅ " if option.key in selected else ""
+            builder.button(
+                text=tick + wording(option.label, user.language),
+                callback_data=FormCb(response_id=rid, action=FormAction.toggle, value=option.key),
+            )
+            widths.append(1)
+        builder.button(
+            text=_("Done"), callback_data=FormCb(response_id=rid, action=FormAction.done)
+        )
+        widths.append(1)
+    elif question.button_options:
+        labels = _button_labels(question, user)
+        for option, label in zip(question.button_options, labels, strict=True):
+            builder.button(
+                text=label,
+                callback_data=FormCb(response_id=rid, action=FormAction.pick, value=option.key),
+            )
+        widths += _rows(question)
+    navigation = [(_("⬅ Back"), FormAction.back)] if step.answered else []
+    if question.optional:
+        navigation.append((_("Skip"), FormAction.skip))
+    for label, action in navigation:
+        builder.button(text=label, callback_data=FormCb(response_id=rid, action=action))
+    if navigation:
+        widths.append(len(navigation))
+    builder.adjust(*widths)
+    return builder.as_markup()
+
+
+def _button_labels(question: Question, user: User) -> list[str]:
+    if question.kind is QuestionKind.yes_no:
+        return [_("Yes"), _("No")]
+    return [wording(option.label, user.language) for option in question.button_options]
+
+
+def _rows(question: Question) -> list[int]:
+    count = len(question.button_options)
+    if question.kind is QuestionKind.scale:
+        return [5] * (count // 5) + ([count % 5] if count % 5 else [])
+    if question.kind is QuestionKind.yes_no:
+        return [2]
+    return [1] * count
+
+
+def explain_refusal(error: InvalidAnswer, question: Question | None, user: User) -> str:
+    params = dict(error.params)
+    if question is not None and question.kind is QuestionKind.metric and question.metric:
+        units = UnitSystem(user.units)
+        symbol = unit_symbol(question.metric, units)
+        for bound in ("minimum", "maximum"):
+            if params.get(bound) is not None:
+                params[bound] = f"{from_si(params[bound], question.metric, units):g} {symbol}"
+    texts = {
+        "empty": _("Please send an answer."),
+        "too_long": _("That is too long: at most {maximum} characters, please."),
+        "not_a_number": _("Please send a number, like 72.5."),
+        "unknown_unit": _("I do not know that unit. Please send just the number."),
+        "too_small": _("That is below the lowest value I can take ({minimum})."),
+        "too_large": _("That is above the highest value I can take ({maximum})."),
+        "too_precise": _("Please use at most {decimals} decimal places."),
+        "not_a_whole_number": _("Please send a whole number from {minimum} to {maximum}."),
+        "not_a_date": _("Please send a real date, like 31.12.1990."),
+        "in_the_future": _("That date is in the future. Please check it."),
+        "in_the_past": _("That date is in the past. Please check it."),
+        "not_yes_or_no": _("Please answer yes or no."),
+        "too_many_photos": _("Please send at most {maximum} photos."),
+        "photo": _("Please send a photo."),
+        "no_choice": _("Please choose at least one option, then Done."),
+        "required": _("This question cannot be skipped."),
+        "at_start": _("This is the first question."),
+        "form_complete": _("This form is already complete."),
+    }
+    text = texts.get(error.code, _("Please choose one of the buttons."))
+    return text.format(**{k: escape(str(v)) for k, v in params.items()})

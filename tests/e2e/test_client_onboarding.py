@@ -1,0 +1,188 @@
+"""A coach adds a client, the client joins by the link, consents, fills in the initial
+assessment (with wrong answers re-asked, Back, ticks), and the coach is told."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from coachbot.sandbox.telegram_server import FakeUser
+from coachbot.storage.tables import ClientRow, ConsentRow, FormResponseRow
+from tests.e2e.conftest import BOT_USERNAME, Harness, start_polling, stop_polling
+
+LINK = re.compile(rf"https://t\.me/{BOT_USERNAME}\?start=([A-Za-z0-9_-]+)")
+
+
+async def add_client(harness: Harness, name: str = "Cleo Park") -> str:
+    coach = harness.admin
+    await coach.send_text("/menu")
+    await coach.next_bot_message()
+    await coach.press("➕ Add client")
+    assert (await coach.next_bot_message()).text == "What is your new client's name?"
+    await coach.send_text(name)
+    assert (await coach.next_bot_message()).text == "Their email address? (optional)"
+    await coach.send_text("cleo at example")
+    assert (await coach.next_bot_message()).text.startswith("That does not look like an email")
+    await coach.send_text("cleo@example.org")
+    assert (await coach.next_bot_message()).text.startswith("Their phone number")
+    await coach.press("Skip")
+    assert (await coach.next_bot_message()).text.startswith("Any notes")
+    await coach.send_text("Knee surgery in 2024")
+    assert (await coach.next_bot_message()).text.startswith("Tags")
+    await coach.send_text("online, #spring")
+    message = await coach.next_bot_message()
+    assert message.text.startswith(f"{name} is added. Send them this link to join:")
+    assert message.buttons == [["Revoke", "New link"]]
+    return LINK.search(message.text).group(1)
+
+
+async def answer(user: FakeUser, *, text: str | None = None, press: str | None = None):
+    if text is not None:
+        await user.send_text(text)
+    else:
+        await user.press(press)
+    return await user.next_bot_message()
+
+
+async def test_a_client_is_added_joins_consents_and_completes_the_assessment(harness: Harness):
+    token = await add_client(harness)
+    cleo = harness.user(4001, "Cleo", last_name="Park")
+    await cleo.send_text(f"/start {token}")
+    welcome = await cleo.next_bot_message()
+    assert welcome.text.startswith("Welcome, Cleo! Anna Admin invited you")
+    consent = await cleo.next_bot_message()
+    assert consent.text.startswith("Your privacy") and consent.buttons[0] == ["✅ I agree"]
+    joined = await harness.admin.next_bot_message()
+    assert joined.text == "Cleo Park opened your invitation and is setting up their profile."
+
+    first = await answer(cleo, press="✅ I agree")
+    assert "What is your current weight?" in first.text and "question 1" in first.text
+    refused = await answer(cleo, text="heavy")
+    assert refused.text == "Please send a number, like 72.5."
+    assert "What is your current weight?" in (await cleo.next_bot_message()).text
+    waist = await answer(cleo, text="72,5 kg")
+    assert "waist" in waist.text and waist.buttons == [["⬅ Back", "Skip"]]
+    back = await answer(cleo, press="⬅ Back")
+    assert "weight" in back.text
+    await answer(cleo, text="73")
+    body_fat = await answer(cleo, press="Skip")
+    assert "body fat" in body_fat.text
+    activity = await answer(cleo, press="Skip")
+    assert activity.buttons[0] == ["Mostly sitting"]
+    await answer(cleo, press="Lightly active")
+    too_many = await answer(cleo, text="9")
+    assert too_many.text.startswith("That is above the highest value")
+    await cleo.next_bot_message()
+    await answer(cleo, text="3")
+    stress = await answer(cleo, text="7,5")
+    assert stress.buttons[:2] == [["1", "2", "3", "4", "5"], ["6", "7", "8", "9", "10"]]
+    focus = await answer(cleo, press="6")
+    await cleo.press("Lose fat", message_id=focus.message_id)
+    await cleo.press("Sleep better", message_id=focus.message_id)
+    ticked = await cleo.wait_for(
+        lambda chat: ["✅ Sleep better"] in chat.get(focus.message_id).buttons
+    )
+    assert ["✅ Lose fat"] in ticked.get(focus.message_id).buttons
+    injuries = await answer(cleo, press="Done")
+    assert injuries.buttons[0] == ["Yes", "No"]
+    details = await answer(cleo, press="Yes")
+    assert "describe" in details.text
+    await answer(cleo, text="Left knee")
+    notes = await answer(cleo, press="9")
+    done = await answer(cleo, press="Skip")
+    assert notes.text and done.text.startswith("All set, Cleo! Your answers are with Anna Admin")
+    told = await harness.admin.next_bot_message()
+    assert told.text == "Cleo Park finished onboarding, including the initial assessment."
+
+    async with harness.app.session_factory() as session:
+        client = await session.scalar(select(ClientRow))
+        consent_row = await session.scalar(select(ConsentRow))
+        response = await session.scalar(select(FormResponseRow))
+    assert (client.status, client.email, client.tags) == (
+        "active",
+        "cleo@example.org",
+        ["online", "spring"],
+    )
+    assert (consent_row.document, consent_row.version) == ("privacy", "2026-11-25")
+    assert response.status == "completed"
+    assert response.progress["answers"]["weight"] == 73.0
+    assert response.progress["answers"]["focus"] == ["fat_loss", "sleep"]
+
+
+async def test_onboarding_resumes_at_the_same_question_after_a_restart(harness: Harness):
+    token = await add_client(harness)
+    cleo = harness.user(4002, "Cleo")
+    await cleo.send_text(f"/start {token}")
+    await cleo.next_bot_message()
+    await cleo.next_bot_message()
+    await answer(cleo, press="✅ I agree")
+    await answer(cleo, text="70")
+
+    # The bot restarts with memory FSM storage: the conversation state is gone.
+    await stop_polling(harness.app, harness.polling)
+    harness.app.dispatcher.fsm.storage.storage.clear()
+    harness.polling = await start_polling(harness.app, harness.telegram)
+
+    await cleo.send_text("/start")
+    assert (await cleo.next_bot_message()).text == "Welcome back, Cleo! Let us continue."
+    resumed = await cleo.next_bot_message()
+    assert "waist" in resumed.text and "question 2" in resumed.text
+    assert "body fat" in (await answer(cleo, press="Skip")).text
+
+
+async def test_declining_consent_stores_nothing_more(harness: Harness):
+    token = await add_client(harness)
+    cleo = harness.user(4003, "Cleo")
+    await cleo.send_text(f"/start {token}")
+    await cleo.next_bot_message()
+    await cleo.next_bot_message()
+    reply = await answer(cleo, press="I do not agree")
+    assert reply.text.startswith("Understood: nothing more is stored")
+    async with harness.app.session_factory() as session:
+        assert await session.scalar(select(ConsentRow)) is None
+        assert await session.scalar(select(FormResponseRow)) is None
+
+
+async def test_another_coach_cannot_touch_this_clients_link(harness: Harness):
+    token = await add_client(harness)
+    async with harness.app.session_factory() as session:
+        client_id = await session.scalar(select(ClientRow.id))
+    otto_link = re.compile(r"start=([A-Za-z0-9_-]+)")
+    await harness.admin.send_text("/invite_coach")
+    await harness.admin.next_bot_message()
+    await harness.admin.send_text("Otto")
+    await harness.admin.next_bot_message()
+    await harness.admin.press("7 days")
+    chat = await harness.admin.wait_for(
+        lambda chat: "Invitation for Otto" in chat.last_bot_message.text
+    )
+    otto = harness.user(4100, "Otto")
+    await otto.send_text(f"/start {otto_link.search(chat.last_bot_message.text).group(1)}")
+    menu = await otto.next_bot_message()
+    query = await otto.press_data(menu.message_id, f"cl:nw:{client_id}")  # forged
+    answer_ = await otto.callback_answer(query)
+    assert answer_.text == "That client was not found."
+    cleo = harness.user(4004, "Cleo")
+    await cleo.send_text(f"/start {token}")
+    assert (await cleo.next_bot_message()).text.startswith("Welcome, Cleo!")
+
+
+async def test_a_revoked_or_replaced_client_link_is_refused(harness: Harness):
+    token = await add_client(harness)
+    await harness.admin.press("New link")
+    chat = await harness.admin.wait_for(
+        lambda chat: (
+            LINK.search(chat.last_bot_message.text) and token not in chat.last_bot_message.text
+        )
+    )
+    new_token = LINK.search(chat.last_bot_message.text).group(1)
+    cleo = harness.user(4005, "Cleo")
+    await cleo.send_text(f"/start {token}")
+    assert (await cleo.next_bot_message()).text.startswith("This invitation link was withdrawn")
+    await harness.admin.press("Revoke")
+    await harness.admin.wait_for(
+        lambda chat: chat.last_bot_message.text == "This invitation link was revoked."
+    )
+    await cleo.send_text(f"/start {new_token}")
+    assert (await cleo.next_bot_message()).text.startswith("This invitation link was withdrawn")

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+from pathlib import Path
 
 from coachbot.config import ConfigurationError, Settings, load_settings
 
@@ -29,6 +30,13 @@ def main(argv: list[str] | None = None) -> int:
         help="only the bot: outgoing messages are delivered by `coachbot worker` processes",
     )
     commands.add_parser("worker", help="deliver outgoing messages and run scheduled ticks")
+    import_parser = commands.add_parser(
+        "import-clients", help="add clients from a CSV file (name, email, phone, notes, tags)"
+    )
+    import_parser.add_argument("file", type=Path)
+    import_parser.add_argument(
+        "--coach", type=int, required=True, help="the coach's Telegram user id"
+    )
     migrate_parser = commands.add_parser("migrate", help="upgrade the database schema")
     migrate_parser.add_argument("revision", nargs="?", default="head")
     migrate_parser.add_argument("--downgrade", action="store_true", help="downgrade instead")
@@ -42,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     _configure_logging(settings)
     if args.command == "migrate":
         return _migrate(settings, args.revision, downgrade=args.downgrade)
+    if args.command == "import-clients":
+        return _import_clients(settings, args.file, args.coach)
     if settings.token is None:
         print(NO_TOKEN_MESSAGE, file=sys.stderr)
         return EXIT_CONFIGURATION
@@ -70,3 +80,21 @@ def _migrate(settings: Settings, revision: str, *, downgrade: bool) -> int:
     asyncio.run(action(settings.effective_database_url, revision))
     print(f"Database at {revision}: {settings.effective_database_url}")
     return 0
+
+
+def _import_clients(settings: Settings, path: Path, coach_telegram_id: int) -> int:
+    """Exit 0: all rows imported; 1: some rows refused (see the report); 2: nothing done."""
+    from coachbot import imports
+    from coachbot.domain.errors import ClientNotFound
+
+    try:
+        rows = imports.read_rows(path.read_text(encoding="utf-8-sig"))
+        report = asyncio.run(imports.import_clients(settings, rows, coach_telegram_id))
+    except (OSError, UnicodeDecodeError, imports.UnusableFile) as error:
+        print(f"Cannot import {path}: {error}", file=sys.stderr)
+        return EXIT_CONFIGURATION
+    except ClientNotFound:
+        print(f"No coach with Telegram id {coach_telegram_id}.", file=sys.stderr)
+        return EXIT_CONFIGURATION
+    print(imports.render_report(report, asyncio.run(imports.bot_username(settings))))
+    return 1 if report.refused else 0

@@ -6,11 +6,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from coachbot.domain.clock import Clock
-from coachbot.domain.errors import ClientNotFound, InvitationUsedError, NotAllowedError
+from coachbot.domain.errors import (
+    ClientNotFound,
+    InvalidDetailError,
+    InvitationUsedError,
+    NotAllowedError,
+)
 from coachbot.domain.model import Client, ClientStatus, InvitationKind
-from coachbot.domain.model.contact import clean_email, clean_name, clean_notes, clean_phone
+from coachbot.domain.model.contact import (
+    clean_email,
+    clean_name,
+    clean_notes,
+    clean_phone,
+    clean_tags,
+)
 from coachbot.domain.ports import UnitOfWork
-from coachbot.domain.services.invitations import InvitationIssued, issue_invitation
+from coachbot.domain.services.invitations import (
+    MAX_VALID_DAYS,
+    InvitationIssued,
+    issue_invitation,
+)
 
 STATUS_ORDER = tuple(ClientStatus)
 
@@ -129,3 +144,89 @@ class ChangeClientLinkUseCase:
                 )
             await uow.commit()
         return ClientLink(cmd.client_id, client.display_name, issued) if issued else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportClients:
+    coach_telegram_id: int
+    rows: Sequence[tuple[int, dict[str, str]]]  # (line number, column -> value)
+
+
+@dataclass(frozen=True)
+class ImportedClient:
+    line: int
+    client_id: int
+    name: str
+    invitation: InvitationIssued
+
+
+@dataclass(frozen=True)
+class RefusedRow:
+    line: int
+    reason: str  # "field: code", e.g. "email: invalid"
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    imported: list[ImportedClient]
+    refused: list[RefusedRow]
+
+
+class ImportClientsUseCase:
+    """Clients from a file: every good row becomes a client with an invitation link, every
+    bad row is refused with its reason, all in one transaction (a crash imports nothing)."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, cmd: ImportClients) -> ImportReport:
+        now = self._clock.now()
+        imported: list[ImportedClient] = []
+        refused: list[RefusedRow] = []
+        async with self._uow as uow:
+            coach_user = await uow.users.get_by_telegram_id(cmd.coach_telegram_id)
+            coach = await uow.coaches.get_by_user(coach_user.id) if coach_user else None
+            if coach is None or coach.id is None or coach_user is None:
+                raise ClientNotFound()
+            emails = {c.email for c in await uow.clients.list_for_coach(coach.id) if c.email}
+            for line, row in cmd.rows:
+                try:
+                    client = _client_from_row(row, coach.id, now)
+                except InvalidDetailError as error:
+                    refused.append(RefusedRow(line, f"{error.field}: {error.code}"))
+                    continue
+                if client.email and client.email.lower() in emails:
+                    refused.append(RefusedRow(line, "email: already_a_client"))
+                    continue
+                if client.email:
+                    emails.add(client.email.lower())
+                client = await uow.clients.add(client)
+                assert client.id is not None and coach_user.id is not None
+                issued = await issue_invitation(
+                    uow,
+                    kind=InvitationKind.client,
+                    actor_user_id=coach_user.id,
+                    now=now,
+                    valid_days=MAX_VALID_DAYS,
+                    note=client.display_name,
+                    coach_id=coach.id,
+                    client_id=client.id,
+                )
+                imported.append(ImportedClient(line, client.id, client.display_name, issued))
+            await uow.commit()
+        return ImportReport(imported, refused)
+
+
+def _client_from_row(row: dict[str, str], coach_id: int, now) -> Client:
+    email, phone = (row.get("email") or "").strip(), (row.get("phone") or "").strip()
+    return Client(
+        coach_id=coach_id,
+        display_name=clean_name(row.get("name") or ""),
+        status=ClientStatus.invited,
+        created_at=now,
+        email=clean_email(email).lower() if email else None,
+        phone=clean_phone(phone) if phone else None,
+        notes=clean_notes(row.get("notes") or ""),
+        tags=clean_tags(row.get("tags") or ""),
+    )

@@ -57,7 +57,8 @@ def _hint(question: Question, user: User) -> str:
 
 def question_keyboard(
     step: FormStep, user: User, selected: Sequence[str] = ()
-) -> InlineKeyboardMarkup:
+) -> InlineKeyboardMarkup | None:
+    """Buttons to answer with and to go Back or Skip; None for a typed first question."""
     question = step.question
     assert question is not None
     builder = InlineKeyboardBuilder()
@@ -90,6 +91,8 @@ def question_keyboard(
         builder.button(text=label, callback_data=FormCb(response_id=rid, action=action))
     if navigation:
         widths.append(len(navigation))
+    if not widths:
+        return None
     builder.adjust(*widths)
     return builder.as_markup()
 

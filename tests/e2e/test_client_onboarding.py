@@ -186,3 +186,22 @@ async def test_a_revoked_or_replaced_client_link_is_refused(harness: Harness):
     )
     await cleo.send_text(f"/start {new_token}")
     assert (await cleo.next_bot_message()).text.startswith("This invitation link was withdrawn")
+
+
+async def test_a_german_speaking_client_is_onboarded_in_german(harness: Harness):
+    token = await add_client(harness, name="Greta Berg")
+    greta = harness.user(4300, "Greta", language_code="de")
+    await greta.send_text(f"/start {token}")
+    welcome = await greta.next_bot_message()
+    assert welcome.text.startswith("Willkommen, Greta! Anna Admin hat dich eingeladen")
+    consent = await greta.next_bot_message()
+    assert consent.text.startswith("Deine Privatsphäre")
+    assert consent.buttons == [["✅ Ich stimme zu"], ["Ich stimme nicht zu"]]
+    first = await answer(greta, press="✅ Ich stimme zu")
+    assert "Wie viel wiegst du aktuell?" in first.text and "Frage 1" in first.text
+    refused = await answer(greta, text="schwer")
+    assert refused.text == "Bitte sende eine Zahl, zum Beispiel 72,5."
+    await greta.send_text("/privacy")
+    assert "Wie viel wiegst du aktuell?" in (await greta.next_bot_message()).text  # re-asked
+    policy = await greta.next_bot_message()
+    assert policy.text.startswith("Coachbot-Datenschutzerklärung")

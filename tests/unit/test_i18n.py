@@ -36,15 +36,40 @@ def test_catalogue_holds_every_message_of_the_code(language):
     assert missing == [], f"run `make locales`; missing in {language}: {missing}"
 
 
-def test_english_catalogue_is_complete():
-    with _po_path("en").open("rb") as po_file:
-        catalog = read_po(po_file, locale="en")
+@pytest.mark.parametrize("language", sorted(available_languages()))
+def test_every_catalogue_translates_every_message(language):
+    with _po_path(language).open("rb") as po_file:
+        catalog = read_po(po_file, locale=language)
     untranslated = [
         m.id
         for m in catalog
         if m.id and not all(m.string if isinstance(m.string, tuple) else (m.string,))
     ]
     assert untranslated == []
+
+
+def test_english_and_german_are_shipped():
+    assert {"en", "de"} <= available_languages()
+
+
+def test_placeholders_survive_translation():
+    """A translation that drops or renames {name} would crash .format() at run time."""
+    import re
+
+    placeholder = re.compile(r"{(\w+)}")
+    for language in available_languages():
+        with _po_path(language).open("rb") as po_file:
+            catalog = read_po(po_file, locale=language)
+        for message in catalog:
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            expected = set(placeholder.findall(ids[-1]))
+            for string in strings:
+                assert set(placeholder.findall(string)) <= expected | set(
+                    placeholder.findall(ids[0])
+                ), (language, message.id)
 
 
 def test_plurals_follow_the_count():

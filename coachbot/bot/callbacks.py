@@ -65,3 +65,28 @@ class FormCb(CallbackData, prefix="f"):
     response_id: int
     action: FormAction
     value: str = ""
+
+
+class ClientListCb(CallbackData, prefix="ls"):
+    page: int = 0
+    status: str = ""  # "" for every status
+    search: bool = False  # keep the search the coach typed last
+
+
+class ClientAction(StrEnum):
+    show = "sh"
+    notes = "nt"
+    tags = "tg"
+    pause = "pa"
+    resume = "re"
+    archive = "ar"
+    restore = "rs"
+
+
+class ClientCardCb(CallbackData, prefix="cc"):
+    client_id: int
+    action: ClientAction = ClientAction.show
+
+
+class ClientSearchCb(CallbackData, prefix="lq"):
+    pass

@@ -15,6 +15,8 @@ from coachbot.domain.services.clients import (
     AddClientUseCase,
     ChangeClientLinkUseCase,
     ListClientsUseCase,
+    ShowClientUseCase,
+    UpdateClientUseCase,
 )
 from coachbot.domain.services.forms import (
     AnswerFormUseCase,
@@ -65,6 +67,8 @@ class UseCaseFactory:
             "list_clients": ListClientsUseCase(uow),
             "record_reachability": RecordReachabilityUseCase(uow, clock),
             "add_client": AddClientUseCase(uow, clock),
+            "show_client": ShowClientUseCase(uow),
+            "update_client": UpdateClientUseCase(uow, clock),
             "change_client_link": ChangeClientLinkUseCase(uow, clock),
             "record_consent": RecordConsentUseCase(uow, clock),
             "resume_onboarding": ResumeOnboardingUseCase(uow, clock),

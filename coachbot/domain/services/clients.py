@@ -12,7 +12,7 @@ from coachbot.domain.errors import (
     InvitationUsedError,
     NotAllowedError,
 )
-from coachbot.domain.model import Client, ClientStatus, InvitationKind
+from coachbot.domain.model import AuditEntry, Client, ClientStatus, InvitationKind
 from coachbot.domain.model.contact import (
     clean_email,
     clean_name,
@@ -30,23 +30,140 @@ from coachbot.domain.services.invitations import (
 STATUS_ORDER = tuple(ClientStatus)
 
 
+PAGE_SIZE = 8
+
+
 @dataclass(frozen=True, kw_only=True)
 class ListClients:
+    """`search` matches names, emails and notes; `#tag` matches a tag."""
+
     coach_id: int | None
+    search: str = ""
+    status: ClientStatus | None = None
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class ClientPage:
+    clients: list[Client]
+    matching: int
+    page: int
+    pages: int
+    counts: dict[ClientStatus, int]  # all of the coach's clients, by status
+
+
+def _matches(client: Client, search: str) -> bool:
+    text = " ".join([client.display_name, client.email or "", client.notes]).lower()
+    for word in search.lower().split():
+        if word.startswith("#"):
+            if word[1:] not in client.tags:
+                return False
+        elif word not in text:
+            return False
+    return True
 
 
 class ListClientsUseCase:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def __call__(self, cmd: ListClients) -> Sequence[Client]:
+    async def __call__(self, cmd: ListClients) -> ClientPage:
         if cmd.coach_id is None:
             raise NotAllowedError()
         async with self._uow as uow:
             clients = await uow.clients.list_for_coach(cmd.coach_id)
-        return sorted(
-            clients, key=lambda c: (STATUS_ORDER.index(c.status), c.display_name.casefold())
+        counts = {status: 0 for status in ClientStatus}
+        for client in clients:
+            counts[client.status] += 1
+        matching = sorted(
+            (
+                c
+                for c in clients
+                if (cmd.status is None or c.status is cmd.status) and _matches(c, cmd.search)
+            ),
+            key=lambda c: (STATUS_ORDER.index(c.status), c.display_name.casefold()),
         )
+        pages = max(1, -(-len(matching) // PAGE_SIZE))
+        page = min(max(cmd.page, 0), pages - 1)
+        shown = matching[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        return ClientPage(shown, len(matching), page, pages, counts)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowClient:
+    coach_id: int | None
+    client_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateClient:
+    """Only the fields given change. Status changes: pause, resume, archive, restore."""
+
+    coach_id: int | None
+    actor_user_id: int
+    client_id: int
+    notes: str | None = None
+    tags: str | None = None
+    status: ClientStatus | None = None
+
+
+ALLOWED_STATUS_CHANGES = {
+    (ClientStatus.active, ClientStatus.paused),
+    (ClientStatus.paused, ClientStatus.active),
+    (ClientStatus.active, ClientStatus.archived),
+    (ClientStatus.paused, ClientStatus.archived),
+    (ClientStatus.invited, ClientStatus.archived),
+    (ClientStatus.onboarding, ClientStatus.archived),
+    (ClientStatus.archived, ClientStatus.active),
+}
+
+
+class ShowClientUseCase:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, cmd: ShowClient) -> Client:
+        async with self._uow as uow:
+            return await _own_client(uow, cmd.coach_id, cmd.client_id)
+
+
+class UpdateClientUseCase:
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, cmd: UpdateClient) -> Client:
+        async with self._uow as uow:
+            client = await _own_client(uow, cmd.coach_id, cmd.client_id)
+            if cmd.notes is not None:
+                client.notes = clean_notes(cmd.notes)
+            if cmd.tags is not None:
+                client.tags = clean_tags(cmd.tags)
+            if cmd.status is not None and cmd.status is not client.status:
+                if (client.status, cmd.status) not in ALLOWED_STATUS_CHANGES:
+                    raise InvalidDetailError("status", "not_allowed")
+                await uow.audit.record(
+                    AuditEntry(
+                        at=self._clock.now(),
+                        action=f"client.{cmd.status.value}",
+                        actor_user_id=cmd.actor_user_id,
+                        subject_type="client",
+                        subject_id=client.id,
+                        details={"from": client.status.value},
+                    )
+                )
+                client.status = cmd.status
+            await uow.clients.update(client)
+            await uow.commit()
+        return client
+
+
+async def _own_client(uow: UnitOfWork, coach_id: int | None, client_id: int) -> Client:
+    """The coach's own client; anyone else's is "not found" (ids are never trusted)."""
+    client = await uow.clients.get(client_id)
+    if client is None or coach_id is None or client.coach_id != coach_id:
+        raise ClientNotFound()
+    return client
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -122,9 +239,7 @@ class ChangeClientLinkUseCase:
     async def __call__(self, cmd: ChangeClientLink) -> ClientLink | None:
         now = self._clock.now()
         async with self._uow as uow:
-            client = await uow.clients.get(cmd.client_id)
-            if client is None or cmd.coach_id is None or client.coach_id != cmd.coach_id:
-                raise ClientNotFound()
+            client = await _own_client(uow, cmd.coach_id, cmd.client_id)
             if client.user_id is not None:
                 raise InvitationUsedError()  # the client already joined with a link
             for invitation in await uow.invitations.active_for_client(client.id, now=now):

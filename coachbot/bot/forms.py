@@ -52,6 +52,8 @@ def _hint(question: Question, user: User) -> str:
         return _("Send up to {count} photos.").format(count=question.max_photos)
     if question.kind is QuestionKind.multi_choice:
         return _("Tap every option that applies, then Done.")
+    if question.kind is QuestionKind.timezone:
+        return _("Or send your city, for example Lisbon.")
     return ""
 
 
@@ -133,6 +135,10 @@ def explain_refusal(error: InvalidAnswer, question: Question | None, user: User)
         "in_the_future": _("That date is in the future. Please check it."),
         "in_the_past": _("That date is in the past. Please check it."),
         "not_yes_or_no": _("Please answer yes or no."),
+        "unknown_timezone": _(
+            "I do not know that time zone. Choose one of the buttons, or send a city such "
+            "as Berlin or New York, or a zone such as Europe/Berlin."
+        ),
         "too_many_photos": _("Please send at most {maximum} photos."),
         "photo": _("Please send a photo."),
         "no_choice": _("Please choose at least one option, then Done."),

@@ -3,14 +3,16 @@ error mapping can refer to them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -64,6 +66,10 @@ class UserRow(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     units: Mapped[str] = mapped_column(String(16), default="metric", server_default="metric")
+    preferred_name: Mapped[str | None] = mapped_column(String(64))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(16))
+    height_cm: Mapped[float | None] = mapped_column(Float)
 
 
 class CoachRow(Base):

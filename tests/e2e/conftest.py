@@ -43,6 +43,8 @@ def make_settings(telegram: FakeTelegramServer, database_url: str, tmp_path, **o
         "webhook_url": None,
         "webhook_secret": None,
         "outbox_poll_seconds": 0.05,
+        # Scripted users answer faster than people: flood control is tested on its own.
+        "flood_limit": 10_000,
     }
     values.update(overrides)
     # _env_file=None: a developer's own .env must not leak into the tests.
@@ -90,11 +92,18 @@ def _count_polls(telegram: FakeTelegramServer) -> int:
 
 @pytest.fixture
 async def harness(
-    telegram: FakeTelegramServer, sqlite_url: str, tmp_path, clock: FakeClock
+    request: pytest.FixtureRequest,
+    telegram: FakeTelegramServer,
+    sqlite_url: str,
+    tmp_path,
+    clock: FakeClock,
 ) -> AsyncIterator[Harness]:
+    """`@pytest.mark.settings(name=value)` on a test overrides settings for its bot."""
     telegram.reset()
+    marker = request.node.get_closest_marker("settings")
+    overrides = marker.kwargs if marker else {}
     app = create_application(
-        make_settings(telegram, sqlite_url, tmp_path), clock=clock, webhook_mode=False
+        make_settings(telegram, sqlite_url, tmp_path, **overrides), clock=clock, webhook_mode=False
     )
     task = await start_polling(app, telegram)
     stop_delivery = asyncio.Event()

@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from coachbot.sandbox.telegram_server import FakeUser
-from coachbot.storage.tables import ClientRow, ConsentRow, FormResponseRow
+from coachbot.storage.tables import ClientRow, ConsentRow, FormResponseRow, UserRow
 from tests.e2e.conftest import BOT_USERNAME, Harness, start_polling, stop_polling
 
 LINK = re.compile(rf"https://t\.me/{BOT_USERNAME}\?start=([A-Za-z0-9_-]+)")
@@ -45,6 +45,34 @@ async def answer(user: FakeUser, *, text: str | None = None, press: str | None =
     return await user.next_bot_message()
 
 
+async def fill_profile(user: FakeUser, *, units: str = "Kilograms and centimetres") -> None:
+    """The profile questions, with a wrong answer for each kind that can be wrong."""
+    name = await answer(user, press="✅ I agree")
+    assert "What should your coach call you?" in name.text and "question 1" in name.text
+    birthday = await answer(user, text="Cleo")
+    assert "When were you born?" in birthday.text
+    future = await answer(user, text="01.01.2099")
+    assert future.text == "That date is in the future. Please check it."
+    await user.next_bot_message()  # asked again
+    sex = await answer(user, text="14.02.1991")
+    assert sex.buttons[:4] == [["Female"], ["Male"], ["Other"], ["Prefer not to say"]]
+    await answer(user, press="Female")
+    height = await answer(user, press=units)
+    assert "How tall are you?" in height.text
+    letters = await answer(user, text="tall")
+    assert letters.text == "Please send a number, like 72.5."
+    await user.next_bot_message()
+    timezone = await answer(user, text="5'7\"" if units.startswith("Pounds") else "170")
+    assert ["London"] in timezone.buttons
+    unknown = await answer(user, text="Atlantis")
+    assert unknown.text.startswith("I do not know that time zone")
+    await user.next_bot_message()
+    language = await answer(user, text="Berlin")
+    assert language.buttons[:2] == [["English"], ["Deutsch"]]
+    thanks = await answer(user, press="English")
+    assert thanks.text == "Thanks, Cleo! Now a few questions about where you stand today."
+
+
 async def test_a_client_is_added_joins_consents_and_completes_the_assessment(harness: Harness):
     token = await add_client(harness)
     cleo = harness.user(4001, "Cleo", last_name="Park")
@@ -56,7 +84,8 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
     joined = await harness.admin.next_bot_message()
     assert joined.text == "Cleo Park opened your invitation and is setting up their profile."
 
-    first = await answer(cleo, press="✅ I agree")
+    await fill_profile(cleo)
+    first = await cleo.next_bot_message()
     assert "What is your current weight?" in first.text and "question 1" in first.text
     refused = await answer(cleo, text="heavy")
     assert refused.text == "Please send a number, like 72.5."
@@ -105,7 +134,22 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
         ["online", "spring"],
     )
     assert (consent_row.document, consent_row.version) == ("privacy", "2026-11-25")
-    assert response.status == "completed"
+    assert response.status == "completed"  # the profile form, completed first
+    async with harness.app.session_factory() as session:
+        assessment = await session.scalar(
+            select(FormResponseRow).where(FormResponseRow.purpose == "onboarding")
+        )
+        user = await session.scalar(select(UserRow).where(UserRow.telegram_id == 4001))
+    assert (user.preferred_name, user.sex, user.height_cm, user.timezone, user.language) == (
+        "Cleo",
+        "female",
+        170.0,
+        "Europe/Berlin",
+        "en",
+    )
+    assert str(user.date_of_birth) == "1991-02-14"
+    assert assessment.status == "completed"
+    response = assessment
     assert response.progress["answers"]["weight"] == 73.0
     assert response.progress["answers"]["focus"] == ["fat_loss", "sleep"]
 
@@ -117,7 +161,7 @@ async def test_onboarding_resumes_at_the_same_question_after_a_restart(harness: 
     await cleo.next_bot_message()
     await cleo.next_bot_message()
     await answer(cleo, press="✅ I agree")
-    await answer(cleo, text="70")
+    await answer(cleo, text="Cleo")
 
     # The bot restarts with memory FSM storage: the conversation state is gone.
     await stop_polling(harness.app, harness.polling)
@@ -127,8 +171,8 @@ async def test_onboarding_resumes_at_the_same_question_after_a_restart(harness: 
     await cleo.send_text("/start")
     assert (await cleo.next_bot_message()).text == "Welcome back, Cleo! Let us continue."
     resumed = await cleo.next_bot_message()
-    assert "waist" in resumed.text and "question 2" in resumed.text
-    assert "body fat" in (await answer(cleo, press="Skip")).text
+    assert "When were you born?" in resumed.text and "question 2" in resumed.text
+    assert "Your sex" in (await answer(cleo, text="1990-05-01")).text
 
 
 async def test_declining_consent_stores_nothing_more(harness: Harness):
@@ -198,10 +242,11 @@ async def test_a_german_speaking_client_is_onboarded_in_german(harness: Harness)
     assert consent.text.startswith("Deine Privatsphäre")
     assert consent.buttons == [["✅ Ich stimme zu"], ["Ich stimme nicht zu"]]
     first = await answer(greta, press="✅ Ich stimme zu")
-    assert "Wie viel wiegst du aktuell?" in first.text and "Frage 1" in first.text
-    refused = await answer(greta, text="schwer")
-    assert refused.text == "Bitte sende eine Zahl, zum Beispiel 72,5."
+    assert "Wie soll dein Coach dich nennen?" in first.text and "Frage 1" in first.text
+    await answer(greta, text="Greta")
+    refused = await answer(greta, text="01.01.2099")
+    assert refused.text == "Dieses Datum liegt in der Zukunft. Bitte prüfe es."
     await greta.send_text("/privacy")
-    assert "Wie viel wiegst du aktuell?" in (await greta.next_bot_message()).text  # re-asked
+    assert "Wann bist du geboren?" in (await greta.next_bot_message()).text  # re-asked
     policy = await greta.next_bot_message()
     assert policy.text.startswith("Coachbot-Datenschutzerklärung")

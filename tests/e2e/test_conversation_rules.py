@@ -7,6 +7,7 @@ import io
 import logging
 import re
 
+import pytest
 from PIL import Image
 
 from coachbot.domain.services.clients import ListClientsUseCase
@@ -103,6 +104,7 @@ async def test_a_duplicated_update_is_handled_once(harness: Harness):
     assert await sam.bot_messages_until_idle(idle=0.3) == []
 
 
+@pytest.mark.settings(flood_limit=20, flood_window_seconds=10)
 async def test_a_flooding_user_is_warned_once_and_ignored(harness: Harness):
     sam = harness.user(602, "Sam")
     for number in range(25):

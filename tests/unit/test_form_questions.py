@@ -180,3 +180,21 @@ def test_a_question_is_checked_when_it_is_defined():
         question(QuestionKind.single_choice)
     with pytest.raises(ValueError, match="metric"):
         question(QuestionKind.metric)
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("europe/berlin", "Europe/Berlin"),
+        ("Berlin", "Europe/Berlin"),
+        ("new york", "America/New_York"),
+        ("UTC", "UTC"),
+    ],
+)
+def test_time_zones_are_taken_as_zone_names_or_cities(typed, zone):
+    assert question(QuestionKind.timezone).read(typed, METRIC) == zone
+
+
+def test_an_unknown_place_is_not_a_time_zone():
+    assert refusal(question(QuestionKind.timezone), "Atlantis") == "unknown_timezone"

@@ -7,6 +7,7 @@ Every step is stored (consent record, form progress, client status), so after a 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aiogram import Router
@@ -14,6 +15,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import I18n
 
 from coachbot.bot import keyboards
 from coachbot.bot.callbacks import ConsentCb
@@ -25,6 +27,9 @@ from coachbot.domain.services.forms import FormStep
 from coachbot.domain.services.identity import Identity
 from coachbot.domain.services.onboarding import (
     ONBOARDING,
+    PROFILE,
+    ApplyProfile,
+    ApplyProfileUseCase,
     FinishOnboarding,
     FinishOnboardingUseCase,
     RecordConsent,
@@ -70,7 +75,7 @@ async def continue_onboarding(
     assert position.step is not None
     if returning:
         await message.answer(_("Welcome back, {name}! Let us continue.").format(name=name))
-    await show_step(message, position.step, identity, state, ONBOARDING, **data)
+    await show_step(message, position.step, identity, state, position.purpose, **data)
 
 
 def consent_text() -> str:
@@ -125,8 +130,26 @@ async def finish(
         _(
             "All set, {name}! Your answers are with {coach}, who will be in touch soon. "
             "Check-ins, goals and messages from your coach will arrive in this chat."
-        ).format(name=escape(identity.user.first_name), coach=escape(finished.coach_name))
+        ).format(name=escape(identity.user.call_name), coach=escape(finished.coach_name))
     )
 
 
+async def profile_done(
+    message: Message, step: FormStep, identity: Identity, state: FSMContext, data: dict[str, Any]
+) -> None:
+    """The profile is in: apply it, then go on in the language just chosen."""
+    apply_profile: ApplyProfileUseCase = data["apply_profile"]
+    user = await apply_profile(ApplyProfile(user_id=identity.user_id, answers=step.answers))
+    identity = replace(identity, user=user)
+    i18n: I18n = data["i18n"]
+    with i18n.use_locale(user.language):
+        await message.answer(
+            _("Thanks, {name}! Now a few questions about where you stand today.").format(
+                name=escape(user.call_name)
+            )
+        )
+        await continue_onboarding(message, identity, state, welcome=False, **data)
+
+
 COMPLETIONS[ONBOARDING] = finish
+COMPLETIONS[PROFILE] = profile_done

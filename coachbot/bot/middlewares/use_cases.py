@@ -31,6 +31,7 @@ from coachbot.domain.services.invitations import (
     RevokeInvitationUseCase,
 )
 from coachbot.domain.services.onboarding import (
+    ApplyProfileUseCase,
     FinishOnboardingUseCase,
     RecordConsentUseCase,
     ResumeOnboardingUseCase,
@@ -73,6 +74,7 @@ class UseCaseFactory:
             "record_consent": RecordConsentUseCase(uow, clock),
             "resume_onboarding": ResumeOnboardingUseCase(uow, clock),
             "finish_onboarding": FinishOnboardingUseCase(uow, clock),
+            "apply_profile": ApplyProfileUseCase(uow),
             "answer_form": AnswerFormUseCase(uow, clock),
             "move_in_form": MoveInFormUseCase(uow, clock),
             "show_form": ShowFormUseCase(uow),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
+from zoneinfo import available_timezones
 
 from dateutil import parser as date_parser
 
@@ -31,6 +32,7 @@ class QuestionKind(StrEnum):
     date = "date"
     photo = "photo"
     metric = "metric"
+    timezone = "timezone"  # an IANA name, from buttons or typed (a zone or a city)
 
 
 class InvalidAnswer(DomainError):
@@ -123,6 +125,8 @@ class Question:
             return option_keys[0] == "yes"
         if self.kind is QuestionKind.scale and len(option_keys) == 1:
             return int(option_keys[0])
+        if self.kind is QuestionKind.timezone and len(option_keys) == 1:
+            return option_keys[0]
         raise InvalidAnswer("not_an_option")
 
     def photos(self, file_ids: list[str]) -> list[str]:
@@ -222,6 +226,19 @@ def _read_date(question: Question, text: str, context: AnswerContext) -> str:
     return parsed.isoformat()
 
 
+def _read_timezone(_question: Question, text: str, _context: AnswerContext) -> str:
+    """'Europe/Berlin', 'europe/berlin', 'Berlin' or 'new york' -> an IANA zone name."""
+    wanted = "_".join(text.split()).lower()
+    zones = sorted(available_timezones())
+    for zone in zones:
+        if zone.lower() == wanted:
+            return zone
+    cities = [z for z in zones if "/" in z and z.rsplit("/", 1)[1].lower() == wanted]
+    if not cities:
+        raise InvalidAnswer("unknown_timezone")
+    return cities[0]
+
+
 _READERS = {
     QuestionKind.text: _read_text,
     QuestionKind.number: _read_number,
@@ -229,4 +246,5 @@ _READERS = {
     QuestionKind.metric: _read_metric,
     QuestionKind.yes_no: _read_yes_no,
     QuestionKind.date: _read_date,
+    QuestionKind.timezone: _read_timezone,
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -32,6 +32,15 @@ class User:
     created_at: datetime | None = None
     id: int | None = None
     units: str = "metric"  # or "imperial": how measurements are asked and shown
+    preferred_name: str | None = None
+    date_of_birth: date | None = None
+    sex: str | None = None
+    height_cm: float | None = None
+
+    @property
+    def call_name(self) -> str:
+        """How the bot addresses the person: their preferred name once they gave one."""
+        return self.preferred_name or self.first_name
 
     @property
     def full_name(self) -> str:

@@ -65,8 +65,9 @@ class MoveInForm:
     action: str  # "skip" or "back"
 
 
-def answer_context(user: User, today: date) -> AnswerContext:
-    units = UnitSystem(user.units)
+def answer_context(user: User, today: date, answers: dict[str, Any] | None = None) -> AnswerContext:
+    """A form that asks for units (the profile) measures in them from then on."""
+    units = UnitSystem((answers or {}).get("units") or user.units)
     # Imperial units mostly mean the US, where 03/04 is the 4th of March.
     return AnswerContext(today=today, units=units, day_first=units is UnitSystem.metric)
 
@@ -145,7 +146,8 @@ class _ResponseStep:
             user = await uow.users.get(user_id)
             assert user is not None
             today = now.astimezone(ZoneInfo(user.timezone)).date()
-            progress = change(response, answer_context(user, today))
+            context = answer_context(user, today, response.progress.answers)
+            progress = change(response, context)
             complete = steps.is_complete(response.template, progress)
             response = replace(
                 response,

@@ -4,15 +4,19 @@ and being welcomed (and their coach told) when it is done."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from coachbot.domain.clock import Clock
 from coachbot.domain.errors import ClientNotFound
-from coachbot.domain.model import Channel, Client, ClientStatus, Notice, OutgoingMessage
+from coachbot.domain.model import Channel, Client, ClientStatus, Notice, OutgoingMessage, User
 from coachbot.domain.ports import UnitOfWork
 from coachbot.domain.services.forms import FormStep, StartForm, StartFormUseCase
 
-ONBOARDING = "onboarding"  # the purpose of the onboarding form responses
+ONBOARDING = "onboarding"  # the purpose of the initial assessment's response
 ASSESSMENT_FORM = "initial_assessment"
+PROFILE = "onboarding:profile"  # the purpose of the profile form's response
+PROFILE_FORM = "profile"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,11 +50,12 @@ class ResumeOnboarding:
 
 @dataclass(frozen=True)
 class OnboardingPosition:
-    """Where a client's onboarding stands: consent first, then the assessment."""
+    """Where a client's onboarding stands: consent, then the profile, then the assessment."""
 
     coach_name: str
     needs_consent: bool
     step: FormStep | None = None
+    purpose: str = ONBOARDING
 
 
 class ResumeOnboardingUseCase:
@@ -65,13 +70,53 @@ class ResumeOnboardingUseCase:
             consented = await uow.consents.has(
                 user_id=cmd.user_id, document="privacy", version=cmd.privacy_version
             )
+            profile_done = await uow.forms.has_completed(user_id=cmd.user_id, purpose=PROFILE)
         coach_name = coach.display_name if coach else ""
         if not consented:
             return OnboardingPosition(coach_name, needs_consent=True)
-        step = await StartFormUseCase(self._uow, self._clock)(
-            StartForm(user_id=cmd.user_id, form_key=ASSESSMENT_FORM, purpose=ONBOARDING)
+        form_key, purpose = (
+            (ASSESSMENT_FORM, ONBOARDING)
+            if profile_done
+            else (
+                PROFILE_FORM,
+                PROFILE,
+            )
         )
-        return OnboardingPosition(coach_name, needs_consent=False, step=step)
+        step = await StartFormUseCase(self._uow, self._clock)(
+            StartForm(user_id=cmd.user_id, form_key=form_key, purpose=purpose)
+        )
+        return OnboardingPosition(coach_name, needs_consent=False, step=step, purpose=purpose)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplyProfile:
+    user_id: int
+    answers: dict[str, Any]
+
+
+class ApplyProfileUseCase:
+    """Copy the answers of the profile form onto the person's profile."""
+
+    FIELDS = ("preferred_name", "sex", "units", "timezone", "language")
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, cmd: ApplyProfile) -> User:
+        answers = cmd.answers
+        async with self._uow as uow:
+            user = await uow.users.get(cmd.user_id)
+            assert user is not None
+            for field in self.FIELDS:
+                if answers.get(field) is not None:
+                    setattr(user, field, answers[field])
+            if answers.get("date_of_birth"):
+                user.date_of_birth = date.fromisoformat(answers["date_of_birth"])
+            if answers.get("height") is not None:
+                user.height_cm = float(answers["height"])
+            await uow.users.update(user)
+            await uow.commit()
+        return user
 
 
 async def _onboarding_client(uow: UnitOfWork, user_id: int) -> Client:

@@ -79,6 +79,16 @@ class SqlFormRepository:
             )
         )
 
+    async def has_completed(self, *, user_id: int, purpose: str) -> bool:
+        found = await self._session.scalar(
+            select(FormResponseRow.id).where(
+                FormResponseRow.user_id == user_id,
+                FormResponseRow.purpose == purpose,
+                FormResponseRow.status == ResponseStatus.completed.value,
+            )
+        )
+        return found is not None
+
     async def _one(self, *conditions) -> FormResponse | None:
         found = (
             await self._session.execute(

@@ -52,6 +52,8 @@ def _hint(question: Question, user: User) -> str:
         return _("Send up to {count} photos.").format(count=question.max_photos)
     if question.kind is QuestionKind.multi_choice:
         return _("Tap every option that applies, then Done.")
+    if question.kind is QuestionKind.time:
+        return _("Send a time of day, for example 08:00.")
     if question.kind is QuestionKind.timezone:
         return _("Or send your city, for example Lisbon.")
     return ""
@@ -135,6 +137,7 @@ def explain_refusal(error: InvalidAnswer, question: Question | None, user: User)
         "in_the_future": _("That date is in the future. Please check it."),
         "in_the_past": _("That date is in the past. Please check it."),
         "not_yes_or_no": _("Please answer yes or no."),
+        "not_a_time": _("Please send a time of day, like 08:00 or 7 pm."),
         "unknown_timezone": _(
             "I do not know that time zone. Choose one of the buttons, or send a city such "
             "as Berlin or New York, or a zone such as Europe/Berlin."

@@ -10,6 +10,7 @@ from typing import Protocol, Self
 from coachbot.domain.forms.responses import FormResponse
 from coachbot.domain.forms.templates import FormTemplate
 from coachbot.domain.model import AuditEntry, Client, Coach, Invitation, OutgoingMessage, User
+from coachbot.domain.model.goals import Goal
 from coachbot.domain.model.outbox import Channel, ClaimedMessage
 
 
@@ -54,6 +55,11 @@ class AuditLog(Protocol):
     async def list_recent(self, limit: int = 50) -> Sequence[AuditEntry]: ...
 
 
+class GoalRepository(Protocol):
+    async def add(self, goal: Goal) -> Goal: ...
+    async def list_for_client(self, client_id: int) -> Sequence[Goal]: ...
+
+
 class ConsentRepository(Protocol):
     async def record(self, *, user_id: int, document: str, version: str, at: datetime) -> None:
         """Store an acceptance (once per document version)."""
@@ -86,6 +92,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     forms: FormRepository
     consents: ConsentRepository
+    goals: GoalRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc_info: object) -> None: ...

@@ -70,6 +70,9 @@ class UserRow(Base):
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     sex: Mapped[str | None] = mapped_column(String(16))
     height_cm: Mapped[float | None] = mapped_column(Float)
+    reminder_time: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
+    quiet_start: Mapped[str] = mapped_column(String(5), default="22:00", server_default="22:00")
+    quiet_end: Mapped[str] = mapped_column(String(5), default="07:00", server_default="07:00")
 
 
 class CoachRow(Base):
@@ -246,3 +249,23 @@ class ConsentRow(Base):
     document: Mapped[str] = mapped_column(String(32))
     version: Mapped[str] = mapped_column(String(32))
     accepted_at: Mapped[datetime]
+
+
+GOAL_CATEGORIES = ("weight", "body", "habit", "performance", "custom")
+
+
+class GoalRow(Base):
+    """A client's goal (the first one comes from onboarding; milestones come later)."""
+
+    __tablename__ = "goals"
+    __table_args__ = (CheckConstraint(_in("category", GOAL_CATEGORIES), name="category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(16))
+    metric: Mapped[str | None] = mapped_column(String(16))
+    target_value: Mapped[float | None] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text, default="")
+    target_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime]

@@ -19,6 +19,7 @@ from coachbot.storage.repositories import (
 )
 from coachbot.storage.repositories.consents import SqlConsentRepository
 from coachbot.storage.repositories.forms import SqlFormRepository
+from coachbot.storage.repositories.goals import SqlGoalRepository
 
 # Constraint name -> the domain error a violation means. A race the service's own
 # checks cannot see (two processes, one row) surfaces here.
@@ -46,6 +47,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(session)
         self.forms = SqlFormRepository(session)
         self.consents = SqlConsentRepository(session)
+        self.goals = SqlGoalRepository(session)
         await session.begin()
         return self
 

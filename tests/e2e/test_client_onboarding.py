@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from coachbot.sandbox.telegram_server import FakeUser
-from coachbot.storage.tables import ClientRow, ConsentRow, FormResponseRow, UserRow
+from coachbot.storage.tables import ClientRow, ConsentRow, FormResponseRow, GoalRow, UserRow
 from tests.e2e.conftest import BOT_USERNAME, Harness, start_polling, stop_polling
 
 LINK = re.compile(rf"https://t\.me/{BOT_USERNAME}\?start=([A-Za-z0-9_-]+)")
@@ -119,8 +119,27 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
     assert "describe" in details.text
     await answer(cleo, text="Left knee")
     notes = await answer(cleo, press="9")
-    done = await answer(cleo, press="Skip")
-    assert notes.text and done.text.startswith("All set, Cleo! Your answers are with Anna Admin")
+    goal = await answer(cleo, press="Skip")
+    assert notes.text and "What is your first goal about?" in goal.text
+    target = await answer(cleo, press="Body weight")
+    assert "What weight do you want to reach?" in target.text
+    deadline = await answer(cleo, text="65")
+    assert "By when" in deadline.text
+    past = await answer(cleo, text="2020-01-01")
+    assert past.text == "That date is in the past. Please check it."
+    await cleo.next_bot_message()
+    reminders = await answer(cleo, text="1.9.2026")
+    assert "At what time of day should reminders come?" in reminders.text
+    nonsense = await answer(cleo, text="25:99")
+    assert nonsense.text.startswith("Please send a time")
+    await cleo.next_bot_message()
+    await answer(cleo, text="7pm")
+    await answer(cleo, press="Skip")
+    done = await answer(cleo, text="6:30")
+    assert done.text.startswith("All set, Cleo! Your answers are with Anna Admin")
+    assert done.text.endswith(
+        "Reminders come at 19:00 (Europe/Berlin); I stay quiet from 22:00 to 06:30."
+    )
     told = await harness.admin.next_bot_message()
     assert told.text == "Cleo Park finished onboarding, including the initial assessment."
 
@@ -137,7 +156,7 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
     assert response.status == "completed"  # the profile form, completed first
     async with harness.app.session_factory() as session:
         assessment = await session.scalar(
-            select(FormResponseRow).where(FormResponseRow.purpose == "onboarding")
+            select(FormResponseRow).where(FormResponseRow.purpose == "onboarding:assessment")
         )
         user = await session.scalar(select(UserRow).where(UserRow.telegram_id == 4001))
     assert (user.preferred_name, user.sex, user.height_cm, user.timezone, user.language) == (
@@ -148,6 +167,11 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
         "en",
     )
     assert str(user.date_of_birth) == "1991-02-14"
+    assert (user.reminder_time, user.quiet_start, user.quiet_end) == ("19:00", "22:00", "06:30")
+    async with harness.app.session_factory() as session:
+        goal_row = await session.scalar(select(GoalRow))
+    assert (goal_row.category, goal_row.metric, goal_row.target_value) == ("weight", "weight", 65.0)
+    assert str(goal_row.target_date) == "2026-09-01"
     assert assessment.status == "completed"
     response = assessment
     assert response.progress["answers"]["weight"] == 73.0

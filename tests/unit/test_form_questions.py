@@ -198,3 +198,32 @@ def test_time_zones_are_taken_as_zone_names_or_cities(typed, zone):
 
 def test_an_unknown_place_is_not_a_time_zone():
     assert refusal(question(QuestionKind.timezone), "Atlantis") == "unknown_timezone"
+
+
+@pytest.mark.parametrize(
+    ("typed", "time"),
+    [
+        ("7:30", "07:30"),
+        ("07.30", "07:30"),
+        ("19h", "19:00"),
+        ("19 Uhr", "19:00"),
+        ("7 pm", "19:00"),
+        ("12 am", "00:00"),
+        ("7", "07:00"),
+    ],
+)
+def test_times_of_day_in_common_forms(typed, time):
+    assert question(QuestionKind.time).read(typed, METRIC) == time
+
+
+@pytest.mark.parametrize("typed", ["25:00", "7:75", "13 pm", "noonish"])
+def test_impossible_times_are_refused(typed):
+    assert refusal(question(QuestionKind.time), typed) == "not_a_time"
+
+
+def test_a_follow_up_can_depend_on_one_of_several_answers():
+    from coachbot.domain.forms.questions import ShowIf
+
+    condition = ShowIf("category", among=("habit", "custom"))
+    assert condition.holds({"category": "custom"})
+    assert not condition.holds({"category": "weight"})

@@ -33,8 +33,8 @@ from coachbot.domain.services.identity import Identity
 
 router = Router(name=__name__)
 
-# What happens when a form is complete, by purpose ("onboarding", ...). Registered by
-# the conversation that started the form.
+# What happens when a form is complete, by purpose ("onboarding:profile", ...), registered
+# by the conversation that started the form; `data` carries "finished_purpose".
 Completion = Callable[[Message, FormStep, Identity, FSMContext, dict[str, Any]], Awaitable[None]]
 COMPLETIONS: dict[str, Completion] = {}
 
@@ -60,7 +60,9 @@ async def show_step(
     """Ask the next question, or hand the finished form to its purpose."""
     if step.completed:
         await state.clear()
-        await COMPLETIONS[purpose](message, step, identity, state, data)
+        await COMPLETIONS[purpose](
+            message, step, identity, state, {**data, "finished_purpose": purpose}
+        )
         return
     await state.set_state(FormConversation.answering)
     await state.set_data(FormData(response_id=step.response_id, purpose=purpose, selected=[]))

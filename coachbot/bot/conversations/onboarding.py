@@ -1,5 +1,6 @@
 """A new client's onboarding: welcome from their coach, consent to the privacy policy,
-the initial assessment, then a welcome and a note to the coach.
+then the forms of the onboarding stages (profile, initial assessment, first goal,
+reminders), then a summary for the client and a note to the coach.
 
 Every step is stored (consent record, form progress, client status), so after a restart
 `/start` resumes where the client stopped, whatever the FSM storage kept.
@@ -26,10 +27,10 @@ from coachbot.bot.texts import escape
 from coachbot.domain.services.forms import FormStep
 from coachbot.domain.services.identity import Identity
 from coachbot.domain.services.onboarding import (
-    ONBOARDING,
     PROFILE,
-    ApplyProfile,
-    ApplyProfileUseCase,
+    STAGES,
+    ApplyStage,
+    ApplyStageUseCase,
     FinishOnboarding,
     FinishOnboardingUseCase,
     RecordConsent,
@@ -72,7 +73,9 @@ async def continue_onboarding(
         await state.set_state(Onboarding.consent)
         await message.answer(consent_text(), reply_markup=keyboards.consent())
         return
-    assert position.step is not None
+    if position.step is None:
+        await finish(message, identity, **data)
+        return
     if returning:
         await message.answer(_("Welcome back, {name}! Let us continue.").format(name=name))
     await show_step(message, position.step, identity, state, position.purpose, **data)
@@ -121,35 +124,45 @@ async def answer_consent(
     )
 
 
-async def finish(
-    message: Message, step: FormStep, identity: Identity, state: FSMContext, data: dict[str, Any]
-) -> None:
+async def finish(message: Message, identity: Identity, **data: Any) -> None:
     finish_onboarding: FinishOnboardingUseCase = data["finish_onboarding"]
     finished = await finish_onboarding(FinishOnboarding(user_id=identity.user_id))
+    user = identity.user
     await message.answer(
         _(
             "All set, {name}! Your answers are with {coach}, who will be in touch soon. "
             "Check-ins, goals and messages from your coach will arrive in this chat."
-        ).format(name=escape(identity.user.call_name), coach=escape(finished.coach_name))
+        ).format(name=escape(user.call_name), coach=escape(finished.coach_name))
+        + "\n\n"
+        + _("Reminders come at {time} ({zone}); I stay quiet from {start} to {end}.").format(
+            time=user.reminder_time, zone=user.timezone, start=user.quiet_start, end=user.quiet_end
+        )
     )
 
 
-async def profile_done(
+async def stage_done(
     message: Message, step: FormStep, identity: Identity, state: FSMContext, data: dict[str, Any]
 ) -> None:
-    """The profile is in: apply it, then go on in the language just chosen."""
-    apply_profile: ApplyProfileUseCase = data["apply_profile"]
-    user = await apply_profile(ApplyProfile(user_id=identity.user_id, answers=step.answers))
+    """A stage's form is complete: file its answers, then go on (in the language the
+    profile may just have changed)."""
+    apply_stage: ApplyStageUseCase = data.pop("apply_stage")
+    purpose = data.pop("finished_purpose")
+    user = await apply_stage(
+        ApplyStage(user_id=identity.user_id, purpose=purpose, answers=step.answers)
+    )
     identity = replace(identity, user=user)
     i18n: I18n = data["i18n"]
     with i18n.use_locale(user.language):
-        await message.answer(
-            _("Thanks, {name}! Now a few questions about where you stand today.").format(
-                name=escape(user.call_name)
+        if purpose == PROFILE:
+            await message.answer(
+                _("Thanks, {name}! Now a few questions about where you stand today.").format(
+                    name=escape(user.call_name)
+                )
             )
+        await continue_onboarding(
+            message, identity, state, welcome=False, apply_stage=apply_stage, **data
         )
-        await continue_onboarding(message, identity, state, welcome=False, **data)
 
 
-COMPLETIONS[ONBOARDING] = finish
-COMPLETIONS[PROFILE] = profile_done
+for _form_key, _purpose in STAGES:
+    COMPLETIONS[_purpose] = stage_done

@@ -31,7 +31,7 @@ from coachbot.domain.services.invitations import (
     RevokeInvitationUseCase,
 )
 from coachbot.domain.services.onboarding import (
-    ApplyProfileUseCase,
+    ApplyStageUseCase,
     FinishOnboardingUseCase,
     RecordConsentUseCase,
     ResumeOnboardingUseCase,
@@ -74,7 +74,7 @@ class UseCaseFactory:
             "record_consent": RecordConsentUseCase(uow, clock),
             "resume_onboarding": ResumeOnboardingUseCase(uow, clock),
             "finish_onboarding": FinishOnboardingUseCase(uow, clock),
-            "apply_profile": ApplyProfileUseCase(uow),
+            "apply_stage": ApplyStageUseCase(uow, clock),
             "answer_form": AnswerFormUseCase(uow, clock),
             "move_in_form": MoveInFormUseCase(uow, clock),
             "show_form": ShowFormUseCase(uow),

@@ -38,8 +38,7 @@ def current_question(form: FormTemplate, progress: FormProgress) -> Question | N
 
 def applies(question: Question, answers: dict[str, Any]) -> bool:
     """Whether `question` is asked, given the answers before it."""
-    condition = question.show_if
-    return condition is None or answers.get(condition.key) == condition.equals
+    return question.show_if is None or question.show_if.holds(answers)
 
 
 def record(form: FormTemplate, progress: FormProgress, value: Any) -> FormProgress:

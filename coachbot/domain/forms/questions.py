@@ -8,6 +8,7 @@ yes/no bool, date ISO string, photo list of file ids, metric float in kg, cm or 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -33,6 +34,7 @@ class QuestionKind(StrEnum):
     photo = "photo"
     metric = "metric"
     timezone = "timezone"  # an IANA name, from buttons or typed (a zone or a city)
+    time = "time"  # a time of day, stored as "HH:MM"
 
 
 class InvalidAnswer(DomainError):
@@ -63,10 +65,15 @@ class Option:
 
 @dataclass(frozen=True)
 class ShowIf:
-    """Ask this question only when an earlier answer has this value."""
+    """Ask this question only when an earlier answer has this value (or one of `among`)."""
 
     key: str
-    equals: Any
+    equals: Any = None
+    among: tuple[Any, ...] = ()
+
+    def holds(self, answers: dict[str, Any]) -> bool:
+        value = answers.get(self.key)
+        return value in self.among if self.among else value == self.equals
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -239,6 +246,24 @@ def _read_timezone(_question: Question, text: str, _context: AnswerContext) -> s
     return cities[0]
 
 
+_TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2})?)?(am|pm|a\.m\.|p\.m\.|uhr)?$")
+
+
+def _read_time(_question: Question, text: str, _context: AnswerContext) -> str:
+    """'7:30', '07.30', '19h', '19 Uhr', '7 pm' -> '07:30', '19:00', '19:00', '19:00'."""
+    match = _TIME.match(text.strip().lower().replace(" ", ""))
+    if not match:
+        raise InvalidAnswer("not_a_time")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if match.group(3) and match.group(3) != "uhr":
+        if not 1 <= hour <= 12:
+            raise InvalidAnswer("not_a_time")
+        hour = hour % 12 + (12 if match.group(3).startswith("p") else 0)
+    if hour > 23 or minute > 59:
+        raise InvalidAnswer("not_a_time")
+    return f"{hour:02d}:{minute:02d}"
+
+
 _READERS = {
     QuestionKind.text: _read_text,
     QuestionKind.number: _read_number,
@@ -247,4 +272,5 @@ _READERS = {
     QuestionKind.yes_no: _read_yes_no,
     QuestionKind.date: _read_date,
     QuestionKind.timezone: _read_timezone,
+    QuestionKind.time: _read_time,
 }

@@ -54,7 +54,10 @@ def _question(data: dict[str, Any]) -> Question:
     if "options" in values:
         values["options"] = tuple(Option(o["key"], o["label"]) for o in values["options"])
     if "show_if" in values:
-        values["show_if"] = ShowIf(values["show_if"]["key"], values["show_if"]["equals"])
+        condition = values["show_if"]
+        values["show_if"] = ShowIf(
+            condition["key"], condition.get("equals"), tuple(condition.get("among", ()))
+        )
     if "metric" in values:
         values["metric"] = Metric(values["metric"])
     if "scale" in values:
@@ -77,7 +80,12 @@ def _question_data(question: Question) -> dict[str, Any]:
     if question.options:
         data["options"] = [{"key": o.key, "label": dict(o.label)} for o in question.options]
     if question.show_if is not None:
-        data["show_if"] = {"key": question.show_if.key, "equals": question.show_if.equals}
+        condition = question.show_if
+        data["show_if"] = (
+            {"key": condition.key, "among": list(condition.among)}
+            if condition.among
+            else {"key": condition.key, "equals": condition.equals}
+        )
     if "scale" in data:
         data["scale"] = list(question.scale)
     return data

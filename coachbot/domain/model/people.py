@@ -36,6 +36,9 @@ class User:
     date_of_birth: date | None = None
     sex: str | None = None
     height_cm: float | None = None
+    reminder_time: str = "08:00"  # local "HH:MM"
+    quiet_start: str = "22:00"
+    quiet_end: str = "07:00"
 
     @property
     def call_name(self) -> str:

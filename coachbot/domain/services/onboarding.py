@@ -4,19 +4,27 @@ and being welcomed (and their coach told) when it is done."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from coachbot.domain.clock import Clock
 from coachbot.domain.errors import ClientNotFound
 from coachbot.domain.model import Channel, Client, ClientStatus, Notice, OutgoingMessage, User
+from coachbot.domain.model.goals import Goal, GoalCategory
 from coachbot.domain.ports import UnitOfWork
 from coachbot.domain.services.forms import FormStep, StartForm, StartFormUseCase
 
-ONBOARDING = "onboarding"  # the purpose of the initial assessment's response
-ASSESSMENT_FORM = "initial_assessment"
-PROFILE = "onboarding:profile"  # the purpose of the profile form's response
-PROFILE_FORM = "profile"
+# The forms of onboarding in order, each with the purpose its response is filed under.
+PROFILE = "onboarding:profile"
+ASSESSMENT = "onboarding:assessment"
+FIRST_GOAL = "onboarding:goal"
+REMINDERS = "onboarding:reminders"
+STAGES = (
+    ("profile", PROFILE),
+    ("initial_assessment", ASSESSMENT),
+    ("first_goal", FIRST_GOAL),
+    ("notifications", REMINDERS),
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,12 +58,13 @@ class ResumeOnboarding:
 
 @dataclass(frozen=True)
 class OnboardingPosition:
-    """Where a client's onboarding stands: consent, then the profile, then the assessment."""
+    """Where a client's onboarding stands: consent, then each form of STAGES in turn;
+    neither a consent nor a step to show means every stage is done."""
 
     coach_name: str
     needs_consent: bool
     step: FormStep | None = None
-    purpose: str = ONBOARDING
+    purpose: str = ""
 
 
 class ResumeOnboardingUseCase:
@@ -70,18 +79,17 @@ class ResumeOnboardingUseCase:
             consented = await uow.consents.has(
                 user_id=cmd.user_id, document="privacy", version=cmd.privacy_version
             )
-            profile_done = await uow.forms.has_completed(user_id=cmd.user_id, purpose=PROFILE)
+            pending = [
+                (form_key, purpose)
+                for form_key, purpose in STAGES
+                if not await uow.forms.has_completed(user_id=cmd.user_id, purpose=purpose)
+            ]
         coach_name = coach.display_name if coach else ""
         if not consented:
             return OnboardingPosition(coach_name, needs_consent=True)
-        form_key, purpose = (
-            (ASSESSMENT_FORM, ONBOARDING)
-            if profile_done
-            else (
-                PROFILE_FORM,
-                PROFILE,
-            )
-        )
+        if not pending:
+            return OnboardingPosition(coach_name, needs_consent=False)
+        form_key, purpose = pending[0]
         step = await StartFormUseCase(self._uow, self._clock)(
             StartForm(user_id=cmd.user_id, form_key=form_key, purpose=purpose)
         )
@@ -89,34 +97,70 @@ class ResumeOnboardingUseCase:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ApplyProfile:
+class ApplyStage:
+    """Carry the answers of a finished onboarding form to where they belong."""
+
     user_id: int
+    purpose: str
     answers: dict[str, Any]
 
 
-class ApplyProfileUseCase:
-    """Copy the answers of the profile form onto the person's profile."""
+PROFILE_FIELDS = ("preferred_name", "sex", "units", "timezone", "language")
+REMINDER_FIELDS = ("reminder_time", "quiet_start", "quiet_end")
 
-    FIELDS = ("preferred_name", "sex", "units", "timezone", "language")
 
-    def __init__(self, uow: UnitOfWork) -> None:
+class ApplyStageUseCase:
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
+        self._clock = clock
 
-    async def __call__(self, cmd: ApplyProfile) -> User:
+    async def __call__(self, cmd: ApplyStage) -> User:
         answers = cmd.answers
         async with self._uow as uow:
             user = await uow.users.get(cmd.user_id)
             assert user is not None
-            for field in self.FIELDS:
-                if answers.get(field) is not None:
-                    setattr(user, field, answers[field])
-            if answers.get("date_of_birth"):
-                user.date_of_birth = date.fromisoformat(answers["date_of_birth"])
-            if answers.get("height") is not None:
-                user.height_cm = float(answers["height"])
+            if cmd.purpose == PROFILE:
+                _apply_profile(user, answers)
+            elif cmd.purpose == REMINDERS:
+                for field in REMINDER_FIELDS:
+                    if answers.get(field):
+                        setattr(user, field, answers[field])
+            elif cmd.purpose == FIRST_GOAL:
+                client = await _onboarding_client(uow, cmd.user_id)
+                assert client.id is not None
+                await uow.goals.add(_first_goal(client.id, answers, self._clock.now()))
             await uow.users.update(user)
             await uow.commit()
         return user
+
+
+def _apply_profile(user: User, answers: dict[str, Any]) -> None:
+    for field in PROFILE_FIELDS:
+        if answers.get(field) is not None:
+            setattr(user, field, answers[field])
+    if answers.get("date_of_birth"):
+        user.date_of_birth = date.fromisoformat(answers["date_of_birth"])
+    if answers.get("height") is not None:
+        user.height_cm = float(answers["height"])
+
+
+def _first_goal(client_id: int, answers: dict[str, Any], now: datetime) -> Goal:
+    category = GoalCategory(answers["category"])
+    metric, target = None, None
+    if answers.get("target_weight") is not None:
+        metric, target = "weight", float(answers["target_weight"])
+    elif answers.get("target_waist") is not None:
+        metric, target = "waist", float(answers["target_waist"])
+    deadline = answers.get("target_date")
+    return Goal(
+        client_id=client_id,
+        category=category,
+        created_at=now,
+        metric=metric,
+        target_value=target,
+        description=answers.get("description") or "",
+        target_date=date.fromisoformat(deadline) if deadline else None,
+    )
 
 
 async def _onboarding_client(uow: UnitOfWork, user_id: int) -> Client:

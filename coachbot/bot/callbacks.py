@@ -90,3 +90,10 @@ class ClientCardCb(CallbackData, prefix="cc"):
 
 class ClientSearchCb(CallbackData, prefix="lq"):
     pass
+
+
+class ProfileCb(CallbackData, prefix="pf"):
+    """Change one profile field; with a value, the option chosen for it."""
+
+    field: str
+    value: str = ""

@@ -30,6 +30,7 @@ async def test_an_admin_is_greeted_with_the_coach_menu_and_gets_admin_commands(h
         "help",
         "cancel",
         "privacy",
+        "profile",
         "menu",
         "clients",
         "invite_coach",
@@ -39,7 +40,7 @@ async def test_an_admin_is_greeted_with_the_coach_menu_and_gets_admin_commands(h
 
 async def test_everyone_gets_the_basic_command_menu_at_start_up(harness: Harness):
     commands = harness.telegram.commands_for({"type": "all_private_chats"})
-    assert [c["command"] for c in commands] == ["start", "help", "cancel", "privacy"]
+    assert [c["command"] for c in commands] == ["start", "help", "cancel", "privacy", "profile"]
 
 
 async def test_help_lists_what_this_user_can_do(harness: Harness):

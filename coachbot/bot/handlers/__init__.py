@@ -11,6 +11,7 @@ from coachbot.bot.handlers import (
     fallback,
     invitations,
     membership,
+    profile,
     start,
 )
 
@@ -22,6 +23,7 @@ def feature_routers() -> tuple[Router, ...]:
         membership.router,
         start.router,
         common.router,
+        profile.router,
         coach.router,
         invitations.router,
         invite_coach.router,

@@ -36,6 +36,11 @@ from coachbot.domain.services.onboarding import (
     RecordConsentUseCase,
     ResumeOnboardingUseCase,
 )
+from coachbot.domain.services.profile import (
+    AskProfileFieldUseCase,
+    ChangeProfileFieldUseCase,
+    ShowProfileUseCase,
+)
 from coachbot.domain.services.reachability import RecordReachabilityUseCase
 
 
@@ -75,6 +80,9 @@ class UseCaseFactory:
             "resume_onboarding": ResumeOnboardingUseCase(uow, clock),
             "finish_onboarding": FinishOnboardingUseCase(uow, clock),
             "apply_stage": ApplyStageUseCase(uow, clock),
+            "show_profile_view": ShowProfileUseCase(uow),
+            "ask_profile_field": AskProfileFieldUseCase(uow),
+            "change_profile_field": ChangeProfileFieldUseCase(uow, clock),
             "answer_form": AnswerFormUseCase(uow, clock),
             "move_in_form": MoveInFormUseCase(uow, clock),
             "show_form": ShowFormUseCase(uow),

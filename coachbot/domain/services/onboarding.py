@@ -119,12 +119,8 @@ class ApplyStageUseCase:
         async with self._uow as uow:
             user = await uow.users.get(cmd.user_id)
             assert user is not None
-            if cmd.purpose == PROFILE:
-                _apply_profile(user, answers)
-            elif cmd.purpose == REMINDERS:
-                for field in REMINDER_FIELDS:
-                    if answers.get(field):
-                        setattr(user, field, answers[field])
+            if cmd.purpose in (PROFILE, REMINDERS):
+                apply_answers(user, cmd.purpose, answers)
             elif cmd.purpose == FIRST_GOAL:
                 client = await _onboarding_client(uow, cmd.user_id)
                 assert client.id is not None
@@ -134,8 +130,10 @@ class ApplyStageUseCase:
         return user
 
 
-def _apply_profile(user: User, answers: dict[str, Any]) -> None:
-    for field in PROFILE_FIELDS:
+def apply_answers(user: User, purpose: str, answers: dict[str, Any]) -> None:
+    """Copy profile or reminder answers onto the user (skipped ones change nothing)."""
+    fields = PROFILE_FIELDS if purpose == PROFILE else REMINDER_FIELDS
+    for field in fields:
         if answers.get(field) is not None:
             setattr(user, field, answers[field])
     if answers.get("date_of_birth"):

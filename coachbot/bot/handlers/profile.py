@@ -131,10 +131,15 @@ async def ask_field(
     await state.set_state(ProfileEdit.value)
     await state.update_data(profile_field=callback_data.field)
     if isinstance(query.message, Message):
-        await query.message.answer(
-            f"<b>{escape(wording(question.prompt, identity.user.language))}</b>",
-            reply_markup=question_markup(callback_data.field, question, identity.user.language),
-        )
+        await _ask(query.message, callback_data.field, question, identity)
+
+
+async def _ask(message: Message, field: str, question: Question, identity: Identity) -> None:
+    language = identity.user.language
+    await message.answer(
+        f"<b>{escape(wording(question.prompt, language))}</b>",
+        reply_markup=question_markup(field, question, language),
+    )
 
 
 @router.message(ProfileEdit.value, F.text)
@@ -206,10 +211,7 @@ async def _change(
     except InvalidAnswer as error:
         question = await ask_profile_field(AskProfileField(field=field))
         await message.answer(explain_refusal(error, question, identity.user))
-        await message.answer(
-            f"<b>{escape(wording(question.prompt, identity.user.language))}</b>",
-            reply_markup=question_markup(field, question, identity.user.language),
-        )
+        await _ask(message, field, question, identity)
         return
     await state.clear()
     with i18n.use_locale(user.language):

@@ -8,6 +8,7 @@ from typing import Any
 from aiogram.utils.i18n import I18n
 
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.i18n import ngettext
 from coachbot.bot.texts import escape
 from coachbot.domain.model.outbox import Notice, TextPayload
 
@@ -25,9 +26,19 @@ def _client_joined(params: dict[str, Any]) -> str:
 
 
 def _client_onboarded(params: dict[str, Any]) -> str:
-    return _("{name} finished onboarding, including the initial assessment.").format(
+    text = _("{name} finished onboarding, including the initial assessment.").format(
         name=escape(params["name"])
     )
+    flags = int(params.get("health_flags") or 0)
+    if flags:
+        text += "\n\n" + ngettext(
+            "⚠️ They answered yes to {count} health screen question: check whether they need "
+            "medical clearance before training.",
+            "⚠️ They answered yes to {count} health screen questions: check whether they need "
+            "medical clearance before training.",
+            flags,
+        ).format(count=flags)
+    return text
 
 
 TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {

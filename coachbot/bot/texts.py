@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 from coachbot.domain.model import User
 
@@ -23,3 +23,7 @@ def start_link(bot_username: str, token: str) -> str:
 def escape(text: str) -> str:
     """Every user-supplied string goes into HTML messages through this."""
     return html.escape(text, quote=False)
+
+
+def local_date(day: date, user: User) -> str:
+    return format_date(day, format="medium", locale=user.language)

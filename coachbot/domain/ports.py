@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from coachbot.domain.forms.responses import FormResponse
 from coachbot.domain.forms.templates import FormTemplate
@@ -172,3 +172,10 @@ class FormRepository(Protocol):
     async def open_response(self, *, user_id: int, purpose: str) -> FormResponse | None: ...
     async def save_response(self, response: FormResponse) -> None: ...
     async def has_completed(self, *, user_id: int, purpose: str) -> bool: ...
+    async def completed_answers(self, *, user_id: int, purpose: str) -> dict[str, Any] | None:
+        """The answers of the latest completed response for `purpose`, if any."""
+        ...
+
+    async def last_activity(self, *, user_id: int) -> datetime | None:
+        """When the person last answered anything."""
+        ...

@@ -119,8 +119,17 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
     assert "describe" in details.text
     await answer(cleo, text="Left knee")
     notes = await answer(cleo, press="9")
-    goal = await answer(cleo, press="Skip")
-    assert notes.text and "What is your first goal about?" in goal.text
+    health = await answer(cleo, press="Skip")
+    assert notes.text and "Health screen (PAR-Q)" in health.text
+    for _ in range(3):
+        await answer(cleo, press="No")
+    details = await answer(cleo, press="Yes")  # another chronic condition
+    assert "Which condition?" in details.text
+    await answer(cleo, text="Asthma")
+    await answer(cleo, press="No")
+    await answer(cleo, press="No")
+    goal = await answer(cleo, press="No")
+    assert "What is your first goal about?" in goal.text
     target = await answer(cleo, press="Body weight")
     assert "What weight do you want to reach?" in target.text
     deadline = await answer(cleo, text="65")
@@ -141,7 +150,17 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
         "Reminders come at 19:00 (Europe/Berlin); I stay quiet from 22:00 to 06:30."
     )
     told = await harness.admin.next_bot_message()
-    assert told.text == "Cleo Park finished onboarding, including the initial assessment."
+    assert told.text == (
+        "Cleo Park finished onboarding, including the initial assessment.\n\n"
+        "⚠️ They answered yes to 1 health screen question: check whether they need medical "
+        "clearance before training."
+    )
+    await harness.admin.send_text("/clients")
+    await harness.admin.next_bot_message()
+    await harness.admin.press("Cleo Park · Active")
+    card = await harness.admin.next_bot_message()
+    assert "Telegram: Cleo Park\nborn Feb 14, 1991 · 170 cm · Europe/Berlin" in card.text
+    assert "Last answer" in card.text
 
     async with harness.app.session_factory() as session:
         client = await session.scalar(select(ClientRow))

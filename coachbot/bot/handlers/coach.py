@@ -24,10 +24,11 @@ from coachbot.bot.callbacks import (
 )
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape, local_datetime
+from coachbot.bot.texts import escape, local_date, local_datetime
 from coachbot.domain.errors import InvalidDetailError
 from coachbot.domain.model import Client, ClientStatus, User
 from coachbot.domain.services.clients import (
+    ClientCard,
     ClientPage,
     ListClients,
     ListClientsUseCase,
@@ -179,12 +180,12 @@ async def show_client_card(
     identity: Identity,
     show_client: ShowClientUseCase,
 ) -> None:
-    client = await show_client(
+    card = await show_client(
         ShowClient(coach_id=identity.coach_id, client_id=callback_data.client_id)
     )
     if isinstance(query.message, Message):
         await query.message.answer(
-            render_card(client, identity.user), reply_markup=card_keyboard(client)
+            render_card(card, identity.user), reply_markup=card_keyboard(card.client)
         )
 
 
@@ -194,6 +195,7 @@ async def change_client_status(
     callback_data: ClientCardCb,
     identity: Identity,
     update_client: UpdateClientUseCase,
+    show_client: ShowClientUseCase,
     callback_answer: CallbackAnswer,
 ) -> None:
     client = await update_client(
@@ -205,9 +207,10 @@ async def change_client_status(
         )
     )
     callback_answer.text = status_label(client.status)
+    card = await show_client(ShowClient(coach_id=identity.coach_id, client_id=client.id or 0))
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            render_card(client, identity.user), reply_markup=card_keyboard(client)
+            render_card(card, identity.user), reply_markup=card_keyboard(client)
         )
 
 
@@ -235,7 +238,11 @@ async def ask_for_detail(
 
 @router.message(StateFilter(ClientEdit.notes, ClientEdit.tags), F.text)
 async def save_detail(
-    message: Message, identity: Identity, update_client: UpdateClientUseCase, state: FSMContext
+    message: Message,
+    identity: Identity,
+    update_client: UpdateClientUseCase,
+    show_client: ShowClientUseCase,
+    state: FSMContext,
 ) -> None:
     editing_notes = await state.get_state() == ClientEdit.notes.state
     client_id = (await state.get_data())["client_id"]
@@ -258,7 +265,8 @@ async def save_detail(
         )
         return
     await state.set_state(None)
-    await message.answer(render_card(client, identity.user), reply_markup=card_keyboard(client))
+    card = await show_client(ShowClient(coach_id=identity.coach_id, client_id=client.id or 0))
+    await message.answer(render_card(card, identity.user), reply_markup=card_keyboard(client))
 
 
 def status_label(status: ClientStatus) -> str:
@@ -272,7 +280,8 @@ def status_label(status: ClientStatus) -> str:
     return labels[status]
 
 
-def render_card(client: Client, viewer: User) -> str:
+def render_card(card: ClientCard, viewer: User) -> str:
+    client = card.client
     lines = [f"<b>{escape(client.display_name)}</b> · {status_label(client.status)}"]
     if client.email:
         lines.append(_("Email: {email}").format(email=escape(client.email)))
@@ -282,8 +291,24 @@ def render_card(client: Client, viewer: User) -> str:
         lines.append(_("Tags: {tags}").format(tags=" ".join(f"#{t}" for t in client.tags)))
     if client.notes:
         lines.append(_("Notes: {notes}").format(notes=escape(client.notes)))
+    if card.user is not None:
+        lines += _profile_lines(card.user, viewer)
     lines.append(_("Added {date}").format(date=local_datetime(client.created_at, viewer)))
+    if card.last_activity is not None:
+        lines.append(
+            _("Last answer {date}").format(date=local_datetime(card.last_activity, viewer))
+        )
     return "\n".join(lines)
+
+
+def _profile_lines(client_user: User, viewer: User) -> list[str]:
+    details = []
+    if client_user.date_of_birth:
+        details.append(_("born {date}").format(date=local_date(client_user.date_of_birth, viewer)))
+    if client_user.height_cm:
+        details.append(f"{client_user.height_cm:.0f} cm")
+    details.append(client_user.timezone)
+    return [_("Telegram: {name}").format(name=escape(client_user.full_name)), " · ".join(details)]
 
 
 def card_keyboard(client: Client) -> InlineKeyboardMarkup:

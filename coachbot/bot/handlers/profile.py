@@ -9,13 +9,12 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from babel.dates import format_date
 
 from coachbot.bot import keyboards
 from coachbot.bot.callbacks import ProfileCb
 from coachbot.bot.forms import explain_refusal, wording
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape
+from coachbot.bot.texts import escape, local_date
 from coachbot.domain.forms.questions import InvalidAnswer, Question
 from coachbot.domain.forms.units import Metric, UnitSystem, from_si, unit_symbol
 from coachbot.domain.services.identity import Identity
@@ -69,7 +68,7 @@ def _value(view: ProfileView, field: str) -> str:
     if field == "preferred_name":
         return escape(user.call_name)
     if field == "date_of_birth":
-        return format_date(user.date_of_birth, locale=user.language) if user.date_of_birth else "—"
+        return local_date(user.date_of_birth, user) if user.date_of_birth else "—"
     if field == "height":
         if user.height_cm is None:
             return "—"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from coachbot.domain.clock import Clock
 from coachbot.domain.errors import (
@@ -12,7 +13,7 @@ from coachbot.domain.errors import (
     InvitationUsedError,
     NotAllowedError,
 )
-from coachbot.domain.model import AuditEntry, Client, ClientStatus, InvitationKind
+from coachbot.domain.model import AuditEntry, Client, ClientStatus, InvitationKind, User
 from coachbot.domain.model.contact import (
     clean_email,
     clean_name,
@@ -118,13 +119,25 @@ ALLOWED_STATUS_CHANGES = {
 }
 
 
+@dataclass(frozen=True)
+class ClientCard:
+    client: Client
+    user: User | None  # None until the client joined with their link
+    last_activity: datetime | None
+
+
 class ShowClientUseCase:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def __call__(self, cmd: ShowClient) -> Client:
+    async def __call__(self, cmd: ShowClient) -> ClientCard:
         async with self._uow as uow:
-            return await _own_client(uow, cmd.coach_id, cmd.client_id)
+            client = await _own_client(uow, cmd.coach_id, cmd.client_id)
+            if client.user_id is None:
+                return ClientCard(client, None, None)
+            user = await uow.users.get(client.user_id)
+            last = await uow.forms.last_activity(user_id=client.user_id)
+        return ClientCard(client, user, last)
 
 
 class UpdateClientUseCase:

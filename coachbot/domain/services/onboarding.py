@@ -17,11 +17,13 @@ from coachbot.domain.services.forms import FormStep, StartForm, StartFormUseCase
 # The forms of onboarding in order, each with the purpose its response is filed under.
 PROFILE = "onboarding:profile"
 ASSESSMENT = "onboarding:assessment"
+HEALTH = "onboarding:health"
 FIRST_GOAL = "onboarding:goal"
 REMINDERS = "onboarding:reminders"
 STAGES = (
     ("profile", PROFILE),
     ("initial_assessment", ASSESSMENT),
+    ("par_q", HEALTH),
     ("first_goal", FIRST_GOAL),
     ("notifications", REMINDERS),
 )
@@ -161,6 +163,12 @@ def _first_goal(client_id: int, answers: dict[str, Any], now: datetime) -> Goal:
     )
 
 
+def health_flags(answers: dict[str, Any]) -> int:
+    """How many health screen questions were answered yes: each one is a reason for the
+    coach to ask for medical clearance before training starts."""
+    return sum(1 for value in answers.values() if value is True)
+
+
 async def _onboarding_client(uow: UnitOfWork, user_id: int) -> Client:
     for client in await uow.clients.list_for_user(user_id):
         if client.status is ClientStatus.onboarding:
@@ -195,12 +203,16 @@ class FinishOnboardingUseCase:
             assert coach is not None
             coach_user = await uow.users.get(coach.user_id)
             assert coach_user is not None
+            health = await uow.forms.completed_answers(user_id=cmd.user_id, purpose=HEALTH)
+            flags = health_flags(health or {})
             await uow.outbox.enqueue(
                 OutgoingMessage(
                     channel=Channel.telegram,
                     recipient=str(coach_user.telegram_id),
                     payload=Notice(
-                        "client_onboarded", {"name": client.display_name}, coach_user.language
+                        "client_onboarded",
+                        {"name": client.display_name, "health_flags": flags},
+                        coach_user.language,
                     ),
                     idempotency_key=f"client:{client.id}:onboarded",
                     created_at=now,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.forms.progress import FormProgress
@@ -88,6 +89,20 @@ class SqlFormRepository:
             )
         )
         return found is not None
+
+    async def completed_answers(self, *, user_id: int, purpose: str) -> dict[str, Any] | None:
+        response = await self._one(
+            FormResponseRow.user_id == user_id,
+            FormResponseRow.purpose == purpose,
+            FormResponseRow.status == ResponseStatus.completed.value,
+        )
+        return dict(response.progress.answers) if response else None
+
+    async def last_activity(self, *, user_id: int) -> datetime | None:
+        latest = await self._session.scalar(
+            select(func.max(FormResponseRow.updated_at)).where(FormResponseRow.user_id == user_id)
+        )
+        return as_utc(latest)
 
     async def _one(self, *conditions) -> FormResponse | None:
         found = (

@@ -19,6 +19,7 @@ EVERYONE = (
     ("help", __("What this bot can do")),
     ("cancel", __("Leave the current conversation")),
     ("privacy", __("Privacy policy")),
+    ("terms", __("Terms of use")),
     ("profile", __("Your profile and settings")),
 )
 COACH = (

@@ -55,7 +55,7 @@ def _hint(question: Question, user: User) -> str:
     if question.kind is QuestionKind.time:
         return _("Send a time of day, for example 08:00.")
     if question.kind is QuestionKind.timezone:
-        return _("Or send your city, for example Lisbon.")
+        return _("Or send your city, for example Lisbon, or share your location (📎 → Location).")
     return ""
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 LEGAL_DIR = Path(__file__).resolve().parent.parent / "legal"
 CURRENT_VERSION = "2026-11-25"
+LEGAL_DOCUMENTS = ("privacy", "terms")  # what a client agrees to before onboarding
 FALLBACK_LANGUAGE = "en"
 
 

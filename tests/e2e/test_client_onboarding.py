@@ -67,6 +67,10 @@ async def fill_profile(user: FakeUser, *, units: str = "Kilograms and centimetre
     unknown = await answer(user, text="Atlantis")
     assert unknown.text.startswith("I do not know that time zone")
     await user.next_bot_message()
+    await user.send_location(38.72, -9.14)  # Lisbon
+    language = await user.next_bot_message()
+    assert "Which language should I speak?" in language.text
+    await answer(user, press="⬅ Back")
     language = await answer(user, text="Berlin")
     assert language.buttons[:2] == [["English"], ["Deutsch"]]
     thanks = await answer(user, press="English")
@@ -172,6 +176,9 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
         ["online", "spring"],
     )
     assert (consent_row.document, consent_row.version) == ("privacy", "2026-11-25")
+    async with harness.app.session_factory() as session:
+        documents = (await session.scalars(select(ConsentRow.document))).all()
+    assert sorted(documents) == ["privacy", "terms"]
     assert response.status == "completed"  # the profile form, completed first
     async with harness.app.session_factory() as session:
         assessment = await session.scalar(
@@ -293,3 +300,20 @@ async def test_a_german_speaking_client_is_onboarded_in_german(harness: Harness)
     assert "Wann bist du geboren?" in (await greta.next_bot_message()).text  # re-asked
     policy = await greta.next_bot_message()
     assert policy.text.startswith("Coachbot-Datenschutzerklärung")
+
+
+async def test_a_used_or_expired_client_link_is_refused(harness: Harness):
+    token = await add_client(harness)
+    cleo = harness.user(4600, "Cleo")
+    await cleo.send_text(f"/start {token}")
+    await cleo.next_bot_message()
+    await cleo.next_bot_message()
+    eve = harness.user(4601, "Eve")
+    await eve.send_text(f"/start {token}")
+    assert (await eve.next_bot_message()).text.startswith("This invitation link has already")
+    assert "opened your invitation" in (await harness.admin.next_bot_message()).text
+    late = await add_client(harness, name="Late Larry")
+    harness.clock.advance(days=8)
+    larry = harness.user(4602, "Larry")
+    await larry.send_text(f"/start {late}")
+    assert (await larry.next_bot_message()).text.startswith("This invitation link has expired")

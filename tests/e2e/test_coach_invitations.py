@@ -53,7 +53,7 @@ async def test_invited_coach_is_greeted_with_the_coach_menu(harness: Harness):
     assert welcome.text.startswith("Welcome to Coachbot, Ben! Anna Admin invited you as a coach")
     assert welcome.buttons == [["👥 Clients"], ["➕ Add client"]]
     commands = [c["command"] for c in harness.telegram.commands_for(ben.id)]
-    assert commands == ["start", "help", "cancel", "privacy", "profile", "menu", "clients"]
+    assert commands == ["start", "help", "cancel", "privacy", "terms", "profile", "menu", "clients"]
     await ben.press("👥 Clients")
     assert (await ben.next_bot_message()).text == "You have no clients yet."
     await ben.send_text("/start")

@@ -30,6 +30,7 @@ async def test_an_admin_is_greeted_with_the_coach_menu_and_gets_admin_commands(h
         "help",
         "cancel",
         "privacy",
+        "terms",
         "profile",
         "menu",
         "clients",
@@ -40,7 +41,14 @@ async def test_an_admin_is_greeted_with_the_coach_menu_and_gets_admin_commands(h
 
 async def test_everyone_gets_the_basic_command_menu_at_start_up(harness: Harness):
     commands = harness.telegram.commands_for({"type": "all_private_chats"})
-    assert [c["command"] for c in commands] == ["start", "help", "cancel", "privacy", "profile"]
+    assert [c["command"] for c in commands] == [
+        "start",
+        "help",
+        "cancel",
+        "privacy",
+        "terms",
+        "profile",
+    ]
 
 
 async def test_help_lists_what_this_user_can_do(harness: Harness):
@@ -84,3 +92,9 @@ async def test_coach_commands_are_refused_to_strangers(harness: Harness):
     await sam.send_text("/clients")
     reply = await sam.next_bot_message()
     assert reply.text.startswith("Sorry, I did not understand that.")
+
+
+async def test_terms_of_use_are_shown(harness: Harness):
+    sam = harness.user(506, "Sam")
+    await sam.send_text("/terms")
+    assert (await sam.next_bot_message()).text.startswith("Coachbot terms of use (version")

@@ -19,7 +19,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from coachbot.bot.callbacks import FormAction, FormCb
 from coachbot.bot.forms import explain_refusal, question_keyboard, question_text
 from coachbot.bot.i18n import gettext as _
-from coachbot.domain.forms.questions import InvalidAnswer
+from coachbot.domain.forms.questions import InvalidAnswer, QuestionKind
 from coachbot.domain.services.forms import (
     AnswerForm,
     AnswerFormUseCase,
@@ -30,6 +30,7 @@ from coachbot.domain.services.forms import (
     ShowFormUseCase,
 )
 from coachbot.domain.services.identity import Identity
+from coachbot.integrations.timezones import zone_at
 
 router = Router(name=__name__)
 
@@ -119,6 +120,32 @@ async def photo_answer(
         )
 
     await _apply(message, identity, state, change, **data)
+
+
+@router.message(FormConversation.answering, F.location)
+async def location_answer(
+    message: Message,
+    identity: Identity,
+    state: FSMContext,
+    answer_form: AnswerFormUseCase,
+    show_form: ShowFormUseCase,
+    **data: Any,
+) -> None:
+    """A shared location answers a time zone question with the zone at that place."""
+    form_data: FormData = await state.get_data()  # type: ignore[assignment]
+    step = await show_form(ShowForm(user_id=identity.user_id, response_id=form_data["response_id"]))
+    location = message.location
+    zone = zone_at(location.latitude, location.longitude) if location else None
+    if step.question is None or step.question.kind is not QuestionKind.timezone or not zone:
+        await message.answer(_("Please answer the question above, or send /cancel to stop."))
+        return
+
+    async def change(response_id: int) -> FormStep:
+        return await answer_form(
+            AnswerForm(user_id=identity.user_id, response_id=response_id, text=zone)
+        )
+
+    await _apply(message, identity, state, change, show_form=show_form, **data)
 
 
 @router.callback_query(FormConversation.answering, FormCb.filter())

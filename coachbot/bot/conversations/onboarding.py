@@ -22,7 +22,7 @@ from coachbot.bot import keyboards
 from coachbot.bot.callbacks import ConsentCb
 from coachbot.bot.conversations.form import COMPLETIONS, show_step
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.legal import CURRENT_VERSION
+from coachbot.bot.legal import CURRENT_VERSION, LEGAL_DOCUMENTS
 from coachbot.bot.texts import escape
 from coachbot.domain.services.forms import FormStep
 from coachbot.domain.services.identity import Identity
@@ -59,7 +59,11 @@ async def continue_onboarding(
     """Show the step the client is at: consent, or the next assessment question.
     `welcome` greets a newcomer, `returning` someone coming back to finish."""
     position = await resume_onboarding(
-        ResumeOnboarding(user_id=identity.user_id, privacy_version=CURRENT_VERSION)
+        ResumeOnboarding(
+            user_id=identity.user_id,
+            legal_version=CURRENT_VERSION,
+            legal_documents=LEGAL_DOCUMENTS,
+        )
     )
     name, coach = escape(identity.user.first_name), escape(position.coach_name)
     if welcome:
@@ -87,7 +91,8 @@ def consent_text() -> str:
         "Your coach and you will see what you enter here: profile, answers, photos and "
         "measurements. Photos are stored encrypted and without location data, nothing is "
         "sold or used for advertising, and you can export or delete your data at any time.\n\n"
-        "Read the full privacy policy with /privacy. Do you agree to it?"
+        "Read the full privacy policy with /privacy and the terms of use with /terms. "
+        "Do you agree to both?"
     )
 
 
@@ -115,9 +120,10 @@ async def answer_consent(
             )
         )
         return
-    await record_consent(
-        RecordConsent(user_id=identity.user_id, document="privacy", version=CURRENT_VERSION)
-    )
+    for document in LEGAL_DOCUMENTS:
+        await record_consent(
+            RecordConsent(user_id=identity.user_id, document=document, version=CURRENT_VERSION)
+        )
     callback_answer.text = _("Thank you!")
     await continue_onboarding(
         query.message, identity, state, resume_onboarding, welcome=False, **data

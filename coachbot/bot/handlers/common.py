@@ -26,3 +26,8 @@ async def show_help(message: Message, identity: Identity) -> None:
 @router.message(Command("privacy"))
 async def show_privacy_policy(message: Message, identity: Identity) -> None:
     await message.answer(legal_text("privacy", identity.user.language))
+
+
+@router.message(Command("terms"))
+async def show_terms(message: Message, identity: Identity) -> None:
+    await message.answer(legal_text("terms", identity.user.language))

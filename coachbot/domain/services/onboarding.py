@@ -55,7 +55,8 @@ class RecordConsentUseCase:
 @dataclass(frozen=True, kw_only=True)
 class ResumeOnboarding:
     user_id: int
-    privacy_version: str
+    legal_version: str
+    legal_documents: tuple[str, ...]  # what must be agreed to, in that version
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,13 @@ class ResumeOnboardingUseCase:
         async with self._uow as uow:
             client = await _onboarding_client(uow, cmd.user_id)
             coach = await uow.coaches.get(client.coach_id)
-            consented = await uow.consents.has(
-                user_id=cmd.user_id, document="privacy", version=cmd.privacy_version
+            consented = all(
+                [
+                    await uow.consents.has(
+                        user_id=cmd.user_id, document=document, version=cmd.legal_version
+                    )
+                    for document in cmd.legal_documents
+                ]
             )
             pending = [
                 (form_key, purpose)

@@ -1,0 +1,17 @@
+"""The IANA time zone at a place, from the offline boundary data of timezonefinder."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from timezonefinder import TimezoneFinder
+
+
+@cache
+def _finder() -> TimezoneFinder:
+    return TimezoneFinder()  # loads its data once, on first use
+
+
+def zone_at(latitude: float, longitude: float) -> str | None:
+    """None at sea or where no zone is known."""
+    return _finder().timezone_at(lat=latitude, lng=longitude)

@@ -151,7 +151,8 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
     done = await answer(cleo, text="6:30")
     assert done.text.startswith("All set, Cleo! Your answers are with Anna Admin")
     assert done.text.endswith(
-        "Reminders come at 19:00 (Europe/Berlin); I stay quiet from 22:00 to 06:30."
+        "Reminders come at 19:00 (Europe/Berlin); I stay quiet from 22:00 to 06:30.\n"
+        "Change any of this with /profile."
     )
     told = await harness.admin.next_bot_message()
     assert told.text == (

@@ -143,6 +143,8 @@ async def finish(message: Message, identity: Identity, **data: Any) -> None:
         + _("Reminders come at {time} ({zone}); I stay quiet from {start} to {end}.").format(
             time=user.reminder_time, zone=user.timezone, start=user.quiet_start, end=user.quiet_end
         )
+        + "\n"
+        + _("Change any of this with /profile.")
     )
 
 

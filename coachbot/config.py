@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     default_language: str = "en"
     default_timezone: str = "UTC"
-    invitation_ttl_days: int = Field(default=7, ge=1, le=365)
+    # Lifetime of client invitation links; coach invitations offer 1, 7 or 30 days.
+    invitation_ttl_days: int = Field(default=7, ge=1, le=30)
     flood_limit: int = Field(default=20, ge=1)
     flood_window_seconds: float = Field(default=10.0, gt=0)
     # Telegram allows about 30 messages/s; more only with paid broadcasts.

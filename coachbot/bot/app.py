@@ -131,6 +131,7 @@ def create_dispatcher(
             clock,
             admin_ids=settings.admin_ids,
             languages=languages,
+            link_days=settings.invitation_ttl_days,
         ),
         i18n=i18n,
         languages=languages,

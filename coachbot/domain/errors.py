@@ -33,10 +33,6 @@ class AlreadyCoachError(DomainError):
     """A coach invitation was opened by someone who already coaches."""
 
 
-class UserNotFound(DomainError):
-    pass
-
-
 class InvalidDetailError(DomainError):
     """A detail typed by a person is not acceptable; `field` and `code` say why."""
 

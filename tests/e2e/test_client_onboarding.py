@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from coachbot.sandbox.telegram_server import FakeUser
@@ -318,3 +319,12 @@ async def test_a_used_or_expired_client_link_is_refused(harness: Harness):
     larry = harness.user(4602, "Larry")
     await larry.send_text(f"/start {late}")
     assert (await larry.next_bot_message()).text.startswith("This invitation link has expired")
+
+
+@pytest.mark.settings(invitation_ttl_days=2)
+async def test_client_links_live_as_long_as_configured(harness: Harness):
+    token = await add_client(harness)
+    harness.clock.advance(days=2, minutes=1)
+    late = harness.user(4700, "Late")
+    await late.send_text(f"/start {token}")
+    assert (await late.next_bot_message()).text.startswith("This invitation link has expired")

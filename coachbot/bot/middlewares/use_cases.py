@@ -54,11 +54,13 @@ class UseCaseFactory:
         *,
         admin_ids: frozenset[int],
         languages: LanguagePolicy,
+        link_days: int,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
         self.admin_ids = admin_ids
         self.languages = languages
+        self.link_days = link_days
 
     def build(self) -> dict[str, Any]:
         uow, clock = self.uow_factory(), self.clock
@@ -72,10 +74,10 @@ class UseCaseFactory:
             "list_invitations": ListInvitationsUseCase(uow, clock),
             "list_clients": ListClientsUseCase(uow),
             "record_reachability": RecordReachabilityUseCase(uow, clock),
-            "add_client": AddClientUseCase(uow, clock),
+            "add_client": AddClientUseCase(uow, clock, link_days=self.link_days),
             "show_client": ShowClientUseCase(uow),
             "update_client": UpdateClientUseCase(uow, clock),
-            "change_client_link": ChangeClientLinkUseCase(uow, clock),
+            "change_client_link": ChangeClientLinkUseCase(uow, clock, link_days=self.link_days),
             "record_consent": RecordConsentUseCase(uow, clock),
             "resume_onboarding": ResumeOnboardingUseCase(uow, clock),
             "finish_onboarding": FinishOnboardingUseCase(uow, clock),

@@ -188,7 +188,6 @@ class AddClient:
     phone: str | None = None
     notes: str = ""
     tags: Sequence[str] = ()
-    valid_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -206,13 +205,18 @@ class ChangeClientLink:
     actor_user_id: int
     client_id: int
     renew: bool
-    valid_days: int = 7
+
+
+DEFAULT_LINK_DAYS = 7
 
 
 class AddClientUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWork, clock: Clock, *, link_days: int = DEFAULT_LINK_DAYS
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._link_days = link_days
 
     async def __call__(self, cmd: AddClient) -> ClientLink:
         if cmd.coach_id is None:
@@ -235,7 +239,7 @@ class AddClientUseCase:
                 kind=InvitationKind.client,
                 actor_user_id=cmd.actor_user_id,
                 now=self._clock.now(),
-                valid_days=cmd.valid_days,
+                valid_days=self._link_days,
                 note=client.display_name,
                 coach_id=cmd.coach_id,
                 client_id=client.id,
@@ -245,9 +249,12 @@ class AddClientUseCase:
 
 
 class ChangeClientLinkUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWork, clock: Clock, *, link_days: int = DEFAULT_LINK_DAYS
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._link_days = link_days
 
     async def __call__(self, cmd: ChangeClientLink) -> ClientLink | None:
         now = self._clock.now()
@@ -265,7 +272,7 @@ class ChangeClientLinkUseCase:
                     kind=InvitationKind.client,
                     actor_user_id=cmd.actor_user_id,
                     now=now,
-                    valid_days=cmd.valid_days,
+                    valid_days=self._link_days,
                     note=client.display_name,
                     coach_id=client.coach_id,
                     client_id=cmd.client_id,

@@ -55,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     if settings.token is None:
         print(NO_TOKEN_MESSAGE, file=sys.stderr)
         return EXIT_CONFIGURATION
+    from coachbot.storage.keys import EncryptionKeyError, load_encryption_keys
+
+    try:  # a missing key in production stops start-up here, not at the first photo
+        load_encryption_keys(settings)
+    except EncryptionKeyError as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIGURATION
     from coachbot import runner
 
     if args.command == "worker":

@@ -47,6 +47,17 @@ class Settings(BaseSettings):
     outbox_max_in_flight: int = Field(default=1, ge=1, le=100)
     outbox_lease_seconds: float = Field(default=60.0, ge=1)
     outbox_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # Fernet keys that encrypt stored photos: the first encrypts, all decrypt (rotation).
+    # Unset with SQLite: a key is generated in DATA_DIR/encryption.key.
+    encryption_keys: Annotated[tuple[str, ...] | None, NoDecode] = Field(default=None, repr=False)
+    # Largest photo accepted (bots can download files up to 20 MB).
+    photo_max_mb: int = Field(default=20, ge=1, le=20)
+    # How often the check-in ticks look for due check-ins and follow-ups.
+    checkin_tick_seconds: float = Field(default=60.0, ge=1, le=3600)
+
+    @property
+    def photo_max_bytes(self) -> int:
+        return self.photo_max_mb * 1024 * 1024
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -56,6 +67,28 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in parts if part)
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("encryption_keys", mode="before")
+    @classmethod
+    def _split_encryption_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            return tuple(part for part in parts if part) or None
+        return value or None
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _check_encryption_keys(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        from cryptography.fernet import Fernet
+
+        for number, key in enumerate(value or (), start=1):
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ValueError(
+                    f"key {number} is not a Fernet key (32 url-safe base64-encoded bytes)"
+                ) from None
         return value
 
     @field_validator("bot_token")

@@ -18,12 +18,15 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from coachbot.bot.notices import notice_renderer
 from coachbot.config import Settings
+from coachbot.domain.clock import Clock
+from coachbot.domain.services.checkins import FollowUpCheckinsUseCase, OpenDueCheckinsUseCase
 from coachbot.scheduler.jobs import TickJob, TickScheduler
 from coachbot.scheduler.limits import MemoryRateLimiter, RedisRateLimiter
 from coachbot.scheduler.outbox import DispatcherSettings, OutboxDispatcher
 from coachbot.scheduler.sender import RateLimitedSender, TelegramChannel, TelegramLimits
 from coachbot.scheduler.timing import SystemTimer, Timer
 from coachbot.storage.repositories import SqlLeases, SqlOutboxQueue, SqlUpdateLedger
+from coachbot.storage.uow import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +82,10 @@ def create_delivery(
             idle_poll_seconds=settings.outbox_poll_seconds,
         ),
     )
-    ticks = TickScheduler(housekeeping_jobs(session_factory), SqlLeases(session_factory), timer)
+    jobs = housekeeping_jobs(session_factory) + checkin_jobs(
+        session_factory, timer, settings.checkin_tick_seconds
+    )
+    ticks = TickScheduler(jobs, SqlLeases(session_factory), timer)
     return Delivery(dispatcher, ticks)
 
 
@@ -98,4 +104,25 @@ def housekeeping_jobs(session_factory: async_sessionmaker) -> list[TickJob]:
     return [
         TickJob("forget-old-updates", 3600, forget_old_updates),
         TickJob("purge-delivered-messages", 3600, purge_delivered_messages),
+    ]
+
+
+def checkin_jobs(
+    session_factory: async_sessionmaker, clock: Clock, interval_seconds: float
+) -> list[TickJob]:
+    """Open due check-ins, then nudges, missed follow-ups and coach alerts."""
+
+    async def open_due_checkins(_now) -> None:
+        opened = await OpenDueCheckinsUseCase(SqlUnitOfWork(session_factory), clock)()
+        if opened:
+            logger.info("Opened %d check-in(s)", opened)
+
+    async def follow_up_checkins(_now) -> None:
+        sent = await FollowUpCheckinsUseCase(SqlUnitOfWork(session_factory), clock)()
+        if sent:
+            logger.info("Sent %d check-in follow-up(s)", sent)
+
+    return [
+        TickJob("open-due-checkins", interval_seconds, open_due_checkins),
+        TickJob("follow-up-checkins", interval_seconds, follow_up_checkins),
     ]

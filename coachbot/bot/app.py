@@ -38,8 +38,11 @@ from coachbot.config import Settings
 from coachbot.domain.clock import Clock, SystemClock
 from coachbot.domain.services.forms import SyncShippedFormsUseCase
 from coachbot.domain.services.identity import LanguagePolicy
+from coachbot.reports.photos import PillowPhotoProcessor
+from coachbot.storage.blobs import EncryptedBlobStore
 from coachbot.storage.db import create_engine, create_session_factory
 from coachbot.storage.form_templates import shipped_templates
+from coachbot.storage.keys import load_encryption_keys
 from coachbot.storage.repositories import SqlUpdateLedger
 from coachbot.storage.uow import SqlUnitOfWork
 
@@ -132,6 +135,8 @@ def create_dispatcher(
             admin_ids=settings.admin_ids,
             languages=languages,
             link_days=settings.invitation_ttl_days,
+            photos=PillowPhotoProcessor(max_bytes=settings.photo_max_bytes),
+            blobs=create_blob_store(settings),
         ),
         i18n=i18n,
         languages=languages,
@@ -147,6 +152,11 @@ def create_dispatcher(
 
     dispatcher.startup.register(on_startup)
     return dispatcher
+
+
+def create_blob_store(settings: Settings) -> EncryptedBlobStore:
+    """Photos live encrypted under DATA_DIR/photos (shared storage when several hosts)."""
+    return EncryptedBlobStore(settings.data_dir / "photos", load_encryption_keys(settings))
 
 
 def _fsm_storage(redis: Redis | None) -> tuple[BaseStorage, BaseEventIsolation]:

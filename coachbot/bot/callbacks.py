@@ -12,6 +12,9 @@ class MenuAction(StrEnum):
     add_client = "ac"
     invite_coach = "ic"
     invitations = "iv"
+    review = "rq"
+    templates = "tp"
+    checkin_rules = "cr"
 
 
 class MenuCb(CallbackData, prefix="m"):
@@ -57,6 +60,7 @@ class FormAction(StrEnum):
     pick = "p"  # a single choice, a scale value, yes or no
     toggle = "t"  # tick or untick one option of a multi choice
     done = "d"  # the multi choice is complete
+    photos_done = "ph"  # the photos sent so far are the answer
     skip = "s"
     back = "b"
 
@@ -81,6 +85,7 @@ class ClientAction(StrEnum):
     resume = "re"
     archive = "ar"
     restore = "rs"
+    checkins = "ci"
 
 
 class ClientCardCb(CallbackData, prefix="cc"):
@@ -97,3 +102,64 @@ class ProfileCb(CallbackData, prefix="pf"):
 
     field: str
     value: str = ""
+
+
+class CheckinCb(CallbackData, prefix="ck"):
+    """Start (or continue) one's check-in."""
+
+    checkin_id: int
+
+
+class ReviewAction(StrEnum):
+    show = "sh"
+    next = "nx"
+    reply = "rp"
+    reviewed = "ok"
+    skip = "sk"
+
+
+class ReviewCb(CallbackData, prefix="rv"):
+    action: ReviewAction
+    checkin_id: int = 0  # 0: the oldest waiting
+
+
+class PlanAction(StrEnum):
+    weekly = "wk"
+    every = "ev"
+    custom = "cu"
+    stop = "st"
+    weekday = "wd"  # tick or untick a weekday (value: 0..6)
+    weekdays_done = "wdd"
+    time = "tm"  # a suggested time (value: HH.MM)
+    template = "tp"  # use this template (value: id)
+
+
+class PlanCb(CallbackData, prefix="pl"):
+    client_id: int
+    action: PlanAction
+    value: str = ""
+
+
+class TemplateAction(StrEnum):
+    show = "sh"
+    new = "nw"
+    question = "q"  # show one question's buttons
+    up = "up"
+    down = "dn"
+    optional = "op"
+    remove = "rm"
+    add = "ad"
+    kind = "kd"  # the kind of the question being added (value: kind)
+    metric = "mt"  # the metric of a metric question being added (value: metric)
+
+
+class TemplateCb(CallbackData, prefix="tp"):
+    template_id: int
+    action: TemplateAction
+    value: str = ""
+
+
+class RulesCb(CallbackData, prefix="ru"):
+    """Change one of the coach's follow-up rules (field: nudge, grace, alert)."""
+
+    field: str

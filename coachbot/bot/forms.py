@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -13,6 +14,7 @@ from coachbot.bot.texts import escape
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind, Text
 from coachbot.domain.forms.units import UnitSystem, from_si, unit_symbol
 from coachbot.domain.model import User
+from coachbot.domain.model.photos import InvalidPhoto
 from coachbot.domain.services.forms import FormStep
 
 
@@ -88,7 +90,12 @@ def question_keyboard(
                 callback_data=FormCb(response_id=rid, action=FormAction.pick, value=option.key),
             )
         widths += _rows(question)
-    navigation = [(_("⬅ Back"), FormAction.back)] if step.answered else []
+    elif question.kind is QuestionKind.photo and step.collecting:
+        builder.button(
+            text=_("✅ Done"), callback_data=FormCb(response_id=rid, action=FormAction.photos_done)
+        )
+        widths.append(1)
+    navigation = [(_("⬅ Back"), FormAction.back)] if step.answered or step.collecting else []
     if question.optional:
         navigation.append((_("Skip"), FormAction.skip))
     for label, action in navigation:
@@ -144,6 +151,7 @@ def explain_refusal(error: InvalidAnswer, question: Question | None, user: User)
         ),
         "too_many_photos": _("Please send at most {maximum} photos."),
         "photo": _("Please send a photo."),
+        "not_a_photo_question": _("This question is not answered with a photo."),
         "no_choice": _("Please choose at least one option, then Done."),
         "required": _("This question cannot be skipped."),
         "at_start": _("This is the first question."),
@@ -151,3 +159,55 @@ def explain_refusal(error: InvalidAnswer, question: Question | None, user: User)
     }
     text = texts.get(error.code, _("Please choose one of the buttons."))
     return text.format(**{k: escape(str(v)) for k, v in params.items()})
+
+
+def explain_photo_refusal(error: InvalidPhoto) -> str:
+    texts = {
+        "too_large": _("That file is too large: photos up to {maximum_mb} MB, please."),
+        "too_many_pixels": _("That picture is too large to open. Please send a smaller photo."),
+    }
+    text = texts.get(
+        error.code, _("That is not a photo I can open. Please send a JPEG, PNG or WebP picture.")
+    )
+    return text.format(**{k: escape(str(v)) for k, v in error.params.items()})
+
+
+def photos_received_text(step: FormStep) -> str:
+    """After a photo, while the question takes more."""
+    question = step.question
+    assert question is not None
+    return _("Got it: {count} of up to {maximum} photos. Send another, or tap Done.").format(
+        count=step.collecting, maximum=question.max_photos
+    )
+
+
+def format_answer(question: Question, value: Any, viewer: User, delta: float | None = None) -> str:
+    """An answer as the viewer reads it: measurements in their units, options by label,
+    and the change since last time for numbers, e.g. (-0.8 kg) with a minus sign."""
+    if value is None:
+        return "—"
+    unit = ""
+    shown = value
+    if question.kind is QuestionKind.metric and question.metric:
+        units = UnitSystem(viewer.units)
+        unit = " " + unit_symbol(question.metric, units)
+        shown = f"{from_si(float(value), question.metric, units):.1f}"
+        delta = from_si(delta, question.metric, units) if delta is not None else None
+    elif question.kind is QuestionKind.number:
+        unit = f" {escape(question.unit)}" if question.unit else ""
+        shown = f"{float(value):g}"
+    elif question.kind is QuestionKind.scale:
+        unit = f"/{question.scale[1]}"
+    elif question.kind is QuestionKind.yes_no:
+        shown = _("Yes") if value else _("No")
+    elif question.kind in (QuestionKind.single_choice, QuestionKind.multi_choice):
+        labels = {o.key: wording(o.label, viewer.language) for o in question.options}
+        keys = value if isinstance(value, list) else [value]
+        shown = ", ".join(escape(labels.get(key, key)) for key in keys)
+    else:
+        shown = escape(str(value))
+    text = f"{shown}{unit}"
+    if delta is not None and round(delta, 2) != 0:
+        sign = "+" if delta > 0 else "−"
+        text += f" ({sign}{abs(delta):g}{unit})"
+    return text

@@ -27,10 +27,20 @@ from coachbot.domain.services.invitations import InvitationSummary
 INVITATION_VALIDITY_DAYS = (1, 7, 30)
 
 
-def coach_menu(identity: Identity) -> InlineKeyboardMarkup:
+def coach_menu(identity: Identity, waiting: int = 0) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("📥 Review ({count})").format(count=waiting),
+        callback_data=MenuCb(action=MenuAction.review),
+    )
     builder.button(text=_("👥 Clients"), callback_data=MenuCb(action=MenuAction.clients))
     builder.button(text=_("➕ Add client"), callback_data=MenuCb(action=MenuAction.add_client))
+    builder.button(
+        text=_("📝 Check-in templates"), callback_data=MenuCb(action=MenuAction.templates)
+    )
+    builder.button(
+        text=_("⏰ Check-in follow-ups"), callback_data=MenuCb(action=MenuAction.checkin_rules)
+    )
     if identity.is_admin:
         builder.button(
             text=_("✉️ Invite a coach"), callback_data=MenuCb(action=MenuAction.invite_coach)

@@ -3,14 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.utils.i18n import I18n
+from babel.dates import format_date
 
+from coachbot.bot.callbacks import (
+    CheckinCb,
+    ClientCardCb,
+    FormAction,
+    FormCb,
+    ReviewAction,
+    ReviewCb,
+)
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
 from coachbot.bot.texts import escape
-from coachbot.domain.model.outbox import Notice, TextPayload
+from coachbot.domain.model.outbox import (
+    Button,
+    FileRef,
+    Keyboard,
+    Notice,
+    Payload,
+    PhotoPayload,
+    TextPayload,
+    VoicePayload,
+)
 
 
 def _coach_joined(params: dict[str, Any]) -> str:
@@ -41,20 +62,116 @@ def _client_onboarded(params: dict[str, Any]) -> str:
     return text
 
 
-TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
+def _button(text: str, callback: CallbackData) -> Keyboard:
+    return ((Button(text=text, callback_data=callback.pack()),),)
+
+
+def _checkin_ready(params: dict[str, Any]) -> TextPayload:
+    text = _("Hi {name}, your check-in is ready. It takes about five minutes.").format(
+        name=escape(params["name"])
+    )
+    return TextPayload(text, buttons=_button(_("▶️ Start check-in"), _checkin(params)))
+
+
+def _checkin(params: dict[str, Any]) -> CheckinCb:
+    return CheckinCb(checkin_id=params["checkin_id"])
+
+
+def _checkin_nudge(params: dict[str, Any]) -> TextPayload:
+    if params.get("started"):
+        text = _("A friendly reminder: your check-in is half done. Pick up where you left off?")
+        label = _("▶️ Continue check-in")
+    else:
+        text = _("A friendly reminder: your check-in is still waiting for you.")
+        label = _("▶️ Start check-in")
+    return TextPayload(text, buttons=_button(label, _checkin(params)))
+
+
+def _checkin_missed(params: dict[str, Any]) -> TextPayload:
+    text = _(
+        "Hi {name}, we missed your check-in this time. No problem: life happens. "
+        "You can still send it until the next one is due, and your coach will see it."
+    ).format(name=escape(params["name"]))
+    return TextPayload(text, buttons=_button(_("▶️ Send it now"), _checkin(params)))
+
+
+def _checkins_missed_alert(params: dict[str, Any]) -> TextPayload:
+    count = int(params["count"])
+    text = ngettext(
+        "⚠️ {name} has missed {count} check-in in a row.",
+        "⚠️ {name} has missed {count} check-ins in a row.",
+        count,
+    ).format(name=escape(params["name"]), count=count)
+    card = ClientCardCb(client_id=params["client_id"])
+    return TextPayload(text, buttons=_button(_("Open client"), card))
+
+
+def _checkin_submitted(params: dict[str, Any]) -> TextPayload:
+    text = (
+        _("📥 {name} sent a late check-in.")
+        if params.get("late")
+        else _("📥 {name} sent their check-in.")
+    ).format(name=escape(params["name"]))
+    waiting = int(params["waiting"])
+    text += " " + ngettext(
+        "{count} check-in is waiting for review.",
+        "{count} check-ins are waiting for review.",
+        waiting,
+    ).format(count=waiting)
+    review = ReviewCb(action=ReviewAction.show, checkin_id=params["checkin_id"])
+    return TextPayload(text, buttons=_button(_("Review"), review))
+
+
+def _checkin_feedback(params: dict[str, Any]) -> TextPayload:
+    due = datetime.fromisoformat(params["due"]).astimezone(ZoneInfo(params["timezone"]))
+    heading = _("💬 {coach} replied to your check-in of {date}:").format(
+        coach=escape(params["coach"]),
+        date=format_date(due.date(), format="medium", locale=params["locale"]),
+    )
+    body = escape(params["text"])
+    return TextPayload(f"{heading}\n\n{body}" if body else heading)
+
+
+def _photos_received(params: dict[str, Any]) -> TextPayload:
+    done = FormCb(response_id=params["response_id"], action=FormAction.photos_done)
+    return TextPayload(
+        _("Got your photos. Send more, or tap Done."), buttons=_button(_("✅ Done"), done)
+    )
+
+
+TEMPLATES: dict[str, Callable[[dict[str, Any]], str | TextPayload]] = {
     "coach_joined": _coach_joined,
     "client_joined": _client_joined,
     "client_onboarded": _client_onboarded,
+    "checkin_ready": _checkin_ready,
+    "checkin_nudge": _checkin_nudge,
+    "checkin_missed": _checkin_missed,
+    "checkins_missed_alert": _checkins_missed_alert,
+    "checkin_submitted": _checkin_submitted,
+    "checkin_feedback": _checkin_feedback,
+    "photos_received": _photos_received,
 }
 
 
-def notice_renderer(i18n: I18n) -> Callable[[Notice], TextPayload]:
+def notice_renderer(i18n: I18n) -> Callable[[Notice], Payload]:
     """Raises KeyError for a notice nobody knows how to render (a permanent failure)."""
 
-    def render(notice: Notice) -> TextPayload:
+    def render(notice: Notice) -> Payload:
         template = TEMPLATES[notice.name]
         language = notice.language if notice.language in i18n.available_locales else None
         with i18n.context(), i18n.use_locale(language or i18n.default_locale):
-            return TextPayload(text=template(notice.params))
+            rendered = template({**notice.params, "locale": i18n.current_locale})
+        text = rendered if isinstance(rendered, TextPayload) else TextPayload(text=rendered)
+        return _with_attachment(notice, text)
 
     return render
+
+
+def _with_attachment(notice: Notice, text: TextPayload) -> Payload:
+    """A voice note or photo that comes with a notice carries its text as the caption."""
+    if notice.attachment is None:
+        return text
+    file = FileRef(file_id=notice.attachment)
+    if notice.attachment_kind == "voice":
+        return VoicePayload(file, caption=text.text, buttons=text.buttons)
+    return PhotoPayload(file, caption=text.text, buttons=text.buttons, protect_content=False)

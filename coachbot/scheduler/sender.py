@@ -49,12 +49,13 @@ from coachbot.domain.model.outbox import (
     Payload,
     PhotoPayload,
     TextPayload,
+    VoicePayload,
 )
 from coachbot.scheduler.limits import Limit, RateLimiter
 from coachbot.scheduler.timing import Timer
 
 RECHECK_SECONDS = 0.25
-NoticeRenderer = Callable[[Notice], TextPayload]
+NoticeRenderer = Callable[[Notice], Payload]
 Send = Callable[[ClaimedMessage], Awaitable[int]]
 
 
@@ -142,14 +143,23 @@ class TelegramChannel:
                     reply_markup=_markup(payload.buttons),
                     protect_content=payload.protect_content,
                 )
+            case VoicePayload():
+                message = await self._bot.send_voice(
+                    chat_id,
+                    _input(payload.voice),
+                    caption=payload.caption,
+                    parse_mode=payload.parse_mode,
+                    reply_markup=_markup(payload.buttons),
+                    protect_content=payload.protect_content,
+                )
             case MediaGroupPayload():
                 return (await self._send_media_group(chat_id, payload))[0].message_id
         return message.message_id
 
-    def _render(self, notice: Notice) -> TextPayload:
+    def _render(self, notice: Notice) -> Payload:
         try:
             return self._render_notice(notice)
-        except (KeyError, ValueError, IndexError) as error:
+        except Exception as error:  # a notice that cannot be rendered will never be
             raise DeliveryError(
                 Failure.permanent, f"cannot render notice {notice.name!r}: {error!r}"
             ) from error

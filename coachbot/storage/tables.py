@@ -83,6 +83,10 @@ class CoachRow(Base):
     display_name: Mapped[str] = mapped_column(String(256))
     invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+    # The coach's check-in follow-up rules (domain: CheckinRules).
+    checkin_nudge_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    checkin_grace_hours: Mapped[int] = mapped_column(default=48, server_default="48")
+    checkin_alert_after: Mapped[int] = mapped_column(default=2, server_default="2")
 
 
 class ClientRow(Base):
@@ -269,3 +273,126 @@ class GoalRow(Base):
     target_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime]
+
+
+CHECKIN_STATUSES = ("open", "submitted", "reviewed", "review_skipped", "closed")
+
+
+class CheckinTemplateRow(Base):
+    """A coach's check-in form; its questions are the versions of form `form_key`."""
+
+    __tablename__ = "checkin_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    form_key: Mapped[str] = mapped_column(String(64), unique=True)
+    archived: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+
+
+class CheckinPlanRow(Base):
+    """When a client checks in: one plan per client."""
+
+    __tablename__ = "checkin_plans"
+
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"))
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("checkin_templates.id", ondelete="RESTRICT")
+    )
+    schedule: Mapped[dict[str, Any]]
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime]
+
+
+class CheckinRow(Base):
+    __tablename__ = "checkins"
+    __table_args__ = (
+        # A tick that runs twice cannot open the same check-in twice.
+        UniqueConstraint("client_id", "due_at"),
+        CheckConstraint(_in("status", CHECKIN_STATUSES), name="status"),
+        Index("ix_checkins_status_due_at", "status", "due_at"),
+        Index("ix_checkins_coach_id_status_submitted_at", "coach_id", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("checkin_templates.id", ondelete="RESTRICT")
+    )
+    form_key: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    response_id: Mapped[int | None] = mapped_column(
+        ForeignKey("form_responses.id", ondelete="SET NULL")
+    )
+    started_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    nudged_at: Mapped[datetime | None]
+    missed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    first_feedback_at: Mapped[datetime | None]
+
+
+class CheckinMessageRow(Base):
+    """The thread of one check-in: the coach's feedback (text, voice, photo)."""
+
+    __tablename__ = "checkin_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(
+        ForeignKey("checkins.id", ondelete="CASCADE"), index=True
+    )
+    author_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text, default="")
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime]
+
+
+class PhotoRow(Base):
+    """A progress photo; the image itself is an encrypted blob (storage/blobs.py)."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    checkin_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checkins.id", ondelete="SET NULL"), index=True
+    )
+    blob_key: Mapped[str] = mapped_column(String(64))
+    thumbnail_key: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int]
+    height: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+class MetricEntryRow(Base):
+    """One measurement in SI units (kg, cm, %)."""
+
+    __tablename__ = "metric_entries"
+    __table_args__ = (
+        Index(
+            "ix_metric_entries_client_id_metric_measured_at", "client_id", "metric", "measured_at"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(32))
+    value: Mapped[float] = mapped_column(Float)
+    measured_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(16))
+    checkin_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checkins.id", ondelete="SET NULL"), index=True
+    )

@@ -17,6 +17,11 @@ from coachbot.storage.repositories import (
     SqlOutbox,
     SqlUserRepository,
 )
+from coachbot.storage.repositories.checkins import (
+    SqlCheckinRepository,
+    SqlMetricRepository,
+    SqlPhotoRepository,
+)
 from coachbot.storage.repositories.consents import SqlConsentRepository
 from coachbot.storage.repositories.forms import SqlFormRepository
 from coachbot.storage.repositories.goals import SqlGoalRepository
@@ -48,6 +53,9 @@ class SqlUnitOfWork:
         self.forms = SqlFormRepository(session)
         self.consents = SqlConsentRepository(session)
         self.goals = SqlGoalRepository(session)
+        self.checkins = SqlCheckinRepository(session)
+        self.photos = SqlPhotoRepository(session)
+        self.metrics = SqlMetricRepository(session)
         await session.begin()
         return self
 

@@ -110,7 +110,14 @@ def test_templates_are_checked_when_loaded():
 
 def test_shipped_forms_load_and_speak_english_and_german():
     forms = {form.key: form for form in shipped_templates()}
-    assert set(forms) == {"first_goal", "initial_assessment", "notifications", "par_q", "profile"}
+    assert set(forms) == {
+        "checkin_weekly",
+        "first_goal",
+        "initial_assessment",
+        "notifications",
+        "par_q",
+        "profile",
+    }
     for form in forms.values():
         assert {"en", "de"} <= set(form.title)
         for question in form.questions:

@@ -10,17 +10,27 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypedDict
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from coachbot.bot.callbacks import FormAction, FormCb
-from coachbot.bot.forms import explain_refusal, question_keyboard, question_text
+from coachbot.bot.forms import (
+    explain_photo_refusal,
+    explain_refusal,
+    photos_received_text,
+    question_keyboard,
+    question_text,
+)
 from coachbot.bot.i18n import gettext as _
+from coachbot.config import Settings
 from coachbot.domain.forms.questions import InvalidAnswer, QuestionKind
+from coachbot.domain.model.photos import InvalidPhoto
 from coachbot.domain.services.forms import (
+    AddFormPhoto,
+    AddFormPhotoUseCase,
     AnswerForm,
     AnswerFormUseCase,
     FormStep,
@@ -38,6 +48,11 @@ router = Router(name=__name__)
 # by the conversation that started the form; `data` carries "finished_purpose".
 Completion = Callable[[Message, FormStep, Identity, FSMContext, dict[str, Any]], Awaitable[None]]
 COMPLETIONS: dict[str, Completion] = {}
+
+
+def completion_for(purpose: str) -> Completion:
+    """Registered by exact purpose ("onboarding:profile") or by its kind ("checkin")."""
+    return COMPLETIONS.get(purpose) or COMPLETIONS[purpose.split(":", 1)[0]]
 
 
 class FormConversation(StatesGroup):
@@ -61,7 +76,7 @@ async def show_step(
     """Ask the next question, or hand the finished form to its purpose."""
     if step.completed:
         await state.clear()
-        await COMPLETIONS[purpose](
+        await completion_for(purpose)(
             message, step, identity, state, {**data, "finished_purpose": purpose}
         )
         return
@@ -109,17 +124,62 @@ async def photo_answer(
     message: Message,
     identity: Identity,
     state: FSMContext,
-    answer_form: AnswerFormUseCase,
+    bot: Bot,
+    settings: Settings,
+    add_form_photo: AddFormPhotoUseCase,
+    show_form: ShowFormUseCase,
     **data: Any,
 ) -> None:
-    file_id = message.photo[-1].file_id if message.photo else message.document.file_id
-
-    async def change(response_id: int) -> FormStep:
-        return await answer_form(
-            AnswerForm(user_id=identity.user_id, response_id=response_id, photos=[file_id])
+    """A photo, also one sent uncompressed as a file, or one of an album (every photo of
+    an album is its own update, all with the same media_group_id)."""
+    form_data: FormData = await state.get_data()  # type: ignore[assignment]
+    file = message.photo[-1] if message.photo else message.document
+    assert file is not None
+    refusal = _photo_file_refusal(message, settings)
+    if refusal is None:
+        try:
+            content = await bot.download(file)
+            assert content is not None
+            step = await add_form_photo(
+                AddFormPhoto(
+                    user_id=identity.user_id,
+                    response_id=form_data["response_id"],
+                    data=content.read(),
+                    album=message.media_group_id,
+                )
+            )
+        except InvalidPhoto as error:
+            refusal = explain_photo_refusal(error)
+        except InvalidAnswer as error:
+            step = await show_form(
+                ShowForm(user_id=identity.user_id, response_id=form_data["response_id"])
+            )
+            refusal = explain_refusal(error, step.question, identity.user)
+    if refusal is not None:
+        step = await show_form(
+            ShowForm(user_id=identity.user_id, response_id=form_data["response_id"])
         )
+        await message.answer(refusal)
+    elif step.collecting:
+        if message.media_group_id is None:  # an album is acknowledged once, from the outbox
+            await message.answer(
+                photos_received_text(step), reply_markup=question_keyboard(step, identity.user)
+            )
+        return
+    await show_step(message, step, identity, state, form_data["purpose"], **data)
 
-    await _apply(message, identity, state, change, **data)
+
+def _photo_file_refusal(message: Message, settings: Settings) -> str | None:
+    """Refuse before downloading: a file that is not a picture, or one too large."""
+    document = message.document
+    if document is not None and not (document.mime_type or "").startswith("image/"):
+        return _("That file is not a photo. Please send a photo (JPEG, PNG or WebP).")
+    file = message.photo[-1] if message.photo else document
+    if file is not None and (file.file_size or 0) > settings.photo_max_bytes:
+        return _("That file is too large: photos up to {maximum_mb} MB, please.").format(
+            maximum_mb=settings.photo_max_bytes // (1024 * 1024)
+        )
+    return None
 
 
 @router.message(FormConversation.answering, F.location)
@@ -172,7 +232,7 @@ async def pressed(
 
     async def change(response_id: int) -> FormStep:
         user_id = identity.user_id
-        if callback_data.action in (FormAction.skip, FormAction.back):
+        if callback_data.action in (FormAction.skip, FormAction.back, FormAction.photos_done):
             return await move_in_form(
                 MoveInForm(
                     user_id=user_id, response_id=response_id, action=callback_data.action.name

@@ -2,8 +2,16 @@
 
 from aiogram import Router
 
-from coachbot.bot.conversations import add_client, base, form, invite_coach, onboarding
+from coachbot.bot.conversations import (
+    add_client,
+    base,
+    checkin,
+    form,
+    invite_coach,
+    onboarding,
+)
 from coachbot.bot.handlers import (
+    checkin_plans,
     client_links,
     coach,
     common,
@@ -12,6 +20,7 @@ from coachbot.bot.handlers import (
     invitations,
     membership,
     profile,
+    review,
     start,
 )
 
@@ -25,11 +34,14 @@ def feature_routers() -> tuple[Router, ...]:
         common.router,
         profile.router,
         coach.router,
+        checkin_plans.router,
         invitations.router,
         invite_coach.router,
         add_client.router,
         client_links.router,
         onboarding.router,
+        checkin.router,
+        review.router,
         form.router,
         fallback.router,
     )

@@ -27,6 +27,7 @@ from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape, local_date, local_datetime
 from coachbot.domain.errors import InvalidDetailError
 from coachbot.domain.model import Client, ClientStatus, User
+from coachbot.domain.services.checkin_review import ReviewQueueSizeUseCase
 from coachbot.domain.services.clients import (
     ClientCard,
     ClientPage,
@@ -58,8 +59,11 @@ class ClientEdit(StatesGroup):
 
 
 @router.message(Command("menu"))
-async def show_coach_menu(message: Message, identity: Identity) -> None:
-    await message.answer(_("Coach menu:"), reply_markup=keyboards.coach_menu(identity))
+async def show_coach_menu(
+    message: Message, identity: Identity, review_queue_size: ReviewQueueSizeUseCase
+) -> None:
+    waiting = await review_queue_size(identity.coach_id)
+    await message.answer(_("Coach menu:"), reply_markup=keyboards.coach_menu(identity, waiting))
 
 
 @router.message(Command("clients"))
@@ -325,6 +329,11 @@ def card_keyboard(client: Client) -> InlineKeyboardMarkup:
         buttons.append((_("🗄 Archive"), ClientAction.archive))
     for label, action in buttons:
         builder.button(text=label, callback_data=ClientCardCb(client_id=client_id, action=action))
+    if client.user_id is not None and client.status is not ClientStatus.archived:
+        builder.button(
+            text=_("📅 Check-ins"),
+            callback_data=ClientCardCb(client_id=client_id, action=ClientAction.checkins),
+        )
     if client.user_id is None and client.status is not ClientStatus.archived:
         builder.button(
             text=_("New link"),

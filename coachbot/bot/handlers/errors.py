@@ -18,6 +18,7 @@ from coachbot.bot.i18n import gettext as _
 from coachbot.bot.middlewares.dedupe import UpdateInProgressError
 from coachbot.bot.middlewares.locale import locale_of
 from coachbot.domain import errors
+from coachbot.domain.services.checkins import CheckinNotFound
 
 logger = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -53,6 +54,8 @@ def explain(error: errors.DomainError) -> str:
             return _("You are already working with this coach. Send /start to continue.")
         case errors.ClientNotFound():
             return _("That client was not found.")
+        case CheckinNotFound():
+            return _("That check-in was not found.")
         case errors.NotAllowedError():
             return _("Sorry, you are not allowed to do that.")
     return _("Sorry, that did not work. Please try again.")

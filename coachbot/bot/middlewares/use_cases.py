@@ -10,7 +10,22 @@ from aiogram.types import TelegramObject
 
 from coachbot.bot.middlewares import NextHandler
 from coachbot.domain.clock import Clock
-from coachbot.domain.ports import UnitOfWork
+from coachbot.domain.ports import BlobStore, PhotoProcessor, UnitOfWork
+from coachbot.domain.services.checkin_review import (
+    FinishReviewUseCase,
+    ReplyToCheckinUseCase,
+    ReviewQueueSizeUseCase,
+    ShowReviewCardUseCase,
+)
+from coachbot.domain.services.checkin_setup import (
+    EditCheckinTemplateUseCase,
+    ListCheckinTemplatesUseCase,
+    NewCheckinTemplateUseCase,
+    SetCheckinPlanUseCase,
+    SetCheckinRulesUseCase,
+    ShowCheckinPlanUseCase,
+)
+from coachbot.domain.services.checkins import StartCheckinUseCase, SubmitCheckinUseCase
 from coachbot.domain.services.clients import (
     AddClientUseCase,
     ChangeClientLinkUseCase,
@@ -19,6 +34,7 @@ from coachbot.domain.services.clients import (
     UpdateClientUseCase,
 )
 from coachbot.domain.services.forms import (
+    AddFormPhotoUseCase,
     AnswerFormUseCase,
     MoveInFormUseCase,
     ShowFormUseCase,
@@ -55,12 +71,16 @@ class UseCaseFactory:
         admin_ids: frozenset[int],
         languages: LanguagePolicy,
         link_days: int,
+        photos: PhotoProcessor,
+        blobs: BlobStore,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
         self.admin_ids = admin_ids
         self.languages = languages
         self.link_days = link_days
+        self.photos = photos
+        self.blobs = blobs
 
     def build(self) -> dict[str, Any]:
         uow, clock = self.uow_factory(), self.clock
@@ -88,6 +108,19 @@ class UseCaseFactory:
             "answer_form": AnswerFormUseCase(uow, clock),
             "move_in_form": MoveInFormUseCase(uow, clock),
             "show_form": ShowFormUseCase(uow),
+            "add_form_photo": AddFormPhotoUseCase(uow, clock, self.photos, self.blobs),
+            "start_checkin": StartCheckinUseCase(uow, clock),
+            "submit_checkin": SubmitCheckinUseCase(uow, clock),
+            "show_review_card": ShowReviewCardUseCase(uow, self.blobs),
+            "finish_review": FinishReviewUseCase(uow, clock),
+            "reply_to_checkin": ReplyToCheckinUseCase(uow, clock),
+            "review_queue_size": ReviewQueueSizeUseCase(uow),
+            "list_checkin_templates": ListCheckinTemplatesUseCase(uow, clock),
+            "new_checkin_template": NewCheckinTemplateUseCase(uow, clock),
+            "edit_checkin_template": EditCheckinTemplateUseCase(uow, clock),
+            "show_checkin_plan": ShowCheckinPlanUseCase(uow),
+            "set_checkin_plan": SetCheckinPlanUseCase(uow, clock),
+            "set_checkin_rules": SetCheckinRulesUseCase(uow),
         }
 
 

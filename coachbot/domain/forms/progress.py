@@ -19,13 +19,23 @@ SKIPPED = None  # the stored value of a skipped optional question
 class FormProgress:
     answers: dict[str, Any] = field(default_factory=dict)
     path: tuple[str, ...] = ()  # question keys in the order they were answered or skipped
+    # Photos received so far for the current photo question (photo ids), until Done or
+    # until as many as the question takes have arrived.
+    collecting: tuple[int, ...] = ()
 
     def to_data(self) -> dict[str, Any]:
-        return {"answers": dict(self.answers), "path": list(self.path)}
+        data: dict[str, Any] = {"answers": dict(self.answers), "path": list(self.path)}
+        if self.collecting:
+            data["collecting"] = list(self.collecting)
+        return data
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> FormProgress:
-        return cls(dict(data.get("answers", {})), tuple(data.get("path", ())))
+        return cls(
+            dict(data.get("answers", {})),
+            tuple(data.get("path", ())),
+            tuple(data.get("collecting", ())),
+        )
 
 
 def current_question(form: FormTemplate, progress: FormProgress) -> Question | None:
@@ -48,7 +58,27 @@ def record(form: FormTemplate, progress: FormProgress, value: Any) -> FormProgre
         progress,
         answers={**progress.answers, question.key: value},
         path=(*progress.path, question.key),
+        collecting=(),
     )
+
+
+def collect_photo(form: FormTemplate, progress: FormProgress, photo_id: int) -> FormProgress:
+    """Add a photo to the current photo question's answer; once it has as many as the
+    question takes, the answer is recorded and the form moves on."""
+    question = _require_current(form, progress)
+    collected = [*progress.collecting, photo_id]
+    if len(collected) > question.max_photos:
+        raise InvalidAnswer("too_many_photos", maximum=question.max_photos)
+    question.photos(collected)  # checks the kind
+    if len(collected) == question.max_photos:
+        return record(form, progress, collected)
+    return replace(progress, collecting=tuple(collected))
+
+
+def finish_photos(form: FormTemplate, progress: FormProgress) -> FormProgress:
+    """Done: the photos received so far are the answer."""
+    question = _require_current(form, progress)
+    return record(form, progress, question.photos(list(progress.collecting)))
 
 
 def skip(form: FormTemplate, progress: FormProgress) -> FormProgress:
@@ -60,6 +90,8 @@ def skip(form: FormTemplate, progress: FormProgress) -> FormProgress:
 
 def back(form: FormTemplate, progress: FormProgress) -> FormProgress:
     """Return to the previous question, forgetting its answer (and nothing else)."""
+    if progress.collecting:  # Back while sending photos starts the photos again
+        return replace(progress, collecting=())
     if not progress.path:
         raise InvalidAnswer("at_start")
     *earlier, last = progress.path

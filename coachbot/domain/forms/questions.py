@@ -3,7 +3,7 @@
 A refused answer raises `InvalidAnswer` with a code and parameters; the bot turns them
 into a localized explanation and asks again. Stored values are JSON primitives: text
 str, number float, scale int, single choice option key, multi choice list of keys,
-yes/no bool, date ISO string, photo list of file ids, metric float in kg, cm or %.
+yes/no bool, date ISO string, photo list of photo ids, metric float in kg, cm or %.
 """
 
 from __future__ import annotations
@@ -136,14 +136,15 @@ class Question:
             return option_keys[0]
         raise InvalidAnswer("not_an_option")
 
-    def photos(self, file_ids: list[str]) -> list[str]:
+    def photos(self, photo_ids: list[int]) -> list[int]:
+        """The stored value for photos received (ids of stored, processed photos)."""
         if self.kind is not QuestionKind.photo:
             raise InvalidAnswer("not_a_photo_question")
-        if not file_ids:
+        if not photo_ids:
             raise InvalidAnswer("empty")
-        if len(file_ids) > self.max_photos:
+        if len(photo_ids) > self.max_photos:
             raise InvalidAnswer("too_many_photos", maximum=self.max_photos)
-        return list(file_ids)
+        return list(photo_ids)
 
     @property
     def button_options(self) -> tuple[Option, ...]:

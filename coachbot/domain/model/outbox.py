@@ -81,6 +81,16 @@ class DocumentPayload:
 
 
 @dataclass(frozen=True)
+class VoicePayload:
+    voice: FileRef
+    caption: str | None = None
+    parse_mode: str | None = "HTML"
+    buttons: Keyboard = ()
+    protect_content: bool = False
+    kind: str = field(default="voice", init=False)
+
+
+@dataclass(frozen=True)
 class MediaItem:
     type: str  # "photo" or "document"
     file: FileRef
@@ -105,10 +115,13 @@ class Notice:
     name: str
     params: dict[str, Any] = field(default_factory=dict)
     language: str = "en"
+    # A Telegram file the notice comes with ("voice" or "photo"); its text is the caption.
+    attachment: str | None = None
+    attachment_kind: str | None = None
     kind: str = field(default="notice", init=False)
 
 
-Payload = TextPayload | PhotoPayload | DocumentPayload | MediaGroupPayload | Notice
+Payload = TextPayload | PhotoPayload | DocumentPayload | VoicePayload | MediaGroupPayload | Notice
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,7 +176,11 @@ def payload_from_json(data: dict[str, Any]) -> Payload:
             for i in data["items"]
         )
         return MediaGroupPayload(items=items, protect_content=data["protect_content"])
-    media = {"photo": (PhotoPayload, "photo"), "document": (DocumentPayload, "document")}
+    media = {
+        "photo": (PhotoPayload, "photo"),
+        "document": (DocumentPayload, "document"),
+        "voice": (VoicePayload, "voice"),
+    }
     cls, file_field = media[kind]
     return cls(
         **{**data, file_field: _file(data[file_field]), "buttons": _keyboard(data["buttons"])}

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from coachbot.domain.checkins.model import CheckinRules
+
 
 class Role(StrEnum):
     admin = "admin"
@@ -57,6 +59,7 @@ class Coach:
     created_at: datetime
     invited_by: int | None = None
     id: int | None = None
+    checkin_rules: CheckinRules = field(default_factory=CheckinRules)
 
 
 @dataclass

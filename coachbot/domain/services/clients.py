@@ -22,6 +22,7 @@ from coachbot.domain.model.contact import (
     clean_tags,
 )
 from coachbot.domain.ports import UnitOfWork
+from coachbot.domain.services.checkin_setup import resume_plan
 from coachbot.domain.services.invitations import (
     MAX_VALID_DAYS,
     InvitationIssued,
@@ -165,7 +166,10 @@ class UpdateClientUseCase:
                         details={"from": client.status.value},
                     )
                 )
+                resumed = client.status is not ClientStatus.active
                 client.status = cmd.status
+                if resumed and cmd.status is ClientStatus.active:
+                    await resume_plan(uow, client, self._clock.now())
             await uow.clients.update(client)
             await uow.commit()
         return client

@@ -3,22 +3,25 @@ every step, so a form interrupted anywhere resumes at the same question."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from coachbot.domain.checkins.model import Photo
 from coachbot.domain.clock import Clock
 from coachbot.domain.errors import NotAllowedError
 from coachbot.domain.forms import progress as steps
 from coachbot.domain.forms.progress import FormProgress
-from coachbot.domain.forms.questions import AnswerContext, InvalidAnswer, Question
+from coachbot.domain.forms.questions import AnswerContext, InvalidAnswer, Question, QuestionKind
 from coachbot.domain.forms.responses import FormResponse, ResponseStatus
 from coachbot.domain.forms.templates import FormTemplate
 from coachbot.domain.forms.units import UnitSystem
-from coachbot.domain.model import User
-from coachbot.domain.ports import UnitOfWork
+from coachbot.domain.model import Channel, Notice, OutgoingMessage, User
+from coachbot.domain.model.photos import ProcessedPhoto
+from coachbot.domain.ports import BlobStore, PhotoProcessor, UnitOfWork
 
 
 class FormNotFound(NotAllowedError):
@@ -34,6 +37,7 @@ class FormStep:
     question: Question | None
     answered: int
     answers: dict[str, Any]
+    collecting: int = 0  # photos received so far for the current photo question
 
     @property
     def completed(self) -> bool:
@@ -49,20 +53,19 @@ class StartForm:
 
 @dataclass(frozen=True, kw_only=True)
 class AnswerForm:
-    """Exactly one of `text`, `choices` and `photos` is given."""
+    """Exactly one of `text` and `choices` is given (photos: AddFormPhoto)."""
 
     user_id: int
     response_id: int
     text: str | None = None
     choices: Sequence[str] | None = None
-    photos: Sequence[str] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class MoveInForm:
     user_id: int
     response_id: int
-    action: str  # "skip" or "back"
+    action: str  # "skip", "back" or "photos_done"
 
 
 def answer_context(user: User, today: date, answers: dict[str, Any] | None = None) -> AnswerContext:
@@ -72,7 +75,7 @@ def answer_context(user: User, today: date, answers: dict[str, Any] | None = Non
     return AnswerContext(today=today, units=units, day_first=units is UnitSystem.metric)
 
 
-def _step(response: FormResponse) -> FormStep:
+def step_of(response: FormResponse) -> FormStep:
     assert response.id is not None
     return FormStep(
         response_id=response.id,
@@ -80,6 +83,7 @@ def _step(response: FormResponse) -> FormStep:
         question=steps.current_question(response.template, response.progress),
         answered=len(response.progress.path),
         answers=dict(response.progress.answers),
+        collecting=len(response.progress.collecting),
     )
 
 
@@ -104,28 +108,40 @@ class StartFormUseCase:
     async def __call__(self, cmd: StartForm) -> FormStep:
         """The open response for this purpose if there is one, else a new one on the
         latest version of the form."""
-        now = self._clock.now()
         async with self._uow as uow:
-            response = await uow.forms.open_response(user_id=cmd.user_id, purpose=cmd.purpose)
-            if response is None:
-                latest = await uow.forms.latest_template(cmd.form_key)
-                if latest is None:
-                    raise FormNotFound()
-                template_id, template = latest
-                response = await uow.forms.add_response(
-                    FormResponse(
-                        template_id=template_id,
-                        template=template,
-                        user_id=cmd.user_id,
-                        purpose=cmd.purpose,
-                        status=ResponseStatus.in_progress,
-                        progress=FormProgress(),
-                        started_at=now,
-                        updated_at=now,
-                    )
-                )
-                await uow.commit()
-        return _step(response)
+            response = await open_or_start_response(
+                uow,
+                user_id=cmd.user_id,
+                form_key=cmd.form_key,
+                purpose=cmd.purpose,
+                now=self._clock.now(),
+            )
+            await uow.commit()
+        return step_of(response)
+
+
+async def open_or_start_response(
+    uow: UnitOfWork, *, user_id: int, form_key: str, purpose: str, now: datetime
+) -> FormResponse:
+    response = await uow.forms.open_response(user_id=user_id, purpose=purpose)
+    if response is not None:
+        return response
+    latest = await uow.forms.latest_template(form_key)
+    if latest is None:
+        raise FormNotFound()
+    template_id, template = latest
+    return await uow.forms.add_response(
+        FormResponse(
+            template_id=template_id,
+            template=template,
+            user_id=user_id,
+            purpose=purpose,
+            status=ResponseStatus.in_progress,
+            progress=FormProgress(),
+            started_at=now,
+            updated_at=now,
+        )
+    )
 
 
 class _ResponseStep:
@@ -135,10 +151,11 @@ class _ResponseStep:
         self._uow = uow
         self._clock = clock
 
-    async def _change(self, user_id: int, response_id: int, change) -> FormStep:
+    async def _change(self, user_id: int, response_id: int, change: Change) -> FormStep:
         now = self._clock.now()
         async with self._uow as uow:
-            response = await uow.forms.get_response(response_id)
+            # Locked: the photos of an album, handled by several processes at once, all count.
+            response = await uow.forms.get_response(response_id, for_update=True)
             if response is None or response.user_id != user_id:
                 raise FormNotFound()
             if response.status is not ResponseStatus.in_progress:
@@ -147,7 +164,7 @@ class _ResponseStep:
             assert user is not None
             today = now.astimezone(ZoneInfo(user.timezone)).date()
             context = answer_context(user, today, response.progress.answers)
-            progress = change(response, context)
+            progress = await change(uow, response, context)
             complete = steps.is_complete(response.template, progress)
             response = replace(
                 response,
@@ -158,22 +175,24 @@ class _ResponseStep:
             )
             await uow.forms.save_response(response)
             await uow.commit()
-        return _step(response)
+        return step_of(response)
+
+
+# Computes the new progress of a response, in its transaction.
+Change = Callable[[UnitOfWork, FormResponse, AnswerContext], Awaitable[FormProgress]]
 
 
 class AnswerFormUseCase(_ResponseStep):
     async def __call__(self, cmd: AnswerForm) -> FormStep:
-        def answer(response: FormResponse, context: AnswerContext) -> FormProgress:
+        async def answer(_uow, response: FormResponse, context: AnswerContext) -> FormProgress:
             form, progress = response.template, response.progress
             question = steps.current_question(form, progress)
             if question is None:
                 raise InvalidAnswer("form_complete")
             if cmd.text is not None:
                 value = question.read(cmd.text, context)
-            elif cmd.choices is not None:
-                value = question.choose(list(cmd.choices))
             else:
-                value = question.photos(list(cmd.photos or ()))
+                value = question.choose(list(cmd.choices or ()))
             return steps.record(form, progress, value)
 
         return await self._change(cmd.user_id, cmd.response_id, answer)
@@ -181,12 +200,14 @@ class AnswerFormUseCase(_ResponseStep):
 
 class MoveInFormUseCase(_ResponseStep):
     async def __call__(self, cmd: MoveInForm) -> FormStep:
-        move = {"skip": steps.skip, "back": steps.back}[cmd.action]
-        return await self._change(
-            cmd.user_id,
-            cmd.response_id,
-            lambda response, _context: move(response.template, response.progress),
-        )
+        move = {"skip": steps.skip, "back": steps.back, "photos_done": steps.finish_photos}[
+            cmd.action
+        ]
+
+        async def moved(_uow, response: FormResponse, _context) -> FormProgress:
+            return move(response.template, response.progress)
+
+        return await self._change(cmd.user_id, cmd.response_id, moved)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,4 +227,93 @@ class ShowFormUseCase:
             response = await uow.forms.get_response(cmd.response_id)
         if response is None or response.user_id != cmd.user_id:
             raise FormNotFound()
-        return _step(response)
+        return step_of(response)
+
+
+ALBUM_SETTLE = timedelta(seconds=2)  # an album's parts arrive within about a second
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddFormPhoto:
+    """A photo sent to answer a photo question. `album` is Telegram's media_group_id:
+    an album arrives as one update per photo, possibly at different processes."""
+
+    user_id: int
+    response_id: int
+    data: bytes
+    album: str | None = None
+
+
+class AddFormPhotoUseCase(_ResponseStep):
+    """Process and store the photo (EXIF gone, size bounded, encrypted at rest), then
+    add it to the answer. An album that does not fill the question is acknowledged
+    once, by one outbox message keyed by the album, whichever process handles which of
+    its photos; the photo that completes the answer cancels that message."""
+
+    def __init__(
+        self, uow: UnitOfWork, clock: Clock, processor: PhotoProcessor, blobs: BlobStore
+    ) -> None:
+        super().__init__(uow, clock)
+        self._processor = processor
+        self._blobs = blobs
+
+    async def __call__(self, cmd: AddFormPhoto) -> FormStep:
+        """The step after the photo: `collecting` > 0 while the question wants more."""
+        processed = await asyncio.to_thread(self._processor.process, cmd.data)
+        keys = [await self._blobs.put(processed.image), await self._blobs.put(processed.thumbnail)]
+        collect = self._collect(cmd, processed, keys)
+        try:
+            return await self._change(cmd.user_id, cmd.response_id, collect)
+        except BaseException:
+            for key in keys:  # nothing refers to them: do not keep them
+                await self._blobs.delete(key)
+            raise
+
+    def _collect(self, cmd: AddFormPhoto, processed: ProcessedPhoto, keys: list[str]) -> Change:
+        async def collect(uow: UnitOfWork, response: FormResponse, _context) -> FormProgress:
+            now = self._clock.now()
+            question = steps.current_question(response.template, response.progress)
+            if question is None or question.kind is not QuestionKind.photo:
+                raise InvalidAnswer("not_a_photo_question")
+            photo = await uow.photos.add(
+                Photo(
+                    user_id=cmd.user_id,
+                    blob_key=keys[0],
+                    thumbnail_key=keys[1],
+                    width=processed.width,
+                    height=processed.height,
+                    created_at=now,
+                )
+            )
+            assert photo.id is not None
+            progress = steps.collect_photo(response.template, response.progress, photo.id)
+            if cmd.album is not None:
+                await self._acknowledge_album(uow, cmd, response, progress, now)
+            return progress
+
+        return collect
+
+    async def _acknowledge_album(
+        self,
+        uow: UnitOfWork,
+        cmd: AddFormPhoto,
+        response: FormResponse,
+        progress: FormProgress,
+        now: datetime,
+    ) -> None:
+        key = f"album:{cmd.user_id}:{cmd.album}"
+        if not progress.collecting:  # this photo completed the answer
+            await uow.outbox.cancel(key)
+            return
+        user = await uow.users.get(cmd.user_id)
+        assert user is not None
+        await uow.outbox.enqueue(
+            OutgoingMessage(
+                channel=Channel.telegram,
+                recipient=str(user.telegram_id),
+                payload=Notice("photos_received", {"response_id": response.id}, user.language),
+                idempotency_key=key,
+                created_at=now,
+                not_before=now + ALBUM_SETTLE,
+            )
+        )

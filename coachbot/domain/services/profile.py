@@ -15,6 +15,7 @@ from coachbot.domain.forms.questions import InvalidAnswer, Question
 from coachbot.domain.forms.templates import FormTemplate
 from coachbot.domain.model import User
 from coachbot.domain.ports import UnitOfWork
+from coachbot.domain.services.checkins import replan_for_user
 from coachbot.domain.services.forms import FormNotFound, answer_context
 from coachbot.domain.services.onboarding import PROFILE, REMINDERS, apply_answers
 
@@ -88,8 +89,11 @@ class ChangeProfileFieldUseCase:
                 value = question.choose(list(cmd.choices))
             else:
                 raise InvalidAnswer("empty")
+            zone_before = user.timezone
             apply_answers(user, editable.purpose, {cmd.field: value})
             await uow.users.update(user)
+            if user.timezone != zone_before:  # check-ins follow them to the new local time
+                await replan_for_user(uow, user, self._clock.now())
             await uow.commit()
         return user
 

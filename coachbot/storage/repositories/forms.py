@@ -58,8 +58,10 @@ class SqlFormRepository:
         response.id = row.id
         return response
 
-    async def get_response(self, response_id: int) -> FormResponse | None:
-        return await self._one(FormResponseRow.id == response_id)
+    async def get_response(
+        self, response_id: int, *, for_update: bool = False
+    ) -> FormResponse | None:
+        return await self._one(FormResponseRow.id == response_id, for_update=for_update)
 
     async def open_response(self, *, user_id: int, purpose: str) -> FormResponse | None:
         return await self._one(
@@ -104,16 +106,17 @@ class SqlFormRepository:
         )
         return as_utc(latest)
 
-    async def _one(self, *conditions) -> FormResponse | None:
-        found = (
-            await self._session.execute(
-                select(FormResponseRow, FormTemplateRow)
-                .join(FormTemplateRow, FormTemplateRow.id == FormResponseRow.template_id)
-                .where(*conditions)
-                .order_by(FormResponseRow.id.desc())
-                .limit(1)
-            )
-        ).first()
+    async def _one(self, *conditions, for_update: bool = False) -> FormResponse | None:
+        query = (
+            select(FormResponseRow, FormTemplateRow)
+            .join(FormTemplateRow, FormTemplateRow.id == FormResponseRow.template_id)
+            .where(*conditions)
+            .order_by(FormResponseRow.id.desc())
+            .limit(1)
+        )
+        if for_update:  # PostgreSQL locks the row; SQLite's write transaction is already exclusive
+            query = query.with_for_update(of=FormResponseRow)
+        found = (await self._session.execute(query)).first()
         if found is None:
             return None
         row, template = found

@@ -76,6 +76,14 @@ class SqlOutbox:
         )
         return result.rowcount == 1
 
+    async def cancel(self, idempotency_key: str) -> bool:
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.idempotency_key == idempotency_key, OutboxRow.status == "pending")
+            .values(status="cancelled")
+        )
+        return result.rowcount == 1
+
     async def set_reachable(
         self, channel: Channel, recipient: str, *, reachable: bool, reason: str, now: datetime
     ) -> None:

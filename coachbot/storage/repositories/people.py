@@ -5,8 +5,9 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coachbot.domain.checkins.model import CheckinRules
 from coachbot.domain.model import Client, ClientStatus, Coach, User
-from coachbot.storage.repositories._mapping import insert, row_values, to_entity
+from coachbot.storage.repositories._mapping import as_utc, insert, row_values, to_entity
 from coachbot.storage.tables import ClientRow, CoachRow, UserRow
 
 
@@ -36,15 +37,50 @@ class SqlCoachRepository:
         self._session = session
 
     async def add(self, coach: Coach) -> Coach:
-        return await insert(self._session, CoachRow, coach)
+        row = CoachRow(**_coach_values(coach))
+        self._session.add(row)
+        await self._session.flush()
+        coach.id = row.id
+        return coach
 
     async def get(self, coach_id: int) -> Coach | None:
         row = await self._session.get(CoachRow, coach_id)
-        return to_entity(Coach, row) if row else None
+        return _coach(row) if row else None
 
     async def get_by_user(self, user_id: int) -> Coach | None:
         row = await self._session.scalar(select(CoachRow).where(CoachRow.user_id == user_id))
-        return to_entity(Coach, row) if row else None
+        return _coach(row) if row else None
+
+    async def update(self, coach: Coach) -> None:
+        values = _coach_values(coach)
+        values.pop("id", None)
+        await self._session.execute(update(CoachRow).where(CoachRow.id == coach.id).values(values))
+
+
+def _coach_values(coach: Coach) -> dict:
+    values = row_values(coach)
+    rules = values.pop("checkin_rules")
+    values.update(
+        checkin_nudge_hours=rules.nudge_after_hours,
+        checkin_grace_hours=rules.grace_hours,
+        checkin_alert_after=rules.alert_after_misses,
+    )
+    return values
+
+
+def _coach(row: CoachRow) -> Coach:
+    return Coach(
+        id=row.id,
+        user_id=row.user_id,
+        display_name=row.display_name,
+        invited_by=row.invited_by,
+        created_at=as_utc(row.created_at),
+        checkin_rules=CheckinRules(
+            nudge_after_hours=row.checkin_nudge_hours,
+            grace_hours=row.checkin_grace_hours,
+            alert_after_misses=row.checkin_alert_after,
+        ),
+    )
 
 
 class SqlClientRepository:

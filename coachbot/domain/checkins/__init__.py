@@ -1,0 +1,1 @@
+"""Check-in schedules: when a client's next check-in is due, in their own time zone."""

@@ -1,0 +1,486 @@
+"""When a client's check-ins are due, correct across daylight-saving changes.
+
+A schedule names local calendar *dates* (every Monday and Thursday, every 10 days, or a
+coach's RRULE) and one wall-clock time. Each occurrence is that date at that time in the
+client's IANA zone, converted to UTC only at the end:
+
+- 08:00 stays 08:00 local all year, so its UTC time moves by an hour at each change;
+- a time that does not exist that day (the spring-forward gap, 02:30 in Berlin on
+  29 March 2026) is due at the first moment after it, when the clocks jump (03:00 CEST);
+  where the gap crosses midnight (America/Nuuk jumps from Saturday 23:00 to Sunday
+  00:00) that moment is on the next date, which then has two check-ins;
+- a time that happens twice (the autumn fall-back) is due once, at its first occurrence.
+
+`dateutil.rrule` is used only to produce dates: given aware datetimes it keeps the UTC
+offset of DTSTART, so 08:00 drifts to 07:00 or 09:00 after a change. Nothing is cached
+between calls, so a client who moves to another zone simply gets the next due moment
+computed in the new one.
+
+A refused schedule raises `InvalidSchedule` with a code and parameters; the bot turns
+them into a localized explanation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrule, rrulestr
+
+from coachbot.domain.errors import DomainError
+
+MIN_INTERVAL_DAYS = 1
+MAX_INTERVAL_DAYS = 90
+MAX_RULE_LENGTH = 300
+MAX_RULE_INTERVAL = 1000
+# How far ahead a schedule is searched: a rule with no occurrence this soon after its
+# start is refused ("rule_never_fires"), and `next_due` reports none beyond it.
+HORIZON = timedelta(days=3653)  # ten years
+
+_SUB_DAILY = frozenset({"HOURLY", "MINUTELY", "SECONDLY"})
+_TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
+_MIDNIGHT = time(0, 0)
+_NEUTRAL_START = date(2000, 1, 1)  # checks a rule against when no start is given
+_NUMBER = re.compile(r"[0-9]{1,9}")
+_UNTIL = re.compile(r"([0-9]{8})(T[0-9]{6}Z?)?")
+
+
+class Frequency(StrEnum):
+    weekly = "weekly"
+    every_n_days = "every_n_days"
+    rrule = "rrule"
+
+
+class InvalidSchedule(DomainError):
+    """Codes: bad_frequency, bad_time, bad_start, no_weekdays, bad_weekday,
+    bad_interval (minimum, maximum), bad_rule, rule_too_frequent (freq), rule_sets_time
+    (part), rule_sets_start, rule_never_fires, irrelevant_field (field), bad_data."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckinSchedule:
+    """When check-ins fall due: local dates from `frequency` at `local_time`.
+
+    Only the fields of the chosen frequency may differ from their defaults. Weekdays are
+    stored sorted and unique, and a rule in its normalised form (see `parse_rule`).
+    """
+
+    frequency: Frequency
+    local_time: time  # wall-clock time in the client's zone, e.g. time(8, 0)
+    starts_on: date  # first possible day; the anchor of every-N-days and of a rule
+    weekdays: tuple[int, ...] = ()  # weekly: 0 = Monday .. 6 = Sunday
+    interval_days: int = 7  # every_n_days: MIN_INTERVAL_DAYS .. MAX_INTERVAL_DAYS
+    rule: str | None = None  # rrule: RRULE text without DTSTART
+
+    def __post_init__(self) -> None:
+        try:
+            frequency = Frequency(self.frequency)
+        except (ValueError, TypeError):
+            raise InvalidSchedule("bad_frequency", frequency=self.frequency) from None
+        object.__setattr__(self, "frequency", frequency)
+        _check_time(self.local_time)
+        if not isinstance(self.starts_on, date) or isinstance(self.starts_on, datetime):
+            raise InvalidSchedule("bad_start")
+        relevant = {
+            Frequency.weekly: "weekdays",
+            Frequency.every_n_days: "interval_days",
+            Frequency.rrule: "rule",
+        }[frequency]
+        unused = {
+            "weekdays": bool(self.weekdays),
+            "interval_days": self.interval_days != 7,
+            "rule": self.rule is not None,
+        }
+        for name, is_set in unused.items():
+            if name != relevant and is_set:
+                raise InvalidSchedule("irrelevant_field", field=name)
+        if frequency is Frequency.weekly:
+            object.__setattr__(self, "weekdays", _check_weekdays(self.weekdays))
+        elif frequency is Frequency.every_n_days:
+            days = self.interval_days
+            if (
+                not isinstance(days, int)
+                or isinstance(days, bool)
+                or not MIN_INTERVAL_DAYS <= days <= MAX_INTERVAL_DAYS
+            ):
+                raise InvalidSchedule(
+                    "bad_interval", minimum=MIN_INTERVAL_DAYS, maximum=MAX_INTERVAL_DAYS
+                )
+        else:
+            if not isinstance(self.rule, str):
+                raise InvalidSchedule("bad_rule")
+            object.__setattr__(self, "rule", parse_rule(self.rule, starts_on=self.starts_on))
+
+    @classmethod
+    def weekly(cls, weekdays: Iterable[int], local_time: time, starts_on: date) -> CheckinSchedule:
+        return cls(
+            frequency=Frequency.weekly,
+            weekdays=tuple(weekdays),
+            local_time=local_time,
+            starts_on=starts_on,
+        )
+
+    @classmethod
+    def every(cls, days: int, local_time: time, starts_on: date) -> CheckinSchedule:
+        return cls(
+            frequency=Frequency.every_n_days,
+            interval_days=days,
+            local_time=local_time,
+            starts_on=starts_on,
+        )
+
+    @classmethod
+    def custom(cls, rule_text: str, local_time: time, starts_on: date) -> CheckinSchedule:
+        return cls(
+            frequency=Frequency.rrule, rule=rule_text, local_time=local_time, starts_on=starts_on
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON primitives: frequency, local_time "HH:MM", starts_on ISO date, and the
+        field of the frequency (weekdays list, interval_days or rule)."""
+        data: dict[str, Any] = {
+            "frequency": self.frequency.value,
+            "local_time": self.local_time.strftime("%H:%M"),
+            "starts_on": self.starts_on.isoformat(),
+        }
+        if self.frequency is Frequency.weekly:
+            data["weekdays"] = list(self.weekdays)
+        elif self.frequency is Frequency.every_n_days:
+            data["interval_days"] = self.interval_days
+        else:
+            data["rule"] = self.rule
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> CheckinSchedule:
+        """The schedule `to_data` stored; raises InvalidSchedule ("bad_data" if malformed)."""
+        try:
+            fields: dict[str, Any] = {
+                "frequency": Frequency(data["frequency"]),
+                "local_time": time.fromisoformat(data["local_time"]),
+                "starts_on": date.fromisoformat(data["starts_on"]),
+            }
+            if "weekdays" in data:
+                fields["weekdays"] = tuple(data["weekdays"])
+            for name in ("interval_days", "rule"):
+                if name in data:
+                    fields[name] = data[name]
+        except (KeyError, TypeError, ValueError) as error:
+            raise InvalidSchedule("bad_data", detail=str(error)) from None
+        return cls(**fields)
+
+
+def parse_rule(text: str, *, starts_on: date | None = None) -> str:
+    """A coach's RRULE, checked and normalised; raises InvalidSchedule.
+
+    Accepts "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO", with or without a leading "RRULE:", in any
+    case and with stray spaces. Returns dateutil's canonical text (upper case, FREQ
+    first, no "RRULE:", no DTSTART); an UNTIL is kept as a date, inclusive. Refuses:
+    unreadable text or INTERVAL < 1 (bad_rule), FREQ finer than DAILY (rule_too_frequent),
+    BYHOUR/BYMINUTE/BYSECOND (rule_sets_time: the time is the schedule's local_time),
+    DTSTART (rule_sets_start: the schedule's starts_on is the start), and a rule with no
+    occurrence within HORIZON of `starts_on` (rule_never_fires). Without `starts_on`
+    only rules that can never fire from a neutral start (COUNT=0, 30 February) are
+    refused as never firing.
+    """
+    parts = _rule_parts(text)
+    anchor = datetime.combine(starts_on or _NEUTRAL_START, _MIDNIGHT)
+    rule = _build_rule(parts, anchor, until=None)
+    canonical = str(rule).splitlines()[-1].removeprefix("RRULE:")
+    probe = dict(parts)
+    if starts_on is None:  # an UNTIL only makes sense against a real start
+        probe.pop("UNTIL", None)
+    if not _fires(probe, anchor.date()):
+        raise InvalidSchedule("rule_never_fires")
+    return canonical
+
+
+def _fires(parts: dict[str, str], start: date) -> bool:
+    """Whether the rule has an occurrence within HORIZON of `start` (and its limits).
+
+    dateutil checks UNTIL only against occurrences it finds, so for a rule that never
+    matches (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30) it walks period by period up to the year
+    9999: seconds of CPU. The Gregorian calendar repeats every 400 years and the rule's
+    rhythm every 400 x INTERVAL years, so the same question is asked that many years
+    later, close to 9999, where the walk is short. (Easter does not repeat that way.)
+    """
+    limits = dict(parts)
+    if int(limits.pop("COUNT", "1")) <= 0:
+        return False
+    last = _plus(start, HORIZON)
+    if "UNTIL" in limits:
+        last = min(last, _until_date(limits.pop("UNTIL")))
+    if last < start:
+        return False
+    cycle = 400 * int(limits.get("INTERVAL", "1"))
+    shift = 0 if "BYEASTER" in limits else (date.max.year - last.year) // cycle * cycle
+    start = start.replace(year=start.year + shift)  # 29 February survives: 400 | shift
+    last = last.replace(year=last.year + shift)
+    rule = _build_rule(limits, datetime.combine(start, _MIDNIGHT), until=last)
+    return next(iter(rule), None) is not None
+
+
+def next_due(schedule: CheckinSchedule, *, after: datetime, timezone: str) -> datetime | None:
+    """The first due moment strictly after `after` (aware) for a client in IANA zone
+    `timezone`, as aware UTC; None when the schedule has no further occurrence (a rule's
+    COUNT or UNTIL is used up, or nothing within HORIZON). An occurrence later on the
+    same local day as `after` counts."""
+    _require_aware(after, "after")
+    after = after.astimezone(UTC)  # a repeated local time never equals another zone's
+    zone = ZoneInfo(timezone)
+    last_day = _plus(max(after.astimezone(zone).date(), schedule.starts_on), HORIZON)
+    return next(_moments(schedule, after, zone, last_day), None)
+
+
+def due_times(
+    schedule: CheckinSchedule, *, after: datetime, until: datetime, timezone: str
+) -> list[datetime]:
+    """Every due moment in (after, until], in order, as aware UTC."""
+    _require_aware(after, "after")
+    _require_aware(until, "until")
+    after, until = after.astimezone(UTC), until.astimezone(UTC)
+    if until <= after:
+        return []
+    zone = ZoneInfo(timezone)
+    last_day = _plus(until.astimezone(zone).date(), timedelta(days=1))  # gaps cross midnight
+    moments = []
+    for moment in _moments(schedule, after, zone, last_day):
+        if moment > until:
+            break
+        moments.append(moment)
+    return moments
+
+
+def resume_due(
+    schedule: CheckinSchedule, *, resumed_at: datetime, timezone: str
+) -> datetime | None:
+    """The next due moment once check-ins are resumed after a pause.
+
+    Check-ins missed while paused are not owed: the client gets the first occurrence
+    strictly after `resumed_at`, never a burst of the backlog. The schedule keeps its
+    rhythm (an every-10-days schedule stays aligned on `starts_on`).
+    """
+    return next_due(schedule, after=resumed_at, timezone=timezone)
+
+
+def outside_quiet_hours(
+    at: datetime, *, timezone: str, quiet_start: time, quiet_end: time
+) -> datetime:
+    """`at` (as aware UTC) if it is outside the client's quiet hours, else their end.
+
+    The window is local wall-clock time and may cross midnight (22:00-07:00); equal
+    start and end mean no quiet hours. Like check-ins, each bound is the first moment
+    the clock shows it: a bound in a spring-forward gap is the jump, and a repeated
+    autumn time counts at its first occurrence.
+    """
+    _require_aware(at, "at")
+    _check_time(quiet_start, whole_minutes=False)
+    _check_time(quiet_end, whole_minutes=False)
+    at = at.astimezone(UTC)
+    if quiet_start == quiet_end:
+        return at
+    zone = ZoneInfo(timezone)
+    today = at.astimezone(zone).date()
+    crosses_midnight = quiet_start > quiet_end
+    for start_day in (today - timedelta(days=1), today):
+        end_day = start_day + timedelta(days=1) if crosses_midnight else start_day
+        start = local_moment(start_day, quiet_start, zone)
+        end = local_moment(end_day, quiet_end, zone)
+        if start <= at < end:
+            return end
+    return at
+
+
+def local_moment(day: date, wall_time: time, zone: ZoneInfo) -> datetime:
+    """`wall_time` on local `day` in `zone` as aware UTC: the first occurrence of a
+    repeated time, and the moment the clocks jump for a time that does not exist."""
+    wall = datetime.combine(day, wall_time)
+    moment = wall.replace(tzinfo=zone).astimezone(UTC)  # fold=0: the earlier one
+    if _wall(moment, zone) == wall:
+        return moment
+    return _jump_after(wall, zone)
+
+
+def _jump_after(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The instant the clocks jump over the non-existent `wall` time.
+
+    In a gap, fold=1 reads `wall` with the offset after the change, giving an instant
+    before the jump, and fold=0 with the offset before it, giving one after; the jump is
+    the first second in between whose local time is past `wall`.
+    """
+    before = math.floor(wall.replace(tzinfo=zone, fold=1).timestamp())
+    after = math.ceil(wall.replace(tzinfo=zone, fold=0).timestamp())
+
+    def past_wall(seconds: int) -> bool:
+        return _wall(datetime.fromtimestamp(seconds, UTC), zone) > wall
+
+    if past_wall(before) or not past_wall(after):  # not a simple gap: no better answer
+        return datetime.fromtimestamp(after, UTC)
+    while after - before > 1:
+        middle = (before + after) // 2
+        if past_wall(middle):
+            after = middle
+        else:
+            before = middle
+    return datetime.fromtimestamp(after, UTC)
+
+
+def _moments(
+    schedule: CheckinSchedule, after: datetime, zone: ZoneInfo, last_day: date
+) -> Iterator[datetime]:
+    """Due moments strictly after `after`, in order, for local dates up to `last_day`."""
+    # The day before too: a gap that crosses midnight moves a time to the next date.
+    first = max(schedule.starts_on, _plus(after.astimezone(zone).date(), timedelta(days=-1)))
+    for day in _dates(schedule, first, last_day):
+        moment = local_moment(day, schedule.local_time, zone)
+        if moment > after:
+            yield moment
+
+
+def _dates(schedule: CheckinSchedule, first: date, last: date) -> Iterator[date]:
+    """The schedule's local dates in [first, last], in order."""
+    if schedule.frequency is Frequency.weekly:
+        days = set(schedule.weekdays)
+        day = first
+        while day <= last:
+            if day.weekday() in days:
+                yield day
+            day += timedelta(days=1)
+    elif schedule.frequency is Frequency.every_n_days:
+        step = schedule.interval_days
+        skipped = max(0, (first - schedule.starts_on).days)
+        day = schedule.starts_on + timedelta(days=-(-skipped // step) * step)
+        while day <= last:
+            yield day
+            day += timedelta(days=step)
+    else:
+        assert schedule.rule is not None
+        yield from _rule_dates(_rule_parts(schedule.rule), schedule.starts_on, first, last)
+
+
+def _rule_dates(parts: dict[str, str], starts_on: date, first: date, last: date) -> Iterator[date]:
+    """A rule's dates in [first, last] with DTSTART at local midnight of `starts_on`.
+
+    dateutil is never asked for more than `last`, not even to honour a COUNT: COUNT is
+    applied here, counting from the start as RFC 5545 does.
+    """
+    limits = dict(parts)
+    count = int(limits.pop("COUNT")) if "COUNT" in limits else None
+    until = last
+    if "UNTIL" in limits:
+        until = min(until, _until_date(limits.pop("UNTIL")))
+    if count is not None and count <= 0:
+        return
+    rule = _build_rule(limits, datetime.combine(starts_on, _MIDNIGHT), until=until)
+    previous = None
+    for index, occurrence in enumerate(rule):
+        if count is not None and index >= count:
+            return
+        day = occurrence.date()
+        if day >= first and day != previous:
+            yield day
+        previous = day
+
+
+def _rule_parts(text: str) -> dict[str, str]:
+    """The NAME=VALUE parts of one RRULE line, refused for the reasons parse_rule lists."""
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_RULE_LENGTH:
+        raise InvalidSchedule("bad_rule")
+    text = text.upper()
+    if "DTSTART" in text:
+        raise InvalidSchedule("rule_sets_start")
+    text = "".join(text.split()).removeprefix("RRULE:").strip(";")
+    parts: dict[str, str] = {}
+    for part in text.split(";"):
+        name, equals, value = part.partition("=")
+        if not equals or not name or not value or name in parts:
+            raise InvalidSchedule("bad_rule")
+        parts[name] = value
+    frequency = parts.get("FREQ")
+    if frequency is None:
+        raise InvalidSchedule("bad_rule")
+    if frequency in _SUB_DAILY:
+        raise InvalidSchedule("rule_too_frequent", freq=frequency)
+    for name in _TIME_PARTS:
+        if name in parts:
+            raise InvalidSchedule("rule_sets_time", part=name)
+    for name in ("INTERVAL", "COUNT"):
+        if name in parts and not _NUMBER.fullmatch(parts[name]):
+            raise InvalidSchedule("bad_rule")
+    if not 1 <= int(parts.get("INTERVAL", "1")) <= MAX_RULE_INTERVAL:
+        raise InvalidSchedule("bad_rule")
+    if "UNTIL" in parts:
+        if "COUNT" in parts:  # RFC 5545: one or the other
+            raise InvalidSchedule("bad_rule")
+        parts["UNTIL"] = _until_date(parts["UNTIL"]).strftime("%Y%m%d")
+    return parts
+
+
+def _until_date(value: str) -> date:
+    """An UNTIL value as a local date: a check-in rule is about dates, so a time (and a
+    trailing Z) is dropped and the day is included."""
+    match = _UNTIL.fullmatch(value)
+    try:
+        if match is None:
+            raise ValueError(value)
+        return datetime.strptime(match[1], "%Y%m%d").date()
+    except ValueError:
+        raise InvalidSchedule("bad_rule") from None
+
+
+def _build_rule(parts: dict[str, str], dtstart: datetime, *, until: date | None) -> rrule:
+    text = ";".join(f"{name}={value}" for name, value in parts.items())
+    try:
+        rule = rrulestr(text, dtstart=dtstart)
+        if until is not None:
+            rule = rule.replace(until=datetime.combine(until, _MIDNIGHT))
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        raise InvalidSchedule("bad_rule") from None
+    if not isinstance(rule, rrule):
+        raise InvalidSchedule("bad_rule")
+    return rule
+
+
+def _check_time(value: time, *, whole_minutes: bool = True) -> None:
+    if not isinstance(value, time) or value.tzinfo is not None:
+        raise InvalidSchedule("bad_time")
+    if whole_minutes and (value.second or value.microsecond):
+        raise InvalidSchedule("bad_time")
+
+
+def _check_weekdays(weekdays: Iterable[int]) -> tuple[int, ...]:
+    days = tuple(weekdays)
+    if not days:
+        raise InvalidSchedule("no_weekdays")
+    for day in days:
+        if not isinstance(day, int) or isinstance(day, bool) or not 0 <= day <= 6:
+            raise InvalidSchedule("bad_weekday", weekday=day)
+    return tuple(sorted(set(days)))
+
+
+def _wall(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def _plus(day: date, delta: timedelta) -> date:
+    """`day + delta`, held within the calendar's range."""
+    try:
+        return day + delta
+    except OverflowError:
+        return date.max if delta > timedelta(0) else date.min
+
+
+def _require_aware(moment: datetime, name: str) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")

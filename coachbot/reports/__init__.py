@@ -1,0 +1,1 @@
+"""Pictures and files: uploaded photos (charts, PDF reports and exports to come)."""

@@ -96,7 +96,7 @@ def question_keyboard(
         )
         widths.append(1)
     navigation = [(_("⬅ Back"), FormAction.back)] if step.answered or step.collecting else []
-    if question.optional:
+    if question.optional and not step.collecting:  # photos sent: Done or Back, not Skip
         navigation.append((_("Skip"), FormAction.skip))
     for label, action in navigation:
         builder.button(text=label, callback_data=FormCb(response_id=rid, action=action))

@@ -4,8 +4,10 @@ reviews it with deltas and photos and replies by voice; the client hears back.""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from coachbot.sandbox.telegram_server import FakeUser
@@ -17,7 +19,8 @@ from tests.e2e.checkin_helpers import (
     run_checkin_ticks,
     schedule_weekly,
 )
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import Harness, start_polling, stop_polling
+from tests.e2e.test_coach_invitations import create_link
 
 # The fake clock starts on Monday 2 March 2026, 09:00 UTC (10:00 in Berlin).
 FIRST_DUE = datetime(2026, 3, 9, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin (CET)
@@ -133,3 +136,207 @@ async def test_a_scheduled_checkin_is_answered_reviewed_and_answered_by_voice(
     assert checkins[1].first_feedback_at is not None
     assert weights == [72.0, 71.2]
     assert len(photos) == 6 and all(p.checkin_id for p in photos)
+
+
+async def test_a_missed_checkin_gets_one_follow_up_and_the_coach_one_alert(harness: Harness):
+    cleo = await onboarded_client(harness)
+    coach = harness.admin
+    await schedule_weekly(harness, "Cleo Park", "Mon", "08:00")
+
+    move_clock_to(harness, FIRST_DUE)
+    await run_checkin_ticks(harness)
+    assert "your check-in is ready" in (await cleo.next_bot_message()).text
+    harness.clock.advance(hours=25)  # the coach's default nudge comes after 24 h
+    await run_checkin_ticks(harness)
+    await run_checkin_ticks(harness)
+    nudge = await cleo.next_bot_message()
+    assert nudge.text == "A friendly reminder: your check-in is still waiting for you."
+    assert nudge.buttons == [["▶️ Start check-in"]]
+    harness.clock.advance(hours=24)  # past the 48 h grace period
+    for _ in range(3):  # ticks that run again send nothing again
+        await run_checkin_ticks(harness)
+    missed = await cleo.next_bot_message()
+    assert missed.text.startswith("Hi Cleo, we missed your check-in this time.")
+    assert await cleo.bot_messages_until_idle() == []
+    assert await coach.bot_messages_until_idle() == []  # one miss is not yet a pattern
+
+    move_clock_to(harness, SECOND_DUE)
+    await run_checkin_ticks(harness)
+    assert "your check-in is ready" in (await cleo.next_bot_message()).text
+    harness.clock.advance(hours=49)
+    await run_checkin_ticks(harness)
+    await run_checkin_ticks(harness)
+    alerts = await coach.bot_messages_until_idle()
+    assert [m.text for m in alerts] == ["⚠️ Cleo Park has missed 2 check-ins in a row."]
+    assert alerts[0].buttons == [["Open client"]]
+    # Found late (the tick ran after the grace period): the follow-up, not also a nudge.
+    assert (await cleo.next_bot_message()).text.startswith("Hi Cleo, we missed your check-in")
+    assert await cleo.bot_messages_until_idle(idle=1.5) == []
+
+    # The third miss in a row does not alert again.
+    harness.clock.advance(days=7)
+    await run_checkin_ticks(harness)
+    harness.clock.advance(hours=49)
+    await run_checkin_ticks(harness)
+    assert await coach.bot_messages_until_idle() == []
+    async with harness.app.session_factory() as session:
+        statuses = (await session.scalars(select(CheckinRow.status).order_by(CheckinRow.id))).all()
+    assert statuses == ["closed", "closed", "open"]
+
+
+async def test_a_missed_checkin_can_still_be_sent_late_until_the_next_one(harness: Harness):
+    cleo = await onboarded_client(harness)
+    coach = harness.admin
+    await schedule_weekly(harness, "Cleo Park", "Mon", "08:00")
+    move_clock_to(harness, FIRST_DUE)
+    await run_checkin_ticks(harness)
+    harness.clock.advance(hours=50)
+    await run_checkin_ticks(harness)
+    await cleo.next_bot_message()  # ready
+    follow_up = await cleo.next_bot_message()
+    assert follow_up.buttons == [["▶️ Send it now"]]
+    await cleo.press("▶️ Send it now")
+    assert "What did you weigh" in (await cleo.next_bot_message()).text
+    await answer(cleo, text="70")
+    # The next check-in opens: the unfinished late one closes.
+    move_clock_to(harness, SECOND_DUE)
+    await run_checkin_ticks(harness)
+    assert "your check-in is ready" in (await cleo.next_bot_message()).text
+    query = await cleo.press("▶️ Send it now", message_id=follow_up.message_id)
+    answer_to_closed = await cleo.callback_answer(query)
+    assert answer_to_closed.text == "This check-in is closed: the next one is already due."
+    assert await coach.bot_messages_until_idle() == []
+
+
+async def test_a_restart_between_reminder_and_answer_loses_nothing(harness: Harness):
+    cleo = await onboarded_client(harness)
+    await schedule_weekly(harness, "Cleo Park", "Mon", "08:00")
+    move_clock_to(harness, FIRST_DUE)
+    await run_checkin_ticks(harness)
+    await cleo.next_bot_message()
+    await restart(harness)
+    await run_checkin_ticks(harness)  # the tick after a restart opens nothing twice
+    assert await cleo.bot_messages_until_idle() == []
+
+    await cleo.press("▶️ Start check-in")
+    await cleo.next_bot_message()
+    await answer(cleo, text="72")
+    await restart(harness)
+    await cleo.send_text("/checkin")
+    resumed = await cleo.next_bot_message()
+    assert "waist" in resumed.text and "question 2" in resumed.text
+    async with harness.app.session_factory() as session:
+        assert len((await session.scalars(select(CheckinRow))).all()) == 1
+
+
+async def restart(harness: Harness) -> None:
+    """The bot process restarts with in-memory conversation state: that state is gone."""
+    await stop_polling(harness.app, harness.polling)
+    harness.app.dispatcher.fsm.storage.storage.clear()
+    harness.polling = await start_polling(harness.app, harness.telegram)
+
+
+async def test_another_coach_cannot_see_or_review_this_checkin(harness: Harness):
+    cleo = await onboarded_client(harness)
+    await schedule_weekly(harness, "Cleo Park", "Mon", "08:00")
+    move_clock_to(harness, FIRST_DUE)
+    await run_checkin_ticks(harness)
+    await cleo.next_bot_message()
+    await answer_checkin(cleo, weight="72", waist="81", album="a1")
+    await harness.admin.next_bot_message()
+    otto = await second_coach(harness)
+    await otto.send_text("/review")
+    assert (await otto.next_bot_message()).text == "Nothing to review right now. 🎉"
+    async with harness.app.session_factory() as session:
+        checkin_id = await session.scalar(select(CheckinRow.id))
+    for action in ("sh", "rp", "ok", "sk"):
+        shown = otto.chat.last_bot_message
+        query = await otto.press_data(shown.message_id, f"rv:{action}:{checkin_id}")
+        refused = await otto.callback_answer(query)
+        assert refused.text == "That check-in was not found."
+    assert await otto.bot_messages_until_idle() == []
+    async with harness.app.session_factory() as session:
+        assert await session.scalar(select(CheckinRow.status)) == "submitted"
+
+
+async def second_coach(harness: Harness) -> FakeUser:
+    """Otto, made a coach by the admin's invitation link."""
+    await harness.admin.bot_messages_until_idle()
+    token = await create_link(harness)
+    otto = harness.user(5001, "Otto")
+    await otto.send_text(f"/start {token}")
+    await otto.bot_messages_until_idle()
+    await harness.admin.bot_messages_until_idle()
+    return otto
+
+
+async def reach_photo_question(harness: Harness) -> FakeUser:
+    cleo = await onboarded_client(harness)
+    await schedule_weekly(harness, "Cleo Park", "Mon", "08:00")
+    move_clock_to(harness, FIRST_DUE)
+    await run_checkin_ticks(harness)
+    await cleo.next_bot_message()
+    await cleo.press("▶️ Start check-in")
+    await cleo.next_bot_message()
+    for step in ("72", "81", "@7", "7", "@Fully (90–100 %)", "@No", "Good week", "@Skip"):
+        await answer(cleo, press=step[1:]) if step.startswith("@") else await answer(
+            cleo, text=step
+        )
+    return cleo
+
+
+@pytest.mark.settings(photo_max_mb=1)
+async def test_photos_one_by_one_as_files_and_refused_files(harness: Harness):
+    cleo = await reach_photo_question(harness)
+    pdf, jpeg = "application/pdf", "image/jpeg"
+    await cleo.send_document(b"%PDF-1.4 not a photo", file_name="plan.pdf", mime_type=pdf)
+    assert await refused_then_asked_again(cleo) == (
+        "That file is not a photo. Please send a photo (JPEG, PNG or WebP)."
+    )
+    await cleo.send_document(b"\xff\xd8" + bytes(1_100_000), file_name="big.jpg", mime_type=jpeg)
+    assert await refused_then_asked_again(cleo) == (
+        "That file is too large: photos up to 1 MB, please."
+    )
+    await cleo.send_document(b"GIF89a fake", file_name="fake.jpg", mime_type=jpeg)
+    assert (await refused_then_asked_again(cleo)).startswith("That is not a photo I can open.")
+    # An uncompressed photo sent as a file counts, like a compressed one.
+    await cleo.send_document(photo(7), file_name="front.jpg", mime_type="image/jpeg")
+    first = await cleo.next_bot_message()
+    assert first.text == "Got it: 1 of up to 3 photos. Send another, or tap Done."
+    assert first.buttons == [["✅ Done"], ["⬅ Back"]]
+    await cleo.send_photo(photo(8))
+    second = await cleo.next_bot_message()
+    assert second.text.startswith("Got it: 2 of up to 3 photos.")
+    done = await answer(cleo, press="✅ Done")
+    assert done.text.startswith("Thank you, Cleo!")
+    async with harness.app.session_factory() as session:
+        photos = (await session.scalars(select(PhotoRow))).all()
+    assert len(photos) == 2 and all(p.checkin_id for p in photos)
+
+
+async def test_an_album_smaller_than_the_question_is_acknowledged_once(harness: Harness):
+    cleo = await reach_photo_question(harness)
+    await send_album(cleo, "two", [1, 2])
+    await stored_photos(harness, 2)
+    harness.clock.advance(seconds=3)  # the acknowledgement waits for the album to settle
+    acknowledged = await cleo.next_bot_message()
+    assert acknowledged.text == "Got your photos. Send more, or tap Done."
+    assert await cleo.bot_messages_until_idle(idle=1.5) == []
+    done = await answer(cleo, press="✅ Done")
+    assert done.text.startswith("Thank you, Cleo!")
+
+
+async def stored_photos(harness: Harness, count: int) -> None:
+    """Wait until the bot has handled `count` photos (each is its own update)."""
+    async with asyncio.timeout(10):
+        while True:
+            async with harness.app.session_factory() as session:
+                if len((await session.scalars(select(PhotoRow.id))).all()) >= count:
+                    return
+            await asyncio.sleep(0.05)
+
+
+async def refused_then_asked_again(cleo: FakeUser) -> str:
+    refusal = await cleo.next_bot_message()
+    assert "Your progress photos" in (await cleo.next_bot_message()).text
+    return refusal.text

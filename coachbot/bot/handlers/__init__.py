@@ -6,12 +6,14 @@ from coachbot.bot.conversations import (
     add_client,
     base,
     checkin,
+    checkin_template,
     form,
     invite_coach,
     onboarding,
 )
 from coachbot.bot.handlers import (
     checkin_plans,
+    checkin_templates,
     client_links,
     coach,
     common,
@@ -35,6 +37,8 @@ def feature_routers() -> tuple[Router, ...]:
         profile.router,
         coach.router,
         checkin_plans.router,
+        checkin_templates.router,
+        checkin_template.router,
         invitations.router,
         invite_coach.router,
         add_client.router,

@@ -9,10 +9,24 @@ from __future__ import annotations
 from dataclasses import replace
 
 from coachbot.domain.errors import InvalidDetailError
-from coachbot.domain.forms.questions import Question
+from coachbot.domain.forms.questions import Question, QuestionKind, Text
 from coachbot.domain.forms.templates import FormTemplate
+from coachbot.domain.forms.units import Metric
 
 MAX_QUESTIONS = 30
+
+# What a measurement can plausibly be, in kg, cm or %: a measurement question added
+# without bounds gets these, so a typo (or a negative number) is asked again.
+METRIC_BOUNDS: dict[Metric, tuple[float, float]] = {
+    Metric.weight: (25, 350),
+    Metric.height: (100, 250),
+    Metric.waist: (40, 250),
+    Metric.hips: (40, 250),
+    Metric.chest: (40, 250),
+    Metric.arm: (10, 100),
+    Metric.thigh: (20, 150),
+    Metric.body_fat: (2, 70),
+}
 
 
 def _next(form: FormTemplate, questions: list[Question]) -> FormTemplate:
@@ -30,6 +44,13 @@ def new_question_key(form: FormTemplate) -> str:
 def add_question(form: FormTemplate, question: Question) -> FormTemplate:
     if len(form.questions) >= MAX_QUESTIONS:
         raise InvalidDetailError("questions", "too_many")
+    if question.kind is QuestionKind.metric and question.metric is not None:
+        low, high = METRIC_BOUNDS[question.metric]
+        question = replace(
+            question,
+            minimum=low if question.minimum is None else question.minimum,
+            maximum=high if question.maximum is None else question.maximum,
+        )
     return _next(form, [*form.questions, question])
 
 
@@ -65,6 +86,6 @@ def toggle_optional(form: FormTemplate, key: str) -> FormTemplate:
     return _next(form, questions)
 
 
-def copy_as(form: FormTemplate, key: str) -> FormTemplate:
-    """The shipped form as the first version of a coach's own form."""
-    return replace(form, key=key, version=1)
+def copy_as(form: FormTemplate, key: str, title: Text | None = None) -> FormTemplate:
+    """The shipped form as the first version of a coach's own form (retitled if given)."""
+    return replace(form, key=key, version=1, title=title or form.title)

@@ -47,14 +47,18 @@ async def _own_template(uow: UnitOfWork, coach: Coach, template_id: int) -> Temp
     return TemplateView(template, latest[1])
 
 
-async def _add_template(uow: UnitOfWork, coach: Coach, name: str, now: datetime) -> CheckinTemplate:
-    """A new template of the coach's, starting as a copy of the default weekly form."""
+async def _add_template(
+    uow: UnitOfWork, coach: Coach, name: str, now: datetime, *, titled: bool = False
+) -> CheckinTemplate:
+    """A new template of the coach's, starting as a copy of the default weekly form;
+    `titled`: its clients see `name` as the form's title instead of the shipped one."""
     assert coach.id is not None
     shipped = await uow.forms.latest_template(DEFAULT_FORM)
     assert shipped is not None, "the shipped forms are stored at start-up"
     number = len(await uow.checkins.list_templates(coach.id)) + 1
     key = f"checkin-{coach.id}-{number}"
-    await uow.forms.add_template(edits.copy_as(shipped[1], key), now=now)
+    title = {"en": name} if titled else None
+    await uow.forms.add_template(edits.copy_as(shipped[1], key, title), now=now)
     return await uow.checkins.add_template(
         CheckinTemplate(coach_id=coach.id, name=name, form_key=key, created_at=now)
     )
@@ -108,7 +112,7 @@ class NewCheckinTemplateUseCase:
             raise InvalidDetailError("name", "length")
         async with self._uow as uow:
             coach = await _coach(uow, cmd.coach_id)
-            template = await _add_template(uow, coach, name, self._clock.now())
+            template = await _add_template(uow, coach, name, self._clock.now(), titled=True)
             view = await _own_template(uow, coach, template.id or 0)
             await uow.commit()
         return view
@@ -311,6 +315,11 @@ class SetCheckinRules:
     alert_after_misses: int | None = None
 
 
+def _given(value: int | None, current: int) -> int:
+    """0 is a value given (and refused as out of range), not "keep the current one"."""
+    return current if value is None else value
+
+
 class SetCheckinRulesUseCase:
     """Change (or, with nothing given, show) the coach's follow-up rules."""
 
@@ -323,9 +332,9 @@ class SetCheckinRulesUseCase:
             current = coach.checkin_rules
             try:
                 rules = CheckinRules(
-                    nudge_after_hours=cmd.nudge_after_hours or current.nudge_after_hours,
-                    grace_hours=cmd.grace_hours or current.grace_hours,
-                    alert_after_misses=cmd.alert_after_misses or current.alert_after_misses,
+                    nudge_after_hours=_given(cmd.nudge_after_hours, current.nudge_after_hours),
+                    grace_hours=_given(cmd.grace_hours, current.grace_hours),
+                    alert_after_misses=_given(cmd.alert_after_misses, current.alert_after_misses),
                 )
             except ValueError:
                 raise InvalidDetailError("rules", "out_of_range") from None

@@ -73,6 +73,7 @@ class UserRow(Base):
     reminder_time: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
     quiet_start: Mapped[str] = mapped_column(String(5), default="22:00", server_default="22:00")
     quiet_end: Mapped[str] = mapped_column(String(5), default="07:00", server_default="07:00")
+    allow_photo_forwarding: Mapped[bool] = mapped_column(default=False, server_default="0")
 
 
 class CoachRow(Base):

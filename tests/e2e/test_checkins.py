@@ -340,3 +340,28 @@ async def refused_then_asked_again(cleo: FakeUser) -> str:
     refusal = await cleo.next_bot_message()
     assert "Your progress photos" in (await cleo.next_bot_message()).text
     return refusal.text
+
+
+async def test_photos_reach_the_coach_protected_unless_the_client_allows_forwarding(
+    harness: Harness,
+):
+    cleo = await reach_photo_question(harness)
+    await cleo.send_photo(photo(1))
+    await cleo.next_bot_message()
+    await answer(cleo, press="✅ Done")
+    coach = harness.admin
+    await coach.next_bot_message()
+    await coach.send_text("/review")
+    protected = (await coach.bot_messages_until_idle())[0]
+    assert protected.kind == "photo" and protected.protect_content
+
+    await cleo.send_text("/profile")
+    profile = await cleo.next_bot_message()
+    assert "Coach may forward photos: No" in profile.text
+    await cleo.press("Coach may forward photos")
+    assert "May your coach forward and save" in (await cleo.next_bot_message()).text
+    changed = await answer(cleo, press="Yes")
+    assert "Coach may forward photos: Yes" in changed.text
+    await coach.send_text("/review")
+    shared = (await coach.bot_messages_until_idle())[0]
+    assert shared.kind == "photo" and not shared.protect_content

@@ -25,7 +25,7 @@ from coachbot.storage.uow import SqlUnitOfWork
 async def forms(session_factory, clock):
     """Shipped forms stored, two users, and the use cases bound to the database."""
     uow = SqlUnitOfWork(session_factory)
-    assert await SyncShippedFormsUseCase(uow, clock)(shipped_templates()) == 6
+    assert await SyncShippedFormsUseCase(uow, clock)(shipped_templates()) == 7
     async with uow:
         metric = await uow.users.add(User(telegram_id=1, first_name="Ann", created_at=clock.now()))
         imperial = await uow.users.add(

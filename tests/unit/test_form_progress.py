@@ -116,6 +116,7 @@ def test_shipped_forms_load_and_speak_english_and_german():
         "initial_assessment",
         "notifications",
         "par_q",
+        "privacy",
         "profile",
     }
     for form in forms.values():

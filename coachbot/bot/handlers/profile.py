@@ -15,7 +15,7 @@ from coachbot.bot.callbacks import ProfileCb
 from coachbot.bot.forms import explain_refusal, wording
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape, local_date
-from coachbot.domain.forms.questions import InvalidAnswer, Question
+from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind
 from coachbot.domain.forms.units import Metric, UnitSystem, from_si, unit_symbol
 from coachbot.domain.services.identity import Identity
 from coachbot.domain.services.profile import (
@@ -41,6 +41,7 @@ EDITABLE = (
     "reminder_time",
     "quiet_start",
     "quiet_end",
+    "allow_photo_forwarding",
 )
 
 
@@ -58,6 +59,7 @@ def field_label(field: str) -> str:
         "timezone": _("Time zone"),
         "language": _("Language"),
         "reminder_time": _("Reminders at"),
+        "allow_photo_forwarding": _("Coach may forward photos"),
         "quiet_start": _("Quiet from"),
         "quiet_end": _("Quiet until"),
     }[field]
@@ -76,6 +78,8 @@ def _value(view: ProfileView, field: str) -> str:
         height = from_si(user.height_cm, Metric.height, units)
         return f"{height:.0f} {unit_symbol(Metric.height, units)}"
     raw = getattr(user, field, None)
+    if isinstance(raw, bool):
+        return _("Yes") if raw else _("No")
     question = view.fields[field].question
     for option in question.options:
         if option.key == raw:
@@ -101,8 +105,11 @@ def profile_keyboard() -> InlineKeyboardMarkup:
 def question_markup(field: str, question: Question, language: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for option in question.button_options:
+        label = wording(option.label, language)
+        if question.kind is QuestionKind.yes_no:
+            label = _("Yes") if option.key == "yes" else _("No")
         builder.button(
-            text=wording(option.label, language),
+            text=label,
             callback_data=ProfileCb(field=field, value=option.key),
         )
     builder.adjust(1)

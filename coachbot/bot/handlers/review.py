@@ -186,7 +186,7 @@ async def send_card(message: Message, card: ReviewCard | None, viewer: User) -> 
 
 async def _send_photos(message: Message, card: ReviewCard, viewer: User) -> None:
     """This check-in's photos first, then the previous check-in's, as one album.
-    Protected: progress photos are not to be forwarded or saved."""
+    Protected (no forwarding, no saving) unless the client allowed it in /profile."""
     media = [
         InputMediaPhoto(
             media=BufferedInputFile(photo.image, filename=f"photo-{number}.jpg"),
@@ -196,10 +196,13 @@ async def _send_photos(message: Message, card: ReviewCard, viewer: User) -> None
         )
         for number, photo in enumerate(card.photos[:10], start=1)
     ]
+    protect = not card.user.allow_photo_forwarding
     if len(media) == 1:
-        await message.answer_photo(media[0].media, caption=media[0].caption, protect_content=True)
+        await message.answer_photo(
+            media[0].media, caption=media[0].caption, protect_content=protect
+        )
     elif media:
-        await message.answer_media_group(media, protect_content=True)  # type: ignore[arg-type]
+        await message.answer_media_group(media, protect_content=protect)  # type: ignore[arg-type]
 
 
 def render_card(card: ReviewCard, viewer: User) -> str:

@@ -41,6 +41,9 @@ class User:
     reminder_time: str = "08:00"  # local "HH:MM"
     quiet_start: str = "22:00"
     quiet_end: str = "07:00"
+    # Privacy: progress photos reach the coach protected (no forwarding, no saving)
+    # unless the person allows it.
+    allow_photo_forwarding: bool = False
 
     @property
     def call_name(self) -> str:

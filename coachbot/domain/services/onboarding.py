@@ -20,6 +20,7 @@ ASSESSMENT = "onboarding:assessment"
 HEALTH = "onboarding:health"
 FIRST_GOAL = "onboarding:goal"
 REMINDERS = "onboarding:reminders"
+PRIVACY = "profile:privacy"  # not asked in onboarding (the safe default holds)
 STAGES = (
     ("profile", PROFILE),
     ("initial_assessment", ASSESSMENT),
@@ -115,6 +116,7 @@ class ApplyStage:
 
 PROFILE_FIELDS = ("preferred_name", "sex", "units", "timezone", "language")
 REMINDER_FIELDS = ("reminder_time", "quiet_start", "quiet_end")
+PRIVACY_FIELDS = ("allow_photo_forwarding",)
 
 
 class ApplyStageUseCase:
@@ -140,7 +142,7 @@ class ApplyStageUseCase:
 
 def apply_answers(user: User, purpose: str, answers: dict[str, Any]) -> None:
     """Copy profile or reminder answers onto the user (skipped ones change nothing)."""
-    fields = PROFILE_FIELDS if purpose == PROFILE else REMINDER_FIELDS
+    fields = {PROFILE: PROFILE_FIELDS, PRIVACY: PRIVACY_FIELDS}.get(purpose, REMINDER_FIELDS)
     for field in fields:
         if answers.get(field) is not None:
             setattr(user, field, answers[field])

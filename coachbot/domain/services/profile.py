@@ -17,10 +17,10 @@ from coachbot.domain.model import User
 from coachbot.domain.ports import UnitOfWork
 from coachbot.domain.services.checkins import replan_for_user
 from coachbot.domain.services.forms import FormNotFound, answer_context
-from coachbot.domain.services.onboarding import PROFILE, REMINDERS, apply_answers
+from coachbot.domain.services.onboarding import PRIVACY, PROFILE, REMINDERS, apply_answers
 
 # The forms whose questions edit the profile, and the purpose their answers are filed as.
-PROFILE_FORMS = (("profile", PROFILE), ("notifications", REMINDERS))
+PROFILE_FORMS = (("profile", PROFILE), ("notifications", REMINDERS), ("privacy", PRIVACY))
 
 
 @dataclass(frozen=True)

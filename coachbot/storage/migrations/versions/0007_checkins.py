@@ -17,6 +17,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("allow_photo_forwarding", sa.Boolean(), server_default="0", nullable=False)
+        )
     op.create_table(
         "checkin_templates",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -244,6 +248,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("allow_photo_forwarding")
     with op.batch_alter_table("coaches", schema=None) as batch_op:
         batch_op.drop_column("checkin_alert_after")
         batch_op.drop_column("checkin_grace_hours")

@@ -163,3 +163,9 @@ class RulesCb(CallbackData, prefix="ru"):
     """Change one of the coach's follow-up rules (field: nudge, grace, alert)."""
 
     field: str
+
+
+class FeedbackCb(CallbackData, prefix="fb"):
+    """The client answers the coach's feedback on one of their check-ins."""
+
+    checkin_id: int

@@ -14,6 +14,7 @@ from babel.dates import format_date
 from coachbot.bot.callbacks import (
     CheckinCb,
     ClientCardCb,
+    FeedbackCb,
     FormAction,
     FormCb,
     ReviewAction,
@@ -122,14 +123,30 @@ def _checkin_submitted(params: dict[str, Any]) -> TextPayload:
     return TextPayload(text, buttons=_button(_("Review"), review))
 
 
-def _checkin_feedback(params: dict[str, Any]) -> TextPayload:
+def _checkin_date(params: dict[str, Any]) -> str:
     due = datetime.fromisoformat(params["due"]).astimezone(ZoneInfo(params["timezone"]))
-    heading = _("💬 {coach} replied to your check-in of {date}:").format(
-        coach=escape(params["coach"]),
-        date=format_date(due.date(), format="medium", locale=params["locale"]),
-    )
+    return format_date(due.date(), format="medium", locale=params["locale"])
+
+
+def _with_body(heading: str, params: dict[str, Any]) -> str:
     body = escape(params["text"])
-    return TextPayload(f"{heading}\n\n{body}" if body else heading)
+    return f"{heading}\n\n{body}" if body else heading
+
+
+def _checkin_feedback(params: dict[str, Any]) -> TextPayload:
+    heading = _("💬 {coach} replied to your check-in of {date}:").format(
+        coach=escape(params["author"]), date=_checkin_date(params)
+    )
+    answer = FeedbackCb(checkin_id=params["checkin_id"])
+    return TextPayload(_with_body(heading, params), buttons=_button(_("💬 Answer"), answer))
+
+
+def _checkin_thread_reply(params: dict[str, Any]) -> TextPayload:
+    heading = _("💬 {name} answered about their check-in of {date}:").format(
+        name=escape(params["author"]), date=_checkin_date(params)
+    )
+    reply = ReviewCb(action=ReviewAction.reply, checkin_id=params["checkin_id"])
+    return TextPayload(_with_body(heading, params), buttons=_button(_("💬 Reply"), reply))
 
 
 def _photos_received(params: dict[str, Any]) -> TextPayload:
@@ -149,6 +166,7 @@ TEMPLATES: dict[str, Callable[[dict[str, Any]], str | TextPayload]] = {
     "checkins_missed_alert": _checkins_missed_alert,
     "checkin_submitted": _checkin_submitted,
     "checkin_feedback": _checkin_feedback,
+    "checkin_thread_reply": _checkin_thread_reply,
     "photos_received": _photos_received,
 }
 

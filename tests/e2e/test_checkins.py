@@ -119,6 +119,23 @@ async def test_a_scheduled_checkin_is_answered_reviewed_and_answered_by_voice(
     feedback = await cleo.next_bot_message()
     assert feedback.kind == "voice"
     assert feedback.caption == "💬 Anna Admin replied to your check-in of Mar 16, 2026:"
+    assert feedback.buttons == [["💬 Answer"]]
+
+    # The thread goes on: the client answers, the coach sees it on the card.
+    await cleo.press("💬 Answer")
+    assert (await cleo.next_bot_message()).text.startswith("Your answer to your coach")
+    assert (await answer(cleo, text="Thanks, I will!")).text == "Sent to your coach ✅"
+    relayed = await coach.next_bot_message()
+    assert relayed.text == (
+        "💬 Cleo Park answered about their check-in of Mar 16, 2026:\n\nThanks, I will!"
+    )
+    assert relayed.buttons == [["💬 Reply"]]
+    await coach.send_text("/review")
+    card = (await coach.bot_messages_until_idle())[-1]
+    assert card.text.endswith(
+        "Conversation\n• You: 🎤 voice message\n• Cleo Park: Thanks, I will!\n"
+        "1 check-in waiting"
+    )
     await coach.press("✅ Mark reviewed")
     await coach.bot_messages_until_idle()
 

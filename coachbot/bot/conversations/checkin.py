@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from coachbot.bot.callbacks import CheckinCb
+from coachbot.bot import keyboards
+from coachbot.bot.callbacks import CheckinCb, FeedbackCb
 from coachbot.bot.conversations.form import COMPLETIONS, show_step
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
+from coachbot.bot.messages import thread_content
+from coachbot.domain.services.checkin_review import AnswerFeedback, AnswerFeedbackUseCase
 from coachbot.domain.services.checkins import (
     CheckinClosed,
     CheckinNotFound,
@@ -92,3 +96,40 @@ async def checkin_finished(
 
 
 COMPLETIONS["checkin"] = checkin_finished
+
+
+class CheckinThread(StatesGroup):
+    answering = State()
+
+
+@router.callback_query(FeedbackCb.filter())
+async def ask_for_answer(
+    query: CallbackQuery, callback_data: FeedbackCb, state: FSMContext
+) -> None:
+    await state.set_state(CheckinThread.answering)
+    await state.set_data({"checkin_id": callback_data.checkin_id})
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            _("Your answer to your coach: send a message, a voice message or a photo."),
+            reply_markup=keyboards.cancel_only(),
+        )
+
+
+@router.message(CheckinThread.answering, F.text | F.voice | F.photo)
+async def send_answer(
+    message: Message, identity: Identity, state: FSMContext, answer_feedback: AnswerFeedbackUseCase
+) -> None:
+    kind, text, file_id = thread_content(message)
+    checkin_id = (await state.get_data())["checkin_id"]
+    await answer_feedback(
+        AnswerFeedback(
+            user_id=identity.user_id, checkin_id=checkin_id, kind=kind, text=text, file_id=file_id
+        )
+    )
+    await state.clear()
+    await message.answer(_("Sent to your coach ✅"))
+
+
+@router.message(CheckinThread.answering)
+async def unsupported_answer(message: Message) -> None:
+    await message.answer(_("Please send a text, a voice message or a photo, or /cancel to stop."))

@@ -24,8 +24,9 @@ from coachbot.bot.filters import IsCoach
 from coachbot.bot.forms import format_answer, wording
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
+from coachbot.bot.messages import thread_content
 from coachbot.bot.texts import escape, local_date, local_datetime
-from coachbot.domain.checkins.model import ThreadKind
+from coachbot.domain.checkins.model import ThreadKind, ThreadMessage, ThreadRole
 from coachbot.domain.model import User
 from coachbot.domain.services.checkin_review import (
     FinishReview,
@@ -146,19 +147,14 @@ async def send_feedback(
     reply_to_checkin: ReplyToCheckinUseCase,
 ) -> None:
     reply: ReplyData = await state.get_data()  # type: ignore[assignment]
-    if message.voice is not None:
-        kind, file_id = ThreadKind.voice, message.voice.file_id
-    elif message.photo:
-        kind, file_id = ThreadKind.photo, message.photo[-1].file_id
-    else:
-        kind, file_id = ThreadKind.text, None
+    kind, text, file_id = thread_content(message)
     await reply_to_checkin(
         ReplyToCheckin(
             coach_id=identity.coach_id,
             user_id=identity.user_id,
             checkin_id=reply["checkin_id"],
             kind=kind,
-            text=message.text or message.caption or "",
+            text=text,
             file_id=file_id,
         )
     )
@@ -233,17 +229,27 @@ def render_card(card: ReviewCard, viewer: User) -> str:
             )
         )
     if card.thread:
-        lines.append(
-            ngettext("💬 {count} reply sent", "💬 {count} replies sent", len(card.thread)).format(
-                count=len(card.thread)
-            )
-        )
+        lines += ["", _("<b>Conversation</b>")] + [
+            thread_line(message, card) for message in card.thread[-THREAD_LINES:]
+        ]
     lines.append(
         ngettext("{count} check-in waiting", "{count} check-ins waiting", card.waiting).format(
             count=card.waiting
         )
     )
     return "\n".join(lines)
+
+
+THREAD_LINES = 6
+
+
+def thread_line(message: ThreadMessage, card: ReviewCard) -> str:
+    who = _("You") if message.role is ThreadRole.coach else escape(card.client.display_name)
+    what = {ThreadKind.voice: _("🎤 voice message"), ThreadKind.photo: _("🖼 photo")}
+    parts = [what[message.kind]] if message.kind in what else []
+    if message.text:
+        parts.append(escape(message.text))
+    return f"• {who}: " + " · ".join(parts)
 
 
 def card_keyboard(card: ReviewCard) -> InlineKeyboardMarkup:

@@ -12,6 +12,7 @@ from coachbot.bot.middlewares import NextHandler
 from coachbot.domain.clock import Clock
 from coachbot.domain.ports import BlobStore, PhotoProcessor, UnitOfWork
 from coachbot.domain.services.checkin_review import (
+    AnswerFeedbackUseCase,
     FinishReviewUseCase,
     ReplyToCheckinUseCase,
     ReviewQueueSizeUseCase,
@@ -114,6 +115,7 @@ class UseCaseFactory:
             "show_review_card": ShowReviewCardUseCase(uow, self.blobs),
             "finish_review": FinishReviewUseCase(uow, clock),
             "reply_to_checkin": ReplyToCheckinUseCase(uow, clock),
+            "answer_feedback": AnswerFeedbackUseCase(uow, clock),
             "review_queue_size": ReviewQueueSizeUseCase(uow),
             "list_checkin_templates": ListCheckinTemplatesUseCase(uow, clock),
             "new_checkin_template": NewCheckinTemplateUseCase(uow, clock),

@@ -190,60 +190,115 @@ MAX_FEEDBACK = 3500  # leaves room in Telegram's 4096 for the heading
 
 
 class ReplyToCheckinUseCase:
+    """The coach's feedback on a check-in: kept in its thread, relayed to the client."""
+
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: ReplyToCheckin) -> ThreadMessage:
         now = self._clock.now()
-        text = cmd.text.strip()[:MAX_FEEDBACK]
         async with self._uow as uow:
             checkin = await _coach_checkin(uow, cmd.coach_id, cmd.checkin_id)
-            message = await uow.checkins.add_message(
-                ThreadMessage(
-                    checkin_id=checkin.id or 0,
-                    author_user_id=cmd.user_id,
-                    role=ThreadRole.coach,
-                    kind=cmd.kind,
-                    text=text,
-                    file_id=cmd.file_id,
-                    created_at=now,
-                )
-            )
+            message = await _add_to_thread(uow, checkin, cmd, ThreadRole.coach, now)
             if checkin.first_feedback_at is None:
                 checkin.first_feedback_at = now
                 await uow.checkins.save(checkin)
-            await self._deliver(uow, checkin, message, now)
+            coach = await uow.coaches.get(checkin.coach_id)
+            client_user = await uow.users.get(checkin.user_id)
+            assert coach is not None and client_user is not None
+            await _relay(uow, message, "checkin_feedback", coach.display_name, client_user, checkin)
             await uow.commit()
         return message
 
-    async def _deliver(
-        self, uow: UnitOfWork, checkin: Checkin, message: ThreadMessage, now: datetime
-    ) -> None:
-        client_user = await uow.users.get(checkin.user_id)
-        coach = await uow.coaches.get(checkin.coach_id)
-        assert client_user is not None and coach is not None
-        await uow.outbox.enqueue(
-            OutgoingMessage(
-                channel=Channel.telegram,
-                recipient=str(client_user.telegram_id),
-                payload=Notice(
-                    "checkin_feedback",
-                    {
-                        "coach": coach.display_name,
-                        "due": checkin.due_at.isoformat(),
-                        "timezone": client_user.timezone,
-                        "text": message.text,
-                    },
-                    client_user.language,
-                    attachment=message.file_id,
-                    attachment_kind=None if message.kind is ThreadKind.text else message.kind,
-                ),
-                idempotency_key=f"checkin-feedback:{message.id}",
-                created_at=now,
-                not_before=now,
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerFeedback:
+    """The client answers their coach's feedback on one of their check-ins."""
+
+    user_id: int
+    checkin_id: int
+    kind: ThreadKind
+    text: str = ""
+    file_id: str | None = None
+
+
+class AnswerFeedbackUseCase:
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, cmd: AnswerFeedback) -> ThreadMessage:
+        now = self._clock.now()
+        async with self._uow as uow:
+            checkin = await uow.checkins.get(cmd.checkin_id)
+            if checkin is None or checkin.user_id != cmd.user_id:
+                raise CheckinNotFound()
+            message = await _add_to_thread(uow, checkin, cmd, ThreadRole.client, now)
+            coach = await uow.coaches.get(checkin.coach_id)
+            client = await uow.clients.get(checkin.client_id)
+            assert coach is not None and client is not None
+            coach_user = await uow.users.get(coach.user_id)
+            assert coach_user is not None
+            await _relay(
+                uow, message, "checkin_thread_reply", client.display_name, coach_user, checkin
             )
+            await uow.commit()
+        return message
+
+
+async def _add_to_thread(
+    uow: UnitOfWork,
+    checkin: Checkin,
+    cmd: ReplyToCheckin | AnswerFeedback,
+    role: ThreadRole,
+    now: datetime,
+) -> ThreadMessage:
+    return await uow.checkins.add_message(
+        ThreadMessage(
+            checkin_id=checkin.id or 0,
+            author_user_id=cmd.user_id,
+            role=role,
+            kind=cmd.kind,
+            text=cmd.text.strip()[:MAX_FEEDBACK],
+            file_id=cmd.file_id,
+            created_at=now,
         )
+    )
+
+
+async def _relay(
+    uow: UnitOfWork,
+    message: ThreadMessage,
+    notice: str,
+    author: str,
+    recipient: User,
+    checkin: Checkin,
+) -> None:
+    """Pass a thread message on, saying which check-in it is about (in the recipient's
+    time zone and language); a voice note or photo goes with its text as the caption."""
+    await uow.outbox.enqueue(
+        OutgoingMessage(
+            channel=Channel.telegram,
+            recipient=str(recipient.telegram_id),
+            payload=Notice(
+                notice,
+                {
+                    "author": author,
+                    "checkin_id": checkin.id,
+                    "due": checkin.due_at.isoformat(),
+                    "timezone": recipient.timezone,
+                    "text": message.text,
+                },
+                recipient.language,
+                attachment=message.file_id,
+                attachment_kind=None if message.kind is ThreadKind.text else message.kind,
+            ),
+            idempotency_key=f"checkin-thread:{message.id}",
+            created_at=message.created_at,
+            not_before=message.created_at,
+        )
+    )
 
 
 class ReviewQueueSizeUseCase:

@@ -37,3 +37,13 @@ def test_migrate_command_creates_the_schema(monkeypatch, tmp_path):
     with sqlite3.connect(database) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert {"users", "coaches", "clients", "invitations", "audit_log"} <= tables
+
+
+def test_production_without_an_encryption_key_does_not_start(monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_TOKEN", "123456:TEST-token")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:1/none")
+    monkeypatch.delenv("ENCRYPTION_KEYS", raising=False)
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "ENCRYPTION_KEYS" in err and "Fernet.generate_key()" in err

@@ -34,7 +34,6 @@ import logging
 import os
 import random
 import signal
-import statistics
 import sys
 import tempfile
 import time
@@ -464,7 +463,7 @@ async def spawn_bot(bot: str, server, database_url: str, folder: Path, profile: 
     with (folder / f"{bot}.log").open("ab") as log:
         process = await asyncio.create_subprocess_exec(*command, stdout=log, stderr=log)
     deadline = time.monotonic() + 60
-    while not server.calls("getUpdates"):  # noqa: ASYNC110 - the bot is another process
+    while not server.calls("getUpdates"):
         if process.returncode is not None or time.monotonic() > deadline:
             raise RuntimeError(f"the {bot} bot did not start; see {folder / f'{bot}.log'}")
         await asyncio.sleep(0.05)

@@ -22,8 +22,10 @@ EVERYONE = (
     ("terms", __("Terms of use")),
     ("profile", __("Your profile and settings")),
 )
+CLIENT = (("checkin", __("Answer your check-in")),)
 COACH = (
     ("menu", __("Coach menu")),
+    ("review", __("Check-ins to review")),
     ("clients", __("Your clients")),
 )
 ADMIN = (
@@ -34,6 +36,8 @@ ADMIN = (
 
 def commands_for(identity: Identity | None) -> tuple[tuple[str, object], ...]:
     commands = EVERYONE
+    if identity is not None and identity.is_client:
+        commands += CLIENT
     if identity is not None and identity.is_coach:
         commands += COACH
     if identity is not None and identity.is_admin:
@@ -56,7 +60,7 @@ async def set_default_commands(bot: Bot, i18n: I18n) -> None:
 
 
 async def set_commands_for(bot: Bot, i18n: I18n, identity: Identity) -> None:
-    """A per-chat menu for coaches and admins; clients keep the default one."""
+    """A per-chat menu for clients, coaches and admins; others keep the default one."""
     commands = commands_for(identity)
     if commands == EVERYONE:
         return

@@ -133,8 +133,7 @@ async def test_a_scheduled_checkin_is_answered_reviewed_and_answered_by_voice(
     await coach.send_text("/review")
     card = (await coach.bot_messages_until_idle())[-1]
     assert card.text.endswith(
-        "Conversation\n• You: 🎤 voice message\n• Cleo Park: Thanks, I will!\n"
-        "1 check-in waiting"
+        "Conversation\n• You: 🎤 voice message\n• Cleo Park: Thanks, I will!\n1 check-in waiting"
     )
     await coach.press("✅ Mark reviewed")
     await coach.bot_messages_until_idle()

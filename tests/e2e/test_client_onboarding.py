@@ -155,6 +155,8 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
         "Reminders come at 19:00 (Europe/Berlin); I stay quiet from 22:00 to 06:30.\n"
         "Change any of this with /profile."
     )
+    commands = [c["command"] for c in harness.telegram.commands_for(cleo.id)]
+    assert commands[-1] == "checkin"
     told = await harness.admin.next_bot_message()
     assert told.text == (
         "Cleo Park finished onboarding, including the initial assessment.\n\n"

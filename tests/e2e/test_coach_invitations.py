@@ -51,9 +51,18 @@ async def test_invited_coach_is_greeted_with_the_coach_menu(harness: Harness):
     ben = harness.user(2001, "Ben", last_name="Baker")
     welcome = await open_link(ben, token)
     assert welcome.text.startswith("Welcome to Coachbot, Ben! Anna Admin invited you as a coach")
-    assert welcome.buttons == [["👥 Clients"], ["➕ Add client"]]
+    assert welcome.buttons == [
+        ["📥 Review (0)"],
+        ["👥 Clients"],
+        ["➕ Add client"],
+        ["📝 Check-in templates"],
+        ["⏰ Check-in follow-ups"],
+    ]
     commands = [c["command"] for c in harness.telegram.commands_for(ben.id)]
-    assert commands == ["start", "help", "cancel", "privacy", "terms", "profile", "menu", "clients"]
+    assert commands == [
+        *("start", "help", "cancel", "privacy", "terms", "profile"),
+        *("menu", "review", "clients"),
+    ]
     await ben.press("👥 Clients")
     assert (await ben.next_bot_message()).text == "You have no clients yet."
     await ben.send_text("/start")

@@ -19,8 +19,11 @@ async def test_an_admin_is_greeted_with_the_coach_menu_and_gets_admin_commands(h
     reply = await harness.admin.next_bot_message()
     assert reply.text == "Welcome back, Anna! This is your coach menu:"
     assert reply.buttons == [
+        ["📥 Review (0)"],
         ["👥 Clients"],
         ["➕ Add client"],
+        ["📝 Check-in templates"],
+        ["⏰ Check-in follow-ups"],
         ["✉️ Invite a coach"],
         ["📨 Open invitations"],
     ]
@@ -33,6 +36,7 @@ async def test_an_admin_is_greeted_with_the_coach_menu_and_gets_admin_commands(h
         "terms",
         "profile",
         "menu",
+        "review",
         "clients",
         "invite_coach",
         "invitations",

@@ -20,6 +20,7 @@ from aiogram.utils.i18n import I18n
 
 from coachbot.bot import keyboards
 from coachbot.bot.callbacks import ConsentCb
+from coachbot.bot.commands import set_commands_for
 from coachbot.bot.conversations.form import COMPLETIONS, show_step
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.legal import CURRENT_VERSION, LEGAL_DOCUMENTS
@@ -134,6 +135,8 @@ async def finish(message: Message, identity: Identity, **data: Any) -> None:
     finish_onboarding: FinishOnboardingUseCase = data["finish_onboarding"]
     finished = await finish_onboarding(FinishOnboarding(user_id=identity.user_id))
     user = identity.user
+    # Now a client: the menu gains /checkin (set first, so it is there with the summary).
+    await set_commands_for(data["bot"], data["i18n"], identity)
     await message.answer(
         _(
             "All set, {name}! Your answers are with {coach}, who will be in touch soon. "

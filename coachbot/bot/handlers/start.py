@@ -68,6 +68,7 @@ async def greet(
             reply_markup=keyboards.coach_menu(identity),
         )
     elif identity.is_client:
+        await set_commands_for(bot, i18n, identity)
         await message.answer(
             _(
                 "Hi {name}! Your coach reaches you here: check-ins, goals and messages "

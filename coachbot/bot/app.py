@@ -5,10 +5,12 @@ Nothing is built at import time; `create_application` is called by the CLI and b
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass
+from functools import cache
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -16,6 +18,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
+from aiogram.methods.base import Response, TelegramMethod
 from aiogram.utils.i18n import I18n
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -36,6 +39,7 @@ from coachbot.bot.middlewares.throttling import (
 from coachbot.bot.middlewares.use_cases import UseCaseFactory, UseCaseMiddleware
 from coachbot.config import Settings
 from coachbot.domain.clock import Clock, SystemClock
+from coachbot.domain.ports import UpdateLedger
 from coachbot.domain.services.forms import SyncShippedFormsUseCase
 from coachbot.domain.services.identity import LanguagePolicy
 from coachbot.reports.photos import PillowPhotoProcessor
@@ -44,6 +48,7 @@ from coachbot.storage.db import create_engine, create_session_factory
 from coachbot.storage.form_templates import shipped_templates
 from coachbot.storage.keys import load_encryption_keys
 from coachbot.storage.repositories import SqlUpdateLedger
+from coachbot.storage.repositories.updates import MemoryUpdateLedger
 from coachbot.storage.uow import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -72,7 +77,24 @@ class BotApplication:
         detach_routers(self.dispatcher)
 
 
+@cache
+def pin_response_models() -> tuple[type, ...]:
+    """aiogram parses every Bot API answer as `Response[<result type>]`, a generic
+    pydantic model that pydantic caches only weakly: once the answer is dropped, the
+    class is collected and the next call builds it again (schema, validator), which cost
+    more than the rest of handling an update. Holding one of each keeps them cached."""
+    api_methods = (getattr(methods, name) for name in methods.__all__)
+    results = {
+        method.__returning__
+        for method in api_methods
+        if inspect.isclass(method) and issubclass(method, TelegramMethod)
+        if method is not TelegramMethod
+    }
+    return tuple(Response[result] for result in results)
+
+
 def create_bot(settings: Settings) -> Bot:
+    pin_response_models()
     token = settings.token
     if token is None:
         raise ValueError("BOT_TOKEN is required to create the bot")
@@ -122,7 +144,8 @@ def create_dispatcher(
     languages = LanguagePolicy(
         settings.default_language, available_languages(), settings.default_timezone
     )
-    ledger = SqlUpdateLedger(session_factory)
+    # Webhook deliveries are shared by every bot process; a poller is alone (see ledgers).
+    ledger = SqlUpdateLedger(session_factory) if webhook_mode else MemoryUpdateLedger()
     _install_middlewares(
         dispatcher,
         settings=settings,
@@ -175,7 +198,7 @@ def _install_middlewares(
     dispatcher: Dispatcher,
     *,
     settings: Settings,
-    ledger: SqlUpdateLedger,
+    ledger: UpdateLedger,
     clock: Clock,
     flood_counter: FloodCounter,
     use_cases: UseCaseFactory,

@@ -2,10 +2,10 @@
 
 SQLite is the embedded default and needs three things to take concurrent writers: WAL
 (readers never block the writer), a busy timeout (a writer waits instead of failing with
-"database is locked") and write transactions that BEGIN IMMEDIATE (a deferred
-transaction that reads then writes can deadlock on the lock upgrade, which the busy
-timeout cannot resolve). pysqlite's own transaction handling is switched off so that
-SQLAlchemy emits the BEGIN itself.
+"database is locked"; `sqlite_inline` waits without blocking the event loop) and write
+transactions that BEGIN IMMEDIATE (a deferred transaction that reads then writes can
+deadlock on the lock upgrade, which the busy timeout cannot resolve). pysqlite's own
+transaction handling is switched off so that SQLAlchemy emits the BEGIN itself.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from coachbot.storage.sqlite_inline import inline_connector
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -30,13 +32,17 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 
 def _create_sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
-    database = make_url(url).database
-    if database and database != ":memory:":
+    parsed = make_url(url)
+    database = parsed.database or ":memory:"
+    if database != ":memory:" and parsed.query.get("uri") != "true":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
         url,
         echo=echo,
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        # Statements run on the event loop's thread, not in aiosqlite's (see module).
+        async_creator=inline_connector(
+            database, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, uri=parsed.query.get("uri") == "true"
+        ),
         # SQLite has one writer at a time. Within a process, queue for one connection
         # (fair, no waiting) rather than let connections race for the lock, where
         # SQLite's busy handler backs off in ever longer sleeps.
@@ -50,7 +56,6 @@ def _create_sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

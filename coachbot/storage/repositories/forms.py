@@ -15,6 +15,10 @@ from coachbot.storage.repositories._mapping import as_utc
 from coachbot.storage.repositories.outbox import insert_ignoring_conflicts
 from coachbot.storage.tables import FormResponseRow, FormTemplateRow
 
+# Template versions never change once stored: parsed once per process, by row id.
+_PARSED_TEMPLATES: dict[int, FormTemplate] = {}
+_PARSED_TEMPLATES_MAX = 1024
+
 
 class SqlFormRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -40,7 +44,7 @@ class SqlFormRepository:
             .order_by(FormTemplateRow.version.desc())
             .limit(1)
         )
-        return (row.id, FormTemplate.from_data(row.content)) if row else None
+        return (row.id, _parsed(row)) if row else None
 
     async def add_response(self, response: FormResponse) -> FormResponse:
         row = FormResponseRow(
@@ -107,23 +111,16 @@ class SqlFormRepository:
         return as_utc(latest)
 
     async def _one(self, *conditions, for_update: bool = False) -> FormResponse | None:
-        query = (
-            select(FormResponseRow, FormTemplateRow)
-            .join(FormTemplateRow, FormTemplateRow.id == FormResponseRow.template_id)
-            .where(*conditions)
-            .order_by(FormResponseRow.id.desc())
-            .limit(1)
-        )
+        query = select(FormResponseRow).where(*conditions).order_by(FormResponseRow.id.desc())
         if for_update:  # PostgreSQL locks the row; SQLite's write transaction is already exclusive
-            query = query.with_for_update(of=FormResponseRow)
-        found = (await self._session.execute(query)).first()
-        if found is None:
+            query = query.with_for_update()
+        row = await self._session.scalar(query.limit(1))
+        if row is None:
             return None
-        row, template = found
         return FormResponse(
             id=row.id,
             template_id=row.template_id,
-            template=FormTemplate.from_data(template.content),
+            template=await self._template(row.template_id),
             user_id=row.user_id,
             purpose=row.purpose,
             status=ResponseStatus(row.status),
@@ -132,3 +129,19 @@ class SqlFormRepository:
             updated_at=as_utc(row.updated_at),
             completed_at=as_utc(row.completed_at),
         )
+
+    async def _template(self, template_id: int) -> FormTemplate:
+        if template_id in _PARSED_TEMPLATES:
+            return _PARSED_TEMPLATES[template_id]
+        row = await self._session.get_one(FormTemplateRow, template_id)
+        return _parsed(row)
+
+
+def _parsed(row: FormTemplateRow) -> FormTemplate:
+    template = _PARSED_TEMPLATES.get(row.id)
+    if template is None:
+        template = FormTemplate.from_data(row.content)
+        if len(_PARSED_TEMPLATES) >= _PARSED_TEMPLATES_MAX:
+            _PARSED_TEMPLATES.clear()
+        _PARSED_TEMPLATES[row.id] = template
+    return template

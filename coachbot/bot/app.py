@@ -10,10 +10,11 @@ import logging
 from dataclasses import dataclass
 from functools import cache
 
-from aiogram import Bot, Dispatcher, methods
+from aiogram import BaseMiddleware, Bot, Dispatcher, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.dispatcher.middlewares.manager import MiddlewareManager
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
@@ -29,6 +30,7 @@ from coachbot.bot.i18n import available_languages, create_i18n
 from coachbot.bot.middlewares.callback_answer import AnswerCallbacksMiddleware
 from coachbot.bot.middlewares.dedupe import DeduplicateUpdatesMiddleware
 from coachbot.bot.middlewares.identity import IdentityMiddleware
+from coachbot.bot.middlewares.in_flight import UpdatesInFlight
 from coachbot.bot.middlewares.locale import UserLocaleMiddleware
 from coachbot.bot.middlewares.throttling import (
     FloodCounter,
@@ -54,6 +56,7 @@ from coachbot.storage.uow import SqlUnitOfWork
 logger = logging.getLogger(__name__)
 
 FSM_KEY_PREFIX = "coachbot:fsm"
+SHUTDOWN_GRACE_SECONDS = 10.0  # how long closing waits for updates being handled
 
 
 @dataclass
@@ -66,8 +69,11 @@ class BotApplication:
     redis: Redis | None
     i18n: I18n
     clock: Clock
+    in_flight: UpdatesInFlight
 
     async def close(self) -> None:
+        if not await self.in_flight.drained(timeout=SHUTDOWN_GRACE_SECONDS):
+            logger.warning("Closing while updates are still being handled")
         await self.dispatcher.storage.close()
         await self.dispatcher.fsm.events_isolation.close()
         await self.bot.session.close()
@@ -124,7 +130,10 @@ def create_application(
         webhook_mode=webhook_mode,
     )
     bot = create_bot(settings)
-    return BotApplication(settings, bot, dispatcher, engine, session_factory, redis, i18n, clock)
+    in_flight = dispatcher["in_flight"]
+    return BotApplication(
+        settings, bot, dispatcher, engine, session_factory, redis, i18n, clock, in_flight
+    )
 
 
 def create_dispatcher(
@@ -208,6 +217,9 @@ def _install_middlewares(
 ) -> None:
     # Order matters: drop duplicates and floods before anything touches the database.
     update = dispatcher.update
+    in_flight = UpdatesInFlight()
+    dispatcher["in_flight"] = in_flight
+    _wrap_everything(update.outer_middleware, in_flight)
     update.outer_middleware(
         DeduplicateUpdatesMiddleware(ledger, clock, redeliver_busy=webhook_mode)
     )
@@ -224,6 +236,17 @@ def _install_middlewares(
     update.outer_middleware(IdentityMiddleware())
     update.outer_middleware(UserLocaleMiddleware(i18n))
     dispatcher.callback_query.middleware(AnswerCallbacksMiddleware())
+
+
+def _wrap_everything(middlewares: MiddlewareManager, outermost: BaseMiddleware) -> None:
+    """Put `outermost` around aiogram's own outer middlewares too (errors, FSM and its
+    per-user lock), so that an update counts as handled only once its lock is released."""
+    builtin = list(middlewares)
+    for middleware in builtin:
+        middlewares.unregister(middleware)
+    middlewares.register(outermost)
+    for middleware in builtin:
+        middlewares.register(middleware)
 
 
 def detach_routers(dispatcher: Dispatcher) -> None:

@@ -87,7 +87,6 @@ class WebChat:
         self._seen: dict[int, int] = {}  # bot messages each person's open chat has shown
         self._changed = Signal()  # people added, links opened
         self._closing = False
-        self._streams: set[web.StreamResponse] = set()
 
     # ------------------------------------------------------------------ set-up
 
@@ -361,7 +360,6 @@ class WebChat:
             }
         )
         await response.prepare(request)
-        self._streams.add(response)
         feed = _Feed(self, person)
         try:
             await _write_event(response, "reset", feed.reset())
@@ -374,10 +372,8 @@ class WebChat:
                 signals = (person.chat.changed, self._server.activity, self._changed)
                 if not await _any_change(signals, KEEPALIVE_SECONDS):
                     await response.write(b": keep-alive\n\n")
-        except (ConnectionResetError, asyncio.CancelledError):
-            pass  # the tab was closed or the server stops
-        finally:
-            self._streams.discard(response)
+        except ConnectionResetError:
+            pass  # the tab was closed
         return response
 
     def mark_seen(self, person: FakeUser) -> None:
@@ -387,6 +383,7 @@ class WebChat:
             self._changed.notify()
 
     async def _close_streams(self, _app: web.Application) -> None:
+        """On shutdown: every event stream ends (the server waits for open requests)."""
         self._closing = True
         self._changed.notify()
 

@@ -290,7 +290,13 @@ class _History:
         await OpenDueCheckinsUseCase(
             SqlUnitOfWork(self.application.session_factory), self.application.clock
         )()
-        return [SeededPerson(d.person, "client · demo", started=True) for d in CLIENTS]
+        now = Seeding(self.application, self.application.clock)
+        return [
+            SeededPerson(
+                d.person, "client · demo", started=True, identity=await now.identify(d.person)
+            )
+            for d in CLIENTS
+        ]
 
     async def _template(self) -> int:
         """Anna's weekly check-in, with a body fat question added after the waist."""

@@ -21,6 +21,7 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from coachbot.bot.app import BotApplication, create_application
+from coachbot.bot.commands import set_commands_for
 from coachbot.config import Settings
 from coachbot.delivery import create_delivery
 from coachbot.domain.clock import Clock
@@ -111,6 +112,9 @@ async def running_sandbox(
         seed = await seed_people(application)
         people = seed.people + (await seed_demo(application, seed.coach) if demo else [])
         _add_people(chat, people)
+        for seeded in people:  # the menus the bot gave them when they became members
+            if seeded.identity is not None:
+                await set_commands_for(application.bot, application.i18n, seeded.identity)
 
         web_app = create_web_app(application, webhook=False)
         chat.install(web_app)

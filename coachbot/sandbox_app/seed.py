@@ -44,12 +44,14 @@ class Person:
 @dataclass(frozen=True)
 class SeededPerson:
     """Someone the web chat lists: `started` if they have used the bot before (so it
-    may write to them), `link` the start parameter of an invitation waiting for them."""
+    may write to them), `link` the start parameter of an invitation waiting for them,
+    `identity` their roles once they are a coach or client (their command menu)."""
 
     person: Person
     label: str
     started: bool = False
     link: str | None = None
+    identity: Identity | None = None  # for the command menu a member of the bot has
 
 
 COACH = Person(1001, "Anna", "Coach", username="coach_anna", email="anna@example.org")
@@ -127,7 +129,7 @@ async def seed_people(application: BotApplication) -> Seed:
     """Anna, and the invitations she sent to Ben and Cleo (links a week valid)."""
     seeding = Seeding(application, application.clock)
     coach = await seeding.identify(COACH)
-    seed = Seed(coach, [SeededPerson(COACH, "coach · admin", started=True)])
+    seed = Seed(coach, [SeededPerson(COACH, "coach · admin", started=True, identity=coach)])
     for person in INVITED:
         link = await seeding.invite(coach, person)
         seed.people.append(SeededPerson(person, "invited client", link=link))

@@ -114,6 +114,9 @@ async def test_the_demo_practice_has_weeks_of_checkins_metrics_photos_and_a_revi
     with Image.open(io.BytesIO(stored)) as image:
         assert image.format == "JPEG" and not image.getexif()
 
+    commands = sandbox.telegram.commands_for
+    assert "checkin" in [c["command"] for c in commands(DANA.telegram_id)]
+    assert {"review", "invite_coach"} <= {c["command"] for c in commands(COACH.telegram_id)}
     ready = await person(sandbox, DANA).next_bot_message()
     assert ready.text == "Hi Dana, your check-in is ready. It takes about five minutes."
     german = await person(sandbox, GRETA).next_bot_message()
@@ -159,11 +162,13 @@ async def test_a_demo_client_answers_this_weeks_checkin_and_the_next_is_brought_
 
 
 async def test_an_invited_client_opens_the_waiting_link_and_the_coach_is_told(sandbox: Sandbox):
-    async with (
-        aiohttp.ClientSession() as http,
-        http.get(f"{sandbox.url}/sandbox/api/state") as response,
-    ):
-        state = await response.json()
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{sandbox.url}/sandbox/api/state") as response:
+            state = await response.json()
+        async with http.post(f"{sandbox.url}/telegram/webhook", json={}) as webhook:
+            assert webhook.status == 404  # the sandbox's bot polls: no webhook to feed
+        async with http.get(f"{sandbox.url}/healthz") as health:
+            assert await health.json() == {"status": "ok"}  # the bot's own web app
     people = {p["id"]: p for p in state["people"]}
     assert people[COACH.telegram_id]["label"] == "coach · admin"
     assert state["bot"]["username"] == BOT_USERNAME

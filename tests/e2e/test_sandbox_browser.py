@@ -192,6 +192,24 @@ async def test_a_coach_invites_a_client_who_onboards_in_a_second_tab(sandbox: Sa
     await client.expect(client.page.locator("#commands-button")).to_be_visible()
     await client.screenshot("onboarding-client.png")
     await coach.screenshot("onboarding-coach.png")
+
+    # As the README goes on: the coach schedules check-ins, the sandbox makes one due now.
+    await coach.say("/clients", "Your clients")
+    await coach.press("Dora Lind · Active", "Dora Lind")
+    await coach.press("📅 Check-ins", "No check-ins are scheduled.")
+    await coach.press("📅 Weekly", "day")
+    days = coach.last_bot_row
+    await days.get_by_role("button", name="Mon", exact=True).click()
+    await coach.expect(days.get_by_role("button", name="✅ Mon")).to_be_visible()
+    await coach.press("Done", "At what time of day")
+    await coach.press("08:00", "Saved ✅")
+    await client.page.click("#menu-toggle")
+    await client.page.get_by_role("button", name="⏰ Check-in due now").click()
+    await client.expect(client.page.locator("#alert-text")).to_contain_text(
+        "Dora Lind's next check-in is open now."
+    )
+    await client.page.get_by_role("button", name="OK").click()
+    await client.say("/checkin", "What did you weigh this morning?")
     assert client.errors == [] and coach.errors == []
 
 

@@ -1,10 +1,11 @@
-# Coachbot: `make run` starts the bot, `make test` installs what it needs and runs everything.
+# Coachbot: `make run` starts the bot (without BOT_TOKEN: the local sandbox in the browser),
+# `make test` installs what it needs and runs everything.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench migrate clean locales
+.PHONY: run demo test lint bench migrate clean locales chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +16,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/coachbot run
+	$(BIN)/coachbot run --sandbox-if-no-token
+
+# The sandbox with a coach's practice: clients with weeks of check-ins, metrics and photos.
+demo: $(STAMP)
+	$(BIN)/coachbot sandbox --demo
 
 migrate: $(STAMP)
 	$(BIN)/coachbot migrate
@@ -25,7 +30,16 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff format --check coachbot tests
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here);
+# the emoji font makes the bot's buttons readable in their screenshots.
+CHROMIUM_PACKAGES := chromium fonts-noto-color-emoji
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing $(CHROMIUM_PACKAGES) for the browser tests"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CHROMIUM_PACKAGES); } \
+		|| echo "Could not install chromium: browser tests are skipped (and fail when CI=true)."; }
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,4 +1,4 @@
-"""`coachbot run | worker | migrate`."""
+"""`coachbot run | worker | sandbox | migrate | import-clients`."""
 
 from __future__ import annotations
 
@@ -29,7 +29,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only the bot: outgoing messages are delivered by `coachbot worker` processes",
     )
+    run_parser.add_argument(
+        "--sandbox-if-no-token",
+        action="store_true",
+        help="without BOT_TOKEN, start the local sandbox instead (what `make run` does)",
+    )
     commands.add_parser("worker", help="deliver outgoing messages and run scheduled ticks")
+    sandbox_parser = commands.add_parser(
+        "sandbox", help="try the bot in the browser: local Bot API, the bot, and a web chat"
+    )
+    sandbox_parser.add_argument(
+        "--demo", action="store_true", help="a coach with clients and weeks of check-ins"
+    )
+    sandbox_parser.add_argument("--host", help="where the web chat listens (SANDBOX_HOST)")
+    sandbox_parser.add_argument("--port", type=int, help="its port (SANDBOX_PORT)")
     import_parser = commands.add_parser(
         "import-clients", help="add clients from a CSV file (name, email, phone, notes, tags)"
     )
@@ -52,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         return _migrate(settings, args.revision, downgrade=args.downgrade)
     if args.command == "import-clients":
         return _import_clients(settings, args.file, args.coach)
+    if args.command == "sandbox":
+        return _sandbox(settings, demo=args.demo, host=args.host, port=args.port)
+    if settings.token is None and args.command == "run" and args.sandbox_if_no_token:
+        print("BOT_TOKEN is not set: starting the local sandbox instead.")
+        return _sandbox(settings, demo=False, host=None, port=None)
     if settings.token is None:
         print(NO_TOKEN_MESSAGE, file=sys.stderr)
         return EXIT_CONFIGURATION
@@ -78,6 +96,39 @@ def _configure_logging(settings: Settings) -> None:
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+def _sandbox(settings: Settings, *, demo: bool, host: str | None, port: int | None) -> int:
+    from coachbot.sandbox_app.runner import SandboxError, run_sandbox
+
+    if settings.log_level == "INFO":  # a line per update and tick would bury the address
+        for chatty in ("aiogram.event", "apscheduler"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
+
+    def announce(url: str) -> None:
+        print(
+            f"\nCoachbot sandbox: open {url} in your browser.\n"
+            "Coach Anna and her invited clients Ben and Cleo are there"
+            + (", with four clients and six weeks of check-ins" if demo else "")
+            + ". Ctrl+C stops it.\n",
+            flush=True,
+        )
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(
+                run_sandbox(
+                    settings,
+                    demo=demo,
+                    host=host or settings.sandbox_host,
+                    port=settings.sandbox_port if port is None else port,
+                    announce=announce,
+                )
+            )
+    except SandboxError as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIGURATION
+    return 0
 
 
 def _migrate(settings: Settings, revision: str, *, downgrade: bool) -> int:

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     photo_max_mb: int = Field(default=20, ge=1, le=20)
     # How often the check-in ticks look for due check-ins and follow-ups.
     checkin_tick_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # The local sandbox (`make run` without BOT_TOKEN): where its web chat listens.
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
 
     @property
     def photo_max_bytes(self) -> int:

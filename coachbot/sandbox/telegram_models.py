@@ -80,6 +80,11 @@ class Signal:
         self._event.set()
         self._event = asyncio.Event()
 
+    def next_change(self) -> asyncio.Event:
+        """The event the next notify() sets. Taken without awaiting, right after a check,
+        so a change while the caller awaits something else is not missed."""
+        return self._event
+
     async def wait(self, within: float) -> bool:
         """Wait for the next notify(); False if `within` seconds passed first."""
         try:

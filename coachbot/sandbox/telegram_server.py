@@ -294,6 +294,11 @@ class FakeTelegramServer:
         return self.world.description(language_code, short=short)
 
     @property
+    def activity(self) -> Signal:
+        """Notified after every API call and webhook delivery (for live views)."""
+        return self._activity
+
+    @property
     def files(self) -> FileStore:
         return self.world.files
 

@@ -201,6 +201,20 @@ class FakeUser:
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> CallbackAnswer:
         """Wait for the bot's answerCallbackQuery to one press."""
+        answer = await self.wait_callback_answer(callback_query_id, timeout)
+        if answer is None:
+            raise AssertionError(
+                f"callback query {callback_query_id} not answered within {timeout}s\n"
+                f"{self.chat.transcript()}"
+            )
+        return answer
+
+    async def wait_callback_answer(
+        self,
+        callback_query_id: str,
+        timeout: float,  # noqa: ASYNC109
+    ) -> CallbackAnswer | None:
+        """The bot's answer to one press, or None if it did not answer within `timeout`."""
 
         def find() -> CallbackAnswer | None:
             return next(
@@ -208,14 +222,8 @@ class FakeUser:
                 None,
             )
 
-        if not await wait_until(self._answers_changed, lambda: find() is not None, timeout):
-            raise AssertionError(
-                f"callback query {callback_query_id} not answered within {timeout}s\n"
-                f"{self.chat.transcript()}"
-            )
-        answer = find()
-        assert answer is not None
-        return answer
+        await wait_until(self._answers_changed, lambda: find() is not None, timeout)
+        return find()
 
     def receive_callback_answer(self, params: dict[str, Any]) -> None:
         """Called by the server when the bot answers one of this user's presses."""

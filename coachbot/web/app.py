@@ -25,16 +25,19 @@ async def health(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def create_web_app(application: BotApplication) -> web.Application:
+def create_web_app(application: BotApplication, *, webhook: bool = True) -> web.Application:
+    """`webhook=False` for a polling bot (the sandbox): the other routes, no Telegram
+    webhook, and the dispatcher's start-up is left to polling."""
     settings = application.settings
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     app = web.Application()
     app.router.add_get("/healthz", health)
-    SimpleRequestHandler(
-        dispatcher=application.dispatcher,
-        bot=application.bot,
-        secret_token=secret,
-        handle_in_background=False,
-    ).register(app, path=webhook_path(settings.webhook_url))
-    setup_application(app, application.dispatcher, bot=application.bot)
+    if webhook:
+        SimpleRequestHandler(
+            dispatcher=application.dispatcher,
+            bot=application.bot,
+            secret_token=secret,
+            handle_in_background=False,
+        ).register(app, path=webhook_path(settings.webhook_url))
+        setup_application(app, application.dispatcher, bot=application.bot)
     return app

@@ -26,6 +26,9 @@ TOKEN = "515151:CRASH-token"
 MESSAGES = 1000
 KILLS = int(os.environ.get("CRASH_KILLS", "20"))
 LEASE_SECONDS = 2
+# PostgreSQL needs the key from configuration (start-up refuses without one); all workers
+# share it, as every process of a deployment does.
+ENCRYPTION_KEY = Fernet.generate_key().decode()
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +46,7 @@ async def start_worker(telegram: FakeTelegramServer, database_url: str, tmp_path
         "TELEGRAM_API_URL": telegram.url,
         "DATABASE_URL": database_url,
         "DATA_DIR": str(tmp_path),
+        "ENCRYPTION_KEYS": ENCRYPTION_KEY,
         "OUTBOX_RATE_PER_SECOND": "100",
         "OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
         "OUTBOX_POLL_SECONDS": "0.1",

@@ -16,6 +16,10 @@ from sqlalchemy import select
 from coachbot.domain.model import Client, ClientStatus, Coach, User
 from coachbot.domain.services.checkin_setup import SetCheckinPlan, SetCheckinPlanUseCase
 from coachbot.domain.services.checkins import (
+    BringCheckinForward,
+    BringCheckinForwardUseCase,
+    CheckinBroughtForward,
+    CheckinForwardOutcome,
     OpenDueCheckinsUseCase,
     StartCheckin,
     StartCheckinUseCase,
@@ -264,3 +268,34 @@ async def test_stored_photos_are_upright_without_exif_and_encrypted(
     image = Image.open(io.BytesIO(await blobs.get(stored.blob_key)))
     assert image.size == (600, 800)  # turned upright
     assert not image.getexif() and "exif" not in image.info
+
+
+async def test_a_checkin_brought_forward_opens_now_and_the_schedule_carries_on(
+    session_factory, clock, cleo
+):
+    bring = BringCheckinForwardUseCase(SqlUnitOfWork(session_factory), clock)
+    brought = await bring(BringCheckinForward(telegram_id=2))
+    assert brought == CheckinBroughtForward(CheckinForwardOutcome.due_now, "Cleo")
+    assert await plan_next_due(session_factory) == clock.now()
+    assert await OpenDueCheckinsUseCase(SqlUnitOfWork(session_factory), clock)() == 1
+    async with session_factory() as session:
+        due = await session.scalar(select(CheckinRow.due_at))
+    assert due.replace(tzinfo=UTC) == clock.now()
+    assert await plan_next_due(session_factory) == MONDAY_0800_BERLIN  # as scheduled before
+    again = await bring(BringCheckinForward(telegram_id=2))
+    assert again.outcome is CheckinForwardOutcome.already_open
+    coach = await bring(BringCheckinForward(telegram_id=1))
+    assert coach.outcome is CheckinForwardOutcome.not_a_client
+
+
+async def test_a_client_without_a_schedule_has_nothing_to_bring_forward(
+    session_factory, clock, cleo
+):
+    await SetCheckinPlanUseCase(SqlUnitOfWork(session_factory), clock)(
+        SetCheckinPlan(coach_id=cleo["coach"].id, client_id=cleo["client"].id, frequency=None)
+    )
+    brought = await BringCheckinForwardUseCase(SqlUnitOfWork(session_factory), clock)(
+        BringCheckinForward(telegram_id=2)
+    )
+    assert brought == CheckinBroughtForward(CheckinForwardOutcome.no_schedule, "Cleo")
+    assert await count(session_factory, CheckinRow) == 0

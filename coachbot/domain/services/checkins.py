@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from enum import StrEnum
 from typing import Any
 
 from coachbot.domain.checkins.model import Checkin, CheckinPlan, CheckinStatus, MetricEntry
@@ -18,7 +19,15 @@ from coachbot.domain.clock import Clock
 from coachbot.domain.errors import NotAllowedError
 from coachbot.domain.forms.questions import QuestionKind
 from coachbot.domain.forms.responses import FormResponse
-from coachbot.domain.model import Channel, Client, Coach, Notice, OutgoingMessage, User
+from coachbot.domain.model import (
+    Channel,
+    Client,
+    ClientStatus,
+    Coach,
+    Notice,
+    OutgoingMessage,
+    User,
+)
 from coachbot.domain.ports import UnitOfWork
 from coachbot.domain.services.forms import FormStep, open_or_start_response, step_of
 
@@ -389,3 +398,57 @@ async def replan_for_user(uow: UnitOfWork, user: User, now: datetime) -> None:
             plan.next_due_at = next_due(plan.schedule, after=now, timezone=user.timezone)
             plan.updated_at = now
             await uow.checkins.save_plan(plan)
+
+
+# -- trying check-ins out -------------------------------------------------------------
+
+
+class CheckinForwardOutcome(StrEnum):
+    due_now = "due_now"  # the next check-in is due now: the next tick opens it
+    already_open = "already_open"
+    no_schedule = "no_schedule"
+    not_a_client = "not_a_client"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BringCheckinForward:
+    telegram_id: int
+
+
+@dataclass(frozen=True)
+class CheckinBroughtForward:
+    outcome: CheckinForwardOutcome
+    client_name: str = ""
+
+
+class BringCheckinForwardUseCase:
+    """Make a client's next scheduled check-in due now, so it can be tried without
+    waiting for its day (the sandbox offers this). The schedule stays as it was: after
+    this one, check-ins come on their usual days."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, cmd: BringCheckinForward) -> CheckinBroughtForward:
+        now = self._clock.now()
+        async with self._uow as uow:
+            user = await uow.users.get_by_telegram_id(cmd.telegram_id)
+            clients = await uow.clients.list_for_user(user.id) if user and user.id else []
+            active = [c for c in clients if c.status is ClientStatus.active and c.id]
+            if not active:
+                return CheckinBroughtForward(CheckinForwardOutcome.not_a_client)
+            for client in active:
+                assert client.id is not None
+                if await uow.checkins.open_for_client(client.id) is not None:
+                    return CheckinBroughtForward(
+                        CheckinForwardOutcome.already_open, client.display_name
+                    )
+                plan = await uow.checkins.get_plan(client.id)
+                if plan is not None and plan.active:
+                    plan.next_due_at = now
+                    plan.updated_at = now
+                    await uow.checkins.save_plan(plan)
+                    await uow.commit()
+                    return CheckinBroughtForward(CheckinForwardOutcome.due_now, client.display_name)
+        return CheckinBroughtForward(CheckinForwardOutcome.no_schedule, active[0].display_name)

@@ -1,0 +1,509 @@
+"""The sandbox's web chat: a Telegram-like client in the browser for the people of a
+`FakeTelegramServer`, so anyone can try a bot without Telegram.
+
+`WebChat.install(app)` adds the page and its API to an aiohttp application (in
+`coachbot sandbox`, the bot's own web app): the page at ``/``, plain HTML/JS/CSS under
+``/sandbox/static/``, a JSON API under ``/sandbox/api/``, files under ``/sandbox/files/``.
+A person picks or creates an account and acts exactly as a Telegram client would (through
+`FakeUser`: messages with entities, photos, albums, locations, button presses). What the
+bot does arrives live over server-sent events: new messages, edits, deletions, keyboards,
+"typing…", command menus. Each tab shows one person's chat, so coach and client can be
+played side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from coachbot.sandbox.telegram_http import read_multipart
+from coachbot.sandbox.telegram_methods import CAPTION_LIMIT, TEXT_LIMIT
+from coachbot.sandbox.telegram_models import ChatMessage, Signal, TelegramError, image_size
+from coachbot.sandbox.telegram_server import FakeTelegramServer, FakeUser
+from coachbot.sandbox.web_render import (
+    FILES_PATH,
+    account_names,
+    message_view,
+    preview,
+    reply_keyboard,
+)
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "web"
+STATIC_FILES = {"chat.js": "text/javascript", "chat.css": "text/css"}
+# Every POST must carry this header: a cross-site form cannot add it, and a cross-site
+# script that does is stopped by the CORS preflight this server never answers.
+CSRF_HEADER = "X-Sandbox"
+KEEPALIVE_SECONDS = 15.0
+CALLBACK_ANSWER_SECONDS = 10.0  # Telegram's clients stop waiting for an answer too
+ALBUM_LIMIT = 10
+FIRST_PAGE_USER_ID = 5001  # people created on the page get ids from here on
+LANGUAGES = ("en", "de")
+
+Action = Callable[[int], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class SandboxAction:
+    """A shortcut the page offers besides chatting (e.g. "make my check-in due now").
+    `run` gets the Telegram user id of the person whose chat is shown and returns what
+    happened, in a sentence."""
+
+    key: str
+    label: str
+    hint: str
+    run: Action
+
+
+class WebChatError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class WebChat:
+    def __init__(
+        self,
+        server: FakeTelegramServer,
+        *,
+        title: str = "Sandbox",
+        actions: Sequence[SandboxAction] = (),
+    ) -> None:
+        self._server = server
+        self._title = title
+        self._actions = {action.key: action for action in actions}
+        self._labels: dict[int, str] = {}
+        self._links: dict[int, str] = {}  # start parameters of deep links opened, by person
+        self._seen: dict[int, int] = {}  # bot messages each person's open chat has shown
+        self._changed = Signal()  # people added, links opened
+        self._closing = False
+
+    # ------------------------------------------------------------------ set-up
+
+    def add_person(
+        self,
+        user_id: int,
+        first_name: str,
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str = "en",
+        label: str = "",
+        started: bool = False,
+    ) -> FakeUser:
+        """Someone to pick on the page; `started`: they used the bot before (it may write)."""
+        person = self._server.user(
+            user_id,
+            first_name,
+            last_name=last_name,
+            username=username,
+            language_code=language_code,
+        )
+        person.chat.started = person.chat.started or started
+        if label:
+            self._labels[user_id] = label
+        self._changed.notify()
+        return person
+
+    def open_link(self, user_id: int, start: str) -> None:
+        """The person opened t.me/<bot>?start=<start>: their chat offers START."""
+        self._person(user_id)
+        self._links[user_id] = start
+        self._changed.notify()
+
+    def install(self, app: web.Application) -> None:
+        routes = (
+            ("GET", "/", self._page),
+            ("GET", "/sandbox/static/{name}", self._static),
+            ("GET", "/sandbox/api/state", self._state),
+            ("POST", "/sandbox/api/people", self._create_person),
+            ("GET", "/sandbox/api/people/{user_id}/events", self._events),
+            ("POST", "/sandbox/api/people/{user_id}/messages", self._send),
+            ("POST", "/sandbox/api/people/{user_id}/press", self._press),
+            ("POST", "/sandbox/api/people/{user_id}/link", self._link),
+            ("POST", "/sandbox/api/people/{user_id}/block", self._block),
+            ("POST", "/sandbox/api/actions/{key}", self._action),
+            ("GET", FILES_PATH + "{file_id}", self._file),
+        )
+        for method, path, handler in routes:
+            app.router.add_route(method, path, _answering_errors(handler))
+        app.on_shutdown.append(self._close_streams)
+
+    # ------------------------------------------------------------------ what the page shows
+
+    @property
+    def bot_username(self) -> str:
+        return str(self._server.bot_user.get("username", ""))
+
+    def people(self) -> list[dict[str, Any]]:
+        """Every person, in the order they appeared, as the account list shows them."""
+        summaries = []
+        for user_id, user in self._server.world.users.items():
+            chat = self._server.world.chats.get(user_id)
+            if user.get("is_bot") or chat is None:
+                continue
+            last = chat.last_message
+            summaries.append(
+                {
+                    "id": user_id,
+                    "name": account_names(user),
+                    "username": user.get("username", ""),
+                    "language": user.get("language_code", ""),
+                    "label": self._labels.get(user_id, ""),
+                    "preview": preview(last),
+                    "date": last.payload.get("date", 0) if last else 0,
+                    "unread": max(0, len(chat.bot_history) - self._seen.get(user_id, 0)),
+                    "blocked": chat.blocked,
+                }
+            )
+        return summaries
+
+    def chat_state(self, person: FakeUser) -> dict[str, Any]:
+        chat = person.chat
+        return {
+            "messages": [self.render(m) for m in chat.messages],
+            "keyboard": reply_keyboard(chat),
+            "commands": self._server.commands_for(person.id),
+            "blocked": chat.blocked,
+            "started": chat.started,
+            "link": self._links.get(person.id),
+        }
+
+    def render(self, message: ChatMessage) -> dict[str, Any]:
+        return message_view(message, bot_username=self.bot_username)
+
+    # ------------------------------------------------------------------ HTTP handlers
+
+    async def _page(self, request: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    async def _static(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        if name not in STATIC_FILES:
+            raise web.HTTPNotFound()
+        return web.FileResponse(
+            STATIC / name,
+            headers={"Content-Type": STATIC_FILES[name], "Cache-Control": "no-cache"},
+        )
+
+    async def _state(self, request: web.Request) -> web.Response:
+        bot = self._server.bot_user
+        return web.json_response(
+            {
+                "title": self._title,
+                "bot": {"name": bot.get("first_name", ""), "username": self.bot_username},
+                "people": self.people(),
+                "languages": LANGUAGES,
+                "actions": [
+                    {"key": a.key, "label": a.label, "hint": a.hint} for a in self._actions.values()
+                ],
+            }
+        )
+
+    async def _create_person(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        first_name = _clean(body.get("first_name"), 64)
+        if not first_name:
+            raise WebChatError(400, "A first name is needed.")
+        language = body.get("language_code") or "en"
+        if language not in LANGUAGES:
+            raise WebChatError(400, f"Language must be one of {', '.join(LANGUAGES)}.")
+        user_id = max([FIRST_PAGE_USER_ID - 1, *self._server.world.users]) + 1
+        self.add_person(
+            user_id,
+            first_name,
+            last_name=_clean(body.get("last_name"), 64) or None,
+            username=_clean(body.get("username"), 32) or None,
+            language_code=language,
+        )
+        return web.json_response({"id": user_id})
+
+    async def _link(self, request: web.Request) -> web.Response:
+        person = self._person_of(request)
+        body = await _json_body(request)
+        start = str(body.get("start", ""))
+        if len(start) > 64:  # Telegram's limit for start parameters
+            raise WebChatError(400, "That start parameter is too long.")
+        self.open_link(person.id, start)
+        return web.json_response({"ok": True})
+
+    async def _send(self, request: web.Request) -> web.Response:
+        person = self._person_of(request)
+        if request.content_type == "multipart/form-data":
+            await self._send_files(request, person)
+            return web.json_response({"ok": True})
+        body = await _json_body(request)
+        if "location" in body:
+            await self._send_location(person, body["location"])
+            return web.json_response({"ok": True})
+        text = str(body.get("text", ""))
+        if not text.strip():
+            raise WebChatError(400, "Type a message first.")
+        if len(text) > TEXT_LIMIT:
+            raise WebChatError(400, f"Telegram messages are at most {TEXT_LIMIT} characters.")
+        if text.split(maxsplit=1)[0] == "/start":
+            self._links.pop(person.id, None)
+        await person.send_text(text)
+        return web.json_response({"ok": True})
+
+    async def _send_files(self, request: web.Request, person: FakeUser) -> None:
+        try:
+            parsed = await read_multipart(await request.multipart())
+        except TelegramError as error:
+            raise WebChatError(error.status, "That is too large to send.") from error
+        uploads = list(parsed.files.values())
+        caption = str(parsed.values.get("caption", "")).strip() or None
+        if not uploads:
+            raise WebChatError(400, "Choose a file to send.")
+        if len(uploads) > ALBUM_LIMIT:
+            raise WebChatError(400, f"Send at most {ALBUM_LIMIT} files at once.")
+        if caption and len(caption) > CAPTION_LIMIT:
+            raise WebChatError(400, f"Captions are at most {CAPTION_LIMIT} characters.")
+        if any(not upload.data for upload in uploads):
+            raise WebChatError(400, "That file is empty.")
+        album = secrets.token_hex(8) if len(uploads) > 1 else None
+        for index, upload in enumerate(uploads):
+            shown_caption = caption if index == 0 else None
+            # Telegram apps send pictures as photos; anything else goes as a file.
+            if image_size(upload.data) is not None:
+                await person.send_photo(upload.data, caption=shown_caption, media_group_id=album)
+            else:
+                await person.send_document(
+                    upload.data,
+                    file_name=upload.filename or "file",
+                    mime_type=upload.content_type or "application/octet-stream",
+                    caption=shown_caption,
+                    media_group_id=album,
+                )
+
+    async def _send_location(self, person: FakeUser, location: Any) -> None:
+        try:
+            latitude = float(location["latitude"])
+            longitude = float(location["longitude"])
+        except (TypeError, KeyError, ValueError):
+            raise WebChatError(400, "A location needs a latitude and a longitude.") from None
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise WebChatError(400, "That is not a place on Earth.")
+        await person.send_location(latitude, longitude)
+
+    async def _press(self, request: web.Request) -> web.Response:
+        person = self._person_of(request)
+        body = await _json_body(request)
+        message = person.chat.get(int(body.get("message_id", 0)))
+        data = str(body.get("data", ""))
+        shown = [b.callback_data for row in message.inline_buttons for b in row] if message else []
+        if message is None or data not in shown:
+            raise WebChatError(404, "That button is gone.")
+        query_id = await person.press_data(message.message_id, data)
+        answer = await person.wait_callback_answer(query_id, CALLBACK_ANSWER_SECONDS)
+        if answer is None:
+            return web.json_response({"answered": False})
+        return web.json_response(
+            {"answered": True, "text": answer.text or "", "show_alert": answer.show_alert}
+        )
+
+    async def _block(self, request: web.Request) -> web.Response:
+        person = self._person_of(request)
+        blocked = bool((await _json_body(request)).get("blocked"))
+        if blocked != person.chat.blocked:
+            await (person.block_bot() if blocked else person.unblock_bot())
+            person.chat.changed.notify()
+        return web.json_response({"blocked": person.chat.blocked})
+
+    async def _action(self, request: web.Request) -> web.Response:
+        action = self._actions.get(request.match_info["key"])
+        if action is None:
+            raise WebChatError(404, "There is no such action.")
+        body = await _json_body(request)
+        person = self._person(_user_id(body.get("user_id")))
+        try:
+            outcome = await action.run(person.id)
+        except Exception:
+            logger.exception("sandbox action %s failed", action.key)
+            raise WebChatError(500, "That did not work; the log has the details.") from None
+        return web.json_response({"text": outcome})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        stored = self._server.files.get(request.match_info["file_id"])
+        if stored is None:
+            raise web.HTTPNotFound()
+        headers = {"Cache-Control": "private, max-age=86400"}
+        if stored.kind != "photo" and "download" in request.query:
+            name = (stored.file_name or "file").replace('"', "")
+            headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        content_type = stored.mime_type or ("image/jpeg" if stored.kind == "photo" else None)
+        return web.Response(
+            body=stored.data,
+            content_type=content_type or "application/octet-stream",
+            headers=headers,
+        )
+
+    # ------------------------------------------------------------------ live updates
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        person = self._person_of(request, post=False)
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-cache",
+                "X-Accel-Buffering": "no",
+            }
+        )
+        await response.prepare(request)
+        feed = _Feed(self, person)
+        try:
+            await _write_event(response, "reset", feed.reset())
+            while not self._closing:
+                events = feed.changes()
+                if events:
+                    for name, data in events:
+                        await _write_event(response, name, data)
+                    continue
+                signals = (person.chat.changed, self._server.activity, self._changed)
+                if not await _any_change(signals, KEEPALIVE_SECONDS):
+                    await response.write(b": keep-alive\n\n")
+        except ConnectionResetError:
+            pass  # the tab was closed
+        return response
+
+    def mark_seen(self, person: FakeUser) -> None:
+        seen = len(person.chat.bot_history)
+        if self._seen.get(person.id) != seen:
+            self._seen[person.id] = seen
+            self._changed.notify()
+
+    async def _close_streams(self, _app: web.Application) -> None:
+        """On shutdown: every event stream ends (the server waits for open requests)."""
+        self._closing = True
+        self._changed.notify()
+
+    # ------------------------------------------------------------------ helpers
+
+    def _person(self, user_id: int) -> FakeUser:
+        user = self._server.world.users.get(user_id)
+        if user is None or user.get("is_bot") or user_id not in self._server.world.chats:
+            raise WebChatError(404, "There is no such person in the sandbox.")
+        return self._server.user(user_id, user["first_name"])
+
+    def _person_of(self, request: web.Request, *, post: bool = True) -> FakeUser:
+        if post:
+            _check_csrf(request)
+        return self._person(_user_id(request.match_info["user_id"]))
+
+
+class _Feed:
+    """What one open chat was last sent, to send only what changed since."""
+
+    def __init__(self, chat: WebChat, person: FakeUser) -> None:
+        self._web = chat
+        self._person = person
+        self._versions: dict[int, tuple[int, bool]] = {}
+        self._state: dict[str, Any] = {}
+        self._actions = len(person.chat.actions)
+
+    def reset(self) -> dict[str, Any]:
+        state = self._web.chat_state(self._person)
+        self._versions = {m.message_id: (m.edits, m.deleted) for m in self._person.chat.history}
+        self._state = {key: value for key, value in state.items() if key != "messages"}
+        self._state["people"] = self._web.people()
+        self._actions = len(self._person.chat.actions)
+        self._web.mark_seen(self._person)
+        return {**state, "people": self._state["people"]}
+
+    def changes(self) -> list[tuple[str, Any]]:
+        events: list[tuple[str, Any]] = list(self._message_changes())
+        self._web.mark_seen(self._person)
+        state = self._web.chat_state(self._person)
+        state.pop("messages")
+        state["people"] = self._web.people()
+        for key, value in state.items():
+            if self._state.get(key) != value:
+                self._state[key] = value
+                events.append((key, value))
+        actions = self._person.chat.actions
+        if len(actions) > self._actions:
+            self._actions = len(actions)
+            events.append(("action", actions[-1]))
+        return events
+
+    def _message_changes(self) -> Iterable[tuple[str, Any]]:
+        for message in self._person.chat.history:
+            version = (message.edits, message.deleted)
+            before = self._versions.get(message.message_id)
+            if before == version:
+                continue
+            self._versions[message.message_id] = version
+            if message.deleted:
+                if before is not None:
+                    yield "deleted", {"id": message.message_id}
+            else:
+                yield "message", self._web.render(message)
+
+
+async def _any_change(signals: Iterable[Signal], timeout: float) -> bool:  # noqa: ASYNC109
+    """Wait until one of `signals` is notified; False after `timeout` seconds."""
+    events = [signal.next_change() for signal in signals]  # taken before awaiting anything
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        done, _ = await asyncio.wait(waiters, timeout=timeout, return_when="FIRST_COMPLETED")
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+    return bool(done)
+
+
+async def _write_event(response: web.StreamResponse, name: str, data: Any) -> None:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    await response.write(f"event: {name}\ndata: {body}\n\n".encode())
+
+
+def _check_csrf(request: web.Request) -> None:
+    if request.headers.get(CSRF_HEADER) != "1":
+        raise WebChatError(403, f"Requests must carry the {CSRF_HEADER} header.")
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    _check_csrf(request)
+    try:
+        body = await request.json()
+    except ValueError:
+        raise WebChatError(400, "The request body must be JSON.") from None
+    if not isinstance(body, dict):
+        raise WebChatError(400, "The request body must be a JSON object.")
+    return body
+
+
+def _user_id(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise WebChatError(404, "There is no such person in the sandbox.") from None
+
+
+def _clean(value: object, limit: int) -> str:
+    return " ".join(str(value or "").split())[:limit]
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _answering_errors(handler: Handler) -> Handler:
+    """A WebChatError becomes a JSON answer the page shows."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except WebChatError as error:
+            return web.json_response({"error": error.message}, status=error.status)
+
+    return handle

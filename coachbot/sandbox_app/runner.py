@@ -1,0 +1,200 @@
+"""Start the sandbox: the local Bot API server, the real bot polling it (with its outbox
+worker and ticks), and the bot's web app serving the web chat.
+
+The sandbox keeps its chats in memory, so its database (under DATA_DIR/sandbox, never the
+configured DATABASE_URL) starts over with them at every start. It uses no Redis either:
+it touches nothing a real deployment uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import signal
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+from pydantic import SecretStr
+
+from coachbot.bot.app import BotApplication, create_application
+from coachbot.bot.commands import set_commands_for
+from coachbot.config import Settings
+from coachbot.delivery import create_delivery
+from coachbot.domain.clock import Clock
+from coachbot.sandbox.telegram_server import FakeTelegramServer
+from coachbot.sandbox.web_chat import WebChat
+from coachbot.sandbox_app.actions import sandbox_actions
+from coachbot.sandbox_app.demo import seed_demo
+from coachbot.sandbox_app.seed import COACH, SeededPerson, seed_people, store_shipped_forms
+from coachbot.storage import migrate
+from coachbot.web.app import create_web_app
+
+logger = logging.getLogger(__name__)
+
+TOKEN = "7000000001:sandbox-local-token"
+BOT_USERNAME = "coachbot_sandbox_bot"
+TITLE = "Coachbot sandbox"
+MARKER = ".coachbot-sandbox"
+
+
+class SandboxError(Exception):
+    """The sandbox cannot start; the message says why and what to do."""
+
+
+@dataclass
+class Sandbox:
+    url: str
+    telegram: FakeTelegramServer
+    application: BotApplication
+    chat: WebChat
+
+
+def sandbox_settings(settings: Settings, telegram_url: str) -> Settings:
+    """The configured settings, pointed at the local Bot API and the sandbox's own data."""
+    return settings.model_copy(
+        update={
+            "bot_token": SecretStr(TOKEN),
+            "telegram_api_url": telegram_url,
+            "data_dir": settings.data_dir / "sandbox",
+            "database_url": None,
+            "redis_url": None,
+            "webhook_url": None,
+            "webhook_secret": None,
+            "encryption_keys": None,
+            "admin_ids": frozenset({COACH.telegram_id}),
+            "outbox_poll_seconds": 0.2,  # people wait for notices in the next tab
+        }
+    )
+
+
+def fresh_data_dir(path: Path) -> None:
+    """Empty the sandbox's folder, but only one that it made itself."""
+    if path.exists():
+        if not (path / MARKER).exists():
+            raise SandboxError(
+                f"{path} exists but was not made by the sandbox, which empties its folder "
+                "at every start: move it away or set DATA_DIR to another folder."
+            )
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    (path / MARKER).write_text(
+        "This folder belongs to `coachbot sandbox`, which empties it at every start.\n",
+        encoding="utf-8",
+    )
+
+
+@asynccontextmanager
+async def running_sandbox(
+    settings: Settings,
+    *,
+    demo: bool = False,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    clock: Clock | None = None,
+) -> AsyncIterator[Sandbox]:
+    """Everything running, seeded, and the bot polling; stopped again on exit."""
+    async with AsyncExitStack() as stack:
+        telegram = FakeTelegramServer(TOKEN, bot_username=BOT_USERNAME, bot_first_name="Coachbot")
+        await telegram.start()
+        stack.push_async_callback(telegram.stop)
+        settings = sandbox_settings(settings, telegram.url)
+        fresh_data_dir(settings.data_dir)
+        await migrate.upgrade(settings.effective_database_url)
+        application = create_application(settings, clock=clock, webhook_mode=False)
+        stack.push_async_callback(application.close)
+
+        chat = WebChat(telegram, title=TITLE, actions=sandbox_actions(application))
+        await store_shipped_forms(application)
+        seed = await seed_people(application)
+        people = seed.people + (await seed_demo(application, seed.coach) if demo else [])
+        _add_people(chat, people)
+        for seeded in people:  # the menus the bot gave them when they became members
+            if seeded.identity is not None:
+                await set_commands_for(application.bot, application.i18n, seeded.identity)
+
+        web_app = create_web_app(application, webhook=False)
+        chat.install(web_app)
+        runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=2.0)
+        await runner.setup()
+        stack.push_async_callback(runner.cleanup)
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as error:
+            raise SandboxError(
+                f"Cannot listen on {host}:{port} ({error.strerror}): set SANDBOX_PORT or "
+                "use --port to choose another port."
+            ) from error
+        url = f"http://{host}:{runner.addresses[0][1]}"
+
+        stop = asyncio.Event()
+        delivery = asyncio.create_task(
+            create_delivery(
+                settings,
+                bot=application.bot,
+                session_factory=application.session_factory,
+                redis=None,
+                i18n=application.i18n,
+            ).run(stop)
+        )
+        polling = await _start_polling(application, telegram)
+        try:
+            yield Sandbox(url, telegram, application, chat)
+        finally:
+            stop.set()
+            await application.dispatcher.stop_polling()
+            await polling
+            await delivery
+
+
+def _add_people(chat: WebChat, people: list[SeededPerson]) -> None:
+    for seeded in people:
+        person = seeded.person
+        chat.add_person(
+            person.telegram_id,
+            person.first_name,
+            last_name=person.last_name,
+            username=person.username,
+            language_code=person.language,
+            label=seeded.label,
+            started=seeded.started,
+        )
+        if seeded.link is not None:
+            chat.open_link(person.telegram_id, seeded.link)
+
+
+async def _start_polling(application: BotApplication, telegram: FakeTelegramServer) -> asyncio.Task:
+    """Polling, once it has asked for updates (stop_polling needs it started)."""
+    dispatcher = application.dispatcher
+    polls = len(telegram.calls("getUpdates"))
+    task = asyncio.create_task(
+        dispatcher.start_polling(
+            application.bot,
+            handle_signals=False,
+            close_bot_session=False,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+        )
+    )
+    # A long poll is logged on arrival but only reported as activity when it ends.
+    async with asyncio.timeout(30):
+        while len(telegram.calls("getUpdates")) == polls:
+            if task.done():
+                task.result()  # polling failed to start: raise why
+            await asyncio.sleep(0.01)
+    return task
+
+
+async def run_sandbox(
+    settings: Settings, *, demo: bool, host: str, port: int, announce: Callable[[str], None]
+) -> None:
+    """Until SIGINT or SIGTERM; `announce` is told the page's address once it is up."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with running_sandbox(settings, demo=demo, host=host, port=port) as sandbox:
+        announce(sandbox.url)
+        await stop.wait()

@@ -1,0 +1,237 @@
+"""The local sandbox: the real bot polling the local Bot API, the web chat, the seeds.
+
+One sandbox with the demo runs for the module (the demo replays six weeks of four
+clients' history through the use cases); `make run` without a token is checked as a
+real process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import re
+import signal
+import sys
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from coachbot.bot.app import create_blob_store
+from coachbot.config import Settings
+from coachbot.domain.checkins.model import CheckinStatus
+from coachbot.domain.model import ClientStatus
+from coachbot.sandbox.telegram_server import FakeUser
+from coachbot.sandbox_app.demo import CLIENTS, HISTORY_WEEKS
+from coachbot.sandbox_app.runner import (
+    BOT_USERNAME,
+    Sandbox,
+    SandboxError,
+    fresh_data_dir,
+    running_sandbox,
+)
+from coachbot.sandbox_app.seed import COACH, INVITED
+from coachbot.storage.tables import CheckinRow, PhotoRow
+from coachbot.storage.uow import SqlUnitOfWork
+
+DANA, ELI, FARAH, GRETA = (demo.person for demo in CLIENTS)
+POST = {"X-Sandbox": "1"}
+ADDRESS = re.compile(r"open (http://127\.0\.0\.1:\d+) in your browser")
+
+
+@pytest.fixture(scope="module")
+async def sandbox(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Sandbox]:
+    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("sandbox-data"))
+    async with running_sandbox(settings, demo=True, port=0) as running:
+        yield running
+    running.telegram.assert_no_rejections()
+
+
+def person(sandbox: Sandbox, who) -> FakeUser:
+    return sandbox.telegram.user(who.telegram_id, who.first_name)
+
+
+async def run_action(sandbox: Sandbox, key: str, who) -> str:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{sandbox.url}/sandbox/api/actions/{key}",
+            json={"user_id": who.telegram_id},
+            headers=POST,
+        ) as response,
+    ):
+        assert response.status == 200
+        return (await response.json())["text"]
+
+
+async def test_the_demo_practice_has_weeks_of_checkins_metrics_photos_and_a_review_queue(
+    sandbox: Sandbox,
+):
+    uow = SqlUnitOfWork(sandbox.application.session_factory)
+    async with uow:
+        anna = await uow.users.get_by_telegram_id(COACH.telegram_id)
+        coach = await uow.coaches.get_by_user(anna.id)
+        clients = await uow.clients.list_for_coach(coach.id)
+        by_name = {client.display_name: client for client in clients}
+        statuses = {name: client.status for name, client in by_name.items()}
+        assert statuses == {
+            **{p.full_name: ClientStatus.invited for p in INVITED},
+            **{p.full_name: ClientStatus.active for p in (DANA, ELI, FARAH, GRETA)},
+        }
+        for demo in CLIENTS:
+            client = by_name[demo.person.full_name]
+            answered = HISTORY_WEEKS - len(demo.missed_weeks)
+            weights = [e.value for e in await uow.metrics.list_for_client(client.id, "weight")]
+            assert len(weights) == answered and weights[0] > weights[-1]
+            for metric in ("waist", "body_fat"):
+                assert len(await uow.metrics.list_for_client(client.id, metric)) == answered
+            goals = await uow.goals.list_for_client(client.id)
+            assert len(goals) == 1
+            assert await uow.checkins.open_for_client(client.id) is not None  # this week's
+        waiting = await uow.checkins.count_review_queue(coach.id)
+        greta = await uow.users.get_by_telegram_id(GRETA.telegram_id)
+    assert waiting == 7  # the last two weeks of four clients, less Greta's missed one
+    assert greta.language == "de"
+
+    async with sandbox.application.session_factory() as session:
+        dana_photos = (
+            await session.scalars(
+                select(PhotoRow).where(PhotoRow.checkin_id.is_not(None)).order_by(PhotoRow.id)
+            )
+        ).all()
+        reviewed = await session.scalar(
+            select(func.count()).where(CheckinRow.status == CheckinStatus.reviewed.value)
+        )
+    assert len(dana_photos) == 2 * HISTORY_WEEKS * 3  # Dana and Farah: front, side, back
+    assert reviewed == 4 * (HISTORY_WEEKS - 2) - 2  # Eli and Greta missed one each
+    store = create_blob_store(sandbox.application.settings)
+    encrypted = (sandbox.application.settings.data_dir / "photos").rglob("*")
+    assert not any(p.is_file() and p.read_bytes()[:2] == b"\xff\xd8" for p in encrypted)
+    stored = await store.get(dana_photos[0].blob_key)
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "JPEG" and not image.getexif()
+
+    commands = sandbox.telegram.commands_for
+    assert "checkin" in [c["command"] for c in commands(DANA.telegram_id)]
+    assert {"review", "invite_coach"} <= {c["command"] for c in commands(COACH.telegram_id)}
+    ready = await person(sandbox, DANA).next_bot_message()
+    assert ready.text == "Hi Dana, your check-in is ready. It takes about five minutes."
+    german = await person(sandbox, GRETA).next_bot_message()
+    assert german.text.startswith("Hallo Greta")
+
+
+async def test_a_demo_client_answers_this_weeks_checkin_and_the_next_is_brought_forward(
+    sandbox: Sandbox,
+):
+    farah = person(sandbox, FARAH)
+    await farah.next_bot_message()  # this week's is ready
+    await farah.press("▶️ Start check-in")
+    for text in ("62.1", "70.5", "24"):
+        assert "?" in (await farah.next_bot_message()).text
+        await farah.send_text(text)
+    await farah.next_bot_message()  # energy
+    await farah.press("8")
+    await farah.next_bot_message()
+    await farah.send_text("7.5")
+    await farah.next_bot_message()
+    await farah.press("Fully (90–100 %)")
+    await farah.next_bot_message()
+    await farah.press("Yes")
+    await farah.next_bot_message()
+    await farah.send_text("Ran 5 km")
+    await farah.next_bot_message()
+    await farah.press("Skip")
+    await farah.next_bot_message()  # photos
+    await farah.press("Skip")
+    thanks = await farah.next_bot_message()
+    assert "Thank" in thanks.text or "thank" in thanks.text
+
+    said = await run_action(sandbox, "checkin-now", FARAH)
+    assert said.startswith("Farah Haddad's next check-in is open now.")
+    ready = await farah.next_bot_message()
+    assert ready.text == "Hi Farah, your check-in is ready. It takes about five minutes."
+    again = await run_action(sandbox, "checkin-now", FARAH)
+    assert again == "Farah Haddad already has an open check-in: answer it with /checkin."
+    coach = await run_action(sandbox, "checkin-now", COACH)
+    assert coach.startswith("Only an active client has check-ins")
+    invited = await run_action(sandbox, "checkin-now", INVITED[0])
+    assert invited.startswith("Only an active client has check-ins")
+
+
+async def test_an_invited_client_opens_the_waiting_link_and_the_coach_is_told(sandbox: Sandbox):
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{sandbox.url}/sandbox/api/state") as response:
+            state = await response.json()
+        async with http.post(f"{sandbox.url}/telegram/webhook", json={}) as webhook:
+            assert webhook.status == 404  # the sandbox's bot polls: no webhook to feed
+        async with http.get(f"{sandbox.url}/healthz") as health:
+            assert await health.json() == {"status": "ok"}  # the bot's own web app
+    people = {p["id"]: p for p in state["people"]}
+    assert people[COACH.telegram_id]["label"] == "coach · admin"
+    assert state["bot"]["username"] == BOT_USERNAME
+    cleo = INVITED[1]
+    link = sandbox.chat.chat_state(person(sandbox, cleo))["link"]
+    assert link
+    client = person(sandbox, cleo)
+    await client.send_text(f"/start {link}")
+    welcome = await client.next_bot_message()
+    assert welcome.text.startswith("Welcome, Cleo! Anna Coach invited you")
+    anna = person(sandbox, COACH)
+    told = await anna.wait_for(
+        lambda chat: any("Cleo Park opened your invitation" in m.text for m in chat.bot_messages)
+    )
+    assert told
+
+
+def test_the_sandbox_empties_only_its_own_folder(tmp_path):
+    mine = tmp_path / "sandbox"
+    fresh_data_dir(mine)
+    (mine / "coachbot.sqlite3").write_text("old")
+    fresh_data_dir(mine)
+    assert sorted(p.name for p in mine.iterdir()) == [".coachbot-sandbox"]
+    foreign = tmp_path / "other"
+    foreign.mkdir()
+    (foreign / "thesis.tex").write_text("precious")
+    with pytest.raises(SandboxError, match="was not made by the sandbox"):
+        fresh_data_dir(foreign)
+    assert (foreign / "thesis.tex").read_text() == "precious"
+
+
+async def test_make_run_without_a_token_starts_the_sandbox_and_shows_its_address(tmp_path):
+    environment = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "SANDBOX_PORT": "0"}
+    for name in ("BOT_TOKEN", "DATABASE_URL", "REDIS_URL", "WEBHOOK_URL", "WEBHOOK_SECRET"):
+        environment.pop(name, None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "coachbot",
+        "run",
+        "--sandbox-if-no-token",
+        cwd=tmp_path,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    seen = []
+    try:
+        async with asyncio.timeout(60):
+            while not (address := ADDRESS.search("".join(seen))):
+                line = await process.stdout.readline()
+                assert line, "the sandbox stopped:\n" + "".join(seen)
+                seen.append(line.decode())
+        url = address.group(1)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(url + "/") as page:
+                assert page.status == 200 and "Coachbot sandbox" in await page.text()
+            async with http.get(url + "/sandbox/api/state") as response:
+                people = [p["name"] for p in (await response.json())["people"]]
+        assert people == ["Anna Coach", "Ben Miller", "Cleo Park"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0, "".join(seen) + output.decode()
+    assert "BOT_TOKEN is not set: starting the local sandbox instead." in "".join(seen)
+    assert (tmp_path / "data" / "sandbox" / "coachbot.sqlite3").is_file()

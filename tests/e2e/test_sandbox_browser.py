@@ -1,0 +1,274 @@
+"""The sandbox in a real browser: headless Chromium (Debian's) driven by Playwright.
+
+A coach invites a client in one tab; the client opens the link in a second tab, goes
+through onboarding by clicking buttons and typing, and the coach's tab shows the news live.
+A demo client answers a check-in with a photo chosen in the file picker, and the coach
+reviews it. Screenshots land in test-output/browser/.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from coachbot.config import Settings
+from coachbot.sandbox_app.demo import CLIENTS
+from coachbot.sandbox_app.runner import Sandbox, running_sandbox
+from coachbot.sandbox_app.seed import COACH
+from tests.conftest import service_unavailable
+
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "browser"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BOT_ROWS = "#messages .row:not(.mine)"
+DANA = CLIENTS[0].person
+
+
+@pytest.fixture(scope="module")
+async def sandbox(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Sandbox]:
+    # A scripted browser answers faster than people: flood control is tested on its own.
+    settings = Settings(
+        _env_file=None, data_dir=tmp_path_factory.mktemp("browser-sandbox"), flood_limit=10_000
+    )
+    async with running_sandbox(settings, demo=True, port=0) as running:
+        yield running
+    running.telegram.assert_no_rejections()
+
+
+@pytest.fixture(scope="module")
+async def browser(tmp_path_factory: pytest.TempPathFactory):
+    """A fresh Chromium profile; in CI a missing browser fails the run."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        service_unavailable("Chromium is not installed (make test installs Debian's chromium)")
+    try:
+        from playwright.async_api import async_playwright, expect
+    except ImportError:
+        service_unavailable("Playwright is not installed (pip install -e '.[test]')")
+    expect.set_options(timeout=15_000)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    async with async_playwright() as playwright:
+        context = await playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=chromium,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1200, "height": 860},
+        )
+        yield context
+        await context.close()
+
+
+class Tab:
+    """One person's chat in a browser tab, used the way a person uses it."""
+
+    def __init__(self, page) -> None:
+        from playwright.async_api import expect
+
+        self.page = page
+        self.expect = expect
+        self.errors: list[str] = []
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    @property
+    def last_bot_row(self):
+        return self.page.locator(BOT_ROWS).last
+
+    async def shows(self, text: str) -> None:
+        """The newest bot message contains `text`."""
+        await self.expect(self.last_bot_row.locator(".text").last).to_contain_text(text)
+
+    async def say(self, text: str, then: str) -> None:
+        await self.page.fill("#text", text)
+        await self.page.press("#text", "Enter")
+        await self.shows(then)
+
+    async def press(self, label: str, then: str) -> None:
+        await self.last_bot_row.get_by_role("button", name=label, exact=True).click()
+        await self.shows(then)
+
+    async def screenshot(self, name: str) -> None:
+        await self.page.screenshot(path=str(OUTPUT / name))
+
+
+async def open_tab(browser, url: str) -> Tab:
+    page = await browser.new_page()
+    await page.goto(url)
+    return Tab(page)
+
+
+ONBOARDING = (
+    ("press", "✅ I agree", "What should your coach call you?"),
+    ("say", "Dora", "When were you born?"),
+    ("say", "12.04.1990", "Your sex"),
+    ("press", "Female", "Which units do you use?"),
+    ("press", "Kilograms and centimetres", "How tall are you?"),
+    ("say", "170", "Which time zone are you in?"),
+    ("press", "Berlin, Paris, Rome", "Which language should I speak?"),
+    ("press", "English", "What is your current weight?"),
+    ("say", "68,5 kg", "waist circumference"),
+    ("press", "Skip", "body fat"),
+    ("press", "Skip", "How active are you"),
+    ("press", "Lightly active", "On how many days a week"),
+    ("say", "3", "How many hours do you sleep"),
+    ("say", "7", "How stressed"),
+    ("press", "6", "What do you want to work on?"),
+)
+AFTER_FOCUS = (
+    ("press", "Done", "injuries or pain"),
+    ("press", "No", "How motivated"),
+    ("press", "9", "Anything else your coach should know?"),
+    ("press", "Skip", "heart condition"),
+    ("press", "No", "pain in your chest"),
+    ("press", "No", "dizziness"),
+    ("press", "No", "another chronic medical condition"),
+    ("press", "No", "prescribed medication"),
+    ("press", "No", "bone, joint"),
+    ("press", "No", "medically supervised"),
+    ("press", "No", "What is your first goal about?"),
+    ("press", "Body weight", "What weight do you want to reach?"),
+    ("say", "63", "By when"),
+    ("say", f"1.6.{date.today().year + 1}", "At what time of day should reminders come?"),
+    ("say", "7pm", "stay quiet"),
+    ("press", "Skip", "Until what time"),
+    ("say", "6:30", "All set, Dora!"),
+)
+
+
+async def play(tab: Tab, steps) -> None:
+    for action, value, then in steps:
+        await (tab.say(value, then) if action == "say" else tab.press(value, then))
+
+
+async def test_a_coach_invites_a_client_who_onboards_in_a_second_tab(sandbox: Sandbox, browser):
+    coach = await open_tab(browser, f"{sandbox.url}/?user={COACH.telegram_id}")
+    await coach.expect(coach.page.locator("#me-name")).to_have_text("Anna Coach")
+    await coach.say("/menu", "Coach menu")
+    await coach.press("➕ Add client", "What is your new client's name?")
+    await coach.say("Dora Lind", "Their email address?")
+    await coach.say("dora@example.org", "phone number")
+    await coach.press("Skip", "Any notes")
+    await coach.press("Skip", "Tags")
+    await coach.press("Skip", "Dora Lind is added. Send them this link to join:")
+
+    async with browser.expect_page() as opened:
+        await coach.last_bot_row.locator("a.tg-deeplink").click()
+    client = Tab(await opened.value)
+    await client.expect(client.page.locator("#link-chooser h1")).to_have_text("Open this link as…")
+    form = client.page.locator("#link-new-person")
+    await form.locator("input[name=first_name]").fill("Dora")
+    await form.locator("input[name=last_name]").fill("Lind")
+    await form.get_by_role("button", name="Create and open").click()
+    await client.expect(client.page.locator("#me-name")).to_have_text("Dora Lind")
+    await client.page.get_by_role("button", name="START").click()
+    await client.expect(client.page.locator(BOT_ROWS).first).to_contain_text(
+        "Welcome, Dora! Anna Coach invited you"
+    )
+    await client.shows("Your privacy")
+    await coach.shows("Dora Lind opened your invitation")  # live, in the other tab
+
+    await play(client, ONBOARDING)
+    focus = client.last_bot_row
+    await focus.get_by_role("button", name="Lose fat", exact=True).click()
+    # The bot edits the question's keyboard: the tick shows without reloading.
+    await client.expect(focus.get_by_role("button", name="✅ Lose fat")).to_be_visible()
+    await play(client, AFTER_FOCUS)
+    await client.shows("Reminders come at 19:00 (Europe/Berlin); I stay quiet from 22:00 to 06:30.")
+    await coach.shows("Dora Lind finished onboarding")
+    await client.expect(client.page.locator("#commands-button")).to_be_visible()
+    await client.screenshot("onboarding-client.png")
+    await coach.screenshot("onboarding-coach.png")
+
+    # As the README goes on: the coach schedules check-ins, the sandbox makes one due now.
+    await coach.say("/clients", "Your clients")
+    await coach.press("Dora Lind · Active", "Dora Lind")
+    await coach.press("📅 Check-ins", "No check-ins are scheduled.")
+    await coach.press("📅 Weekly", "day")
+    days = coach.last_bot_row
+    await days.get_by_role("button", name="Mon", exact=True).click()
+    await coach.expect(days.get_by_role("button", name="✅ Mon")).to_be_visible()
+    await coach.press("Done", "At what time of day")
+    await coach.press("08:00", "Saved ✅")
+    await client.page.click("#menu-toggle")
+    await client.page.get_by_role("button", name="⏰ Check-in due now").click()
+    await client.expect(client.page.locator("#alert-text")).to_contain_text(
+        "Dora Lind's next check-in is open now."
+    )
+    await client.page.get_by_role("button", name="OK").click()
+    await client.say("/checkin", "What did you weigh this morning?")
+    assert client.errors == [] and coach.errors == []
+
+
+def progress_photo() -> bytes:
+    image = Image.new("RGB", (600, 800), (230, 220, 200))
+    image.paste((60, 110, 170), (220, 200, 380, 560))
+    out = io.BytesIO()
+    image.save(out, format="JPEG")
+    return out.getvalue()
+
+
+async def test_a_client_answers_a_checkin_with_a_photo_and_the_coach_reviews_it(
+    sandbox: Sandbox, browser, tmp_path
+):
+    client = await open_tab(browser, f"{sandbox.url}/?user={DANA.telegram_id}")
+    await client.shows("your check-in is ready")
+    await client.press("▶️ Start check-in", "What did you weigh this morning?")
+    await client.say("74.2", "waist")
+    await client.say("83", "body fat")
+    await client.say("28.9", "energy")
+    await client.press("8", "sleep")
+    await client.say("7.5", "stick to your plan")
+    await client.press("Mostly (70–90 %)", "planned workouts")
+    await client.press("Yes", "What went well")
+    await client.say("Two long walks <b>and</b> a swim", "What was hard")
+    await client.press("Skip", "progress photos")
+
+    photo = tmp_path / "front.jpg"
+    photo.write_bytes(progress_photo())
+    await client.page.click("#attach")
+    async with client.page.expect_file_chooser() as chooser:
+        await client.page.click("#attach-file")
+    await (await chooser.value).set_files(str(photo))
+    await client.expect(client.page.locator("#upload-title")).to_have_text("Send 1 photo")
+    await client.page.click("#upload-send")
+    await client.shows("Got it: 1 of up to 3 photos")
+    await client.press("✅ Done", "Thank you, Dana! Your check-in is with your coach.")
+    mine = client.page.locator("#messages .row.mine")
+    await client.expect(mine.locator(".photos img")).to_have_count(1)
+    # What the person typed is shown as typed, not as markup.
+    await client.expect(mine.locator(".text", has_text="Two long walks")).to_have_text(
+        "Two long walks <b>and</b> a swim"
+    )
+    await client.screenshot("checkin-client.png")
+
+    await client.page.click("#menu-toggle")
+    await client.page.get_by_role("button", name="⏰ Check-in due now").click()
+    await client.expect(client.page.locator("#alert-text")).to_contain_text(
+        "Dana Weiss's next check-in is open now."
+    )
+    await client.page.get_by_role("button", name="OK").click()
+    await client.shows("your check-in is ready")
+
+    coach = await open_tab(browser, f"{sandbox.url}/?user={COACH.telegram_id}")
+    await coach.say("/review", "Check-in from")
+    album = coach.page.locator(BOT_ROWS).filter(has=coach.page.locator(".photos"))
+    await coach.expect(album.last.locator("img")).not_to_have_count(0)
+    await coach.expect(
+        coach.last_bot_row.get_by_role("button", name="✅ Mark reviewed")
+    ).to_be_visible()
+    await coach.screenshot("review-coach.png")
+    assert client.errors == [] and coach.errors == []

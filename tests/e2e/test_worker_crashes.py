@@ -51,8 +51,6 @@ async def start_worker(telegram: FakeTelegramServer, database_url: str, tmp_path
         "OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
         "OUTBOX_POLL_SECONDS": "0.1",
         "LOG_LEVEL": os.environ.get("CRASH_LOG_LEVEL", "WARNING"),
-        # Required with PostgreSQL; the worker sends no photos here, any key will do.
-        "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     }
     environment.pop("REDIS_URL", None)
     # Output goes to a file: a pipe nobody reads would stall the worker once full.

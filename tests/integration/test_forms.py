@@ -129,3 +129,28 @@ async def test_nobody_else_can_answer_someones_form(forms):
         await forms.reply(forms.bob, step.response_id, text="no")
     with pytest.raises(FormNotFound):
         await forms.start(StartForm(user_id=forms.ann, form_key="no_such_form", purpose="y"))
+
+
+async def test_parsed_templates_are_not_shared_between_databases(tmp_path, clock):
+    """Parsed templates are cached by row id: the same id in another database is
+    another template."""
+    from coachbot.storage import migrate
+    from coachbot.storage.db import create_engine, create_session_factory
+
+    first, second = shipped_templates()[:2]
+    engines = []
+    for name, template in (("a", first), ("b", second)):
+        url = f"sqlite+aiosqlite:///{tmp_path / name}.sqlite3"
+        await migrate.upgrade(url)
+        engine = create_engine(url)
+        engines.append(engine)
+        async with SqlUnitOfWork(create_session_factory(engine)) as uow:
+            await uow.forms.add_template(template, now=clock.now())
+            await uow.commit()
+    try:
+        for engine, template in zip(engines, (first, second), strict=True):
+            async with SqlUnitOfWork(create_session_factory(engine)) as uow:
+                assert await uow.forms.latest_template(template.key) == (1, template)
+    finally:
+        for engine in engines:
+            await engine.dispose()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.forms.progress import FormProgress
@@ -15,8 +16,9 @@ from coachbot.storage.repositories._mapping import as_utc
 from coachbot.storage.repositories.outbox import insert_ignoring_conflicts
 from coachbot.storage.tables import FormResponseRow, FormTemplateRow
 
-# Template versions never change once stored: parsed once per process, by row id.
-_PARSED_TEMPLATES: dict[int, FormTemplate] = {}
+# Template versions never change once stored: each is parsed once per database (engine),
+# by row id. Row ids mean nothing across databases, hence one cache per engine.
+_PARSED_TEMPLATES: WeakKeyDictionary[Engine, dict[int, FormTemplate]] = WeakKeyDictionary()
 _PARSED_TEMPLATES_MAX = 1024
 
 
@@ -44,7 +46,7 @@ class SqlFormRepository:
             .order_by(FormTemplateRow.version.desc())
             .limit(1)
         )
-        return (row.id, _parsed(row)) if row else None
+        return (row.id, self._parsed(row)) if row else None
 
     async def add_response(self, response: FormResponse) -> FormResponse:
         row = FormResponseRow(
@@ -131,17 +133,21 @@ class SqlFormRepository:
         )
 
     async def _template(self, template_id: int) -> FormTemplate:
-        if template_id in _PARSED_TEMPLATES:
-            return _PARSED_TEMPLATES[template_id]
-        row = await self._session.get_one(FormTemplateRow, template_id)
-        return _parsed(row)
+        parsed = self._parsed_templates()
+        if template_id in parsed:
+            return parsed[template_id]
+        return self._parsed(await self._session.get_one(FormTemplateRow, template_id))
 
+    def _parsed(self, row: FormTemplateRow) -> FormTemplate:
+        parsed = self._parsed_templates()
+        template = parsed.get(row.id)
+        if template is None:
+            template = FormTemplate.from_data(row.content)
+            if len(parsed) >= _PARSED_TEMPLATES_MAX:
+                parsed.clear()
+            parsed[row.id] = template
+        return template
 
-def _parsed(row: FormTemplateRow) -> FormTemplate:
-    template = _PARSED_TEMPLATES.get(row.id)
-    if template is None:
-        template = FormTemplate.from_data(row.content)
-        if len(_PARSED_TEMPLATES) >= _PARSED_TEMPLATES_MAX:
-            _PARSED_TEMPLATES.clear()
-        _PARSED_TEMPLATES[row.id] = template
-    return template
+    def _parsed_templates(self) -> dict[int, FormTemplate]:
+        engine = self._session.get_bind()
+        return _PARSED_TEMPLATES.setdefault(engine, {})

@@ -41,7 +41,6 @@ from coachbot.bot.middlewares.throttling import (
 from coachbot.bot.middlewares.use_cases import UseCaseFactory, UseCaseMiddleware
 from coachbot.config import Settings
 from coachbot.domain.clock import Clock, SystemClock
-from coachbot.domain.ports import UpdateLedger
 from coachbot.domain.services.forms import SyncShippedFormsUseCase
 from coachbot.domain.services.identity import LanguagePolicy
 from coachbot.reports.photos import PillowPhotoProcessor
@@ -50,7 +49,6 @@ from coachbot.storage.db import create_engine, create_session_factory
 from coachbot.storage.form_templates import shipped_templates
 from coachbot.storage.keys import load_encryption_keys
 from coachbot.storage.repositories import SqlUpdateLedger
-from coachbot.storage.repositories.updates import MemoryUpdateLedger
 from coachbot.storage.uow import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -153,8 +151,7 @@ def create_dispatcher(
     languages = LanguagePolicy(
         settings.default_language, available_languages(), settings.default_timezone
     )
-    # Webhook deliveries are shared by every bot process; a poller is alone (see ledgers).
-    ledger = SqlUpdateLedger(session_factory) if webhook_mode else MemoryUpdateLedger()
+    ledger = SqlUpdateLedger(session_factory)
     _install_middlewares(
         dispatcher,
         settings=settings,
@@ -207,7 +204,7 @@ def _install_middlewares(
     dispatcher: Dispatcher,
     *,
     settings: Settings,
-    ledger: UpdateLedger,
+    ledger: SqlUpdateLedger,
     clock: Clock,
     flood_counter: FloodCounter,
     use_cases: UseCaseFactory,

@@ -6,14 +6,19 @@ import html
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time, get_datetime_format
 
 from coachbot.domain.model import User
 
 
 def local_datetime(moment: datetime, user: User) -> str:
+    """A date with the time to the minute ("Nov 18, 2026, 7:30 PM"); seconds are noise."""
     local = moment.astimezone(ZoneInfo(user.timezone))
-    return format_datetime(local, format="medium", locale=user.language)
+    pattern = str(get_datetime_format("medium", locale=user.language))
+    return pattern.format(
+        format_time(local, format="short", locale=user.language),
+        format_date(local, format="medium", locale=user.language),
+    )
 
 
 def start_link(bot_username: str, token: str) -> str:

@@ -69,33 +69,3 @@ class SqlUpdateLedger:
             )
             return result.rowcount
 
-
-class MemoryUpdateLedger:
-    """The ledger of a polling bot, in this process's memory.
-
-    Only one process can poll a bot (Telegram refuses a second getUpdates), and aiogram
-    confirms a batch (the next getUpdates offset) as it starts handling it, so Telegram
-    never hands a polling bot an update again after a restart: duplicates can only
-    arrive while this process runs. Remembering the latest ids here gives the same
-    guarantee as the database ledger, without two writes per update. Webhook mode, where
-    several processes share the deliveries, uses `SqlUpdateLedger`.
-    """
-
-    def __init__(self, capacity: int = 10_000) -> None:
-        self._capacity = capacity
-        self._finished: dict[int, bool] = {}  # update id -> finished; insertion ordered
-
-    async def claim(self, update_id: int, *, now: datetime, lease_seconds: float) -> UpdateClaim:
-        if update_id in self._finished:
-            return UpdateClaim.done if self._finished[update_id] else UpdateClaim.busy
-        self._finished[update_id] = False
-        if len(self._finished) > self._capacity:
-            del self._finished[next(iter(self._finished))]
-        return UpdateClaim.claimed
-
-    async def finish(self, update_id: int, *, now: datetime) -> None:
-        if update_id in self._finished:
-            self._finished[update_id] = True
-
-    async def prune(self, *, older_than: datetime) -> int:
-        return 0  # bounded by capacity instead

@@ -165,6 +165,19 @@ class FakeUser:
         self._cursor += 1
         return message
 
+    async def bot_messages_through(
+        self,
+        last: Callable[[ChatMessage], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> list[ChatMessage]:
+        """Consume new bot messages up to and including the first that `last` accepts
+        (e.g. the text that ends a card sent after its photos), however slowly they come."""
+        collected: list[ChatMessage] = []
+        async with asyncio.timeout(timeout):
+            while not collected or not last(collected[-1]):
+                collected.append(await self.next_bot_message(timeout=timeout))
+        return collected
+
     async def bot_messages_until_idle(
         self,
         idle: float = 0.3,

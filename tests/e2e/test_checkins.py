@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from coachbot.sandbox.telegram_models import ChatMessage
 from coachbot.sandbox.telegram_server import FakeUser
 from coachbot.storage.tables import CheckinRow, MetricEntryRow, PhotoRow
 from tests.e2e.checkin_helpers import (
@@ -25,6 +26,15 @@ from tests.e2e.test_coach_invitations import create_link
 # The fake clock starts on Monday 2 March 2026, 09:00 UTC (10:00 in Berlin).
 FIRST_DUE = datetime(2026, 3, 9, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin (CET)
 SECOND_DUE = datetime(2026, 3, 16, 7, 0, tzinfo=UTC)
+
+
+def is_text(message: ChatMessage) -> bool:
+    """A review card's text, which comes after its photos."""
+    return message.kind == "text"
+
+
+def is_queue_empty(message: ChatMessage) -> bool:
+    return message.text == "Nothing to review right now. 🎉"
 
 
 async def answer(user: FakeUser, *, text: str | None = None, press: str | None = None):
@@ -86,10 +96,10 @@ async def test_a_scheduled_checkin_is_answered_reviewed_and_answered_by_voice(
     told = await coach.next_bot_message()
     assert told.text == ("📥 Cleo Park sent their check-in. 1 check-in is waiting for review.")
     await coach.press("Review")
-    first_card = await coach.bot_messages_until_idle()
+    first_card = await coach.bot_messages_through(is_text)
     assert [m.kind for m in first_card] == ["photo", "photo", "photo", "text"]
     await coach.press("✅ Mark reviewed")
-    assert [m.text for m in await coach.bot_messages_until_idle()] == [
+    assert [m.text for m in await coach.bot_messages_through(is_queue_empty)] == [
         "Marked as reviewed ✅",
         "Nothing to review right now. 🎉",
     ]
@@ -100,7 +110,7 @@ async def test_a_scheduled_checkin_is_answered_reviewed_and_answered_by_voice(
     await answer_checkin(cleo, weight="71.2", waist="80", album="a2")
     await coach.next_bot_message()
     await coach.send_text("/review")
-    card_messages = await coach.bot_messages_until_idle()
+    card_messages = await coach.bot_messages_through(is_text)
     album, card = card_messages[:-1], card_messages[-1]
     assert [m.caption.split(" · ")[0] for m in album] == ["This check-in"] * 3 + ["Previous"] * 3
     assert all(m.protect_content for m in album)
@@ -131,7 +141,7 @@ async def test_a_scheduled_checkin_is_answered_reviewed_and_answered_by_voice(
     )
     assert relayed.buttons == [["💬 Reply"]]
     await coach.send_text("/review")
-    card = (await coach.bot_messages_until_idle())[-1]
+    card = (await coach.bot_messages_through(is_text))[-1]
     assert card.text.endswith(
         "Conversation\n• You: 🎤 voice message\n• Cleo Park: Thanks, I will!\n1 check-in waiting"
     )
@@ -369,7 +379,7 @@ async def test_photos_reach_the_coach_protected_unless_the_client_allows_forward
     coach = harness.admin
     await coach.next_bot_message()
     await coach.send_text("/review")
-    protected = (await coach.bot_messages_until_idle())[0]
+    protected = (await coach.bot_messages_through(is_text))[0]
     assert protected.kind == "photo" and protected.protect_content
 
     await cleo.send_text("/profile")
@@ -380,5 +390,5 @@ async def test_photos_reach_the_coach_protected_unless_the_client_allows_forward
     changed = await answer(cleo, press="Yes")
     assert "Coach may forward photos: Yes" in changed.text
     await coach.send_text("/review")
-    shared = (await coach.bot_messages_until_idle())[0]
+    shared = (await coach.bot_messages_through(is_text))[0]
     assert shared.kind == "photo" and not shared.protect_content

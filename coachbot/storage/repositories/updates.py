@@ -68,4 +68,3 @@ class SqlUpdateLedger:
                 delete(ProcessedUpdateRow).where(ProcessedUpdateRow.claimed_at < older_than)
             )
             return result.rowcount
-

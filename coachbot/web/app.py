@@ -9,6 +9,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from coachbot.bot.app import BotApplication
+from coachbot.web.billing import add_billing_routes
 
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 
@@ -25,11 +26,18 @@ async def health(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def create_web_app(application: BotApplication) -> web.Application:
+def create_web_app(
+    application: BotApplication, *, telegram_webhook: bool = True
+) -> web.Application:
+    """`telegram_webhook=False` when polling: only the other endpoints are served (an
+    unauthenticated update endpoint must not exist then)."""
     settings = application.settings
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     app = web.Application()
     app.router.add_get("/healthz", health)
+    add_billing_routes(app, application)
+    if not telegram_webhook:
+        return app
     SimpleRequestHandler(
         dispatcher=application.dispatcher,
         bot=application.bot,

@@ -22,7 +22,7 @@ def notify(user: User, name: str, params: dict[str, Any], *, key: str, now: date
     return OutgoingMessage(
         channel=Channel.telegram,
         recipient=str(user.telegram_id),
-        payload=Notice(name, params, user.language),
+        payload=Notice(name, {**params, "timezone": user.timezone}, user.language),
         idempotency_key=key,
         created_at=now,
     )

@@ -659,6 +659,7 @@ async def decide_refund(
     callback_data: RefundCb,
     identity: Identity,
     decide_refund: DecideRefundUseCase,
+    callback_answer: CallbackAnswer,
 ) -> None:
     draft = await decide_refund(
         DecideRefund(
@@ -673,5 +674,7 @@ async def decide_refund(
         text = _("Refunded {amount} ✅ The client was told.").format(amount=amount)
     else:
         text = _("Refund cancelled. Nothing was refunded.")
-    if isinstance(query.message, Message):
+    if not draft.decided_now:  # a second press: the message already says so
+        callback_answer.text = text
+    elif isinstance(query.message, Message):
         await query.message.edit_text(text)

@@ -28,6 +28,7 @@ from coachbot.domain.errors import ClientNotFound, NotAllowedError
 from coachbot.domain.model import AuditEntry, Client
 from coachbot.domain.ports import Payments, UnitOfWork
 from coachbot.domain.services.billing_common import client_user, gateway, notify
+from coachbot.domain.services.billing_events import sync_subscription
 from coachbot.domain.services.billing_packages import own_package
 
 
@@ -160,13 +161,9 @@ class ChangeSubscriptionUseCase:
             account=settings.stripe_account,
         )
         async with self._uow as uow:
-            stored = await uow.billing.get_subscription(cmd.subscription_id)
-            assert stored is not None
-            stored.apply(state, now)
-            if cmd.change is SubscriptionChange.change_price:
-                stored.package_id = cmd.package_id
-            await uow.billing.save_subscription(stored)
+            stored = await sync_subscription(uow, state, now)
             await uow.commit()
+        assert stored is not None
         return stored
 
 
@@ -213,6 +210,7 @@ class RefundDraft:
     refund: Refund
     payment: Payment
     client: Client | None
+    decided_now: bool = True  # False: it was confirmed or cancelled before
 
 
 class PrepareRefundUseCase:
@@ -272,7 +270,7 @@ class DecideRefundUseCase:
             client = await uow.clients.get(payment.client_id) if payment.client_id else None
             settings = await uow.billing.settings(payment.coach_id)
             if refund.status is not RefundStatus.requested:
-                return RefundDraft(refund, payment, client)
+                return RefundDraft(refund, payment, client, decided_now=False)
             if not cmd.confirm:
                 refund.status = RefundStatus.cancelled
                 await uow.billing.save_refund(refund)
@@ -293,7 +291,7 @@ class DecideRefundUseCase:
             refund = await uow.billing.get_refund(cmd.refund_id, for_update=True)
             assert refund is not None
             if refund.status is not RefundStatus.requested:  # a racing press recorded it
-                return RefundDraft(refund, payment, client)
+                return RefundDraft(refund, payment, client, decided_now=False)
             refund.status = RefundStatus.succeeded
             refund.stripe_refund_id = result.id
             await uow.billing.save_refund(refund)

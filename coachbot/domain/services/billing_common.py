@@ -25,6 +25,7 @@ def notify(user: User, name: str, params: dict[str, Any], *, key: str, now: date
         payload=Notice(name, {**params, "timezone": user.timezone}, user.language),
         idempotency_key=key,
         created_at=now,
+        not_before=now,
     )
 
 

@@ -136,6 +136,13 @@ class HandleStripeEventUseCase:
         return _Current(charge=await payments.charge_state(cmd.object_id, account=account))
 
 
+async def sync_subscription(
+    uow: UnitOfWork, state: SubscriptionState, now: datetime
+) -> Subscription | None:
+    """Take the provider's current view of a subscription (and tell people it ended)."""
+    return await _Apply(uow, now, "customer.subscription.updated").subscription(state)
+
+
 class _Apply:
     """Bring our records in line with the provider's objects, in one transaction."""
 

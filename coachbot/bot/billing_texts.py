@@ -12,8 +12,9 @@ from babel.numbers import format_currency
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
 from coachbot.bot.texts import escape
-from coachbot.domain.billing.model import Package, PaymentStatus, SubscriptionStatus
+from coachbot.domain.billing.model import Package, Payment, PaymentStatus, SubscriptionStatus
 from coachbot.domain.billing.money import Money
+from coachbot.domain.model import User
 
 CURRENCY_CHOICES = ("eur", "usd", "gbp", "chf", "jpy")
 
@@ -108,3 +109,11 @@ def package_button(package: Package, locale: str) -> str:
     price = money(package.amount, package.currency, locale)
     interval = package.interval.value if package.interval else None
     return f"{package.name} · {per_interval(price, interval)}"
+
+
+def payment_line(payment: Payment, viewer: User) -> str:
+    """• date · amount · package · status, in the viewer's zone and language."""
+    amount = money(payment.amount, payment.currency, viewer.language)
+    status = payment_status(payment.status, payment.refunded_amount, payment.amount)
+    when = day(payment.paid_at or payment.created_at, viewer.timezone, viewer.language)
+    return f"• {when} · {amount} · {escape(payment.description)} · {status}"

@@ -3,6 +3,8 @@ Stripe server, and Stripe's webhooks signed and POSTed to the bot's web server."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from coachbot.storage.tables import PaymentRow, StripeEventRow, SubscriptionRow
@@ -16,7 +18,12 @@ from tests.e2e.billing_helpers import (  # noqa: F401  (fixtures)
     shop_fixture,
     stripe_api_fixture,
 )
-from tests.e2e.checkin_helpers import onboarded_client
+from tests.e2e.checkin_helpers import (
+    move_clock_to,
+    onboarded_client,
+    run_checkin_ticks,
+    schedule_weekly,
+)
 
 PACKAGE = "Monthly coaching · €49.90 per month"
 
@@ -116,6 +123,7 @@ async def test_a_failed_renewal_is_dunned_access_lapses_after_grace_and_comes_ba
     await shop.coach.next_bot_message()
     await shop.coach.press("Require payment")
     await shop.coach.wait_for(lambda chat: "✅ 3 days grace" in str(chat.bot_messages[-1].buttons))
+    await schedule_weekly(shop.harness, "Cleo Park", "Mon", "08:00")
 
     shop.harness.clock.advance(days=31)
     subscription = shop.stripe.of_type("subscription")[0]
@@ -150,14 +158,21 @@ async def test_a_failed_renewal_is_dunned_access_lapses_after_grace_and_comes_ba
     await cleo.send_text("/billing")
     plan = await cleo.next_bot_message()
     assert "⏸ Your coaching is paused until a payment goes through." in plan.text
+    # Monday's check-in is not opened while coaching is paused.
+    move_clock_to(shop.harness, datetime(2026, 4, 6, 7, 0, tzinfo=UTC))
+    await run_checkin_ticks(shop.harness)
+    assert await cleo.bot_messages_until_idle(idle=1) == []
 
-    # Cleo fixes her card: access is back.
+    # Cleo fixes her card: access is back, and so are check-ins.
     await shop.stripe.pay_invoice(invoice_id)
     receipt = await cleo.next_bot_message()
     assert receipt.text.startswith("✅ Payment received: €49.90 for Monthly coaching.")
     await cleo.send_text("/billing")
     plan = await cleo.next_bot_message()
     assert "Status: active" in plan.text and "paused" not in plan.text
+    move_clock_to(shop.harness, datetime(2026, 4, 13, 7, 0, tzinfo=UTC))
+    await run_checkin_ticks(shop.harness)
+    assert (await cleo.next_bot_message()).text.startswith("Hi Cleo, your check-in is ready.")
     assert await count(shop, PaymentRow, status="paid") == 2
     shop.stripe.assert_no_rejections()
 
@@ -394,3 +409,64 @@ async def test_billing_says_it_is_not_configured_without_a_key(harness):
     await coach.press("💶 Billing")
     reply = await coach.next_bot_message()
     assert reply.text.startswith("Billing is not configured on this bot yet")
+
+
+async def test_checkout_sessions_are_reused_renewed_after_expiry_and_async_payments_settle(
+    shop: Shop,
+):
+    cleo = await onboarded_client(shop.harness)
+    await create_package(shop, name="Kickstart", price="120", interval="One-off")
+    await send_package(shop, "Kickstart · €120.00 once")
+    await cleo.next_bot_message()
+    first = await open_checkout(cleo, "💳 Pay €120.00")
+    assert await open_checkout(cleo, "💳 Pay €120.00") == first  # still open: reused
+    await shop.stripe.expire_checkout(first)
+    second = await open_checkout(cleo, "💳 Pay €120.00")
+    assert second != first
+    keys = [r.idempotency_key for r in shop.stripe.calls("POST", "/v1/checkout/sessions")]
+    assert keys == ["checkout-1-1", "checkout-1-2"]
+
+    # A bank debit: completed unpaid, then it fails; Cleo tries again with a card.
+    await shop.stripe.complete_checkout(second, async_payment=True)
+    assert await cleo.bot_messages_until_idle(idle=1) == []
+    await shop.stripe.settle_async_payment(second, succeed=False)
+    failed = await cleo.next_bot_message()
+    assert failed.text.startswith("⚠️ Your payment of €120.00 for Kickstart did not go through.")
+    assert (await shop.coach.next_bot_message()).text == (
+        "⚠️ A payment of €120.00 from Cleo Park failed (Kickstart)."
+    )
+    third = await open_checkout(cleo, "💳 Try again")
+    await shop.stripe.complete_checkout(third)
+    receipt = await cleo.next_bot_message()
+    assert receipt.text == "✅ Payment received: €120.00 for Kickstart. Thank you!"
+    assert await count(shop, PaymentRow, status="paid") == 1
+    assert await count(shop, PaymentRow, status="failed") == 1
+    shop.stripe.assert_no_rejections()
+
+
+async def test_a_new_price_archives_the_old_one_and_its_payment_link(shop: Shop):
+    await create_package(shop)
+    coach = shop.coach
+    await coach.press("🔗 Payment link")
+    shared = await coach.next_bot_message()
+    link_url = shared.button("🔗 Open").url
+    assert link_url.startswith(shop.stripe.url + "/b/plink_")
+    await coach.press("💲 Price")
+    assert "Send the new price in EUR" in (await coach.next_bot_message()).text
+    await coach.send_text("free")
+    assert (await coach.next_bot_message()).text == (
+        "Please send the price as a number, like 49 or 49.90."
+    )
+    await coach.send_text("59")
+    updated = await coach.next_bot_message()
+    assert updated.text.startswith("Package updated ✅\n\n<b>Monthly coaching</b>") or (
+        "Monthly coaching\n€59.00 per month" in updated.text
+    )
+    prices = shop.stripe.of_type("price")
+    assert [(p["unit_amount"], p["active"]) for p in prices] == [(4990, False), (5900, True)]
+    assert shop.stripe.of_type("payment_link")[0]["active"] is False
+    await coach.press("🗄 Archive")
+    assert (await coach.next_bot_message()).text.startswith("Archived: Monthly coaching")
+    assert all(not p["active"] for p in shop.stripe.of_type("price"))
+    assert shop.stripe.of_type("product")[0]["active"] is False
+    shop.stripe.assert_no_rejections()

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
 from coachbot.domain.model import Channel, OutgoingMessage
@@ -46,6 +47,8 @@ async def start_worker(telegram: FakeTelegramServer, database_url: str, tmp_path
         "OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
         "OUTBOX_POLL_SECONDS": "0.1",
         "LOG_LEVEL": os.environ.get("CRASH_LOG_LEVEL", "WARNING"),
+        # Required with PostgreSQL since check-in photos are encrypted.
+        "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     }
     environment.pop("REDIS_URL", None)
     # Output goes to a file: a pipe nobody reads would stall the worker once full.

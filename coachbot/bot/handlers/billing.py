@@ -16,7 +16,7 @@ from coachbot.bot.billing_texts import (
     day,
     money,
     package_button,
-    payment_status,
+    payment_line,
     per_interval,
     render_package,
     subscription_status,
@@ -46,7 +46,6 @@ from coachbot.bot.texts import escape
 from coachbot.domain.billing.model import (
     BillingSettings,
     Package,
-    Payment,
     RefundStatus,
     Subscription,
     SubscriptionChange,
@@ -305,15 +304,8 @@ def render_client_billing(view: ClientBilling, viewer: User) -> str:
     lines.append(_("Paid so far: {total}").format(total=totals(view.revenue, locale)))
     if view.payments:
         lines.append("")
-        lines += [payment_summary(p, viewer) for p in view.payments]
+        lines += [payment_line(p, viewer) for p in view.payments]
     return "\n".join(lines)
-
-
-def payment_summary(payment: Payment, viewer: User) -> str:
-    amount = money(payment.amount, payment.currency, viewer.language)
-    status = payment_status(payment.status, payment.refunded_amount, payment.amount)
-    when = day(payment.paid_at or payment.created_at, viewer.timezone, viewer.language)
-    return f"• {when} · {amount} · {escape(payment.description)} · {status}"
 
 
 def client_billing_keyboard(view: ClientBilling, viewer: User) -> InlineKeyboardMarkup:
@@ -549,7 +541,7 @@ async def show_payment(
     )
     payment, viewer = view.payment, identity.user
     locale = viewer.language
-    lines = [payment_summary(payment, viewer)]
+    lines = [payment_line(payment, viewer)]
     if view.client is not None:
         lines.insert(0, f"<b>{escape(view.client.display_name)}</b>")
     elif payment.customer_email:

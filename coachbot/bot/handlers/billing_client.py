@@ -8,7 +8,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from coachbot.bot.billing_texts import day, money, payment_status, per_interval
+from coachbot.bot.billing_texts import day, money, payment_line, per_interval
 from coachbot.bot.billing_texts import subscription_status as status_text
 from coachbot.bot.callbacks import BuyCb, MyBillingCb, PortalCb
 from coachbot.bot.filters import IsClient
@@ -84,15 +84,12 @@ def render_plan(plan: ClientPlan, user: User) -> str:
     if plan.payments:
         lines.append("")
         lines.append(_("<b>Payments</b>"))
-        lines += [payment_line(p, user) for p in plan.payments]
+        lines += [payment_with_links(p, user) for p in plan.payments]
     return "\n".join(lines)
 
 
-def payment_line(payment: Payment, user: User) -> str:
-    amount = money(payment.amount, payment.currency, user.language)
-    status = payment_status(payment.status, payment.refunded_amount, payment.amount)
-    when = day(payment.paid_at or payment.created_at, user.timezone, user.language)
-    line = f"• {when} · {amount} · {escape(payment.description)} · {status}"
+def payment_with_links(payment: Payment, user: User) -> str:
+    line = payment_line(payment, user)
     links = []
     if payment.hosted_invoice_url:
         links.append(f'<a href="{escape(payment.hosted_invoice_url)}">{_("invoice")}</a>')

@@ -214,45 +214,40 @@ class _Apply:
         return subscription
 
     async def _trial_started(self, subscription: Subscription, client: Client) -> None:
-        user = await client_user(self.uow, client)
-        package = await self._package(subscription.package_id)
         ends = subscription.current_period_end
-        params = {
-            **package_params(package),
-            "ends": ends.isoformat() if ends else None,
-            "client_id": client.id,
-            "name": client.display_name,
-        }
-        key = subscription.stripe_subscription_id
-        if user is not None:
-            await self.uow.outbox.enqueue(
-                notify(user, "trial_started", params, key=f"trial-started:{key}", now=self.now)
-            )
-        coach = await coach_user(self.uow, subscription.coach_id)
-        await self.uow.outbox.enqueue(
-            notify(coach, "trial_started_coach", params, key=f"trial-coach:{key}", now=self.now)
+        await self._tell_both(
+            subscription,
+            client,
+            "trial_started",
+            {"ends": ends.isoformat() if ends else None},
+            key="trial",
         )
 
     async def _ended(self, subscription: Subscription) -> None:
         client = await self.uow.clients.get(subscription.client_id)
         assert client is not None
+        await self._tell_both(subscription, client, "subscription_ended", {}, key="sub-ended")
+
+    async def _tell_both(
+        self, subscription: Subscription, client: Client, name: str, extra: dict, *, key: str
+    ) -> None:
+        """Notice `name` to the client and `name`_coach to the coach, once per subscription."""
         package = await self._package(subscription.package_id)
-        params = {**package_params(package), "client_id": client.id, "name": client.display_name}
-        key = subscription.stripe_subscription_id
+        params = {
+            **package_params(package),
+            **extra,
+            "client_id": client.id,
+            "name": client.display_name,
+        }
+        ref = subscription.stripe_subscription_id
         user = await client_user(self.uow, client)
         if user is not None:
             await self.uow.outbox.enqueue(
-                notify(user, "subscription_ended", params, key=f"sub-ended:{key}", now=self.now)
+                notify(user, name, params, key=f"{key}:{ref}", now=self.now)
             )
         coach = await coach_user(self.uow, subscription.coach_id)
         await self.uow.outbox.enqueue(
-            notify(
-                coach,
-                "subscription_ended_coach",
-                params,
-                key=f"sub-ended-coach:{key}",
-                now=self.now,
-            )
+            notify(coach, f"{name}_coach", params, key=f"{key}-coach:{ref}", now=self.now)
         )
 
     async def _package(self, package_id: int | None):

@@ -195,24 +195,41 @@ class EditPackageUseCase:
         async with self._uow as uow:
             await uow.billing.save_package(package)
             await uow.commit()
-        await payments.update_product(
-            package.stripe_product_id,
-            name=package.name,
-            description=package.description,
+        await _update_product(
+            payments,
+            package,
             active=True,
             key=f"package-{package.id}-product-v{package.version}",
             account=account,
         )
         if price_changes:
             package = await publish(self._uow, payments, package)
-            await payments.archive_price(
-                old_price, key=f"price-{old_price}-archive", account=account
-            )
-            if old_link:
-                await payments.deactivate_payment_link(
-                    old_link, key=f"link-{old_link}-deactivate", account=account
-                )
+            await _retire(payments, old_price, old_link, account)
         return package
+
+
+async def _update_product(
+    payments: Payments, package: Package, *, active: bool, key: str, account: str | None
+) -> None:
+    assert package.stripe_product_id is not None
+    await payments.update_product(
+        package.stripe_product_id,
+        name=package.name,
+        description=package.description,
+        active=active,
+        key=key,
+        account=account,
+    )
+
+
+async def _retire(
+    payments: Payments, price: str | None, link: str | None, account: str | None
+) -> None:
+    """A price is no longer sold: archive it and switch its payment link off."""
+    if price:
+        await payments.archive_price(price, key=f"price-{price}-archive", account=account)
+    if link:
+        await payments.deactivate_payment_link(link, key=f"link-{link}-deactivate", account=account)
 
 
 class ArchivePackageUseCase:
@@ -233,22 +250,14 @@ class ArchivePackageUseCase:
             await uow.billing.save_package(package)
             await uow.commit()
         if package.stripe_product_id:
-            await payments.update_product(
-                package.stripe_product_id,
-                name=package.name,
-                description=package.description,
+            await _update_product(
+                payments,
+                package,
                 active=False,
                 key=f"package-{package.id}-archive",
                 account=account,
             )
-        if package.stripe_price_id:
-            price = package.stripe_price_id
-            await payments.archive_price(price, key=f"price-{price}-archive", account=account)
-        if package.payment_link_id:
-            link = package.payment_link_id
-            await payments.deactivate_payment_link(
-                link, key=f"link-{link}-deactivate", account=account
-            )
+        await _retire(payments, package.stripe_price_id, package.payment_link_id, account)
         return package
 
 

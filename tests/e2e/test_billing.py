@@ -123,7 +123,7 @@ async def test_a_failed_renewal_is_dunned_access_lapses_after_grace_and_comes_ba
     await shop.coach.next_bot_message()
     await shop.coach.press("Require payment")
     await shop.coach.wait_for(lambda chat: "✅ 3 days grace" in str(chat.bot_messages[-1].buttons))
-    await schedule_weekly(shop.harness, "Cleo Park", "Mon", "08:00")
+    await schedule_weekly(shop.harness, "Cleo Park", "Fri", "08:00")
 
     shop.harness.clock.advance(days=31)
     subscription = shop.stripe.of_type("subscription")[0]
@@ -140,8 +140,11 @@ async def test_a_failed_renewal_is_dunned_access_lapses_after_grace_and_comes_ba
     await cleo.send_text("/billing")
     assert "Status: payment overdue" in (await cleo.next_bot_message()).text
 
-    # Within the grace period nothing more happens; after it, a reminder and a pause.
-    shop.harness.clock.advance(days=2)
+    # Within the grace period coaching goes on; after it, a reminder and a pause.
+    move_clock_to(shop.harness, datetime(2026, 4, 3, 7, 0, tzinfo=UTC))  # Friday
+    await run_checkin_ticks(shop.harness)
+    assert (await cleo.next_bot_message()).text.startswith("Hi Cleo, your check-in is ready.")
+    move_clock_to(shop.harness, datetime(2026, 4, 4, 9, 0, tzinfo=UTC))
     assert await run_dunning(shop) == 0
     shop.harness.clock.advance(days=1, minutes=1)
     assert await run_dunning(shop) == 2
@@ -158,8 +161,12 @@ async def test_a_failed_renewal_is_dunned_access_lapses_after_grace_and_comes_ba
     await cleo.send_text("/billing")
     plan = await cleo.next_bot_message()
     assert "⏸ Your coaching is paused until a payment goes through." in plan.text
-    # Monday's check-in is not opened while coaching is paused.
-    move_clock_to(shop.harness, datetime(2026, 4, 6, 7, 0, tzinfo=UTC))
+    refused = await cleo.callback_answer(await cleo.press("▶️ Start check-in"))
+    assert refused.text == (
+        "Your coaching is paused until your payment goes through. Send /billing to see your plan."
+    )
+    # The next check-in is not opened while coaching is paused.
+    move_clock_to(shop.harness, datetime(2026, 4, 10, 7, 0, tzinfo=UTC))
     await run_checkin_ticks(shop.harness)
     assert await cleo.bot_messages_until_idle(idle=1) == []
 
@@ -170,7 +177,7 @@ async def test_a_failed_renewal_is_dunned_access_lapses_after_grace_and_comes_ba
     await cleo.send_text("/billing")
     plan = await cleo.next_bot_message()
     assert "Status: active" in plan.text and "paused" not in plan.text
-    move_clock_to(shop.harness, datetime(2026, 4, 13, 7, 0, tzinfo=UTC))
+    move_clock_to(shop.harness, datetime(2026, 4, 17, 7, 0, tzinfo=UTC))
     await run_checkin_ticks(shop.harness)
     assert (await cleo.next_bot_message()).text.startswith("Hi Cleo, your check-in is ready.")
     assert await count(shop, PaymentRow, status="paid") == 2

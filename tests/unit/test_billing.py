@@ -131,3 +131,12 @@ def test_the_webhook_verifier_takes_fresh_signed_events_only():
             verifier.verify(EVENT.encode(), header)
     with pytest.raises(InvalidWebhook):
         verifier.verify(b"[]", signed("[]", NOW))
+
+
+def test_amounts_are_shown_in_the_readers_language():
+    from coachbot.bot.billing_texts import money
+
+    assert money(4990, "eur", "de") == "49,90\xa0€"
+    assert money(4990, "eur", "en") == "€49.90"
+    assert money(5000, "jpy", "en") == "¥5,000"
+    assert money(123456, "usd", "de") == "1.234,56\xa0$"

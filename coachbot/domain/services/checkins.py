@@ -158,7 +158,10 @@ class FollowUpCheckinsUseCase:
     ) -> int:
         rules = coach.checkin_rules
         user = await uow.users.get(checkin.user_id)
-        assert user is not None and checkin.id is not None
+        client = await uow.clients.get(checkin.client_id)
+        assert user is not None and client is not None and checkin.id is not None
+        if not await client_has_access(uow, client, now):
+            return 0  # no reminders while coaching is paused for an unpaid plan
         if checkin.missed_at is None and now >= rules.missed_at(checkin.due_at):
             checkin.missed_at = now
             await uow.checkins.save(checkin)

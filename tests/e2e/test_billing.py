@@ -3,12 +3,20 @@ Stripe server, and Stripe's webhooks signed and POSTed to the bot's web server."
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
+import time
 from datetime import UTC, datetime
 
+import aiohttp
 from sqlalchemy import func, select
 
 from coachbot.storage.tables import PaymentRow, StripeEventRow, SubscriptionRow
 from tests.e2e.billing_helpers import (  # noqa: F401  (fixtures)
+    API_KEY,
+    WEBHOOK_SECRET,
     Shop,
     create_package,
     open_checkout,
@@ -24,6 +32,8 @@ from tests.e2e.checkin_helpers import (
     run_checkin_ticks,
     schedule_weekly,
 )
+from tests.e2e.conftest import TOKEN
+from tests.e2e.test_webhook import free_port
 
 PACKAGE = "Monthly coaching · €49.90 per month"
 
@@ -477,3 +487,56 @@ async def test_a_new_price_archives_the_old_one_and_its_payment_link(shop: Shop)
     assert all(not p["active"] for p in shop.stripe.of_type("price"))
     assert shop.stripe.of_type("product")[0]["active"] is False
     shop.stripe.assert_no_rejections()
+
+
+async def test_run_serves_the_stripe_webhook_and_pages_while_polling(
+    telegram, stripe_api, tmp_path
+):
+    """`coachbot run` as a real process with Stripe configured and no Telegram webhook."""
+    telegram.reset()
+    stripe_api.reset()
+    port = free_port()
+    environment = {
+        **os.environ,
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": telegram.url,
+        "DATA_DIR": str(tmp_path / "data"),
+        "STRIPE_API_KEY": API_KEY,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_BASE": stripe_api.url,
+        "WEBHOOK_PORT": str(port),
+    }
+    for name in ("DATABASE_URL", "REDIS_URL", "WEBHOOK_URL", "WEBHOOK_SECRET"):
+        environment.pop(name, None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "coachbot",
+        "run",
+        cwd=tmp_path,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    stripe_api.webhook_url = f"{base}/stripe/webhook"
+    stripe_api.clock = time.time
+    try:
+        sam = telegram.user(802, "Sam")
+        await sam.send_text("/start")
+        await sam.next_bot_message(timeout=30)  # polling works
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{base}/healthz") as health:
+                assert health.status == 200
+            async with http.get(f"{base}/billing/success?lang=de") as page:
+                assert page.status == 200 and "Danke!" in await page.text()
+            async with http.post(f"{base}/telegram/webhook", json={}) as telegram_hook:
+                assert telegram_hook.status in (404, 405)
+        event = stripe_api.emit("product.created", {"id": "prod_1", "object": "product"})
+        assert (await stripe_api.deliver(event, signature=None)).status == 400
+        delivered = await stripe_api.deliver(event)
+        assert delivered.status == 200 and '"ignored"' in delivered.body
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), 15)
+    assert process.returncode == 0, output.decode()

@@ -3,7 +3,8 @@ come back from Stripe's checkout and customer portal.
 
 The webhook answers 400 to anything not signed by Stripe within the time window (nothing
 changes), 200 once the event was processed or found to be a duplicate, and 503 when
-Stripe could not be asked for the current state of the objects, so Stripe retries.
+Stripe could not be asked for the current state of the objects, so Stripe retries (an
+object Stripe refuses to show is logged and acknowledged: a retry would not help).
 """
 
 from __future__ import annotations
@@ -61,9 +62,14 @@ async def stripe_webhook(request: web.Request) -> web.Response:
     )
     try:
         outcome = await handle(command)
-    except (PaymentsUnavailableError, PaymentsRefusedError):
+    except PaymentsUnavailableError:
+        # Stripe retries the delivery later; nothing was recorded.
         logger.warning("Stripe event %s not processed yet: Stripe unreachable", event.id)
         return web.json_response({"error": "try again"}, status=503)
+    except PaymentsRefusedError as error:
+        # The object cannot be read (e.g. another account's): retrying will not help.
+        logger.error("Stripe event %s names an object we cannot read: %s", event.id, error)
+        return web.json_response({"received": True, "outcome": "unreadable"})
     logger.info("Stripe event %s (%s): %s", event.id, event.type, outcome.value)
     return web.json_response({"received": True, "outcome": outcome.value})
 

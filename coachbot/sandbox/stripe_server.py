@@ -304,7 +304,8 @@ class FakeStripeServer:
         handler = handlers[operation]
         self._request_key = key
         result = handler(*ids, params) if ids else handler(params)
-        return copy.deepcopy(result)
+        # Keys starting with "_" are the fake's own bookkeeping, never shown.
+        return copy.deepcopy({k: v for k, v in result.items() if not k.startswith("_")})
 
     def _get(self, kind: str) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
         def get(object_id: str, _params: dict[str, Any]) -> dict[str, Any]:
@@ -505,7 +506,7 @@ class FakeStripeServer:
                 currency=price["currency"],
                 metadata=dict(p.get("metadata") or {}),
                 url=f"{self.url}/b/{link_id}",
-                line_items_price=price["id"],
+                _price=price["id"],
                 subscription_data={
                     "metadata": dict((p.get("subscription_data") or {}).get("metadata") or {}),
                     "trial_period_days": int(
@@ -938,6 +939,29 @@ class FakeStripeServer:
             charge["payment_intent"] = old_intent
             self.store.add(intent)
         session.update(payment_intent=charge["payment_intent"], payment_status="paid")
+
+    async def pay_payment_link(
+        self, link_id: str, *, email: str = "payer@example.com", deliver: bool = True
+    ) -> list[dict[str, Any]]:
+        """Someone opens a payment link and pays: a checkout session made from the link
+        (its metadata stays on the link, as with Stripe), completed."""
+        link = self.store.get(link_id, "payment_link")
+        if not link["active"]:
+            raise ValueError(f"payment link {link_id} is inactive")
+        price = self.store.get(link["_price"], "price")
+        recurring = price["type"] == "recurring"
+        session = self._create_checkout(
+            {
+                "mode": "subscription" if recurring else "payment",
+                "line_items": [{"price": price["id"], "quantity": "1"}],
+                "customer_email": email,
+                "success_url": f"{self.url}/b/{link_id}/done",
+                "cancel_url": f"{self.url}/b/{link_id}",
+                "subscription_data": link["subscription_data"] if recurring else {},
+            }
+        )
+        self.store.objects[session["id"]]["payment_link"] = link_id
+        return await self.complete_checkout(session["id"], deliver=deliver)
 
     async def settle_async_payment(
         self, session_id: str, *, succeed: bool, deliver: bool = True

@@ -16,6 +16,7 @@ from coachbot.runner import start_web
 from coachbot.sandbox.stripe_server import FakeStripeServer
 from coachbot.sandbox.telegram_server import ChatMessage, FakeUser
 from coachbot.storage.uow import SqlUnitOfWork
+from tests.e2e.checkin_helpers import onboarded_client
 from tests.e2e.conftest import Harness, make_settings, start_delivery, start_polling, stop_polling
 from tests.e2e.test_webhook import free_port
 
@@ -72,6 +73,15 @@ async def shop_fixture(telegram, stripe_api, sqlite_url, tmp_path, clock) -> Asy
         await web.cleanup()
         await app.close()
     telegram.assert_no_rejections()
+
+
+async def joined_client(shop: Shop) -> FakeUser:
+    """Cleo, an onboarded client of the admin-coach, with the /help reply read (on a busy
+    machine it can come after `onboarded_client` stopped waiting)."""
+    cleo = await onboarded_client(shop.harness)
+    await cleo.wait_for(lambda chat: any("Here is what" in m.text for m in chat.bot_messages))
+    await cleo.bot_messages_until_idle()
+    return cleo
 
 
 async def create_package(

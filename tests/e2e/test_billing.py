@@ -19,6 +19,7 @@ from tests.e2e.billing_helpers import (  # noqa: F401  (fixtures)
     WEBHOOK_SECRET,
     Shop,
     create_package,
+    joined_client,
     open_checkout,
     open_client_billing,
     run_dunning,
@@ -28,7 +29,6 @@ from tests.e2e.billing_helpers import (  # noqa: F401  (fixtures)
 )
 from tests.e2e.checkin_helpers import (
     move_clock_to,
-    onboarded_client,
     run_checkin_ticks,
     schedule_weekly,
 )
@@ -48,7 +48,7 @@ async def count(shop: Shop, row_class, **where) -> int:
 
 async def subscribe(shop: Shop):
     """Coach creates a monthly package and sends it; Cleo pays. Returns Cleo."""
-    cleo = await onboarded_client(shop.harness)
+    cleo = await joined_client(shop)
     saved = await create_package(shop)
     assert "Monthly coaching\n€49.90 per month" in saved.text
     await send_package(shop, PACKAGE)
@@ -238,7 +238,7 @@ async def test_a_partial_refund_flows_through_once(shop: Shop):
 
 
 async def test_duplicated_reordered_unsigned_forged_and_stale_webhooks(shop: Shop):
-    cleo = await onboarded_client(shop.harness)
+    cleo = await joined_client(shop)
     await create_package(shop)
     await send_package(shop, PACKAGE)
     await cleo.next_bot_message()
@@ -331,7 +331,7 @@ async def test_another_coach_can_neither_see_nor_refund_this_clients_payments(sh
 
 
 async def test_a_one_off_package_bought_without_a_trial_and_a_trial_subscription(shop: Shop):
-    cleo = await onboarded_client(shop.harness)
+    cleo = await joined_client(shop)
     saved = await create_package(
         shop, name="Assessment", price="5000", interval="One-off", currency="JPY"
     )
@@ -431,7 +431,7 @@ async def test_billing_says_it_is_not_configured_without_a_key(harness):
 async def test_checkout_sessions_are_reused_renewed_after_expiry_and_async_payments_settle(
     shop: Shop,
 ):
-    cleo = await onboarded_client(shop.harness)
+    cleo = await joined_client(shop)
     await create_package(shop, name="Kickstart", price="120", interval="One-off")
     await send_package(shop, "Kickstart · €120.00 once")
     await cleo.next_bot_message()
@@ -540,3 +540,22 @@ async def test_run_serves_the_stripe_webhook_and_pages_while_polling(
         process.send_signal(signal.SIGTERM)
         output, _ = await asyncio.wait_for(process.communicate(), 15)
     assert process.returncode == 0, output.decode()
+
+
+async def test_a_payment_link_purchase_counts_for_the_coach(shop: Shop):
+    await create_package(shop, name="Plan review", price="35", interval="One-off")
+    await shop.coach.press("🔗 Payment link")
+    await shop.coach.next_bot_message()
+    link = shop.stripe.of_type("payment_link")[0]
+    assert "_price" not in shop.stripe.calls("POST", "/v1/payment_links")[0].params
+    await shop.stripe.pay_payment_link(link["id"], email="dana@example.org")
+    told = await shop.coach.next_bot_message()
+    assert told.text == "💶 dana@example.org paid €35.00 for Plan review."
+    await shop.coach.send_text("/menu")
+    await shop.coach.next_bot_message()
+    await shop.coach.press("💶 Billing")
+    await shop.coach.next_bot_message()
+    await shop.coach.press("💶 Revenue")
+    revenue = await shop.coach.next_bot_message()
+    assert revenue.text == ("Revenue (paid minus refunds): €35.00\n• Payment link buyers: €35.00")
+    shop.stripe.assert_no_rejections()

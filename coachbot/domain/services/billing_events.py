@@ -266,6 +266,10 @@ class _Apply:
             )
         else:  # a payment link, or a session that is not ours
             coach_id, client_id, package_id = metadata_ids(state.metadata)
+            link = state.payment_link_id
+            package = await billing.package_by_payment_link(link) if link else None
+            if package is not None:  # a link's metadata does not reach its sessions
+                coach_id, package_id = package.coach_id, package.id
             if coach_id is None:
                 logger.info("Checkout session %s is not one of ours", state.id)
                 return

@@ -93,6 +93,12 @@ class SqlBillingRepository:
         )
         return self._package(row) if row else None
 
+    async def package_by_payment_link(self, link_id: str) -> Package | None:
+        row = await self._session.scalar(
+            select(PackageRow).where(PackageRow.payment_link_id == link_id)
+        )
+        return self._package(row) if row else None
+
     # -- checkouts ----------------------------------------------------------------------
 
     @staticmethod

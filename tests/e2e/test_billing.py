@@ -117,6 +117,9 @@ async def test_a_package_is_sold_paid_and_the_client_gets_a_receipt(shop: Shop):
         "checkout_id": "1",
     }
     assert checkout["mode"] == "subscription"
+    assert checkout["success_url"] == f"{shop.harness.app.settings.effective_public_url}" + (
+        "/billing/success?lang=en"
+    )
     shop.stripe.assert_no_rejections()
 
 

@@ -166,8 +166,9 @@ class OpenCheckoutUseCase:
                     ),
                     "checkout_id": str(checkout.id),
                 },
-                success_url=self._urls.success,
-                cancel_url=self._urls.cancel,
+                # The return pages greet the client in their language.
+                success_url=f"{self._urls.success}?lang={user.language}",
+                cancel_url=f"{self._urls.cancel}?lang={user.language}",
                 locale=user.language,
                 idempotency_key=f"checkout-{checkout.id}-{checkout.attempt}",
                 account=settings.stripe_account,
@@ -283,7 +284,7 @@ class OpenPortalUseCase:
         minute = self._clock.now().strftime("%Y%m%d%H%M")
         return await payments.create_portal_session(
             customer_id=customer_id,
-            return_url=self._urls.portal_return,
+            return_url=f"{self._urls.portal_return}?lang={user.language}",
             locale=user.language,
             key=f"portal-{cmd.client_id}-{minute}",
             account=settings.stripe_account,

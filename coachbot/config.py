@@ -9,6 +9,7 @@ from __future__ import annotations
 import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -57,6 +58,17 @@ class Settings(BaseSettings):
     # The local sandbox (`make run` without BOT_TOKEN): where its web chat listens.
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
+    # Stripe billing: without a key, billing menus say billing is not configured.
+    stripe_api_key: SecretStr | None = Field(default=None, repr=False)
+    stripe_webhook_secret: SecretStr | None = Field(default=None, repr=False)
+    stripe_api_base: str | None = None  # another Stripe API server (the local fake)
+    # Webhooks signed longer ago, or further ahead, than this are refused.
+    stripe_webhook_tolerance_seconds: int = Field(default=300, ge=10, le=3600)
+    # Where people's browsers reach web/ (checkout return pages); default: WEBHOOK_URL's
+    # origin, else http://WEBHOOK_HOST:WEBHOOK_PORT.
+    public_url: str | None = None
+    # How often failed payments and ended grace periods are looked for.
+    billing_tick_seconds: float = Field(default=600.0, ge=1, le=86400)
 
     @property
     def photo_max_bytes(self) -> int:
@@ -118,7 +130,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value or None
 
-    @field_validator("telegram_api_url", "webhook_url")
+    @field_validator("telegram_api_url", "webhook_url", "stripe_api_base", "public_url")
     @classmethod
     def _check_http_url(cls, value: str | None) -> str | None:
         if value and not value.startswith(("http://", "https://")):
@@ -155,6 +167,28 @@ class Settings(BaseSettings):
         if len(secret) > 256:
             raise ValueError("WEBHOOK_SECRET must be at most 256 characters")
         return self
+
+    @model_validator(mode="after")
+    def _check_stripe(self) -> Settings:
+        key = self.stripe_api_key.get_secret_value() if self.stripe_api_key else ""
+        if key and not key.startswith(("sk_", "rk_")):
+            raise ValueError("STRIPE_API_KEY must be a secret key (sk_...) or restricted key")
+        if key and not self.stripe_webhook_secret:
+            raise ValueError("STRIPE_WEBHOOK_SECRET is required when STRIPE_API_KEY is set")
+        return self
+
+    @property
+    def billing_configured(self) -> bool:
+        return self.stripe_api_key is not None and bool(self.stripe_api_key.get_secret_value())
+
+    @property
+    def effective_public_url(self) -> str:
+        if self.public_url:
+            return self.public_url
+        if self.webhook_url:
+            parts = urlsplit(self.webhook_url)
+            return f"{parts.scheme}://{parts.netloc}"
+        return f"http://{self.webhook_host}:{self.webhook_port}"
 
     @property
     def effective_database_url(self) -> str:

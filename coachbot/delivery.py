@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from coachbot.bot.notices import notice_renderer
 from coachbot.config import Settings
 from coachbot.domain.clock import Clock
+from coachbot.domain.services.billing_access import DunningUseCase
 from coachbot.domain.services.checkins import FollowUpCheckinsUseCase, OpenDueCheckinsUseCase
 from coachbot.scheduler.jobs import TickJob, TickScheduler
 from coachbot.scheduler.limits import MemoryRateLimiter, RedisRateLimiter
@@ -85,6 +86,7 @@ def create_delivery(
     jobs = housekeeping_jobs(session_factory) + checkin_jobs(
         session_factory, timer, settings.checkin_tick_seconds
     )
+    jobs += billing_jobs(session_factory, timer, settings.billing_tick_seconds)
     ticks = TickScheduler(jobs, SqlLeases(session_factory), timer)
     return Delivery(dispatcher, ticks)
 
@@ -126,3 +128,16 @@ def checkin_jobs(
         TickJob("open-due-checkins", interval_seconds, open_due_checkins),
         TickJob("follow-up-checkins", interval_seconds, follow_up_checkins),
     ]
+
+
+def billing_jobs(
+    session_factory: async_sessionmaker, clock: Clock, interval_seconds: float
+) -> list[TickJob]:
+    """Payment reminders three days after a failure, and the end of grace periods."""
+
+    async def dun(_now) -> None:
+        sent = await DunningUseCase(SqlUnitOfWork(session_factory), clock)()
+        if sent:
+            logger.info("Sent %d billing reminder(s)", sent)
+
+    return [TickJob("billing-dunning", interval_seconds, dun)]

@@ -27,7 +27,7 @@ async def run_bot(settings: Settings, *, with_delivery: bool = True) -> None:
         if settings.webhook_url:
             await run_webhook(application)
         else:
-            await run_polling(application)
+            await run_polling_with_web(application)
     finally:
         stop.set()
         if delivery is not None:
@@ -69,6 +69,35 @@ async def run_polling(application: BotApplication) -> None:
         allowed_updates=dispatcher.resolve_used_update_types(),
         close_bot_session=False,
     )
+
+
+def serves_web(settings: Settings) -> bool:
+    """Whether web/ has something to serve while polling (Stripe's webhook and pages)."""
+    return settings.billing_configured
+
+
+async def run_polling_with_web(application: BotApplication) -> None:
+    """Polling, plus the web server on WEBHOOK_HOST:WEBHOOK_PORT when it has endpoints."""
+    runner = await start_web(application) if serves_web(application.settings) else None
+    try:
+        await run_polling(application)
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+
+
+async def start_web(application: BotApplication) -> web.AppRunner:
+    """The web server without the Telegram webhook (polling mode)."""
+    settings = application.settings
+    runner = web.AppRunner(create_web_app(application, telegram_webhook=False))
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    logger.info("Web server listening on %s:%s", settings.webhook_host, settings.webhook_port)
+    return runner
 
 
 async def run_webhook(application: BotApplication) -> None:

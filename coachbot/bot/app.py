@@ -41,8 +41,10 @@ from coachbot.bot.middlewares.throttling import (
 from coachbot.bot.middlewares.use_cases import UseCaseFactory, UseCaseMiddleware
 from coachbot.config import Settings
 from coachbot.domain.clock import Clock, SystemClock
+from coachbot.domain.services.billing_sales import BillingUrls
 from coachbot.domain.services.forms import SyncShippedFormsUseCase
 from coachbot.domain.services.identity import LanguagePolicy
+from coachbot.integrations.stripe_gateway import StripePayments
 from coachbot.reports.photos import PillowPhotoProcessor
 from coachbot.storage.blobs import EncryptedBlobStore
 from coachbot.storage.db import create_engine, create_session_factory
@@ -68,10 +70,13 @@ class BotApplication:
     i18n: I18n
     clock: Clock
     in_flight: UpdatesInFlight
+    payments: StripePayments | None = None
 
     async def close(self) -> None:
         if not await self.in_flight.drained(timeout=SHUTDOWN_GRACE_SECONDS):
             logger.warning("Closing while updates are still being handled")
+        if self.payments is not None:
+            await self.payments.close()
         await self.dispatcher.storage.close()
         await self.dispatcher.fsm.events_isolation.close()
         await self.bot.session.close()
@@ -119,6 +124,7 @@ def create_application(
     i18n = create_i18n(settings.default_language)
     if webhook_mode is None:
         webhook_mode = settings.webhook_url is not None
+    payments = create_payments(settings)
     dispatcher = create_dispatcher(
         settings,
         session_factory=session_factory,
@@ -126,11 +132,32 @@ def create_application(
         redis=redis,
         i18n=i18n,
         webhook_mode=webhook_mode,
+        payments=payments,
     )
     bot = create_bot(settings)
     in_flight = dispatcher["in_flight"]
     return BotApplication(
-        settings, bot, dispatcher, engine, session_factory, redis, i18n, clock, in_flight
+        settings, bot, dispatcher, engine, session_factory, redis, i18n, clock, in_flight, payments
+    )
+
+
+def create_payments(settings: Settings) -> StripePayments | None:
+    """The Stripe gateway, or None when billing is not configured."""
+    if not settings.billing_configured:
+        return None
+    assert settings.stripe_api_key is not None
+    return StripePayments(
+        settings.stripe_api_key.get_secret_value(), api_base=settings.stripe_api_base
+    )
+
+
+def billing_urls(settings: Settings) -> BillingUrls:
+    """The pages web/ serves for people coming back from Stripe's pages."""
+    base = settings.effective_public_url
+    return BillingUrls(
+        success=f"{base}/billing/success",
+        cancel=f"{base}/billing/cancel",
+        portal_return=f"{base}/billing/done",
     )
 
 
@@ -142,6 +169,7 @@ def create_dispatcher(
     redis: Redis | None,
     i18n: I18n,
     webhook_mode: bool,
+    payments: StripePayments | None = None,
 ) -> Dispatcher:
     storage, isolation = _fsm_storage(redis)
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation)
@@ -166,6 +194,8 @@ def create_dispatcher(
             link_days=settings.invitation_ttl_days,
             photos=PillowPhotoProcessor(max_bytes=settings.photo_max_bytes),
             blobs=create_blob_store(settings),
+            payments=payments,
+            billing_urls=billing_urls(settings),
         ),
         i18n=i18n,
         languages=languages,

@@ -15,6 +15,7 @@ class MenuAction(StrEnum):
     review = "rq"
     templates = "tp"
     checkin_rules = "cr"
+    billing = "bl"
 
 
 class MenuCb(CallbackData, prefix="m"):
@@ -86,6 +87,7 @@ class ClientAction(StrEnum):
     archive = "ar"
     restore = "rs"
     checkins = "ci"
+    billing = "bi"
 
 
 class ClientCardCb(CallbackData, prefix="cc"):
@@ -169,3 +171,93 @@ class FeedbackCb(CallbackData, prefix="fb"):
     """The client answers the coach's feedback on one of their check-ins."""
 
     checkin_id: int
+
+
+# -- billing (appended) -----------------------------------------------------------------
+
+
+class BillingAction(StrEnum):
+    packages = "pk"
+    new_package = "np"
+    revenue = "rv"
+    rules = "ru"
+    require = "rq"  # toggle: coaching needs an active subscription
+    grace = "gr"  # value: days
+
+
+class BillingCb(CallbackData, prefix="bl"):
+    action: BillingAction
+    value: str = ""
+
+
+class PackageAction(StrEnum):
+    show = "sh"
+    name = "nm"
+    description = "ds"
+    price = "pr"
+    link = "lk"
+    archive = "ar"
+
+
+class PackageCb(CallbackData, prefix="pk"):
+    package_id: int
+    action: PackageAction = PackageAction.show
+
+
+class PackageSetupCb(CallbackData, prefix="ps"):
+    """A choice while creating a package (field: currency, interval, trial, create)."""
+
+    field: str
+    value: str = ""
+
+
+class ClientBillingAction(StrEnum):
+    show = "sh"
+    offer = "of"  # choose a package to send
+    send = "sd"  # value: package id
+    payments = "py"
+
+
+class ClientBillingCb(CallbackData, prefix="cb"):
+    client_id: int
+    action: ClientBillingAction = ClientBillingAction.show
+    value: str = ""
+
+
+class SubscriptionCb(CallbackData, prefix="sb"):
+    """A coach's change to a subscription; `value` confirms (cancel now) or names the new
+    package (change plan)."""
+
+    subscription_id: int
+    change: str
+    value: str = ""
+
+
+class PaymentAction(StrEnum):
+    show = "sh"
+    refund_all = "ra"
+    refund_part = "rp"
+
+
+class PaymentCb(CallbackData, prefix="py"):
+    payment_id: int
+    action: PaymentAction = PaymentAction.show
+
+
+class RefundCb(CallbackData, prefix="rf"):
+    refund_id: int
+    confirm: bool
+
+
+class BuyCb(CallbackData, prefix="by"):
+    """The client opens checkout for a package their coach sent."""
+
+    checkout_id: int
+
+
+class PortalCb(CallbackData, prefix="po"):
+    client_id: int
+
+
+class MyBillingCb(CallbackData, prefix="mb"):
+    """The client's /billing, from a button."""

@@ -22,7 +22,7 @@ EVERYONE = (
     ("terms", __("Terms of use")),
     ("profile", __("Your profile and settings")),
 )
-CLIENT = (("checkin", __("Answer your check-in")),)
+CLIENT = (("checkin", __("Answer your check-in")), ("billing", __("Your plan and payments")))
 COACH = (
     ("menu", __("Coach menu")),
     ("review", __("Check-ins to review")),

@@ -21,3 +21,8 @@ class IsCoach(Filter):
 class IsPrivateChat(Filter):
     async def __call__(self, event: TelegramObject, event_chat=None) -> bool:
         return event_chat is not None and event_chat.type == "private"
+
+
+class IsClient(Filter):
+    async def __call__(self, event: TelegramObject, identity: Identity | None = None) -> bool:
+        return identity is not None and identity.is_client

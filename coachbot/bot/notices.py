@@ -193,3 +193,9 @@ def _with_attachment(notice: Notice, text: TextPayload) -> Payload:
     if notice.attachment_kind == "voice":
         return VoicePayload(file, caption=text.text, buttons=text.buttons)
     return PhotoPayload(file, caption=text.text, buttons=text.buttons, protect_content=False)
+
+
+# Billing notices (appended).
+from coachbot.bot.billing_notices import BILLING_TEMPLATES  # noqa: E402
+
+TEMPLATES.update(BILLING_TEMPLATES)

@@ -116,7 +116,7 @@ async def running_sandbox(
             if seeded.identity is not None:
                 await set_commands_for(application.bot, application.i18n, seeded.identity)
 
-        web_app = create_web_app(application, webhook=False)
+        web_app = create_web_app(application, telegram_webhook=False)
         chat.install(web_app)
         runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()

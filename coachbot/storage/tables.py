@@ -397,3 +397,158 @@ class MetricEntryRow(Base):
     checkin_id: Mapped[int | None] = mapped_column(
         ForeignKey("checkins.id", ondelete="SET NULL"), index=True
     )
+
+
+# -- billing (appended) ----------------------------------------------------------------
+
+PAYMENT_STATUSES = ("pending", "paid", "failed", "void")
+CHECKOUT_STATUSES = ("offered", "open", "complete", "expired")
+REFUND_STATUSES = ("requested", "succeeded", "failed", "cancelled")
+PK_STRIPE_EVENTS = "pk_stripe_events"
+UNIQUE_COLUMNS[PK_STRIPE_EVENTS] = ("stripe_events", ("event_id",))
+
+
+class BillingSettingsRow(Base):
+    """A coach's billing rules; no row means the defaults."""
+
+    __tablename__ = "billing_settings"
+
+    coach_id: Mapped[int] = mapped_column(
+        ForeignKey("coaches.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    require_subscription: Mapped[bool] = mapped_column(default=False)
+    grace_days: Mapped[int] = mapped_column(Integer, default=3)
+    stripe_account: Mapped[str | None] = mapped_column(String(64))
+
+
+class PackageRow(Base):
+    __tablename__ = "packages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    interval: Mapped[str | None] = mapped_column(String(8))
+    trial_days: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    stripe_product_id: Mapped[str | None] = mapped_column(String(64))
+    stripe_price_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    payment_link_id: Mapped[str | None] = mapped_column(String(64))
+    payment_link_url: Mapped[str | None] = mapped_column(String(512))
+    archived: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CheckoutRow(Base):
+    """A package offered to a client and the checkout session opened for it."""
+
+    __tablename__ = "checkouts"
+    __table_args__ = (CheckConstraint(_in("status", CHECKOUT_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("packages.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    stripe_session_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    url: Mapped[str | None] = mapped_column(String(1024))
+    expires_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class BillingCustomerRow(Base):
+    """The provider's customer for a client (created once, reused)."""
+
+    __tablename__ = "billing_customers"
+
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    stripe_customer_id: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class SubscriptionRow(Base):
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    package_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id", ondelete="SET NULL"))
+    stripe_subscription_id: Mapped[str] = mapped_column(String(64), unique=True)
+    stripe_customer_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    price_id: Mapped[str | None] = mapped_column(String(64))
+    item_id: Mapped[str | None] = mapped_column(String(64))
+    current_period_end: Mapped[datetime | None]
+    cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
+    paused: Mapped[bool] = mapped_column(default=False)
+    past_due_since: Mapped[datetime | None]
+    lapsed_notified_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PaymentRow(Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint(_in("status", PAYMENT_STATUSES), name="status"),
+        Index("ix_payments_coach_id_created_at", "coach_id", "created_at"),
+        Index("ix_payments_status_failed_at", "status", "failed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"))
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="SET NULL"), index=True
+    )
+    package_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id", ondelete="SET NULL"))
+    stripe_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(String(80), default="")
+    payment_intent_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    stripe_subscription_id: Mapped[str | None] = mapped_column(String(64))
+    hosted_invoice_url: Mapped[str | None] = mapped_column(String(1024))
+    invoice_pdf_url: Mapped[str | None] = mapped_column(String(1024))
+    customer_email: Mapped[str | None] = mapped_column(String(256))
+    refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime]
+    paid_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    dunning_reminded_at: Mapped[datetime | None]
+
+
+class RefundRow(Base):
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint(_in("status", REFUND_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(
+        ForeignKey("payments.id", ondelete="CASCADE"), index=True
+    )
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class StripeEventRow(Base):
+    """Provider events already processed (each is acted on once)."""
+
+    __tablename__ = "stripe_events"
+
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    processed_at: Mapped[datetime] = mapped_column(index=True)

@@ -7,6 +7,7 @@ from typing import Self
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from coachbot.domain.billing.errors import DuplicateEventError
 from coachbot.domain.errors import AlreadyClientError, AlreadyCoachError, DomainError
 from coachbot.storage import tables
 from coachbot.storage.repositories import (
@@ -17,6 +18,7 @@ from coachbot.storage.repositories import (
     SqlOutbox,
     SqlUserRepository,
 )
+from coachbot.storage.repositories.billing import SqlBillingRepository
 from coachbot.storage.repositories.checkins import (
     SqlCheckinRepository,
     SqlMetricRepository,
@@ -31,6 +33,7 @@ from coachbot.storage.repositories.goals import SqlGoalRepository
 CONSTRAINT_ERRORS: dict[str, type[DomainError]] = {
     tables.UQ_COACHES_USER_ID: AlreadyCoachError,
     tables.UQ_CLIENTS_COACH_ID_USER_ID: AlreadyClientError,
+    tables.PK_STRIPE_EVENTS: DuplicateEventError,
 }
 
 
@@ -56,6 +59,7 @@ class SqlUnitOfWork:
         self.checkins = SqlCheckinRepository(session)
         self.photos = SqlPhotoRepository(session)
         self.metrics = SqlMetricRepository(session)
+        self.billing = SqlBillingRepository(session)
         await session.begin()
         return self
 

@@ -9,6 +9,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from coachbot.bot.app import BotApplication
+from coachbot.web.billing import add_billing_routes
 
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 
@@ -25,19 +26,23 @@ async def health(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def create_web_app(application: BotApplication, *, webhook: bool = True) -> web.Application:
-    """`webhook=False` for a polling bot (the sandbox): the other routes, no Telegram
-    webhook, and the dispatcher's start-up is left to polling."""
+def create_web_app(
+    application: BotApplication, *, telegram_webhook: bool = True
+) -> web.Application:
+    """`telegram_webhook=False` when polling: only the other endpoints are served (an
+    unauthenticated update endpoint must not exist then)."""
     settings = application.settings
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     app = web.Application()
     app.router.add_get("/healthz", health)
-    if webhook:
-        SimpleRequestHandler(
-            dispatcher=application.dispatcher,
-            bot=application.bot,
-            secret_token=secret,
-            handle_in_background=False,
-        ).register(app, path=webhook_path(settings.webhook_url))
-        setup_application(app, application.dispatcher, bot=application.bot)
+    add_billing_routes(app, application)
+    if not telegram_webhook:
+        return app
+    SimpleRequestHandler(
+        dispatcher=application.dispatcher,
+        bot=application.bot,
+        secret_token=secret,
+        handle_in_background=False,
+    ).register(app, path=webhook_path(settings.webhook_url))
+    setup_application(app, application.dispatcher, bot=application.bot)
     return app

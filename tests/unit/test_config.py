@@ -71,3 +71,26 @@ def test_webhook_needs_a_secret(monkeypatch):
         load_settings()
     monkeypatch.setenv("WEBHOOK_SECRET", "s3cret_token-1")
     assert load_settings().webhook_secret is not None
+
+
+def test_stripe_needs_a_secret_key_and_the_webhook_secret(monkeypatch):
+    for name in ("STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET", "PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert not load_settings().billing_configured
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_1")
+    with pytest.raises(ConfigurationError, match="STRIPE_WEBHOOK_SECRET is required"):
+        load_settings()
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_1")
+    settings = load_settings()
+    assert settings.billing_configured
+    assert settings.effective_public_url == "http://127.0.0.1:8081"
+    assert "sk_test_1" not in repr(settings)
+    monkeypatch.setenv("STRIPE_API_KEY", "pk_test_1")
+    with pytest.raises(ConfigurationError, match="secret key"):
+        load_settings()
+
+
+def test_the_public_url_follows_the_webhook_url(monkeypatch):
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/telegram/webhook")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret")
+    assert load_settings().effective_public_url == "https://bot.example.org"

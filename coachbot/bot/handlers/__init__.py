@@ -10,8 +10,11 @@ from coachbot.bot.conversations import (
     form,
     invite_coach,
     onboarding,
+    package_setup,
 )
 from coachbot.bot.handlers import (
+    billing,
+    billing_client,
     checkin_plans,
     checkin_templates,
     client_links,
@@ -47,5 +50,8 @@ def feature_routers() -> tuple[Router, ...]:
         checkin.router,
         review.router,
         form.router,
+        billing_client.router,
+        billing.router,
+        package_setup.router,
         fallback.router,
     )

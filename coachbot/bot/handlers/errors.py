@@ -18,6 +18,7 @@ from coachbot.bot.i18n import gettext as _
 from coachbot.bot.middlewares.dedupe import UpdateInProgressError
 from coachbot.bot.middlewares.locale import locale_of
 from coachbot.domain import errors
+from coachbot.domain.billing import errors as billing
 from coachbot.domain.services.checkins import CheckinNotFound
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,35 @@ def explain(error: errors.DomainError) -> str:
             return _("That client was not found.")
         case CheckinNotFound():
             return _("That check-in was not found.")
+        case billing.BillingNotConfigured():
+            return _("Billing is not configured on this bot yet.")
+        case billing.PackageNotFound():
+            return _("That package was not found.")
+        case billing.PackageNotSellable():
+            return _("That package is no longer sold.")
+        case billing.CheckoutNotFound():
+            return _("That offer was not found.")
+        case billing.AlreadyPaidError():
+            return _("This is paid already. Thank you!")
+        case billing.PaymentNotFound():
+            return _("That payment was not found.")
+        case billing.SubscriptionNotFound():
+            return _("That subscription was not found or has ended.")
+        case billing.NoBillingAccount():
+            return _("There is nothing to manage yet: no payment was made.")
+        case billing.RefundNotAllowed():
+            return _("That is more than what is left to refund.")
+        case billing.ClientNotJoined():
+            return _("This client has not joined yet: send the package once they have.")
+        case billing.AccessLapsedError():
+            return _(
+                "Your coaching is paused until your payment goes through. "
+                "Send /billing to see your plan."
+            )
+        case billing.PaymentsUnavailableError():
+            return _("Stripe cannot be reached right now. Please try again in a minute.")
+        case billing.PaymentsRefusedError():
+            return _("Stripe refused that: {reason}").format(reason=error.reason)
         case errors.NotAllowedError():
             return _("Sorry, you are not allowed to do that.")
     return _("Sorry, that did not work. Please try again.")

@@ -10,7 +10,33 @@ from aiogram.types import TelegramObject
 
 from coachbot.bot.middlewares import NextHandler
 from coachbot.domain.clock import Clock
-from coachbot.domain.ports import BlobStore, PhotoProcessor, UnitOfWork
+from coachbot.domain.ports import BlobStore, Payments, PhotoProcessor, UnitOfWork
+from coachbot.domain.services.billing_admin import (
+    BillingRulesUseCase,
+    ChangeSubscriptionUseCase,
+    DecideRefundUseCase,
+    PrepareRefundUseCase,
+    RevenueUseCase,
+    ShowPaymentUseCase,
+)
+from coachbot.domain.services.billing_admin import (
+    ShowClientBillingUseCase as ShowClientBillingForCoachUseCase,
+)
+from coachbot.domain.services.billing_packages import (
+    ArchivePackageUseCase,
+    CreatePackageUseCase,
+    EditPackageUseCase,
+    ListPackagesUseCase,
+    PaymentLinkUseCase,
+    ShowPackageUseCase,
+)
+from coachbot.domain.services.billing_sales import (
+    BillingUrls,
+    OpenCheckoutUseCase,
+    OpenPortalUseCase,
+    SendPackageUseCase,
+    ShowClientBillingUseCase,
+)
 from coachbot.domain.services.checkin_review import (
     AnswerFeedbackUseCase,
     FinishReviewUseCase,
@@ -74,6 +100,8 @@ class UseCaseFactory:
         link_days: int,
         photos: PhotoProcessor,
         blobs: BlobStore,
+        payments: Payments | None = None,
+        billing_urls: BillingUrls | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -82,6 +110,8 @@ class UseCaseFactory:
         self.link_days = link_days
         self.photos = photos
         self.blobs = blobs
+        self.payments = payments
+        self.billing_urls = billing_urls or BillingUrls("", "", "")
 
     def build(self) -> dict[str, Any]:
         uow, clock = self.uow_factory(), self.clock
@@ -123,6 +153,30 @@ class UseCaseFactory:
             "show_checkin_plan": ShowCheckinPlanUseCase(uow),
             "set_checkin_plan": SetCheckinPlanUseCase(uow, clock),
             "set_checkin_rules": SetCheckinRulesUseCase(uow),
+            **self._billing(uow, clock),
+        }
+
+    def _billing(self, uow: UnitOfWork, clock: Clock) -> dict[str, Any]:
+        payments, urls = self.payments, self.billing_urls
+        return {
+            "billing_configured": payments is not None,
+            "list_packages": ListPackagesUseCase(uow),
+            "show_package": ShowPackageUseCase(uow),
+            "create_package": CreatePackageUseCase(uow, clock, payments),
+            "edit_package": EditPackageUseCase(uow, clock, payments),
+            "archive_package": ArchivePackageUseCase(uow, clock, payments),
+            "payment_link": PaymentLinkUseCase(uow, payments),
+            "send_package": SendPackageUseCase(uow, clock),
+            "open_checkout": OpenCheckoutUseCase(uow, clock, payments, urls),
+            "open_portal": OpenPortalUseCase(uow, clock, payments, urls),
+            "show_my_billing": ShowClientBillingUseCase(uow, clock),
+            "show_client_billing": ShowClientBillingForCoachUseCase(uow, clock),
+            "change_subscription": ChangeSubscriptionUseCase(uow, clock, payments),
+            "show_payment": ShowPaymentUseCase(uow),
+            "prepare_refund": PrepareRefundUseCase(uow, clock),
+            "decide_refund": DecideRefundUseCase(uow, clock, payments),
+            "revenue": RevenueUseCase(uow),
+            "billing_rules": BillingRulesUseCase(uow),
         }
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, time
 from enum import StrEnum
 from typing import Any
 
+from coachbot.domain.billing.errors import AccessLapsedError
 from coachbot.domain.checkins.model import Checkin, CheckinPlan, CheckinStatus, MetricEntry
 from coachbot.domain.checkins.schedule import due_times, next_due, outside_quiet_hours
 from coachbot.domain.clock import Clock
@@ -29,6 +30,7 @@ from coachbot.domain.model import (
     User,
 )
 from coachbot.domain.ports import UnitOfWork
+from coachbot.domain.services.billing_access import client_has_access
 from coachbot.domain.services.forms import FormStep, open_or_start_response, step_of
 
 BATCH = 200  # rows per tick; the next tick takes the rest
@@ -102,6 +104,8 @@ class OpenDueCheckinsUseCase:
         plan.next_due_at = next_due(plan.schedule, after=due, timezone=user.timezone)
         plan.updated_at = now
         await uow.checkins.save_plan(plan)
+        if not await client_has_access(uow, client, now):
+            return 0  # the coach requires a paid plan: this one is skipped, not owed
         await self._close_previous(uow, client, now)
         checkin = await uow.checkins.add(
             Checkin(
@@ -163,7 +167,10 @@ class FollowUpCheckinsUseCase:
     ) -> int:
         rules = coach.checkin_rules
         user = await uow.users.get(checkin.user_id)
-        assert user is not None and checkin.id is not None
+        client = await uow.clients.get(checkin.client_id)
+        assert user is not None and client is not None and checkin.id is not None
+        if not await client_has_access(uow, client, now):
+            return 0  # no reminders while coaching is paused for an unpaid plan
         if checkin.missed_at is None and now >= rules.missed_at(checkin.due_at):
             checkin.missed_at = now
             await uow.checkins.save(checkin)
@@ -252,6 +259,10 @@ class StartCheckinUseCase:
             checkin = await _own_checkin(uow, cmd.user_id, cmd.checkin_id)
             if not checkin.answerable:
                 raise CheckinClosed()
+            client = await uow.clients.get(checkin.client_id)
+            assert client is not None
+            if not await client_has_access(uow, client, now):
+                raise AccessLapsedError()
             response = await open_or_start_response(
                 uow,
                 user_id=cmd.user_id,

@@ -1,0 +1,59 @@
+"""Helpers shared by the billing use cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from coachbot.domain.billing.errors import BillingNotConfigured
+from coachbot.domain.billing.model import Package
+from coachbot.domain.model import Channel, Client, Notice, OutgoingMessage, User
+from coachbot.domain.ports import Payments, UnitOfWork
+
+
+def gateway(payments: Payments | None) -> Payments:
+    if payments is None:
+        raise BillingNotConfigured()
+    return payments
+
+
+def notify(user: User, name: str, params: dict[str, Any], *, key: str, now: datetime):
+    """A notice for `user`, sent through the outbox once per `key`."""
+    return OutgoingMessage(
+        channel=Channel.telegram,
+        recipient=str(user.telegram_id),
+        payload=Notice(name, {**params, "timezone": user.timezone}, user.language),
+        idempotency_key=key,
+        created_at=now,
+        not_before=now,
+    )
+
+
+async def coach_user(uow: UnitOfWork, coach_id: int) -> User:
+    coach = await uow.coaches.get(coach_id)
+    assert coach is not None
+    user = await uow.users.get(coach.user_id)
+    assert user is not None
+    return user
+
+
+async def client_user(uow: UnitOfWork, client: Client) -> User | None:
+    return await uow.users.get(client.user_id) if client.user_id is not None else None
+
+
+def package_params(package: Package | None) -> dict[str, Any]:
+    """What a notice needs to name and price a package."""
+    if package is None:
+        return {"package": ""}
+    return {
+        "package": package.name,
+        "amount": package.amount,
+        "currency": package.currency,
+        "interval": package.interval.value if package.interval else None,
+    }
+
+
+def ids_metadata(*, coach_id: int, client_id: int | None = None, package_id: int | None = None):
+    """Metadata that ties a provider object back to ours."""
+    values = {"coach_id": coach_id, "client_id": client_id, "package_id": package_id}
+    return {key: str(value) for key, value in values.items() if value is not None}

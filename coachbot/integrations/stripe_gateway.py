@@ -1,0 +1,436 @@
+"""The `Payments` port on Stripe, through the official `stripe` package (async client).
+
+Every POST carries the idempotency key the use case derived from its business operation
+(the package, checkout, subscription change or refund it is for), so the library's own
+retries and ours never create, charge or refund twice. Connected accounts (Stripe
+Connect) are passed per request as `stripe_account`.
+
+Webhooks: `StripeWebhookVerifier` checks the signature with Stripe's own helper and then
+the timestamp against our clock in both directions (the helper refuses old timestamps
+only, and only against the machine's clock).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import stripe
+
+from coachbot.domain.billing.errors import PaymentsRefusedError, PaymentsUnavailableError
+from coachbot.domain.billing.model import (
+    ChargeState,
+    CheckoutRequest,
+    CheckoutSession,
+    CheckoutState,
+    InvoiceState,
+    RefundResult,
+    SubscriptionChange,
+    SubscriptionState,
+    SubscriptionStatus,
+)
+from coachbot.domain.clock import Clock
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TOLERANCE_SECONDS = 300
+
+
+def _time(value: int | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value else None
+
+
+def _options(key: str | None, account: str | None) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if key is not None:
+        options["idempotency_key"] = key
+    if account is not None:
+        options["stripe_account"] = account
+    return options
+
+
+class StripePayments:
+    def __init__(
+        self, api_key: str, *, api_base: str | None = None, max_network_retries: int = 2
+    ) -> None:
+        self._http = stripe.AIOHTTPClient()
+        self._client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": api_base} if api_base else None,
+            http_client=self._http,
+            max_network_retries=max_network_retries,
+        )
+
+    async def close(self) -> None:
+        await self._http.close_async()
+
+    async def _call(self, method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            result = await method(*args, **kwargs)
+        except stripe.APIConnectionError as error:
+            raise PaymentsUnavailableError() from error
+        except (stripe.RateLimitError, stripe.APIError) as error:
+            raise PaymentsUnavailableError() from error
+        except stripe.StripeError as error:
+            logger.warning("Stripe refused a request: %s", error.user_message)
+            raise PaymentsRefusedError(error.user_message or str(error), error.code) from error
+        return result.to_dict()
+
+    # -- products and prices ------------------------------------------------------------
+
+    async def create_product(
+        self,
+        *,
+        name: str,
+        description: str,
+        metadata: dict[str, str],
+        key: str,
+        account: str | None,
+    ) -> str:
+        params: dict[str, Any] = {"name": name, "metadata": metadata}
+        if description:
+            params["description"] = description
+        product = await self._call(
+            self._client.v1.products.create_async, params, _options(key, account)
+        )
+        return product["id"]
+
+    async def update_product(
+        self,
+        product_id: str,
+        *,
+        name: str,
+        description: str,
+        active: bool,
+        key: str,
+        account: str | None,
+    ) -> None:
+        params = {"name": name, "description": description, "active": active}
+        await self._call(
+            self._client.v1.products.update_async, product_id, params, _options(key, account)
+        )
+
+    async def create_price(
+        self,
+        *,
+        product_id: str,
+        amount: int,
+        currency: str,
+        interval: str | None,
+        metadata: dict[str, str],
+        key: str,
+        account: str | None,
+    ) -> str:
+        params: dict[str, Any] = {
+            "product": product_id,
+            "unit_amount": amount,
+            "currency": currency,
+            "metadata": metadata,
+        }
+        if interval:
+            params["recurring"] = {"interval": interval}
+        price = await self._call(
+            self._client.v1.prices.create_async, params, _options(key, account)
+        )
+        return price["id"]
+
+    async def archive_price(self, price_id: str, *, key: str, account: str | None) -> None:
+        await self._call(
+            self._client.v1.prices.update_async,
+            price_id,
+            {"active": False},
+            _options(key, account),
+        )
+
+    async def create_payment_link(
+        self,
+        *,
+        price_id: str,
+        recurring: bool,
+        trial_days: int,
+        metadata: dict[str, str],
+        key: str,
+        account: str | None,
+    ) -> tuple[str, str]:
+        params: dict[str, Any] = {
+            "line_items": [{"price": price_id, "quantity": 1}],
+            "metadata": metadata,
+        }
+        if recurring:
+            params["subscription_data"] = {"trial_period_days": trial_days} if trial_days else {}
+        link = await self._call(
+            self._client.v1.payment_links.create_async, params, _options(key, account)
+        )
+        return link["id"], link["url"]
+
+    async def deactivate_payment_link(self, link_id: str, *, key: str, account: str | None) -> None:
+        await self._call(
+            self._client.v1.payment_links.update_async,
+            link_id,
+            {"active": False},
+            _options(key, account),
+        )
+
+    # -- customers, checkout, portal ----------------------------------------------------
+
+    async def create_customer(
+        self,
+        *,
+        name: str,
+        email: str | None,
+        metadata: dict[str, str],
+        key: str,
+        account: str | None,
+    ) -> str:
+        params: dict[str, Any] = {"name": name, "metadata": metadata}
+        if email:
+            params["email"] = email
+        customer = await self._call(
+            self._client.v1.customers.create_async, params, _options(key, account)
+        )
+        return customer["id"]
+
+    async def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        params: dict[str, Any] = {
+            "mode": "subscription" if request.recurring else "payment",
+            "customer": request.customer_id,
+            "line_items": [{"price": request.price_id, "quantity": 1}],
+            "client_reference_id": request.client_reference_id,
+            "metadata": request.metadata,
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+            "locale": request.locale if request.locale in STRIPE_LOCALES else "auto",
+        }
+        if request.recurring:
+            subscription_data: dict[str, Any] = {"metadata": request.metadata}
+            if request.trial_days:
+                subscription_data["trial_period_days"] = request.trial_days
+            params["subscription_data"] = subscription_data
+        else:
+            params["payment_intent_data"] = {"metadata": request.metadata}
+        session = await self._call(
+            self._client.v1.checkout.sessions.create_async,
+            params,
+            _options(request.idempotency_key, request.account),
+        )
+        expires = _time(session.get("expires_at"))
+        assert expires is not None
+        return CheckoutSession(session["id"], session["url"], expires)
+
+    async def create_portal_session(
+        self, *, customer_id: str, return_url: str, locale: str, key: str, account: str | None
+    ) -> str:
+        params = {
+            "customer": customer_id,
+            "return_url": return_url,
+            "locale": locale if locale in STRIPE_LOCALES else "auto",
+        }
+        session = await self._call(
+            self._client.v1.billing_portal.sessions.create_async, params, _options(key, account)
+        )
+        return session["url"]
+
+    # -- subscriptions and refunds ------------------------------------------------------
+
+    async def change_subscription(
+        self,
+        subscription_id: str,
+        change: SubscriptionChange,
+        *,
+        item_id: str | None,
+        price_id: str | None,
+        key: str,
+        account: str | None,
+    ) -> SubscriptionState:
+        options = _options(key, account)
+        subscriptions = self._client.v1.subscriptions
+        if change is SubscriptionChange.cancel_now:
+            data = await self._call(subscriptions.cancel_async, subscription_id, None, options)
+            return subscription_state(data)
+        params: dict[str, Any] = {
+            SubscriptionChange.pause: {"pause_collection": {"behavior": "void"}},
+            SubscriptionChange.resume: {"pause_collection": ""},
+            SubscriptionChange.cancel_at_period_end: {"cancel_at_period_end": True},
+            SubscriptionChange.keep: {"cancel_at_period_end": False},
+        }.get(change, {})
+        if change is SubscriptionChange.change_price:
+            params = {
+                "items": [{"id": item_id, "price": price_id}],
+                "proration_behavior": "create_prorations",
+            }
+        data = await self._call(subscriptions.update_async, subscription_id, params, options)
+        return subscription_state(data)
+
+    async def refund(
+        self,
+        *,
+        payment_intent_id: str,
+        amount: int,
+        metadata: dict[str, str],
+        key: str,
+        account: str | None,
+    ) -> RefundResult:
+        params = {"payment_intent": payment_intent_id, "amount": amount, "metadata": metadata}
+        data = await self._call(
+            self._client.v1.refunds.create_async, params, _options(key, account)
+        )
+        return RefundResult(data["id"], data["status"], data["amount"])
+
+    # -- reading current state ----------------------------------------------------------
+
+    async def checkout_state(self, session_id: str, *, account: str | None) -> CheckoutState:
+        data = await self._call(
+            self._client.v1.checkout.sessions.retrieve_async,
+            session_id,
+            None,
+            _options(None, account),
+        )
+        details = data.get("customer_details") or {}
+        return CheckoutState(
+            id=data["id"],
+            status=data["status"],
+            payment_status=data["payment_status"],
+            mode=data["mode"],
+            customer_id=data.get("customer"),
+            subscription_id=data.get("subscription"),
+            payment_intent_id=data.get("payment_intent"),
+            amount_total=data.get("amount_total") or 0,
+            currency=data.get("currency") or "",
+            client_reference_id=data.get("client_reference_id"),
+            metadata=dict(data.get("metadata") or {}),
+            payment_link_id=data.get("payment_link"),
+            customer_email=details.get("email"),
+        )
+
+    async def subscription_state(
+        self, subscription_id: str, *, account: str | None
+    ) -> SubscriptionState:
+        data = await self._call(
+            self._client.v1.subscriptions.retrieve_async,
+            subscription_id,
+            None,
+            _options(None, account),
+        )
+        return subscription_state(data)
+
+    async def invoice_state(self, invoice_id: str, *, account: str | None) -> InvoiceState:
+        # Since API 2025-03-31 an invoice names its payment intent only in `payments`.
+        data = await self._call(
+            self._client.v1.invoices.retrieve_async,
+            invoice_id,
+            {"expand": ["payments"]},
+            _options(None, account),
+        )
+        parent = (data.get("parent") or {}).get("subscription_details") or {}
+        payments = (data.get("payments") or {}).get("data") or []
+        intent = next(
+            (
+                p["payment"].get("payment_intent")
+                for p in payments
+                if p.get("status") == "paid" and p.get("payment")
+            ),
+            None,
+        )
+        return InvoiceState(
+            id=data["id"],
+            status=data["status"],
+            subscription_id=parent.get("subscription") or data.get("subscription"),
+            customer_id=data.get("customer"),
+            amount_due=data["amount_due"],
+            currency=data["currency"],
+            attempt_count=data.get("attempt_count") or 0,
+            hosted_invoice_url=data.get("hosted_invoice_url"),
+            invoice_pdf_url=data.get("invoice_pdf"),
+            payment_intent_id=intent or data.get("payment_intent"),
+            customer_email=data.get("customer_email"),
+        )
+
+    async def charge_state(self, charge_id: str, *, account: str | None) -> ChargeState:
+        data = await self._call(
+            self._client.v1.charges.retrieve_async, charge_id, None, _options(None, account)
+        )
+        return ChargeState(
+            id=data["id"],
+            payment_intent_id=data.get("payment_intent"),
+            amount=data["amount"],
+            amount_refunded=data["amount_refunded"],
+            currency=data["currency"],
+        )
+
+
+# Checkout and the portal speak these; anything else is shown in the payer's browser
+# language ("auto").
+STRIPE_LOCALES = frozenset({"de", "en", "es", "fr", "it", "nl", "pl", "pt", "sv", "ja"})
+
+
+def subscription_state(data: dict[str, Any]) -> SubscriptionState:
+    items = (data.get("items") or {}).get("data") or []
+    item = items[0] if items else {}
+    # Newer API versions keep the period on the item; older ones on the subscription.
+    period_end = item.get("current_period_end") or data.get("current_period_end")
+    return SubscriptionState(
+        id=data["id"],
+        status=SubscriptionStatus(data["status"]),
+        customer_id=data["customer"],
+        price_id=(item.get("price") or {}).get("id"),
+        item_id=item.get("id"),
+        current_period_end=_time(period_end),
+        cancel_at_period_end=bool(data.get("cancel_at_period_end")),
+        paused=data.get("pause_collection") is not None,
+        metadata=dict(data.get("metadata") or {}),
+    )
+
+
+class InvalidWebhook(Exception):
+    """Not a genuine, fresh Stripe event: refuse it with 400."""
+
+
+@dataclass(frozen=True)
+class VerifiedEvent:
+    id: str
+    type: str
+    object_id: str
+    account: str | None
+
+
+class StripeWebhookVerifier:
+    def __init__(
+        self, secret: str, clock: Clock, tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS
+    ) -> None:
+        self._secret = secret
+        self._clock = clock
+        self._tolerance = tolerance_seconds
+
+    def verify(self, payload: bytes, signature: str | None) -> VerifiedEvent:
+        try:
+            # tolerance=None: the signature only; the time window is checked below against
+            # our clock, in both directions.
+            stripe.WebhookSignature.verify_header(payload, signature, self._secret, None)
+        except stripe.SignatureVerificationError as error:
+            raise InvalidWebhook(str(error)) from error
+        assert signature is not None
+        timestamp = _signed_at(signature)
+        now = self._clock.now().timestamp()
+        if abs(now - timestamp) > self._tolerance:
+            raise InvalidWebhook(f"timestamp {timestamp} outside the tolerance window")
+        try:
+            event = json.loads(payload)
+            return VerifiedEvent(
+                id=event["id"],
+                type=event["type"],
+                object_id=event["data"]["object"]["id"],
+                account=event.get("account"),
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            raise InvalidWebhook("not an event") from error
+
+
+def _signed_at(header: str) -> int:
+    for part in header.split(","):
+        name, _, value = part.partition("=")
+        if name.strip() == "t" and value.strip().isdigit():
+            return int(value)
+    raise InvalidWebhook("no timestamp")

@@ -1,0 +1,109 @@
+"""Stripe's side of web/: the webhook endpoint and the pages people land on when they
+come back from Stripe's checkout and customer portal.
+
+The webhook answers 400 to anything not signed by Stripe within the time window (nothing
+changes), 200 once the event was processed or found to be a duplicate, and 503 when
+Stripe could not be asked for the current state of the objects, so Stripe retries (an
+object Stripe refuses to show is logged and acknowledged: a retry would not help).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from coachbot.bot.app import BotApplication
+from coachbot.bot.i18n import gettext as _
+from coachbot.bot.texts import escape
+from coachbot.domain.billing.errors import PaymentsRefusedError, PaymentsUnavailableError
+from coachbot.domain.services.billing_events import (
+    HandleStripeEventUseCase,
+    StripeEventReceived,
+)
+from coachbot.integrations.stripe_gateway import InvalidWebhook, StripeWebhookVerifier
+from coachbot.storage.uow import SqlUnitOfWork
+
+logger = logging.getLogger(__name__)
+
+STRIPE_WEBHOOK_PATH = "/stripe/webhook"
+APPLICATION = web.AppKey("coachbot_application", BotApplication)
+VERIFIER = web.AppKey("stripe_verifier", StripeWebhookVerifier)
+
+
+def add_billing_routes(app: web.Application, application: BotApplication) -> None:
+    settings = application.settings
+    if application.payments is None or settings.stripe_webhook_secret is None:
+        return
+    app[APPLICATION] = application
+    app[VERIFIER] = StripeWebhookVerifier(
+        settings.stripe_webhook_secret.get_secret_value(),
+        application.clock,
+        settings.stripe_webhook_tolerance_seconds,
+    )
+    app.router.add_post(STRIPE_WEBHOOK_PATH, stripe_webhook)
+    app.router.add_get("/billing/{page:success|cancel|done}", billing_page)
+
+
+async def stripe_webhook(request: web.Request) -> web.Response:
+    application = request.app[APPLICATION]
+    payload = await request.read()
+    try:
+        event = request.app[VERIFIER].verify(payload, request.headers.get("Stripe-Signature"))
+    except InvalidWebhook as error:
+        logger.warning("Refused a Stripe webhook: %s", error)
+        return web.json_response({"error": "invalid signature"}, status=400)
+    assert application.payments is not None
+    handle = HandleStripeEventUseCase(
+        SqlUnitOfWork(application.session_factory), application.clock, application.payments
+    )
+    command = StripeEventReceived(
+        event_id=event.id, event_type=event.type, object_id=event.object_id, account=event.account
+    )
+    try:
+        outcome = await handle(command)
+    except PaymentsUnavailableError:
+        # Stripe retries the delivery later; nothing was recorded.
+        logger.warning("Stripe event %s not processed yet: Stripe unreachable", event.id)
+        return web.json_response({"error": "try again"}, status=503)
+    except PaymentsRefusedError as error:
+        # The object cannot be read (e.g. another account's): retrying will not help.
+        logger.error("Stripe event %s names an object we cannot read: %s", event.id, error)
+        return web.json_response({"received": True, "outcome": "unreadable"})
+    logger.info("Stripe event %s (%s): %s", event.id, event.type, outcome.value)
+    return web.json_response({"received": True, "outcome": outcome.value})
+
+
+async def billing_page(request: web.Request) -> web.Response:
+    application = request.app[APPLICATION]
+    i18n = application.i18n
+    language = request.query.get("lang", "")
+    if language not in i18n.available_locales:
+        language = request.headers.get("Accept-Language", "")[:2].lower()
+    if language not in i18n.available_locales:
+        language = i18n.default_locale
+    me = await application.bot.me()
+    page = request.match_info["page"]
+    with i18n.context(), i18n.use_locale(language):
+        title, text = {
+            "success": (
+                _("Thank you!"),
+                _("Your payment is being confirmed. You will get a receipt in Telegram."),
+            ),
+            "cancel": (
+                _("Payment cancelled"),
+                _("Nothing was charged. You can pay any time from the chat."),
+            ),
+            "done": (_("All set"), _("Your billing details are saved.")),
+        }[page]
+        back = _("Back to Telegram")
+    link = f"https://t.me/{me.username}"
+    body = (
+        f"<!doctype html><html lang='{language}'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{escape(title)}</title></head><body style='font-family:sans-serif;"
+        "max-width:32em;margin:3em auto;padding:0 1em'>"
+        f"<h1>{escape(title)}</h1><p>{escape(text)}</p>"
+        f"<p><a href='{escape(link)}'>{escape(back)}</a></p></body></html>"
+    )
+    return web.Response(text=body, content_type="text/html")

@@ -1,0 +1,142 @@
+"""Billing rules without Stripe or Telegram: money, access and grace, webhook checks."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from coachbot.domain.billing.model import (
+    BillingSettings,
+    Subscription,
+    SubscriptionState,
+    SubscriptionStatus,
+)
+from coachbot.domain.billing.money import Money, clean_currency
+from coachbot.domain.errors import InvalidDetailError
+from coachbot.integrations.stripe_gateway import InvalidWebhook, StripeWebhookVerifier
+from coachbot.sandbox.stripe_server import sign_payload
+from tests.fakes.clock import FakeClock
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("typed", "currency", "minor"),
+    [
+        ("49", "eur", 4900),
+        ("49.90", "eur", 4990),
+        ("49,9", "eur", 4990),
+        ("1 200", "usd", 120000),
+        ("5000", "jpy", 5000),
+    ],
+)
+def test_typed_prices_become_minor_units(typed, currency, minor):
+    assert Money.parse(typed, currency) == Money(minor, currency)
+
+
+@pytest.mark.parametrize(
+    ("typed", "currency", "code"),
+    [
+        ("abc", "eur", "invalid"),
+        ("49.999", "eur", "invalid"),
+        ("49.5", "jpy", "too_precise"),
+        ("0", "eur", "out_of_range"),
+        ("1000000", "eur", "out_of_range"),
+    ],
+)
+def test_wrong_prices_are_refused(typed, currency, code):
+    with pytest.raises(InvalidDetailError) as refused:
+        Money.parse(typed, currency)
+    assert refused.value.code == code
+
+
+def test_currencies_are_three_letter_codes_without_three_decimal_ones():
+    assert clean_currency(" EUR ") == "eur"
+    for bad in ("EURO", "e1r", "kwd"):
+        with pytest.raises(InvalidDetailError):
+            clean_currency(bad)
+
+
+def subscription(status: SubscriptionStatus) -> Subscription:
+    return Subscription(
+        coach_id=1,
+        client_id=1,
+        stripe_subscription_id="sub_1",
+        stripe_customer_id="cus_1",
+        status=status,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def state(status: SubscriptionStatus) -> SubscriptionState:
+    return SubscriptionState("sub_1", status, "cus_1", "price_1", "si_1", NOW, False, False)
+
+
+def test_a_failed_renewal_keeps_access_for_the_grace_period_only():
+    sub = subscription(SubscriptionStatus.active)
+    sub.apply(state(SubscriptionStatus.past_due), NOW)
+    assert sub.past_due_since == NOW
+    assert sub.grants_access(NOW + timedelta(days=2, hours=23), grace_days=3)
+    assert not sub.grants_access(NOW + timedelta(days=3), grace_days=3)
+    # A later past_due view does not restart the grace period.
+    sub.apply(state(SubscriptionStatus.past_due), NOW + timedelta(days=1))
+    assert sub.past_due_since == NOW
+    sub.apply(state(SubscriptionStatus.active), NOW + timedelta(days=4))
+    assert sub.past_due_since is None and sub.grants_access(NOW + timedelta(days=4), 3)
+
+
+@pytest.mark.parametrize(
+    ("status", "access"),
+    [
+        (SubscriptionStatus.trialing, True),
+        (SubscriptionStatus.unpaid, False),
+        (SubscriptionStatus.canceled, False),
+        (SubscriptionStatus.incomplete, False),
+    ],
+)
+def test_which_statuses_give_access(status, access):
+    assert subscription(status).grants_access(NOW, grace_days=3) is access
+
+
+def test_grace_days_are_bounded():
+    with pytest.raises(InvalidDetailError):
+        BillingSettings(coach_id=1, grace_days=31)
+
+
+def signed(payload: str, at: datetime, secret: str = "whsec_unit") -> str:
+    return sign_payload(payload, secret, int(at.timestamp()))
+
+
+EVENT = json.dumps({"id": "evt_1", "type": "invoice.paid", "data": {"object": {"id": "in_1"}}})
+
+
+def test_the_webhook_verifier_takes_fresh_signed_events_only():
+    clock = FakeClock(NOW)
+    verifier = StripeWebhookVerifier("whsec_unit", clock, tolerance_seconds=300)
+    event = verifier.verify(EVENT.encode(), signed(EVENT, NOW - timedelta(seconds=299)))
+    assert (event.id, event.type, event.object_id) == ("evt_1", "invoice.paid", "in_1")
+    refusals = [
+        None,
+        "",
+        "t=1,v0=abc",
+        signed(EVENT, NOW, secret="whsec_other"),
+        signed(EVENT, NOW - timedelta(seconds=301)),
+        signed(EVENT, NOW + timedelta(seconds=301)),  # the official helper would take it
+    ]
+    for header in refusals:
+        with pytest.raises(InvalidWebhook):
+            verifier.verify(EVENT.encode(), header)
+    with pytest.raises(InvalidWebhook):
+        verifier.verify(b"[]", signed("[]", NOW))
+
+
+def test_amounts_are_shown_in_the_readers_language():
+    from coachbot.bot.billing_texts import money
+
+    assert money(4990, "eur", "de") == "49,90\xa0€"
+    assert money(4990, "eur", "en") == "€49.90"
+    assert money(5000, "jpy", "en") == "¥5,000"
+    assert money(123456, "usd", "de") == "1.234,56\xa0$"

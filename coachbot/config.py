@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     photo_max_mb: int = Field(default=20, ge=1, le=20)
     # How often the check-in ticks look for due check-ins and follow-ups.
     checkin_tick_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # Largest ZIP file of a client export (Telegram takes uploads up to 50 MB); larger
+    # exports are split into parts of this size.
+    export_part_mb: float = Field(default=49.5, gt=0, le=50)
 
     @property
     def photo_max_bytes(self) -> int:

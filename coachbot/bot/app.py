@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from coachbot.bot.commands import set_default_commands
 from coachbot.bot.handlers import feature_routers
-from coachbot.bot.i18n import available_languages, create_i18n
+from coachbot.bot.i18n import available_languages, create_i18n, translator
 from coachbot.bot.middlewares.callback_answer import AnswerCallbacksMiddleware
 from coachbot.bot.middlewares.dedupe import DeduplicateUpdatesMiddleware
 from coachbot.bot.middlewares.identity import IdentityMiddleware
@@ -38,6 +38,7 @@ from coachbot.config import Settings
 from coachbot.domain.clock import Clock, SystemClock
 from coachbot.domain.services.forms import SyncShippedFormsUseCase
 from coachbot.domain.services.identity import LanguagePolicy
+from coachbot.reports import progress_tools
 from coachbot.reports.photos import PillowPhotoProcessor
 from coachbot.storage.blobs import EncryptedBlobStore
 from coachbot.storage.db import create_engine, create_session_factory
@@ -137,6 +138,9 @@ def create_dispatcher(
             link_days=settings.invitation_ttl_days,
             photos=PillowPhotoProcessor(max_bytes=settings.photo_max_bytes),
             blobs=create_blob_store(settings),
+            progress=progress_tools(
+                translator(i18n), redis=redis, export_part_mb=settings.export_part_mb
+            ),
         ),
         i18n=i18n,
         languages=languages,

@@ -9,6 +9,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
 from coachbot.bot.middlewares import NextHandler
+from coachbot.bot.middlewares.progress_use_cases import progress_use_cases
 from coachbot.domain.clock import Clock
 from coachbot.domain.ports import BlobStore, PhotoProcessor, UnitOfWork
 from coachbot.domain.services.checkin_review import (
@@ -59,6 +60,7 @@ from coachbot.domain.services.profile import (
     ShowProfileUseCase,
 )
 from coachbot.domain.services.reachability import RecordReachabilityUseCase
+from coachbot.reports import ProgressTools, progress_tools
 
 
 class UseCaseFactory:
@@ -74,6 +76,7 @@ class UseCaseFactory:
         link_days: int,
         photos: PhotoProcessor,
         blobs: BlobStore,
+        progress: ProgressTools | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -82,6 +85,7 @@ class UseCaseFactory:
         self.link_days = link_days
         self.photos = photos
         self.blobs = blobs
+        self.progress = progress or progress_tools()
 
     def build(self) -> dict[str, Any]:
         uow, clock = self.uow_factory(), self.clock
@@ -123,6 +127,7 @@ class UseCaseFactory:
             "show_checkin_plan": ShowCheckinPlanUseCase(uow),
             "set_checkin_plan": SetCheckinPlanUseCase(uow, clock),
             "set_checkin_rules": SetCheckinRulesUseCase(uow),
+            **progress_use_cases(uow, clock, self.blobs, self.progress),
         }
 
 

@@ -24,6 +24,7 @@ from coachbot.bot.commands import set_default_commands
 from coachbot.bot.handlers import feature_routers
 from coachbot.bot.i18n import available_languages, create_i18n, translator
 from coachbot.bot.middlewares.callback_answer import AnswerCallbacksMiddleware
+from coachbot.bot.middlewares.chat_action import ChatActionFlagMiddleware
 from coachbot.bot.middlewares.dedupe import DeduplicateUpdatesMiddleware
 from coachbot.bot.middlewares.identity import IdentityMiddleware
 from coachbot.bot.middlewares.locale import UserLocaleMiddleware
@@ -205,6 +206,8 @@ def _install_middlewares(
     update.outer_middleware(IdentityMiddleware())
     update.outer_middleware(UserLocaleMiddleware(i18n))
     dispatcher.callback_query.middleware(AnswerCallbacksMiddleware())
+    dispatcher.message.middleware(ChatActionFlagMiddleware())
+    dispatcher.callback_query.middleware(ChatActionFlagMiddleware())
 
 
 def detach_routers(dispatcher: Dispatcher) -> None:

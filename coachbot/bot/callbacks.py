@@ -273,11 +273,11 @@ class ReportCb(CallbackData, prefix="rp"):
 
 
 class CustomMetricAction(StrEnum):
-    new = "nw"
+    new = "nw"  # for all the coach's clients, or (client_id) for one
     archive = "ar"
-    scope = "sc"  # for all clients, or one (value: client id)
 
 
 class CustomMetricCb(CallbackData, prefix="cm"):
     action: CustomMetricAction
     metric_id: int = 0
+    client_id: int = 0

@@ -22,7 +22,15 @@ EVERYONE = (
     ("terms", __("Terms of use")),
     ("profile", __("Your profile and settings")),
 )
-CLIENT = (("checkin", __("Answer your check-in")),)
+CLIENT = (
+    ("checkin", __("Answer your check-in")),
+    ("log", __("Log a measurement")),
+    ("progress", __("Your charts and trends")),
+    ("goals", __("Your goals")),
+    ("achievements", __("Your badges")),
+    ("report", __("Your progress report (PDF)")),
+    ("export", __("Your measurements as CSV")),
+)
 COACH = (
     ("menu", __("Coach menu")),
     ("review", __("Check-ins to review")),

@@ -7,8 +7,11 @@ from coachbot.bot.conversations import (
     base,
     checkin,
     checkin_template,
+    custom_metric,
     form,
+    goals,
     invite_coach,
+    log_metric,
     onboarding,
 )
 from coachbot.bot.handlers import (
@@ -22,6 +25,7 @@ from coachbot.bot.handlers import (
     invitations,
     membership,
     profile,
+    progress,
     review,
     start,
 )
@@ -46,6 +50,10 @@ def feature_routers() -> tuple[Router, ...]:
         onboarding.router,
         checkin.router,
         review.router,
+        log_metric.router,
+        goals.router,
+        custom_metric.router,
+        progress.router,
         form.router,
         fallback.router,
     )

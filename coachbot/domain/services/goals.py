@@ -637,12 +637,18 @@ class DecideGoalChange:
     target_date: str | None = None
 
 
+@dataclass(frozen=True)
+class GoalChangeDecided:
+    change: GoalChange
+    now: bool  # False: it had been decided before (a second tap changes nothing)
+
+
 class DecideGoalChangeUseCase:
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
-    async def __call__(self, cmd: DecideGoalChange) -> GoalChange:
+    async def __call__(self, cmd: DecideGoalChange) -> GoalChangeDecided:
         now = self._clock.now()
         async with self._uow as uow:
             change = await uow.goals.get_change(cmd.change_id)
@@ -653,7 +659,7 @@ class DecideGoalChangeUseCase:
             if goal is None or client is None or client.coach_id != cmd.coach_id:
                 raise GoalChangeNotFound()
             if not change.pending:
-                return change  # decided already (a second tap): nothing happens twice
+                return GoalChangeDecided(change, now=False)
             coach_user = await uow.users.get(cmd.user_id)
             assert coach_user is not None
             custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
@@ -669,7 +675,7 @@ class DecideGoalChangeUseCase:
                 await _apply(uow, goal, change, client, custom)
             await _tell_client(uow, client, change, goal, custom, "goal_change_decided", now)
             await uow.commit()
-        return change
+        return GoalChangeDecided(change, now=True)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,7 +8,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.i18n import ngettext
 from coachbot.bot.texts import escape
 from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.model.goals import Achievement, GoalChange
@@ -168,29 +167,10 @@ def change_lines(change_: GoalChange, item: GoalProgress, view: Viewpoint) -> st
 
 
 def achievement_title(key: str, details: dict[str, Any], units: UnitSystem, language: str) -> str:
-    kind, _sep, rest = key.partition(":")
-    if kind == "streak":
-        count = int(details.get("checkins") or rest or 0)
-        return ngettext("{count} check-in in a row", "{count} check-ins in a row", count).format(
-            count=count
-        )
-    if kind == "change":
-        amount = float(details.get("amount", 0))
-        weight = builtin_definition(Metric.weight)
-        shown = measure(weight.stored(amount, UnitSystem.metric), weight, units, language)
-        if details.get("gaining"):
-            return _("First {amount} gained").format(amount=shown)
-        return _("First {amount} lost").format(amount=shown)
-    if kind == "goal":
-        definition = definition_from(details)
-        if definition is not None and details.get("target") is not None:
-            return _("Goal reached: {target}").format(
-                target=measure(float(details["target"]), definition, units, language)
-            )
-        return _("Goal reached")
-    if kind == "first_entry":
-        return _("First measurement logged")
-    return escape(key)
+    badge = Achievement(client_id=0, key=key, achieved_at=datetime.min, details=details)
+    return escape(
+        labels.achievement_title(badge, Viewpoint(language, units, "UTC"), translate_here)
+    )
 
 
 def achievement_line(achievement: Achievement, view: Viewpoint) -> str:

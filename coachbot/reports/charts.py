@@ -83,9 +83,9 @@ class MatplotlibChartRenderer:
 
     # -- the port --------------------------------------------------------------------
 
-    def metric_chart(self, chart: MetricChart) -> bytes:
+    def metric_chart(self, chart: MetricChart, *, height_px: int = METRIC_HEIGHT_PX) -> bytes:
         with _RENDER_LOCK:
-            return png(self.metric_figure(chart))
+            return png(self.metric_figure(chart, height_px=height_px))
 
     def panel_chart(self, panel: ChartPanel) -> bytes:
         with _RENDER_LOCK:
@@ -376,7 +376,7 @@ def _style(
     *,
     y_values: Sequence[float],
     dates: bool = True,
-    y_bins: int = 5,
+    y_bins: int = 6,
     unit_label: bool = True,
 ) -> None:
     shown = [series.definition.shown(v, view.units) for v in y_values]
@@ -457,6 +457,13 @@ def png(figure: Figure) -> bytes:
     paletted = image.convert("RGB").quantize(
         PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
+    # The octree averages white with its antialiased neighbours into (254, 254, 254):
+    # put white back, or the chart shows as a grey box on a white page.
+    palette = paletted.getpalette() or []
+    for start in range(0, len(palette), 3):
+        if min(palette[start : start + 3]) >= 248:
+            palette[start : start + 3] = [255, 255, 255]
+    paletted.putpalette(palette)
     out = io.BytesIO()
     paletted.save(out, "PNG", compress_level=6)
     return out.getvalue()

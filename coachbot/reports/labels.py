@@ -17,8 +17,8 @@ from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
 from coachbot.domain.forms.units import Metric
-from coachbot.domain.model.goals import GoalStatus
-from coachbot.domain.progress.metrics import MetricDefinition
+from coachbot.domain.model.goals import Achievement, GoalStatus
+from coachbot.domain.progress.metrics import MetricDefinition, builtin_definition
 from coachbot.domain.progress.views import GoalProgress, Viewpoint
 
 Translate = Callable[[str, str], str]  # (language, English message) -> translation
@@ -129,3 +129,40 @@ def goal_status(item: GoalProgress, view: Viewpoint, translate: Translate) -> st
     moment = item.goal.achieved_at if state == "achieved" else item.projected
     when = moment.astimezone(ZoneInfo(view.timezone)).date() if moment else None
     return translate(language, texts[state]).format(date=long_date(when, language) if when else "")
+
+
+def achievement_title(achievement: Achievement, view: Viewpoint, translate: Translate) -> str:
+    """ "Check-in streak: 4", "First 5.0 kg lost", "Goal reached: 76.0 kg"."""
+    language, details = view.language, achievement.details
+    kind, _sep, rest = achievement.key.partition(":")
+    if kind == "streak":
+        count = int(details.get("checkins") or rest or 0)
+        return translate(language, N_("Check-in streak: {count}")).format(count=count)
+    if kind == "change":
+        weight = builtin_definition(Metric.weight)
+        amount = float(details.get("amount", 0))
+        shown = f"{number(weight.shown(amount, view.units), language)} {weight.symbol(view.units)}"
+        text = N_("First {amount} gained") if details.get("gaining") else N_("First {amount} lost")
+        return translate(language, text).format(amount=shown)
+    if kind == "goal":
+        key = details.get("metric")
+        target = details.get("target")
+        if key and target is not None:
+            definition = (
+                builtin_definition(Metric(key))
+                if key in Metric.__members__
+                else MetricDefinition(
+                    key=key,
+                    minimum=0,
+                    maximum=0,
+                    name=details.get("metric_name", ""),
+                    unit=details.get("unit", ""),
+                )
+            )
+            shown = number(definition.shown(float(target), view.units), language)
+            value = f"{shown} {definition.symbol(view.units)}".strip()
+            return translate(language, N_("Goal reached: {target}")).format(target=value)
+        return translate(language, N_("Goal reached"))
+    if kind == "first_entry":
+        return translate(language, N_("First measurement logged"))
+    return achievement.key

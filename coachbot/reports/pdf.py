@@ -15,7 +15,6 @@ import io
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -35,17 +34,17 @@ from reportlab.platypus import (
 )
 
 from coachbot.domain.progress.views import (
-    ChartPanel,
     GoalProgress,
     MetricChart,
     ProgressReport,
     Viewpoint,
 )
-from coachbot.reports.charts import METRIC_HEIGHT_PX, WIDTH_PX, MatplotlibChartRenderer
+from coachbot.reports.charts import WIDTH_PX, MatplotlibChartRenderer
 from coachbot.reports.labels import (
     CATEGORY_NAMES,
     N_,
     Translate,
+    achievement_title,
     font_path,
     goal_status,
     long_date,
@@ -62,6 +61,7 @@ ACCENT = colors.HexColor("#1f5fae")
 RULE = colors.HexColor("#d5dbe3")
 BAND = colors.HexColor("#f1f4f8")
 CHART_WIDTH = 17 * cm
+PDF_CHART_HEIGHT_PX = 600  # two charts to an A4 page
 
 
 def _register_fonts() -> None:
@@ -84,7 +84,7 @@ class ReportlabReportRenderer:
         _register_fonts()
         self._styles = {
             "title": ParagraphStyle(
-                "title", fontName=FONT_BOLD, fontSize=22, leading=27, textColor=INK
+                "title", fontName=FONT_BOLD, fontSize=22, leading=27, textColor=INK, spaceAfter=6
             ),
             "subtitle": ParagraphStyle(
                 "subtitle", fontName=FONT, fontSize=11, leading=15, textColor=MUTED
@@ -182,8 +182,8 @@ class ReportlabReportRenderer:
         if report.achievements:
             for achievement in report.achievements:
                 day = long_date(achievement.achieved_at.date(), language)
-                title = achievement.details.get("title", achievement.key)
-                story.append(Paragraph(f"★ {escape(str(title))} · {escape(day)}", s["body"]))
+                title = achievement_title(achievement, report.view, self._t)
+                story.append(Paragraph(f"★ {escape(title)} · {escape(day)}", s["body"]))
         else:
             story.append(Paragraph(escape(t(language, N_("None in this period, yet."))), s["body"]))
         return story
@@ -206,7 +206,7 @@ class ReportlabReportRenderer:
                     )
                 ]
             )
-        return self._table(rows, [4.2 * cm, 2 * cm, 2 * cm, 3 * cm, 1.9 * cm, 3.9 * cm])
+        return self._table(rows, [3.8 * cm, 1.8 * cm, 1.8 * cm, 2.6 * cm, 2.6 * cm, 4.4 * cm])
 
     def _metric_table(self, report: ProgressReport) -> Table:
         t, view = self._t, report.view
@@ -275,26 +275,19 @@ class ReportlabReportRenderer:
     # -- page 2 ----------------------------------------------------------------------
 
     def _chart_page(self, report: ProgressReport) -> list:
+        """One chart per metric, two to a page: the same charts as in the chat, wider."""
         t, language, s = self._t, report.view.language, self._styles
         story: list = [Paragraph(escape(t(language, N_("Charts"))), s["h2"])]
         if not report.metrics:
             story.append(Paragraph(escape(t(language, N_("No measurements to chart."))), s["body"]))
             return story
-        today = report.period_end
+        height = CHART_WIDTH * PDF_CHART_HEIGHT_PX / WIDTH_PX
         for trends in report.metrics:
-            chart = MetricChart(trends.series, report.view, today)
-            png = self._charts.metric_chart(chart)
-            height = CHART_WIDTH * METRIC_HEIGHT_PX / WIDTH_PX
+            chart = MetricChart(trends.series, report.view, report.period_end)
+            png = self._charts.metric_chart(chart, height_px=PDF_CHART_HEIGHT_PX)
             story.append(
-                KeepTogether([Image(io.BytesIO(png), CHART_WIDTH, height), Spacer(1, 0.4 * cm)])
+                KeepTogether([Image(io.BytesIO(png), CHART_WIDTH, height), Spacer(1, 0.5 * cm)])
             )
-        if len(report.metrics) > 1:
-            panel = ChartPanel(tuple(m.series for m in report.metrics[:3]), report.view, today)
-            png = self._charts.panel_chart(panel)
-            with PILImage.open(io.BytesIO(png)) as picture:
-                width_px, height_px = picture.size
-            width = CHART_WIDTH * 0.8
-            story.append(Image(io.BytesIO(png), width, width * height_px / width_px))
         return story
 
     # -- page 3 ----------------------------------------------------------------------

@@ -24,6 +24,7 @@ async def test_an_admin_is_greeted_with_the_coach_menu_and_gets_admin_commands(h
         ["➕ Add client"],
         ["📝 Check-in templates"],
         ["⏰ Check-in follow-ups"],
+        ["📏 Custom metrics"],
         ["✉️ Invite a coach"],
         ["📨 Open invitations"],
     ]

@@ -114,15 +114,14 @@ class _People:
         *,
         key: str,
         now: datetime,
-        coach: bool = True,
     ) -> None:
-        """The client's celebration and (unless not `coach`) the coach's `<name>_note`."""
+        """The client's celebration and the coach's `<name>_note`."""
         if self.client_user is not None:
             own = {**params, "name": self.client_user.call_name, "units": self.client_user.units}
             await uow.outbox.enqueue(
                 _tell(self.client_user, name, own, key=f"{key}:client", now=now)
             )
-        if self.coach_user is not None and coach:
+        if self.coach_user is not None:
             note = {
                 **params,
                 "client": self.client.display_name,
@@ -236,24 +235,19 @@ async def _achieve(
     details: dict[str, Any],
     now: datetime,
     *,
-    tell_coach: bool = True,
+    announce: bool = True,
 ) -> None:
+    """Store the badge once; unless it is a small one (not `announce`), celebrate it."""
     client_id = people.client.id or 0
-    if await uow.achievements.add(Achievement(client_id, key, now, details)):
+    if await uow.achievements.add(Achievement(client_id, key, now, details)) and announce:
         params = {"key": key, **details}
-        await people.both(
-            uow,
-            "achievement",
-            params,
-            key=f"achievement:{client_id}:{key}",
-            now=now,
-            coach=tell_coach,
-        )
+        await people.both(uow, "achievement", params, key=f"achievement:{client_id}:{key}", now=now)
 
 
 async def _first_entry_badge(uow: UnitOfWork, people: _People, now: datetime) -> None:
+    """Kept in /achievements without a message: the reply to the entry says enough."""
     if await uow.metrics.recent(people.client.id or 0, limit=1):
-        await _achieve(uow, people, "first_entry", {}, now, tell_coach=False)
+        await _achieve(uow, people, "first_entry", {}, now, announce=False)
 
 
 async def _weight_badges(uow: UnitOfWork, people: _People, now: datetime) -> None:

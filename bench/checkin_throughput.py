@@ -609,9 +609,7 @@ async def main(args: argparse.Namespace) -> bool:
     try:
         database_url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
         started = time.monotonic()
-        await seed(
-            database_url, groups.warmup + groups.max + groups.paced + groups.photo
-        )
+        await seed(database_url, groups.warmup + groups.max + groups.paced + groups.photo)
         seeded = time.monotonic() - started
         results = await measure("echo", args, database_url, folder, groups)
         results += await measure("coachbot", args, database_url, folder, groups)

@@ -80,12 +80,22 @@ class MatplotlibChartRenderer:
 
     def __init__(self, translate: Translate = untranslated) -> None:
         self._t = translate
+        # One figure per chart height, kept and cleared between charts: its axes and
+        # ticks are built once (most of a chart's set-up time), only the data changes.
+        self._kept: dict[int, tuple[Figure, Axes]] = {}
 
     # -- the port --------------------------------------------------------------------
 
     def metric_chart(self, chart: MetricChart, *, height_px: int = METRIC_HEIGHT_PX) -> bytes:
         with _RENDER_LOCK:
-            return png(self.metric_figure(chart, height_px=height_px))
+            if height_px not in self._kept:
+                self._kept[height_px] = _metric_canvas(height_px)
+            figure, axes = self._kept[height_px]
+            try:
+                self._compose(figure, axes, chart, height_px)
+                return png(figure)
+            finally:
+                _clear(figure, axes)
 
     def panel_chart(self, panel: ChartPanel) -> bytes:
         with _RENDER_LOCK:
@@ -94,29 +104,22 @@ class MatplotlibChartRenderer:
     # -- figures (tests look at their artists) ---------------------------------------
 
     def metric_figure(self, chart: MetricChart, *, height_px: int = METRIC_HEIGHT_PX) -> Figure:
+        """A new figure of the chart (`metric_chart` draws the same on a kept one)."""
+        figure, axes = _metric_canvas(height_px)
+        self._compose(figure, axes, chart, height_px)
+        return figure
+
+    def _compose(self, figure: Figure, axes: Axes, chart: MetricChart, height_px: int) -> None:
         series, view = chart.series, chart.view
-        figure = _figure(height_px)
-        top = 1 - 190 / height_px
-        axes = figure.add_axes((0.125, 95 / height_px, 0.835, top - 95 / height_px))
         self._title(figure, series, view, top_px=38, height_px=height_px)
-        lines = _draw_series(axes, series, view, colour=AVERAGE)
-        lines += self._draw_goal(axes, series, view)
+        _draw_series(axes, series, view, colour=AVERAGE)
+        self._draw_goal(axes, series, view)
         x_range = _x_range(series, view, chart.today)
         _style(axes, series, view, x_range, y_values=_y_values(series))
-        axes.legend(
-            handles=lines,
-            labels=[self._legend_label(line, series, view) for line in lines],
-            loc="lower left",
-            bbox_to_anchor=(-0.01, 1.0),
-            ncol=len(lines),
-            frameon=False,
-            fontsize=LEGEND_PT,
-            handlelength=1.6,
-            columnspacing=1.2,
-            borderaxespad=0.3,
-            labelcolor=INK,
-        )
-        return figure
+        if series.goal is not None:
+            self._goal_label(axes, series, view, left=True)
+        if series.projection is not None:
+            self._projection_label(axes, series, view)
 
     def panel_figure(self, panel: ChartPanel) -> Figure:
         rows = len(panel.series)
@@ -172,7 +175,32 @@ class MatplotlibChartRenderer:
                 self._goal_label(axes, series, view)
         return figure
 
-    def _goal_label(self, axes: Axes, series: MetricSeries, view: Viewpoint) -> None:
+    def _projection_label(self, axes: Axes, series: MetricSeries, view: Viewpoint) -> None:
+        """ "Projection: May 21" at the end of the dotted line."""
+        assert series.projection is not None
+        moment, value = series.projection[1]
+        local = moment.astimezone(ZoneInfo(view.timezone)).date()
+        text = self._t(view.language, N_("Projection: {date}")).format(
+            date=day_month(local, view.language)
+        )
+        axes.annotate(
+            text,
+            xy=(_x(moment, view), series.definition.shown(value, view.units)),
+            xytext=(0, -10 if series.goal is not None else 8),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=LABEL_PT,
+            color=PROJECTION,
+            annotation_clip=True,
+            gid="projection-label",
+        )
+
+    def _goal_label(
+        self, axes: Axes, series: MetricSeries, view: Viewpoint, *, left: bool = False
+    ) -> None:
+        """ "Goal 76.0 kg" on the goal line: at its right end in a panel, at its left end
+        in a metric chart (the right end is where the projection meets it)."""
         goal = series.definition.shown(series.goal or 0.0, view.units)
         unit = series.definition.symbol(view.units)
         text = self._t(view.language, N_("Goal {value}")).format(
@@ -180,11 +208,11 @@ class MatplotlibChartRenderer:
         )
         axes.annotate(
             text,
-            xy=(1.0, goal),
+            xy=(0.0 if left else 1.0, goal),
             xycoords=("axes fraction", "data"),
-            xytext=(-4, 5),
+            xytext=(6 if left else -4, 5),
             textcoords="offset points",
-            ha="right",
+            ha="left" if left else "right",
             va="bottom",
             fontsize=LABEL_PT,
             color=GOAL,
@@ -206,6 +234,8 @@ class MatplotlibChartRenderer:
             color=MUTED,
             va="top",
         )
+        key = self._t(view.language, N_("Dots: entries · line: 7-day average"))
+        figure.text(0.04, y - 90 / height_px, key, fontsize=LABEL_PT, color=MUTED, va="top")
 
     def _subtitle(self, series: MetricSeries, view: Viewpoint) -> str:
         language, unit = view.language, series.definition.symbol(view.units)
@@ -233,19 +263,6 @@ class MatplotlibChartRenderer:
             return name
         shown = number(series.definition.shown(latest, view.units), view.language)
         return f"{name}  {shown} {unit}".rstrip()
-
-    def _legend_label(self, line: Line2D, series: MetricSeries, view: Viewpoint) -> str:
-        language = view.language
-        gid = line.get_gid()
-        if gid == "entries":
-            return self._t(language, N_("Entries"))
-        if gid == "average":
-            return self._t(language, N_("7-day average"))
-        if gid == "goal" and series.goal is not None:
-            goal = number(series.definition.shown(series.goal, view.units), language)
-            unit = series.definition.symbol(view.units)
-            return self._t(language, N_("Goal {value}")).format(value=f"{goal} {unit}".strip())
-        return self._t(language, N_("Projection"))
 
     # -- goal, target date and projection --------------------------------------------
 
@@ -294,6 +311,20 @@ class MatplotlibChartRenderer:
 # -- drawing helpers -------------------------------------------------------------------
 
 
+def _metric_canvas(height_px: int) -> tuple[Figure, Axes]:
+    figure = _figure(height_px)
+    top = 1 - 215 / height_px
+    axes = figure.add_axes((0.125, 95 / height_px, 0.835, top - 95 / height_px))
+    return figure, axes
+
+
+def _clear(figure: Figure, axes: Axes) -> None:
+    """Take the last chart's artists off a kept figure (its axes and ticks stay)."""
+    for artist in [*axes.lines, *axes.texts, *figure.texts]:
+        artist.remove()
+    axes.set_ylabel("")
+
+
 def _figure(height_px: int) -> Figure:
     figure = Figure(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI, facecolor="white")
     FigureCanvasAgg(figure)
@@ -308,9 +339,8 @@ def _x(moment: datetime, view: Viewpoint) -> float:
 
 def _draw_series(axes: Axes, series: MetricSeries, view: Viewpoint, *, colour: str):
     shown = series.definition.shown
-    xs = [_x(t, view) for t, _ in series.points]
     entries = axes.plot(
-        xs,
+        _xs([t for t, _ in series.points], view),
         [shown(v, view.units) for _, v in series.points],
         ls="none",
         marker="o",
@@ -323,7 +353,7 @@ def _draw_series(axes: Axes, series: MetricSeries, view: Viewpoint, *, colour: s
         zorder=4,
     )
     average = axes.plot(
-        [_x(t, view) for t, _ in series.average],
+        _xs([t for t, _ in series.average], view),
         [shown(v, view.units) for _, v in series.average],
         color=colour,
         lw=3.2,
@@ -333,6 +363,12 @@ def _draw_series(axes: Axes, series: MetricSeries, view: Viewpoint, *, colour: s
         solid_joinstyle="round",
     )
     return entries + average
+
+
+def _xs(moments: Sequence[datetime], view: Viewpoint):
+    """Many moments at once (one conversion call, not one per point)."""
+    zone = ZoneInfo(view.timezone)
+    return date2num([m.astimezone(zone).replace(tzinfo=None) for m in moments])
 
 
 def _y_values(series: MetricSeries, *, with_projection: bool = True) -> list[float]:
@@ -454,18 +490,20 @@ def png(figure: Figure) -> bytes:
     canvas.draw()
     width, height = canvas.get_width_height()
     image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    paletted = image.convert("RGB").quantize(
+    paletted = image.quantize(
         PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
     # The octree averages white with its antialiased neighbours into (254, 254, 254):
     # put white back, or the chart shows as a grey box on a white page.
-    palette = paletted.getpalette() or []
+    # The chart is opaque: an RGB palette, so no transparency chunk is written.
+    palette = paletted.getpalette("RGB") or []
     for start in range(0, len(palette), 3):
         if min(palette[start : start + 3]) >= 248:
             palette[start : start + 3] = [255, 255, 255]
-    paletted.putpalette(palette)
+    paletted.putpalette(palette, "RGB")
+    paletted.info.pop("transparency", None)
     out = io.BytesIO()
-    paletted.save(out, "PNG", compress_level=6)
+    paletted.save(out, "PNG", compress_level=1)
     return out.getvalue()
 
 

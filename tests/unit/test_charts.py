@@ -15,7 +15,7 @@ from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.progress import trends
 from coachbot.domain.progress.metrics import builtin_definition
 from coachbot.domain.progress.views import ChartPanel, MetricChart, MetricSeries, Viewpoint
-from coachbot.reports.charts import WIDTH_PX, MatplotlibChartRenderer
+from coachbot.reports.charts import WIDTH_PX, MatplotlibChartRenderer, png
 
 START = datetime(2026, 3, 2, 6, 30, tzinfo=UTC)
 BERLIN = Viewpoint("en", UnitSystem.metric, "Europe/Berlin")
@@ -71,9 +71,13 @@ def test_the_metric_chart_draws_the_entries_their_average_the_goal_and_the_proje
     assert low < date2num(data.points[0][0].replace(tzinfo=None)) and high > date2num(
         date(2026, 5, 31)
     )
-    legend = [text.get_text() for text in axes.get_legend().get_texts()]
-    assert legend == ["Entries", "7-day average", "Goal 76.0 kg", "Projection"]
+    labels = {text.get_gid(): text.get_text() for text in axes.texts}
+    assert labels["goal-label"] == "Goal 76.0 kg"
+    assert labels["projection-label"].startswith("Projection: May")
+    assert labels["target-date-label"] == "Target date May 31"
     assert axes.get_ylabel() == "kg"
+    key = [t.get_text() for t in figure.texts]
+    assert key[0] == "Weight" and key[2] == "Dots: entries · line: 7-day average"
 
 
 def test_dates_are_on_the_x_axis_and_values_in_the_readers_units_and_language():
@@ -91,7 +95,7 @@ def test_dates_are_on_the_x_axis_and_values_in_the_readers_units_and_language():
     assert all(
         label.replace("−", "").replace(".", "").replace(",", "").isdigit() for label in y_labels
     )
-    goal_label = axes.get_legend().get_texts()[2].get_text()
+    goal_label = next(t.get_text() for t in axes.texts if t.get_gid() == "goal-label")
     assert goal_label == "Goal 167,6 lb"  # the translation itself comes from the bot
 
 
@@ -118,10 +122,10 @@ def test_the_panel_shares_one_time_axis_and_shows_each_metric():
 
 
 def test_labels_are_translated_with_the_function_given():
-    german = {"7-day average": "7-Tage-Schnitt", "Weight": "Gewicht"}
+    german = {"Goal {value}": "Ziel {value}", "Weight": "Gewicht"}
     renderer = MatplotlibChartRenderer(lambda language, text: german.get(text, text))
     figure = renderer.metric_figure(MetricChart(series(), BERLIN, date(2026, 4, 12)))
-    assert "7-Tage-Schnitt" in [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert "Ziel 76.0 kg" in [t.get_text() for t in figure.axes[0].texts]
     assert "Gewicht" in [t.get_text() for t in figure.texts]
 
 
@@ -139,3 +143,16 @@ def test_every_chart_renders_to_a_phone_sized_png(kind):
         assert image.format == "PNG" and image.width == WIDTH_PX
         assert 700 <= image.height <= 2000
     assert len(png) < 200_000
+
+
+def test_a_chart_drawn_on_the_kept_figure_is_the_chart_drawn_afresh():
+    """Charts are drawn on a figure kept between charts: nothing of one may show in the
+    next."""
+    renderer = MatplotlibChartRenderer()
+    today = date(2026, 4, 12)
+    first = MetricChart(series(), BERLIN, today)
+    second = MetricChart(series(Metric.waist, goal=None, days=20), BERLIN, today)
+    renderer.metric_chart(first)
+    kept = renderer.metric_chart(second)
+    fresh = png(MatplotlibChartRenderer().metric_figure(second))
+    assert kept == fresh

@@ -26,6 +26,7 @@ from coachbot.domain.model.goals import Goal, GoalStatus
 from coachbot.domain.ports import BlobStore, ChartCache, ChartRenderer, PhotoComparer, UnitOfWork
 from coachbot.domain.progress import trends
 from coachbot.domain.progress.metrics import (
+    CUSTOM_PREFIX,
     PANEL_METRICS,
     CustomMetric,
     MetricDefinition,
@@ -156,27 +157,27 @@ def month_comparison(points: Sequence[trends.Point], now: datetime, timezone: st
     )
 
 
-async def cohort_of(
-    uow: UnitOfWork, client: Client, metric: str, own_rate: float | None, now: datetime
-) -> trends.CohortSummary | None:
-    """The weekly rate of the coach's other active clients, anonymised to quartiles."""
-    others = [
+async def cohort_rates(uow: UnitOfWork, coach_id: int, metric: str, now: datetime) -> list[float]:
+    """(client id, weekly rate) of the coach's active clients with a trend, flattened."""
+    active = [
         c.id
-        for c in await uow.clients.list_for_coach(client.coach_id)
-        if c.status is ClientStatus.active and c.id is not None and c.id != client.id
+        for c in await uow.clients.list_for_coach(coach_id)
+        if c.status is ClientStatus.active and c.id is not None
     ]
-    if len(others) + 1 < trends.COHORT_MINIMUM:
-        return None
+    if len(active) < trends.COHORT_MINIMUM:
+        return []
     since = now - timedelta(days=trends.RATE_WINDOW_DAYS)
-    entries = by_client(await uow.metrics.list_for_clients(others, metric, since=since))
-    rates = [
-        rate
-        for points in entries.values()
-        if (rate := trends.weekly_rate([(e.measured_at, e.value) for e in points], now)) is not None
-    ]
-    if own_rate is not None:
-        rates.append(own_rate)
-    return trends.cohort_summary(rates, own_rate)
+    entries = by_client(await uow.metrics.list_for_clients(active, metric, since=since))
+    flat: list[float] = []
+    for client_id, points in entries.items():
+        rate = trends.weekly_rate([(e.measured_at, e.value) for e in points], now)
+        if rate is not None:
+            flat += [float(client_id), rate]
+    return flat
+
+
+def _pairs(flat: list[float]) -> list[tuple[int, float]]:
+    return [(int(flat[i]), flat[i + 1]) for i in range(0, len(flat) - 1, 2)]
 
 
 def by_client(entries: Sequence[MetricEntry]) -> dict[int, list[MetricEntry]]:
@@ -238,8 +239,10 @@ class ShowProgressUseCase:
             )
             viewer, client_user = await viewer_and_client_user(uow, cmd.user_id, client)
             view = viewpoint(viewer)
-            custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
             entries = by_metric(await uow.metrics.list_all(client.id or 0))
+            custom: list[CustomMetric] = []
+            if any(key.startswith(CUSTOM_PREFIX) for key in [*entries, cmd.metric]):
+                custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
             goals = await uow.goals.list_for_client(client.id or 0)
             measured = _measured(entries, custom)
             if cmd.metric == PANEL:
@@ -250,7 +253,7 @@ class ShowProgressUseCase:
                 return ProgressPicture(client, view, cmd.metric, None, None, (), measured)
             series = build_series(found, definition, goal_for(goals, cmd.metric), now)
             home = client_user.timezone if client_user else view.timezone
-            cohort = await cohort_of(uow, client, cmd.metric, series.weekly_rate, now)
+            cohort = await self._cohort(uow, client, cmd.metric, series.weekly_rate, now)
         goal = goal_for(goals, cmd.metric)
         projected = series.projection[1][0] if series.projection else None
         found_trends = Trends(series, month_comparison(series.points, now, home), projected, cohort)
@@ -275,6 +278,21 @@ class ShowProgressUseCase:
         key = chart_key(client.id or 0, PANEL, drawn, (goals_drawn, view, panel.today))
         image, cached = await self._draw(key, self._renderer.panel_chart, panel)
         return ProgressPicture(client, view, PANEL, image, None, series, measured, cached=cached)
+
+    async def _cohort(
+        self, uow: UnitOfWork, client: Client, metric: str, own: float | None, now: datetime
+    ) -> trends.CohortSummary | None:
+        """The cohort's quartiles, worked out once a day per coach and metric (they move
+        slowly, and cost a read of every client's entries); the client's own rate is
+        always current."""
+        key = f"cohort:{client.coach_id}:{metric}:{now.date().isoformat()}"
+        if (kept := await self._cache.get(key)) is not None:
+            rates = [float(rate) for rate in kept.decode().split()]
+        else:
+            rates = await cohort_rates(uow, client.coach_id, metric, now)
+            await self._cache.put(key, " ".join(repr(rate) for rate in rates).encode())
+        others = [rate for client_id, rate in _pairs(rates) if client_id != client.id]
+        return trends.cohort_summary([*others, *([own] if own is not None else [])], own)
 
     async def _draw(self, key: str, render, chart) -> tuple[bytes, bool]:
         cached = await self._cache.get(key)

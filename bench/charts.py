@@ -12,7 +12,11 @@ Median times, in one run, on 90 days of weights (about 55 entries) with a goal:
 bare and cold run turn about, so a busy machine slows both alike.
 Targets: cold not slower than bare; cached <= 2 ms.
 
-    python bench/charts.py [--rounds 15]
+    python bench/charts.py [--rounds 15] [--database-url postgresql+asyncpg://...]
+                           [--redis-url redis://127.0.0.1:6379/1]
+
+The cached case runs on a scratch SQLite file, or on the (empty, scratch) database
+given with --database-url.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from redis.asyncio import Redis
 
 from coachbot.domain.checkins.model import MetricEntry
 from coachbot.domain.forms.units import Metric, UnitSystem
@@ -44,7 +49,7 @@ from coachbot.domain.services.progress import (
     build_series,
     chart_key,
 )
-from coachbot.reports.cache import MemoryChartCache
+from coachbot.reports.cache import KEY_PREFIX, MemoryChartCache, RedisChartCache
 from coachbot.reports.charts import MatplotlibChartRenderer
 from coachbot.storage import migrate
 from coachbot.storage.db import create_engine, create_session_factory
@@ -147,7 +152,7 @@ async def seeded(url: str, points: list[tuple[datetime, float]]) -> tuple[object
     return (engine, factory), user.id or 0
 
 
-async def run(rounds: int) -> int:
+async def run(rounds: int, database_url: str | None, redis_url: str | None) -> int:
     points = weights()
     renderer = MatplotlibChartRenderer()
     entries = [MetricEntry(1, "weight", v, t, t, "log", id=i) for i, (t, v) in enumerate(points)]
@@ -172,7 +177,7 @@ async def run(rounds: int) -> int:
 
     cache = MemoryChartCache()
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
+        url = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
         (engine, factory), user_id = await seeded(url, points)
         show = ShowProgressUseCase(SqlUnitOfWork(factory), Clock(), renderer, cache)
         command = ShowProgress(user_id=user_id)
@@ -188,13 +193,29 @@ async def run(rounds: int) -> int:
 
     await cache.put(chart_key(1, "weight", entries, (goal, view, chart.today)), cold_png)
     lookup_ms = await amedian_ms(lookup, rounds * 20)
+    redis_ms = None
+    if redis_url:
+        redis = Redis.from_url(redis_url)
+        shared = RedisChartCache(redis, ttl_seconds=60)
+        key = chart_key(1, "weight", entries, (goal, view, chart.today))
+        await shared.put(key, cold_png)
 
-    print(f"charts: {len(points)} weights over 90 days, median of {rounds} rounds")
+        async def redis_lookup() -> None:
+            await shared.get(chart_key(1, "weight", entries, (goal, view, chart.today)))
+
+        redis_ms = await amedian_ms(redis_lookup, rounds * 20)
+        await redis.delete(KEY_PREFIX + key)
+        await redis.aclose()
+
+    where = "PostgreSQL" if database_url else "SQLite"
+    print(f"charts: {len(points)} weights over 90 days, median of {rounds} rounds, {where}")
     print(f"{'case':8} {'median ms':>10} {'picture':>10} {'bytes':>8}")
     print(f"{'bare':8} {bare_ms:>10.1f} {'640x480':>10} {len(bare_png):>8}")
     print(f"{'cold':8} {cold_ms:>10.1f} {'1080x900':>10} {len(cold_png):>8}")
     print(f"{'cached':8} {cached_ms:>10.2f} {'1080x900':>10} {len(cold_png):>8}")
-    print(f"{'lookup':8} {lookup_ms:>10.3f} {'':>10} {'':>8}")
+    print(f"{'lookup':8} {lookup_ms:>10.3f} {'memory':>10} {'':>8}")
+    if redis_ms is not None:
+        print(f"{'lookup':8} {redis_ms:>10.3f} {'Redis':>10} {'':>8}")
     cold_ok, cached_ok = cold_ms <= bare_ms, cached_ms <= CACHED_TARGET_MS
     print(f"cold/bare: {cold_ms / bare_ms:.2f} (target <= 1) {'ok' if cold_ok else 'MISSED'}")
     print(
@@ -207,8 +228,10 @@ async def run(rounds: int) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--redis-url", default=None)
     args = parser.parse_args()
-    return asyncio.run(run(args.rounds))
+    return asyncio.run(run(args.rounds, args.database_url, args.redis_url))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ from coachbot.bot.callbacks import (
     ProgressCb,
     ReportAction,
     ReportCb,
-    SkipCb,
     metric_token,
 )
 from coachbot.bot.i18n import gettext as _
@@ -225,14 +224,6 @@ def milestone_choices(goal_id: int, client_id: int) -> InlineKeyboardMarkup:
     )
     builder.button(text=_("Cancel"), callback_data=CancelCb())
     builder.adjust(1)
-    return builder.as_markup()
-
-
-def skip_or_cancel() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Skip"), callback_data=SkipCb())
-    builder.button(text=_("Cancel"), callback_data=CancelCb())
-    builder.adjust(2)
     return builder.as_markup()
 
 

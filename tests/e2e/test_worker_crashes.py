@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
 from coachbot.domain.model import Channel, OutgoingMessage
@@ -25,6 +26,7 @@ TOKEN = "515151:CRASH-token"
 MESSAGES = 1000
 KILLS = int(os.environ.get("CRASH_KILLS", "20"))
 LEASE_SECONDS = 2
+WORKER_KEY = Fernet.generate_key().decode()
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +48,9 @@ async def start_worker(telegram: FakeTelegramServer, database_url: str, tmp_path
         "OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
         "OUTBOX_POLL_SECONDS": "0.1",
         "LOG_LEVEL": os.environ.get("CRASH_LOG_LEVEL", "WARNING"),
+        # Workers send generated reports and exports, kept encrypted: with PostgreSQL
+        # they need the key like every bot process.
+        "ENCRYPTION_KEYS": WORKER_KEY,
     }
     environment.pop("REDIS_URL", None)
     # Output goes to a file: a pipe nobody reads would stall the worker once full.

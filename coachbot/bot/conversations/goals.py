@@ -11,10 +11,11 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from coachbot.bot import keyboards as common_keyboards
 from coachbot.bot import progress_keyboards as keyboards
 from coachbot.bot.callbacks import (
     CancelCb,
@@ -220,14 +221,14 @@ async def _ask_target(
         text = _("The new target, in {unit}? Or Skip to keep it.").format(unit=escape(unit))
     else:
         text = _("The new target value? Or Skip to keep it.")
-    await message.answer(text, reply_markup=keyboards.skip_or_cancel())
+    await message.answer(text, reply_markup=common_keyboards.skip_or_cancel())
 
 
 async def _ask_date(message: Message, state: FSMContext) -> None:
     await state.set_state(GoalForm.date)
     await message.answer(
         _("The new target date (e.g. 30.06.2026), or Skip to keep it?"),
-        reply_markup=keyboards.skip_or_cancel(),
+        reply_markup=common_keyboards.skip_or_cancel(),
     )
 
 
@@ -276,7 +277,7 @@ async def _after_date(message: Message, state: FSMContext, identity: Identity, d
         await state.set_state(GoalForm.reason)
         await message.answer(
             _("Why do you want to change it? A sentence for your coach (or Skip)."),
-            reply_markup=keyboards.skip_or_cancel(),
+            reply_markup=common_keyboards.skip_or_cancel(),
         )
         return
     await _finish_change(message, state, identity, data, reason="")
@@ -342,7 +343,7 @@ async def _finish_change(
         question = await _target_question(identity, form, data["show_goals"])
         await message.answer(
             explain_refusal(error, question, identity.user) + "\n" + _("The new target value?"),
-            reply_markup=keyboards.skip_or_cancel(),
+            reply_markup=common_keyboards.skip_or_cancel(),
         )
         return
     await state.clear()
@@ -556,7 +557,7 @@ async def category_chosen(
         await state.set_state(NewGoalForm.description)
         await query.message.answer(
             _("Describe the goal in one sentence (e.g. run 5 km without a break)."),
-            reply_markup=_cancel(),
+            reply_markup=common_keyboards.cancel_only(),
         )
         return
     builder = InlineKeyboardBuilder()
@@ -570,12 +571,6 @@ async def category_chosen(
     builder.adjust(3)
     await state.set_state(NewGoalForm.metric)
     await query.message.answer(_("Measured in?"), reply_markup=builder.as_markup())
-
-
-def _cancel() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Cancel"), callback_data=CancelCb())
-    return builder.as_markup()
 
 
 @router.callback_query(NewGoalForm.metric, NewGoalCb.filter(F.field == "metric"))
@@ -599,7 +594,7 @@ async def metric_chosen(
         await state.set_state(NewGoalForm.description)
         await query.message.answer(
             _("Describe the goal in one sentence (e.g. run 5 km without a break)."),
-            reply_markup=_cancel(),
+            reply_markup=common_keyboards.cancel_only(),
         )
         return
     await _ask_new_target(query.message, state, definition, identity)
@@ -615,27 +610,18 @@ async def _ask_new_target(
         _("The target {metric}, in {unit}?").format(metric=metric_title(definition), unit=unit)
         if unit
         else _("The target {metric}?").format(metric=metric_title(definition)),
-        reply_markup=_cancel(),
+        reply_markup=common_keyboards.cancel_only(),
     )
 
 
-@router.message(NewGoalForm.target, F.text)
-async def new_target_typed(message: Message, state: FSMContext) -> None:
-    await state.update_data(target=(message.text or "").strip())
+@router.message(StateFilter(NewGoalForm.target, NewGoalForm.description), F.text)
+async def target_or_description_typed(message: Message, state: FSMContext) -> None:
+    field = "target" if await state.get_state() == NewGoalForm.target.state else "description"
+    await state.update_data({field: (message.text or "").strip()})
     await state.set_state(NewGoalForm.date)
     await message.answer(
         _("By when (e.g. 30.06.2026)? Or Skip for no date."),
-        reply_markup=keyboards.skip_or_cancel(),
-    )
-
-
-@router.message(NewGoalForm.description, F.text)
-async def description_typed(message: Message, state: FSMContext) -> None:
-    await state.update_data(description=(message.text or "").strip())
-    await state.set_state(NewGoalForm.date)
-    await message.answer(
-        _("By when (e.g. 30.06.2026)? Or Skip for no date."),
-        reply_markup=keyboards.skip_or_cancel(),
+        reply_markup=common_keyboards.skip_or_cancel(),
     )
 
 
@@ -691,7 +677,8 @@ async def _add_goal(
         ask = _("The target value?") if target_bad else _("By when (e.g. 30.06.2026)?")
         question = await _target_question(identity, form, show_goals)
         await message.answer(
-            explain_refusal(error, question, identity.user) + "\n" + ask, reply_markup=_cancel()
+            explain_refusal(error, question, identity.user) + "\n" + ask,
+            reply_markup=common_keyboards.cancel_only(),
         )
         return
     await state.clear()

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from coachbot.storage.tables import GoalChangeRow, GoalRow, OutboxRow
+from coachbot.storage.uow import SqlUnitOfWork
 from tests.e2e.checkin_helpers import onboarded_client
 from tests.e2e.conftest import Harness
 from tests.e2e.progress_helpers import log, open_client_card
@@ -147,3 +148,65 @@ async def test_a_goal_change_goes_from_client_to_coach_and_is_kept(harness: Harn
     await cleo.send_text("/goals")
     again = await cleo.next_bot_message()
     assert "History: 1 change(s), last: target 76.0 kg →" in again.text
+
+
+async def test_logging_in_german_with_decimal_commas_and_corrections(harness: Harness):
+    cleo = await onboarded_client(harness)
+    async with SqlUnitOfWork(harness.app.session_factory) as uow:
+        user = await uow.users.get_by_telegram_id(cleo.id)
+        assert user is not None
+        user.language = "de"
+        await uow.users.update(user)
+        await uow.commit()
+    (logged,) = await log(cleo, "72,5")
+    assert logged == "Eingetragen ✅ Gewicht: 72,5 kg"
+    refused, *_ = await log(cleo, "Taille 720")
+    assert refused.startswith("Das liegt über dem höchsten Wert")
+    await cleo.send_text("81,5")  # asked again: the waist, in cm
+    assert (await cleo.next_bot_message()).text.startswith("Eingetragen ✅ Taille: 81,5 cm")
+    await cleo.press("✏️ Korrigieren")
+    entries = await cleo.next_bot_message()
+    assert entries.buttons[0][0].endswith("Taille 81,5 cm")
+    await cleo.press(entries.buttons[0][0])
+    await cleo.next_bot_message()
+    await cleo.press("✏️ Wert ändern")
+    await cleo.next_bot_message()
+    await cleo.send_text("80,5")
+    assert (await cleo.next_bot_message()).text == "Geändert ✅ Taille: 80,5 cm"
+    await cleo.send_text("/progress")
+    chart = await cleo.next_bot_message()
+    assert chart.kind == "photo" and chart.caption.startswith("Gewicht\nZuletzt 72,5 kg")
+
+
+async def test_a_coachs_own_metric_is_logged_within_its_range(harness: Harness):
+    cleo = await onboarded_client(harness)
+    coach = harness.admin
+    await coach.send_text("/menu")
+    await coach.next_bot_message()
+    await coach.press("📏 Custom metrics")
+    assert "None yet." in (await coach.next_bot_message()).text
+    await coach.press("➕ New metric")
+    await coach.next_bot_message()
+    for answer in ("Steps", "steps", "0-60000"):
+        await coach.send_text(answer)
+        reply = await coach.next_bot_message()
+    assert reply.text == "Added ✅ Steps: clients can log it with /log now."
+    assert "• Steps (steps, 0–60,000) · all clients" in (await coach.next_bot_message()).text
+
+    await cleo.send_text("/log")
+    choices = await cleo.next_bot_message()
+    assert "Steps" in [label for row in choices.buttons for label in row]
+    await cleo.press("Steps")
+    assert (await cleo.next_bot_message()).text == "Your Steps now, in steps?"
+    await cleo.send_text("70000")
+    refused = await cleo.next_bot_message()
+    assert refused.text == (
+        "That is above the highest value I can take (60000).\nYour Steps now, in steps?"
+    )
+    await cleo.send_text("8500")
+    assert (await cleo.next_bot_message()).text.startswith("Logged ✅ Steps: 8,500 steps")
+
+    await open_client_card(coach)
+    await coach.press("📈 Charts")
+    chart = await coach.next_bot_message()
+    assert chart.kind == "photo" and chart.caption.startswith("👤 Cleo Park\nSteps")

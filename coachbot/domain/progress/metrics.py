@@ -66,8 +66,8 @@ class MetricDefinition:
             key=self.key,
             kind=QuestionKind.number,
             prompt=prompt,
-            minimum=self.minimum,
-            maximum=self.maximum,
+            minimum=_plain(self.minimum),
+            maximum=_plain(self.maximum),
             decimals=self.decimals,
             unit=self.unit or None,
         )
@@ -92,6 +92,11 @@ class MetricDefinition:
         if self.builtin is None:
             return self.unit
         return unit_symbol(self.builtin, units)
+
+
+def _plain(value: float) -> float:
+    """60000 rather than 60000.0 when a refusal names the bound."""
+    return int(value) if float(value).is_integer() else value
 
 
 def builtin_definition(metric: Metric) -> MetricDefinition:

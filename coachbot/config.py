@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     public_url: str | None = None
     # How often failed payments and ended grace periods are looked for.
     billing_tick_seconds: float = Field(default=600.0, ge=1, le=86400)
+    # Largest ZIP file of a client export (Telegram takes uploads up to 50 MB); larger
+    # exports are split into parts of this size.
+    export_part_mb: float = Field(default=49.5, gt=0, le=50)
 
     @property
     def photo_max_bytes(self) -> int:

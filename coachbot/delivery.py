@@ -16,11 +16,20 @@ from aiogram.utils.i18n import I18n
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from coachbot.bot.app import create_blob_store
+from coachbot.bot.i18n import translator
 from coachbot.bot.notices import notice_renderer
 from coachbot.config import Settings
 from coachbot.domain.clock import Clock
+from coachbot.domain.ports import BlobStore, ReportRenderer
 from coachbot.domain.services.billing_access import DunningUseCase
 from coachbot.domain.services.checkins import FollowUpCheckinsUseCase, OpenDueCheckinsUseCase
+from coachbot.domain.services.goals import FlagOverdueGoalsUseCase
+from coachbot.domain.services.reports import (
+    PurgeGeneratedFilesUseCase,
+    SendMonthlyReportsUseCase,
+)
+from coachbot.reports.pdf import ReportlabReportRenderer
 from coachbot.scheduler.jobs import TickJob, TickScheduler
 from coachbot.scheduler.limits import MemoryRateLimiter, RedisRateLimiter
 from coachbot.scheduler.outbox import DispatcherSettings, OutboxDispatcher
@@ -59,8 +68,9 @@ def create_delivery(
 ) -> Delivery:
     timer = timer or SystemTimer()
     queue = SqlOutboxQueue(session_factory)
+    blobs = create_blob_store(settings)
     sender = RateLimitedSender(
-        TelegramChannel(bot, notice_renderer(i18n)),
+        TelegramChannel(bot, notice_renderer(i18n), blobs),
         RedisRateLimiter(redis) if redis else MemoryRateLimiter(),
         timer,
         limits=TelegramLimits(per_second=settings.outbox_rate_per_second),
@@ -87,6 +97,7 @@ def create_delivery(
         session_factory, timer, settings.checkin_tick_seconds
     )
     jobs += billing_jobs(session_factory, timer, settings.billing_tick_seconds)
+    jobs += progress_jobs(session_factory, timer, blobs, ReportlabReportRenderer(translator(i18n)))
     ticks = TickScheduler(jobs, SqlLeases(session_factory), timer)
     return Delivery(dispatcher, ticks)
 
@@ -141,3 +152,39 @@ def billing_jobs(
             logger.info("Sent %d billing reminder(s)", sent)
 
     return [TickJob("billing-dunning", interval_seconds, dun)]
+
+
+PROGRESS_TICK_SECONDS = 600
+
+
+def progress_jobs(
+    session_factory: async_sessionmaker,
+    clock: Clock,
+    blobs: BlobStore,
+    reports: ReportRenderer,
+    interval_seconds: float = PROGRESS_TICK_SECONDS,
+) -> list[TickJob]:
+    """Monthly reports due, goals past their date, generated files past delivery."""
+
+    async def send_monthly_reports(_now) -> None:
+        sent = await SendMonthlyReportsUseCase(
+            SqlUnitOfWork(session_factory), clock, reports, blobs
+        )()
+        if sent:
+            logger.info("Sent %d monthly progress report(s)", sent)
+
+    async def flag_overdue_goals(_now) -> None:
+        flagged = await FlagOverdueGoalsUseCase(SqlUnitOfWork(session_factory), clock)()
+        if flagged:
+            logger.info("Told coaches of %d overdue goal(s)", flagged)
+
+    async def purge_generated_files(_now) -> None:
+        purged = await PurgeGeneratedFilesUseCase(SqlUnitOfWork(session_factory), clock, blobs)()
+        if purged:
+            logger.info("Deleted %d delivered or expired generated file(s)", purged)
+
+    return [
+        TickJob("monthly-progress-reports", interval_seconds, send_monthly_reports),
+        TickJob("overdue-goals", interval_seconds, flag_overdue_goals),
+        TickJob("purge-generated-files", interval_seconds, purge_generated_files),
+    ]

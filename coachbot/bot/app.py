@@ -26,8 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from coachbot.bot.commands import set_default_commands
 from coachbot.bot.handlers import feature_routers
-from coachbot.bot.i18n import available_languages, create_i18n
+from coachbot.bot.i18n import available_languages, create_i18n, translator
 from coachbot.bot.middlewares.callback_answer import AnswerCallbacksMiddleware
+from coachbot.bot.middlewares.chat_action import ChatActionFlagMiddleware
 from coachbot.bot.middlewares.dedupe import DeduplicateUpdatesMiddleware
 from coachbot.bot.middlewares.identity import IdentityMiddleware
 from coachbot.bot.middlewares.in_flight import UpdatesInFlight
@@ -45,6 +46,7 @@ from coachbot.domain.services.billing_sales import BillingUrls
 from coachbot.domain.services.forms import SyncShippedFormsUseCase
 from coachbot.domain.services.identity import LanguagePolicy
 from coachbot.integrations.stripe_gateway import StripePayments
+from coachbot.reports import progress_tools
 from coachbot.reports.photos import PillowPhotoProcessor
 from coachbot.storage.blobs import EncryptedBlobStore
 from coachbot.storage.db import create_engine, create_session_factory
@@ -196,6 +198,9 @@ def create_dispatcher(
             blobs=create_blob_store(settings),
             payments=payments,
             billing_urls=billing_urls(settings),
+            progress=progress_tools(
+                translator(i18n), redis=redis, export_part_mb=settings.export_part_mb
+            ),
         ),
         i18n=i18n,
         languages=languages,
@@ -263,6 +268,8 @@ def _install_middlewares(
     update.outer_middleware(IdentityMiddleware())
     update.outer_middleware(UserLocaleMiddleware(i18n))
     dispatcher.callback_query.middleware(AnswerCallbacksMiddleware())
+    dispatcher.message.middleware(ChatActionFlagMiddleware())
+    dispatcher.callback_query.middleware(ChatActionFlagMiddleware())
 
 
 def _wrap_everything(middlewares: MiddlewareManager, outermost: BaseMiddleware) -> None:

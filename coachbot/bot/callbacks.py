@@ -16,6 +16,7 @@ class MenuAction(StrEnum):
     templates = "tp"
     checkin_rules = "cr"
     billing = "bl"
+    custom_metrics = "cm"
 
 
 class MenuCb(CallbackData, prefix="m"):
@@ -88,6 +89,8 @@ class ClientAction(StrEnum):
     restore = "rs"
     checkins = "ci"
     billing = "bi"
+    charts = "ch"
+    progress = "pr"
 
 
 class ClientCardCb(CallbackData, prefix="cc"):
@@ -261,3 +264,112 @@ class PortalCb(CallbackData, prefix="po"):
 
 class MyBillingCb(CallbackData, prefix="mb"):
     """The client's /billing, from a button."""
+
+
+# -- progress: metrics, charts, goals, reports -------------------------------------------
+# Metric keys travel as tokens: "weight", or "c12" for the custom metric "custom:12"
+# (callback data cannot hold ':').
+
+
+def metric_token(key: str) -> str:
+    return "c" + key.removeprefix("custom:") if key.startswith("custom:") else key
+
+
+def metric_key(token: str) -> str:
+    return f"custom:{token[1:]}" if token[:1] == "c" and token[1:].isdigit() else token
+
+
+class LogAction(StrEnum):
+    pick = "pk"  # log this metric (value: its token)
+    recent = "rc"  # the latest entries, to correct one
+    entry = "en"  # one entry: change or delete
+    change = "ch"
+    delete = "dl"
+    confirm_delete = "cd"
+
+
+class LogCb(CallbackData, prefix="lg"):
+    action: LogAction
+    metric: str = ""
+    entry_id: int = 0
+
+
+class ProgressCb(CallbackData, prefix="pg"):
+    """A chart (view: a metric token or "panel"), for a client of the coach's or, with
+    client_id 0, for oneself."""
+
+    view: str
+    client_id: int = 0
+
+
+class PhotoAction(StrEnum):
+    compare = "cp"  # first against latest, or the two chosen
+    choose = "ch"  # list the check-ins with photos to choose the earlier one
+    before = "bf"  # the earlier one chosen: choose the later one
+
+
+class PhotoCb(CallbackData, prefix="ph"):
+    action: PhotoAction
+    client_id: int = 0
+    before: int = 0
+    after: int = 0
+
+
+class GoalAction(StrEnum):
+    list = "ls"
+    propose = "pp"  # the client proposes a change
+    milestones = "ms"
+    suggest = "sg"  # milestones back to the suggestion
+    edit = "ed"  # the coach changes target or date
+    close = "cl"
+    new = "nw"  # the coach adds a goal
+
+
+class GoalCb(CallbackData, prefix="gl"):
+    action: GoalAction
+    goal_id: int = 0
+    client_id: int = 0
+
+
+class GoalChangeAction(StrEnum):
+    approve = "ok"
+    edit = "ed"
+    decline = "no"
+
+
+class GoalChangeCb(CallbackData, prefix="gc"):
+    action: GoalChangeAction
+    change_id: int
+
+
+class NewGoalCb(CallbackData, prefix="ng"):
+    """A step of the coach's new-goal conversation: field and chosen value."""
+
+    field: str
+    value: str = ""
+
+
+class ReportAction(StrEnum):
+    menu = "mn"
+    pdf = "pdf"
+    monthly_on = "on"
+    monthly_off = "off"
+    export = "zip"
+    csv = "csv"
+    achievements = "ac"
+
+
+class ReportCb(CallbackData, prefix="rp"):
+    action: ReportAction
+    client_id: int = 0
+
+
+class CustomMetricAction(StrEnum):
+    new = "nw"  # for all the coach's clients, or (client_id) for one
+    archive = "ar"
+
+
+class CustomMetricCb(CallbackData, prefix="cm"):
+    action: CustomMetricAction
+    metric_id: int = 0
+    client_id: int = 0

@@ -22,7 +22,16 @@ EVERYONE = (
     ("terms", __("Terms of use")),
     ("profile", __("Your profile and settings")),
 )
-CLIENT = (("checkin", __("Answer your check-in")), ("billing", __("Your plan and payments")))
+CLIENT = (
+    ("checkin", __("Answer your check-in")),
+    ("log", __("Log a measurement")),
+    ("progress", __("Your charts and trends")),
+    ("goals", __("Your goals")),
+    ("achievements", __("Your badges")),
+    ("report", __("Your progress report (PDF)")),
+    ("export", __("Your measurements as CSV")),
+    ("billing", __("Your plan and payments")),
+)
 COACH = (
     ("menu", __("Coach menu")),
     ("review", __("Check-ins to review")),

@@ -71,3 +71,14 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def lazy_gettext(message: str) -> LazyProxy:
     """For strings defined at import time (command descriptions)."""
     return LazyProxy(gettext, message, enable_cache=False)
+
+
+def translator(i18n: I18n):
+    """(language, message) -> translation, usable outside a handler and in threads: for
+    the pictures and files `reports/` makes."""
+
+    def translate(language: str, message: str) -> str:
+        locale = language if language in i18n.available_locales else i18n.default_locale
+        return i18n.gettext(message, locale=locale)
+
+    return translate

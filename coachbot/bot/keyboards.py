@@ -41,6 +41,9 @@ def coach_menu(identity: Identity, waiting: int = 0) -> InlineKeyboardMarkup:
     builder.button(
         text=_("⏰ Check-in follow-ups"), callback_data=MenuCb(action=MenuAction.checkin_rules)
     )
+    builder.button(
+        text=_("📏 Custom metrics"), callback_data=MenuCb(action=MenuAction.custom_metrics)
+    )
     builder.button(text=_("💶 Billing"), callback_data=MenuCb(action=MenuAction.billing))
     if identity.is_admin:
         builder.button(

@@ -22,9 +22,11 @@ from coachbot.bot.callbacks import (
 )
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
+from coachbot.bot.progress_notices import PROGRESS_TEMPLATES
 from coachbot.bot.texts import escape
 from coachbot.domain.model.outbox import (
     Button,
+    DocumentPayload,
     FileRef,
     Keyboard,
     Notice,
@@ -33,6 +35,7 @@ from coachbot.domain.model.outbox import (
     TextPayload,
     VoicePayload,
 )
+from coachbot.domain.services.reports import STORED_DOCUMENT
 
 
 def _coach_joined(params: dict[str, Any]) -> str:
@@ -169,6 +172,7 @@ TEMPLATES: dict[str, Callable[[dict[str, Any]], str | TextPayload]] = {
     "checkin_thread_reply": _checkin_thread_reply,
     "photos_received": _photos_received,
 }
+TEMPLATES.update(PROGRESS_TEMPLATES)
 
 
 def notice_renderer(i18n: I18n) -> Callable[[Notice], Payload]:
@@ -189,6 +193,9 @@ def _with_attachment(notice: Notice, text: TextPayload) -> Payload:
     """A voice note or photo that comes with a notice carries its text as the caption."""
     if notice.attachment is None:
         return text
+    if notice.attachment_kind == STORED_DOCUMENT:  # a generated report or export
+        stored = FileRef(blob_key=notice.attachment, filename=notice.params["filename"])
+        return DocumentPayload(stored, caption=text.text, buttons=text.buttons)
     file = FileRef(file_id=notice.attachment)
     if notice.attachment_kind == "voice":
         return VoicePayload(file, caption=text.text, buttons=text.buttons)

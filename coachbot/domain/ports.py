@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol, Self
 
@@ -18,7 +18,7 @@ from coachbot.domain.checkins.model import (
 from coachbot.domain.forms.responses import FormResponse
 from coachbot.domain.forms.templates import FormTemplate
 from coachbot.domain.model import AuditEntry, Client, Coach, Invitation, OutgoingMessage, User
-from coachbot.domain.model.goals import Goal
+from coachbot.domain.model.goals import Achievement, Goal, GoalChange, Milestone
 from coachbot.domain.model.outbox import Channel, ClaimedMessage
 
 
@@ -67,6 +67,30 @@ class AuditLog(Protocol):
 class GoalRepository(Protocol):
     async def add(self, goal: Goal) -> Goal: ...
     async def list_for_client(self, client_id: int) -> Sequence[Goal]: ...
+    async def get(self, goal_id: int) -> Goal | None: ...
+    async def update(self, goal: Goal) -> None: ...
+    async def overdue(self, *, before: date, limit: int) -> Sequence[Goal]:
+        """Active goals whose target date is before `before` (a day early of anyone's)."""
+        ...
+
+    async def list_milestones(self, goal_id: int) -> Sequence[Milestone]:
+        """In order along the way."""
+        ...
+
+    async def replace_milestones(self, goal_id: int, values: Sequence[float]) -> None:
+        """New milestones; ones already reached keep their date if their value stays."""
+        ...
+
+    async def mark_milestone_reached(self, milestone_id: int, *, at: datetime) -> bool:
+        """True only for the one caller that marked it first."""
+        ...
+
+    async def add_change(self, change: GoalChange) -> GoalChange: ...
+    async def get_change(self, change_id: int) -> GoalChange | None: ...
+    async def save_change(self, change: GoalChange) -> None: ...
+    async def list_changes(self, goal_id: int) -> Sequence[GoalChange]:
+        """Oldest first: the goal's history."""
+        ...
 
 
 class CheckinRepository(Protocol):
@@ -107,12 +131,32 @@ class PhotoRepository(Protocol):
     async def get(self, photo_id: int) -> Photo | None: ...
     async def list(self, photo_ids: Sequence[int]) -> Sequence[Photo]: ...
     async def attach(self, photo_ids: Sequence[int], *, checkin_id: int) -> None: ...
+    async def list_for_checkins(self, checkin_ids: Sequence[int]) -> Sequence[Photo]:
+        """The photos of these check-ins, each check-in's in the order they were sent."""
+        ...
 
 
 class MetricRepository(Protocol):
     async def add(self, entry: MetricEntry) -> MetricEntry: ...
     async def list_for_client(self, client_id: int, metric: str) -> Sequence[MetricEntry]:
         """Oldest first."""
+        ...
+
+    async def get(self, entry_id: int) -> MetricEntry | None: ...
+    async def update(self, entry: MetricEntry) -> None: ...
+    async def delete(self, entry_id: int) -> None: ...
+    async def recent(self, client_id: int, *, limit: int) -> Sequence[MetricEntry]:
+        """The client's latest entries of any metric, newest first."""
+        ...
+
+    async def list_all(self, client_id: int) -> Sequence[MetricEntry]:
+        """Every entry of the client, oldest first."""
+        ...
+
+    async def list_for_clients(
+        self, client_ids: Sequence[int], metric: str, *, since: datetime
+    ) -> Sequence[MetricEntry]:
+        """Entries of several clients since `since`, oldest first (cohort figures)."""
         ...
 
 
@@ -157,6 +201,9 @@ class UnitOfWork(Protocol):
     photos: PhotoRepository
     metrics: MetricRepository
     billing: BillingRepository
+    custom_metrics: CustomMetricRepository
+    achievements: AchievementRepository
+    reports: ReportRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc_info: object) -> None: ...
@@ -446,3 +493,80 @@ class Payments(Protocol):
     ) -> SubscriptionState: ...
     async def invoice_state(self, invoice_id: str, *, account: str | None) -> InvoiceState: ...
     async def charge_state(self, charge_id: str, *, account: str | None) -> ChargeState: ...
+
+
+# -- progress: custom metrics, achievements, reports and the pictures and files ---------
+from coachbot.domain.progress.metrics import CustomMetric  # noqa: E402
+from coachbot.domain.progress.reports import GeneratedFile, ReportPlan  # noqa: E402
+from coachbot.domain.progress.views import (  # noqa: E402
+    ChartPanel,
+    ClientRecord,
+    MetricChart,
+    PhotoComparison,
+    ProgressReport,
+)
+
+
+class CustomMetricRepository(Protocol):
+    async def add(self, metric: CustomMetric) -> CustomMetric: ...
+    async def get(self, metric_id: int) -> CustomMetric | None: ...
+    async def update(self, metric: CustomMetric) -> None: ...
+    async def list_for_coach(self, coach_id: int) -> Sequence[CustomMetric]:
+        """Archived ones too (their entries stay readable)."""
+        ...
+
+
+class AchievementRepository(Protocol):
+    async def add(self, achievement: Achievement) -> bool:
+        """Store it unless the client has it already (False): each is earned once."""
+        ...
+
+    async def list_for_client(self, client_id: int) -> Sequence[Achievement]:
+        """Oldest first."""
+        ...
+
+
+class ReportRepository(Protocol):
+    async def get_plan(self, client_id: int) -> ReportPlan | None: ...
+    async def save_plan(self, plan: ReportPlan) -> None: ...
+    async def due_plans(self, *, now: datetime, limit: int) -> Sequence[ReportPlan]:
+        """Active plans of active clients whose next report is due by `now`."""
+        ...
+
+    async def add_file(self, file: GeneratedFile) -> GeneratedFile: ...
+    async def expired_files(self, *, now: datetime, limit: int) -> Sequence[GeneratedFile]: ...
+    async def delete_file(self, file_id: int) -> None: ...
+
+
+class ChartRenderer(Protocol):
+    """PNG charts. CPU-bound: callers run these in a thread (`asyncio.to_thread`)."""
+
+    def metric_chart(self, chart: MetricChart) -> bytes: ...
+    def panel_chart(self, panel: ChartPanel) -> bytes: ...
+
+
+class PhotoComparer(Protocol):
+    def compare(self, comparison: PhotoComparison) -> bytes:
+        """One JPEG: the two check-ins' photos side by side. CPU-bound."""
+        ...
+
+
+class ReportRenderer(Protocol):
+    def render(self, report: ProgressReport) -> bytes:
+        """The PDF. CPU-bound."""
+        ...
+
+
+class ExportWriter(Protocol):
+    def metrics_csv(self, record: ClientRecord) -> bytes: ...
+    def archive(self, record: ClientRecord, *, part_bytes: int) -> list[bytes]:
+        """The record as ZIP files of at most `part_bytes` each (data first, then the
+        photos spread over the parts); raises `ExportTooLarge`. CPU-bound."""
+        ...
+
+
+class ChartCache(Protocol):
+    """Rendered charts by a key that changes whenever the picture would."""
+
+    async def get(self, key: str) -> bytes | None: ...
+    async def put(self, key: str, image: bytes) -> None: ...

@@ -19,11 +19,23 @@ from __future__ import annotations
 import logging
 import struct
 import warnings
+from functools import cache
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageDraw, ImageFont, ImageOps
 
 from coachbot.domain.model.photos import InvalidPhoto, ProcessedPhoto
+from coachbot.domain.progress.views import ComparisonSide, PhotoComparison, Viewpoint
+from coachbot.reports.labels import (
+    N_,
+    Translate,
+    font_path,
+    long_date,
+    number,
+    signed,
+    untranslated,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -170,3 +182,130 @@ def _flatten(image: Image.Image) -> Image.Image:
 def _megabytes(size: int) -> int | float:
     value = round(size / MEGABYTE, 1)
     return int(value) if value.is_integer() else value
+
+
+# -- side-by-side comparisons ---------------------------------------------------------
+
+BACKGROUND = (21, 24, 29)
+CAPTION = (245, 246, 248)
+CAPTION_MUTED = (170, 178, 190)
+EMPTY_CELL = (38, 43, 51)
+GAP = 12
+MARGIN = 24
+HEADER = 132
+COMPARISON_HEIGHT = {1: 1100, 2: 1500, 3: 1800}  # the photos' total height by rows
+POSES = (N_("Front"), N_("Side"), N_("Back"))
+
+
+class PillowPhotoComparer:
+    """`PhotoComparer`: two check-ins' photos in two columns (before, after), one row per
+    pose (front, side, back, in the order they were sent), every photo scaled to the
+    same height, each column under its date. CPU-bound: run it in a thread."""
+
+    def __init__(self, translate: Translate = untranslated, *, quality: int = 88) -> None:
+        self._t = translate
+        self.quality = quality
+
+    def compare(self, comparison: PhotoComparison) -> bytes:
+        before = [_open(data) for data in comparison.before.images]
+        after = [_open(data) for data in comparison.after.images]
+        rows = max(len(before), len(after), 1)
+        height = COMPARISON_HEIGHT.get(rows, 1800) // rows
+        columns = [_scaled(before, height), _scaled(after, height)]
+        widths = [
+            max((im.width for im in column if im), default=height * 3 // 4) for column in columns
+        ]
+        canvas = Image.new(
+            "RGB",
+            (2 * MARGIN + sum(widths) + GAP, HEADER + rows * height + (rows - 1) * GAP + MARGIN),
+            BACKGROUND,
+        )
+        draw = ImageDraw.Draw(canvas)
+        x = MARGIN
+        sides = (comparison.before, comparison.after)
+        for index, (column, width) in enumerate(zip(columns, widths, strict=True)):
+            self._caption(
+                draw, sides[index], sides[0] if index else None, comparison.view, x, width
+            )
+            for row in range(rows):
+                top = HEADER + row * (height + GAP)
+                image = column[row] if row < len(column) else None
+                if image is None:
+                    self._empty(draw, comparison.view, (x, top, x + width - 1, top + height - 1))
+                    continue
+                canvas.paste(image, (x + (width - image.width) // 2, top))
+                if rows > 1 and index == 0:
+                    self._pose(draw, row, comparison.view, x, top)
+            x += width + GAP
+        out = BytesIO()
+        canvas.save(out, "JPEG", quality=self.quality, optimize=True)
+        return out.getvalue()
+
+    def _caption(
+        self,
+        draw: ImageDraw.ImageDraw,
+        side: ComparisonSide,
+        before: ComparisonSide | None,
+        view: Viewpoint,
+        x: int,
+        width: int,
+    ) -> None:
+        language = view.language
+        day = side.taken.astimezone(ZoneInfo(view.timezone)).date()
+        draw.text((x, MARGIN), long_date(day, language), font=_font(38, bold=True), fill=CAPTION)
+        detail = ""
+        if side.value is not None and side.definition is not None:
+            unit = side.definition.symbol(view.units)
+            shown = side.definition.shown(side.value, view.units)
+            detail = f"{number(shown, language)} {unit}".strip()
+            if before is not None and before.value is not None:
+                change = shown - side.definition.shown(before.value, view.units)
+                detail += f" ({signed(change, language)} {unit})".rstrip()
+        label = (
+            self._t(language, N_("Before")) if before is None else self._t(language, N_("After"))
+        )
+        text = f"{label} · {detail}" if detail else label
+        draw.text((x, MARGIN + 52), _fit(text, width, 30), font=_font(30), fill=CAPTION_MUTED)
+
+    def _empty(
+        self, draw: ImageDraw.ImageDraw, view: Viewpoint, box: tuple[int, int, int, int]
+    ) -> None:
+        draw.rectangle(box, fill=EMPTY_CELL)
+        centre = ((box[0] + box[2]) // 2, (box[1] + box[3]) // 2)
+        text = self._t(view.language, N_("No photo"))
+        draw.text(centre, text, font=_font(28), fill=CAPTION_MUTED, anchor="mm")
+
+    def _pose(self, draw: ImageDraw.ImageDraw, row: int, view: Viewpoint, x: int, top: int) -> None:
+        if row >= len(POSES):
+            return
+        font = _font(26)
+        text = self._t(view.language, POSES[row])
+        left, upper, right, lower = draw.textbbox((x + 12, top + 12), text, font=font)
+        draw.rounded_rectangle((left - 8, upper - 6, right + 8, lower + 6), 8, fill=BACKGROUND)
+        draw.text((x + 12, top + 12), text, font=font, fill=CAPTION)
+
+
+def _open(data: bytes) -> Image.Image:
+    """A stored photo: already upright, sRGB and free of metadata (see `process`)."""
+    with Image.open(BytesIO(data), formats=FORMATS) as image:
+        return image.convert("RGB")
+
+
+def _scaled(images: list[Image.Image], height: int) -> list[Image.Image]:
+    return [
+        _resize(image, (max(1, round(image.width * height / image.height)), height))
+        for image in images
+    ]
+
+
+@cache
+def _font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(font_path(bold=bold)), size)
+
+
+def _fit(text: str, width: int, size: int) -> str:
+    """Shorten a caption that would run past its column."""
+    font = _font(size)
+    while len(text) > 4 and font.getlength(text) > width:
+        text = text[:-2].rstrip() + "…"
+    return text

@@ -51,6 +51,7 @@ from coachbot.domain.model.outbox import (
     TextPayload,
     VoicePayload,
 )
+from coachbot.domain.ports import BlobStore
 from coachbot.scheduler.limits import Limit, RateLimiter
 from coachbot.scheduler.timing import Timer
 
@@ -93,9 +94,12 @@ class TelegramLimits:
 class TelegramChannel:
     """Turns a payload into the Bot API call that sends it."""
 
-    def __init__(self, bot: Bot, render_notice: NoticeRenderer) -> None:
+    def __init__(
+        self, bot: Bot, render_notice: NoticeRenderer, blobs: BlobStore | None = None
+    ) -> None:
         self._bot = bot
         self._render_notice = render_notice
+        self._blobs = blobs  # where generated files (FileRef.blob_key) are kept
 
     async def send(self, chat_id: str, payload: Payload) -> int:
         """The id of the (first) message sent; raises DeliveryError."""
@@ -128,7 +132,7 @@ class TelegramChannel:
             case PhotoPayload():
                 message = await self._bot.send_photo(
                     chat_id,
-                    _input(payload.photo),
+                    await self._input(payload.photo),
                     caption=payload.caption,
                     parse_mode=payload.parse_mode,
                     reply_markup=_markup(payload.buttons),
@@ -137,7 +141,7 @@ class TelegramChannel:
             case DocumentPayload():
                 message = await self._bot.send_document(
                     chat_id,
-                    _input(payload.document),
+                    await self._input(payload.document),
                     caption=payload.caption,
                     parse_mode=payload.parse_mode,
                     reply_markup=_markup(payload.buttons),
@@ -146,7 +150,7 @@ class TelegramChannel:
             case VoicePayload():
                 message = await self._bot.send_voice(
                     chat_id,
-                    _input(payload.voice),
+                    await self._input(payload.voice),
                     caption=payload.caption,
                     parse_mode=payload.parse_mode,
                     reply_markup=_markup(payload.buttons),
@@ -167,7 +171,7 @@ class TelegramChannel:
     async def _send_media_group(self, chat_id: int, payload: MediaGroupPayload) -> list[Message]:
         media = [
             (InputMediaPhoto if item.type == "photo" else InputMediaDocument)(
-                media=_input(item.file), caption=item.caption
+                media=await self._input(item.file), caption=item.caption
             )
             for item in payload.items
         ]
@@ -175,12 +179,21 @@ class TelegramChannel:
             chat_id, media, protect_content=payload.protect_content
         )
 
+    async def _input(self, file: FileRef) -> str | BufferedInputFile:
+        if file.file_id is not None:
+            return file.file_id
+        if file.blob_key is not None:
+            return BufferedInputFile(await self._stored(file.blob_key), filename=file.filename)
+        assert file.content is not None
+        return BufferedInputFile(file.content, filename=file.filename)
 
-def _input(file: FileRef) -> str | BufferedInputFile:
-    if file.file_id is not None:
-        return file.file_id
-    assert file.content is not None
-    return BufferedInputFile(file.content, filename=file.filename)
+    async def _stored(self, key: str) -> bytes:
+        if self._blobs is None:
+            raise DeliveryError(Failure.permanent, "no blob store for generated files")
+        try:
+            return await self._blobs.get(key)
+        except KeyError:
+            raise DeliveryError(Failure.permanent, "the generated file was deleted") from None
 
 
 def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:

@@ -263,17 +263,22 @@ class GoalRow(Base):
     """A client's goal (the first one comes from onboarding; milestones come later)."""
 
     __tablename__ = "goals"
-    __table_args__ = (CheckConstraint(_in("category", GOAL_CATEGORIES), name="category"),)
+    __table_args__ = (
+        CheckConstraint(_in("category", GOAL_CATEGORIES), name="category"),
+        Index("ix_goals_status_target_date", "status", "target_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     category: Mapped[str] = mapped_column(String(16))
-    metric: Mapped[str | None] = mapped_column(String(16))
+    metric: Mapped[str | None] = mapped_column(String(32))
     target_value: Mapped[float | None] = mapped_column(Float)
     description: Mapped[str] = mapped_column(Text, default="")
     target_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime]
+    start_value: Mapped[float | None] = mapped_column(Float)
+    achieved_at: Mapped[datetime | None]
 
 
 CHECKIN_STATUSES = ("open", "submitted", "reviewed", "review_skipped", "closed")
@@ -552,3 +557,97 @@ class StripeEventRow(Base):
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(64))
     processed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class CustomMetricRow(Base):
+    """A metric a coach defined, for one client or for all of theirs (client_id NULL)."""
+
+    __tablename__ = "custom_metrics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(16))
+    minimum: Mapped[float] = mapped_column(Float)
+    maximum: Mapped[float] = mapped_column(Float)
+    decimals: Mapped[int] = mapped_column(default=1)
+    archived: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+
+
+class GoalMilestoneRow(Base):
+    __tablename__ = "goal_milestones"
+    __table_args__ = (UniqueConstraint("goal_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    value: Mapped[float] = mapped_column(Float)
+    reached_at: Mapped[datetime | None]
+
+
+GOAL_CHANGE_STATUSES = ("proposed", "approved", "edited", "declined", "applied")
+
+
+class GoalChangeRow(Base):
+    """A goal's history: every change of target or date, proposed or made."""
+
+    __tablename__ = "goal_changes"
+    __table_args__ = (CheckConstraint(_in("status", GOAL_CHANGE_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    by_coach: Mapped[bool]
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    old_target: Mapped[float | None] = mapped_column(Float)
+    old_date: Mapped[date | None] = mapped_column(Date)
+    new_target: Mapped[float | None] = mapped_column(Float)
+    new_date: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+
+
+class AchievementRow(Base):
+    """A badge a client earned; the unique key makes every one count once."""
+
+    __tablename__ = "achievements"
+    __table_args__ = (UniqueConstraint("client_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    achieved_at: Mapped[datetime]
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ReportPlanRow(Base):
+    """A client's monthly progress report: on or off, and when the next one is due."""
+
+    __tablename__ = "report_plans"
+
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    coach_id: Mapped[int] = mapped_column(ForeignKey("coaches.id", ondelete="CASCADE"))
+    active: Mapped[bool] = mapped_column(default=True)
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
+class GeneratedFileRow(Base):
+    """A generated report or export, encrypted in the blob store until it is delivered."""
+
+    __tablename__ = "generated_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    blob_key: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    created_at: Mapped[datetime]
+    delete_after: Mapped[datetime] = mapped_column(index=True)

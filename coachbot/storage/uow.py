@@ -27,6 +27,11 @@ from coachbot.storage.repositories.checkins import (
 from coachbot.storage.repositories.consents import SqlConsentRepository
 from coachbot.storage.repositories.forms import SqlFormRepository
 from coachbot.storage.repositories.goals import SqlGoalRepository
+from coachbot.storage.repositories.progress import (
+    SqlAchievementRepository,
+    SqlCustomMetricRepository,
+    SqlReportRepository,
+)
 
 # Constraint name -> the domain error a violation means. A race the service's own
 # checks cannot see (two processes, one row) surfaces here.
@@ -60,6 +65,9 @@ class SqlUnitOfWork:
         self.photos = SqlPhotoRepository(session)
         self.metrics = SqlMetricRepository(session)
         self.billing = SqlBillingRepository(session)
+        self.custom_metrics = SqlCustomMetricRepository(session)
+        self.achievements = SqlAchievementRepository(session)
+        self.reports = SqlReportRepository(session)
         await session.begin()
         return self
 

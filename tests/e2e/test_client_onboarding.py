@@ -156,7 +156,16 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
         "Change any of this with /profile."
     )
     commands = [c["command"] for c in harness.telegram.commands_for(cleo.id)]
-    assert commands[-2:] == ["checkin", "billing"]
+    assert commands[-8:] == [
+        "checkin",
+        "log",
+        "progress",
+        "goals",
+        "achievements",
+        "report",
+        "export",
+        "billing",
+    ]
     told = await harness.admin.next_bot_message()
     assert told.text == (
         "Cleo Park finished onboarding, including the initial assessment.\n\n"

@@ -58,6 +58,7 @@ async def test_invited_coach_is_greeted_with_the_coach_menu(harness: Harness):
         ["📝 Check-in templates"],
         ["⏰ Check-in follow-ups"],
         ["💶 Billing"],
+        ["📏 Custom metrics"],
     ]
     commands = [c["command"] for c in harness.telegram.commands_for(ben.id)]
     assert commands == [

@@ -25,6 +25,7 @@ async def test_an_admin_is_greeted_with_the_coach_menu_and_gets_admin_commands(h
         ["📝 Check-in templates"],
         ["⏰ Check-in follow-ups"],
         ["💶 Billing"],
+        ["📏 Custom metrics"],
         ["✉️ Invite a coach"],
         ["📨 Open invitations"],
     ]

@@ -339,6 +339,15 @@ def card_keyboard(client: Client) -> InlineKeyboardMarkup:
             text=_("💳 Billing"),
             callback_data=ClientCardCb(client_id=client_id, action=ClientAction.billing),
         )
+    if client.user_id is not None:
+        builder.button(
+            text=_("📈 Charts"),
+            callback_data=ClientCardCb(client_id=client_id, action=ClientAction.charts),
+        )
+        builder.button(
+            text=_("🗂 Progress & reports"),
+            callback_data=ClientCardCb(client_id=client_id, action=ClientAction.progress),
+        )
     if client.user_id is None and client.status is not ClientStatus.archived:
         builder.button(
             text=_("New link"),

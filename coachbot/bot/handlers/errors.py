@@ -19,7 +19,10 @@ from coachbot.bot.middlewares.dedupe import UpdateInProgressError
 from coachbot.bot.middlewares.locale import locale_of
 from coachbot.domain import errors
 from coachbot.domain.billing import errors as billing
+from coachbot.domain.progress import errors as progress_errors
 from coachbot.domain.services.checkins import CheckinNotFound
+from coachbot.domain.services.goals import ChangePending
+from coachbot.domain.services.progress import NotEnoughPhotos
 
 logger = logging.getLogger(__name__)
 router = Router(name=__name__)
@@ -86,6 +89,32 @@ def explain(error: errors.DomainError) -> str:
             return _("Stripe cannot be reached right now. Please try again in a minute.")
         case billing.PaymentsRefusedError():
             return _("Stripe refused that: {reason}").format(reason=error.reason)
+        case progress_errors.GoalNotFound():
+            return _("That goal was not found.")
+        case progress_errors.GoalChangeNotFound():
+            return _("That proposal was not found.")
+        case progress_errors.EntryNotFound():
+            return _("That measurement was not found. Only your own entries can be changed.")
+        case progress_errors.MetricNotFound():
+            return _("That metric is not available.")
+        case progress_errors.NotMeasurable():
+            return _("Milestones need a goal with a measured start and target.")
+        case progress_errors.ExportTooLarge():
+            return _(
+                "This export is too large for Telegram: it would take {parts} files of up to "
+                "50 MB, and at most {maximum} are sent. Export the measurements as CSV instead, "
+                "or ask the administrator for a backup."
+            ).format(parts=error.parts, maximum=error.maximum_parts)
+        case NotEnoughPhotos():
+            return _(
+                "Comparing needs progress photos from two check-ins. They come with the "
+                "weekly check-in."
+            )
+        case ChangePending():
+            return _(
+                "A change to this goal is already waiting for the coach's answer. "
+                "You will hear back in this chat."
+            )
         case errors.NotAllowedError():
             return _("Sorry, you are not allowed to do that.")
     return _("Sorry, that did not work. Please try again.")

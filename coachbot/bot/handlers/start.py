@@ -15,6 +15,7 @@ from coachbot.bot.commands import set_commands_for
 from coachbot.bot.conversations.onboarding import continue_onboarding
 from coachbot.bot.filters import IsPrivateChat
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.progress_keyboards import client_menu
 from coachbot.bot.texts import escape
 from coachbot.domain.model import InvitationKind
 from coachbot.domain.services.identity import Identity
@@ -73,7 +74,8 @@ async def greet(
             _(
                 "Hi {name}! Your coach reaches you here: check-ins, goals and messages "
                 "will arrive in this chat. Send /help to see what you can do."
-            ).format(name=name)
+            ).format(name=name),
+            reply_markup=client_menu(),
         )
     else:
         await message.answer(explain_bot_to_stranger(name))

@@ -9,6 +9,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
 from coachbot.bot.middlewares import NextHandler
+from coachbot.bot.middlewares.progress_use_cases import progress_use_cases
 from coachbot.domain.clock import Clock
 from coachbot.domain.ports import BlobStore, Payments, PhotoProcessor, UnitOfWork
 from coachbot.domain.services.billing_admin import (
@@ -85,6 +86,7 @@ from coachbot.domain.services.profile import (
     ShowProfileUseCase,
 )
 from coachbot.domain.services.reachability import RecordReachabilityUseCase
+from coachbot.reports import ProgressTools, progress_tools
 
 
 class UseCaseFactory:
@@ -102,6 +104,7 @@ class UseCaseFactory:
         blobs: BlobStore,
         payments: Payments | None = None,
         billing_urls: BillingUrls | None = None,
+        progress: ProgressTools | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -112,6 +115,7 @@ class UseCaseFactory:
         self.blobs = blobs
         self.payments = payments
         self.billing_urls = billing_urls or BillingUrls("", "", "")
+        self.progress = progress or progress_tools()
 
     def build(self) -> dict[str, Any]:
         uow, clock = self.uow_factory(), self.clock
@@ -154,6 +158,7 @@ class UseCaseFactory:
             "set_checkin_plan": SetCheckinPlanUseCase(uow, clock),
             "set_checkin_rules": SetCheckinRulesUseCase(uow),
             **self._billing(uow, clock),
+            **progress_use_cases(uow, clock, self.blobs, self.progress),
         }
 
     def _billing(self, uow: UnitOfWork, clock: Clock) -> dict[str, Any]:

@@ -39,15 +39,19 @@ Keyboard = tuple[tuple[Button, ...], ...]
 
 @dataclass(frozen=True)
 class FileRef:
-    """A file to send: a Telegram file_id already uploaded, or the bytes themselves."""
+    """A file to send: a Telegram file_id already uploaded, the bytes themselves, or a
+    generated file kept encrypted in the blob store (large reports and exports: the
+    outbox row stays small, the dispatcher reads the file when it sends)."""
 
     file_id: str | None = None
     content: bytes | None = None
     filename: str = "file"
+    blob_key: str | None = None
 
     def __post_init__(self) -> None:
-        if (self.file_id is None) == (self.content is None):
-            raise ValueError("a file is either a file_id or content")
+        given = [self.file_id, self.content, self.blob_key]
+        if sum(part is not None for part in given) != 1:
+            raise ValueError("a file is either a file_id, content or a blob_key")
 
 
 @dataclass(frozen=True)
@@ -195,4 +199,9 @@ def _file(data: dict[str, Any]) -> FileRef:
     content = data.get("content")
     if isinstance(content, str) and content.startswith(_B64):
         content = base64.b64decode(content[len(_B64) :])
-    return FileRef(file_id=data.get("file_id"), content=content, filename=data["filename"])
+    return FileRef(
+        file_id=data.get("file_id"),
+        content=content,
+        filename=data["filename"],
+        blob_key=data.get("blob_key"),
+    )

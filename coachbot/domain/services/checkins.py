@@ -32,6 +32,7 @@ from coachbot.domain.model import (
 from coachbot.domain.ports import UnitOfWork
 from coachbot.domain.services.billing_access import client_has_access
 from coachbot.domain.services.forms import FormStep, open_or_start_response, step_of
+from coachbot.domain.services.goals import record_progress
 
 BATCH = 200  # rows per tick; the next tick takes the rest
 
@@ -333,6 +334,9 @@ class SubmitCheckinUseCase:
             await uow.checkins.save(checkin)
             recorded = await _record_metrics(uow, checkin, response, now)
             await uow.photos.attach(photo_ids(response), checkin_id=checkin.id or 0)
+            client = await uow.clients.get(checkin.client_id)
+            assert client is not None
+            await record_progress(uow, client, now, checkin=True)
             await self._tell_coach(uow, checkin, now)
             await uow.commit()
         return CheckinSubmitted(checkin, recorded, checkin.late)

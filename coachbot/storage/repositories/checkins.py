@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.checkins.model import (
@@ -210,6 +210,16 @@ class SqlPhotoRepository:
                 update(PhotoRow).where(PhotoRow.id.in_(photo_ids)).values(checkin_id=checkin_id)
             )
 
+    async def list_for_checkins(self, checkin_ids: Sequence[int]) -> Sequence[Photo]:
+        if not checkin_ids:
+            return []
+        rows = await self._session.scalars(
+            select(PhotoRow)
+            .where(PhotoRow.checkin_id.in_(checkin_ids))
+            .order_by(PhotoRow.checkin_id, PhotoRow.id)
+        )
+        return [to_entity(Photo, row) for row in rows]
+
 
 class SqlMetricRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -222,6 +232,53 @@ class SqlMetricRepository:
         rows = await self._session.scalars(
             select(MetricEntryRow)
             .where(MetricEntryRow.client_id == client_id, MetricEntryRow.metric == metric)
+            .order_by(MetricEntryRow.measured_at, MetricEntryRow.id)
+        )
+        return [to_entity(MetricEntry, row) for row in rows]
+
+    async def get(self, entry_id: int) -> MetricEntry | None:
+        row = await self._session.get(MetricEntryRow, entry_id)
+        return to_entity(MetricEntry, row) if row else None
+
+    async def update(self, entry: MetricEntry) -> None:
+        values = row_values(entry)
+        values.pop("id", None)
+        await self._session.execute(
+            update(MetricEntryRow).where(MetricEntryRow.id == entry.id).values(values)
+        )
+
+    async def delete(self, entry_id: int) -> None:
+        await self._session.execute(delete(MetricEntryRow).where(MetricEntryRow.id == entry_id))
+
+    async def recent(self, client_id: int, *, limit: int) -> Sequence[MetricEntry]:
+        rows = await self._session.scalars(
+            select(MetricEntryRow)
+            .where(MetricEntryRow.client_id == client_id)
+            .order_by(MetricEntryRow.measured_at.desc(), MetricEntryRow.id.desc())
+            .limit(limit)
+        )
+        return [to_entity(MetricEntry, row) for row in rows]
+
+    async def list_all(self, client_id: int) -> Sequence[MetricEntry]:
+        rows = await self._session.scalars(
+            select(MetricEntryRow)
+            .where(MetricEntryRow.client_id == client_id)
+            .order_by(MetricEntryRow.measured_at, MetricEntryRow.id)
+        )
+        return [to_entity(MetricEntry, row) for row in rows]
+
+    async def list_for_clients(
+        self, client_ids: Sequence[int], metric: str, *, since: datetime
+    ) -> Sequence[MetricEntry]:
+        if not client_ids:
+            return []
+        rows = await self._session.scalars(
+            select(MetricEntryRow)
+            .where(
+                MetricEntryRow.client_id.in_(client_ids),
+                MetricEntryRow.metric == metric,
+                MetricEntryRow.measured_at >= since,
+            )
             .order_by(MetricEntryRow.measured_at, MetricEntryRow.id)
         )
         return [to_entity(MetricEntry, row) for row in rows]

@@ -1,13 +1,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coachbot.domain.model.goals import Goal, GoalCategory
-from coachbot.storage.repositories._mapping import insert, to_entity
-from coachbot.storage.tables import GoalRow
+from coachbot.domain.model.goals import (
+    ChangeStatus,
+    Goal,
+    GoalCategory,
+    GoalChange,
+    GoalStatus,
+    Milestone,
+)
+from coachbot.storage.repositories._mapping import insert, row_values, to_entity
+from coachbot.storage.tables import GoalChangeRow, GoalMilestoneRow, GoalRow
 
 
 class SqlGoalRepository:
@@ -21,4 +29,86 @@ class SqlGoalRepository:
         rows = await self._session.scalars(
             select(GoalRow).where(GoalRow.client_id == client_id).order_by(GoalRow.id)
         )
-        return [to_entity(Goal, row, category=GoalCategory) for row in rows]
+        return [_goal(row) for row in rows]
+
+    async def get(self, goal_id: int) -> Goal | None:
+        row = await self._session.get(GoalRow, goal_id)
+        return _goal(row) if row else None
+
+    async def update(self, goal: Goal) -> None:
+        values = row_values(goal)
+        values.pop("id", None)
+        await self._session.execute(update(GoalRow).where(GoalRow.id == goal.id).values(values))
+
+    async def overdue(self, *, before: date, limit: int) -> Sequence[Goal]:
+        rows = await self._session.scalars(
+            select(GoalRow)
+            .where(GoalRow.status == GoalStatus.active.value, GoalRow.target_date < before)
+            .order_by(GoalRow.target_date, GoalRow.id)
+            .limit(limit)
+        )
+        return [_goal(row) for row in rows]
+
+    # -- milestones ------------------------------------------------------------------
+
+    async def list_milestones(self, goal_id: int) -> Sequence[Milestone]:
+        rows = await self._session.scalars(
+            select(GoalMilestoneRow)
+            .where(GoalMilestoneRow.goal_id == goal_id)
+            .order_by(GoalMilestoneRow.position)
+        )
+        return [to_entity(Milestone, row) for row in rows]
+
+    async def replace_milestones(self, goal_id: int, values: Sequence[float]) -> None:
+        reached = {m.value: m.reached_at for m in await self.list_milestones(goal_id)}
+        await self._session.execute(
+            delete(GoalMilestoneRow).where(GoalMilestoneRow.goal_id == goal_id)
+        )
+        await self._session.flush()
+        self._session.add_all(
+            GoalMilestoneRow(
+                goal_id=goal_id, position=position, value=value, reached_at=reached.get(value)
+            )
+            for position, value in enumerate(values, start=1)
+        )
+        await self._session.flush()
+
+    async def mark_milestone_reached(self, milestone_id: int, *, at: datetime) -> bool:
+        result = await self._session.execute(
+            update(GoalMilestoneRow)
+            .where(GoalMilestoneRow.id == milestone_id, GoalMilestoneRow.reached_at.is_(None))
+            .values(reached_at=at)
+        )
+        return result.rowcount == 1
+
+    # -- changes ---------------------------------------------------------------------
+
+    async def add_change(self, change: GoalChange) -> GoalChange:
+        return await insert(self._session, GoalChangeRow, change)
+
+    async def get_change(self, change_id: int) -> GoalChange | None:
+        row = await self._session.get(GoalChangeRow, change_id)
+        return _change(row) if row else None
+
+    async def save_change(self, change: GoalChange) -> None:
+        values = row_values(change)
+        values.pop("id", None)
+        await self._session.execute(
+            update(GoalChangeRow).where(GoalChangeRow.id == change.id).values(values)
+        )
+
+    async def list_changes(self, goal_id: int) -> Sequence[GoalChange]:
+        rows = await self._session.scalars(
+            select(GoalChangeRow)
+            .where(GoalChangeRow.goal_id == goal_id)
+            .order_by(GoalChangeRow.created_at, GoalChangeRow.id)
+        )
+        return [_change(row) for row in rows]
+
+
+def _goal(row: GoalRow) -> Goal:
+    return to_entity(Goal, row, category=GoalCategory, status=GoalStatus)
+
+
+def _change(row: GoalChangeRow) -> GoalChange:
+    return to_entity(GoalChange, row, status=ChangeStatus)

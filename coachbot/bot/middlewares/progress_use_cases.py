@@ -1,0 +1,64 @@
+"""The progress use cases (metrics, goals, charts, reports, exports) for one update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coachbot.domain.clock import Clock
+from coachbot.domain.ports import BlobStore, UnitOfWork
+from coachbot.domain.services.exports import ExportClientUseCase, ExportMetricsUseCase
+from coachbot.domain.services.goals import (
+    AddGoalUseCase,
+    DecideGoalChangeUseCase,
+    EditGoalUseCase,
+    ProposeGoalChangeUseCase,
+    SetMilestonesUseCase,
+    ShowAchievementsUseCase,
+    ShowGoalsUseCase,
+)
+from coachbot.domain.services.metrics import (
+    ArchiveCustomMetricUseCase,
+    ChangeEntryUseCase,
+    DefineCustomMetricUseCase,
+    ListCustomMetricsUseCase,
+    ListMetricsUseCase,
+    ListRecentEntriesUseCase,
+    LogMetricUseCase,
+)
+from coachbot.domain.services.progress import (
+    ComparePhotosUseCase,
+    ListPhotoCheckinsUseCase,
+    ShowProgressUseCase,
+)
+from coachbot.domain.services.reports import MakeProgressReportUseCase, MonthlyReportUseCase
+from coachbot.reports import ProgressTools
+
+
+def progress_use_cases(
+    uow: UnitOfWork, clock: Clock, blobs: BlobStore, tools: ProgressTools
+) -> dict[str, Any]:
+    return {
+        "list_metrics": ListMetricsUseCase(uow),
+        "log_metric": LogMetricUseCase(uow, clock),
+        "list_recent_entries": ListRecentEntriesUseCase(uow),
+        "change_entry": ChangeEntryUseCase(uow, clock),
+        "define_custom_metric": DefineCustomMetricUseCase(uow, clock),
+        "list_custom_metrics": ListCustomMetricsUseCase(uow),
+        "archive_custom_metric": ArchiveCustomMetricUseCase(uow),
+        "show_progress": ShowProgressUseCase(uow, clock, tools.charts, tools.cache),
+        "list_photo_checkins": ListPhotoCheckinsUseCase(uow),
+        "compare_photos": ComparePhotosUseCase(uow, blobs, tools.comparer),
+        "show_goals": ShowGoalsUseCase(uow, clock),
+        "add_goal": AddGoalUseCase(uow, clock),
+        "set_milestones": SetMilestonesUseCase(uow, clock),
+        "propose_goal_change": ProposeGoalChangeUseCase(uow, clock),
+        "decide_goal_change": DecideGoalChangeUseCase(uow, clock),
+        "edit_goal": EditGoalUseCase(uow, clock),
+        "show_achievements": ShowAchievementsUseCase(uow),
+        "make_progress_report": MakeProgressReportUseCase(uow, clock, tools.reports),
+        "monthly_report": MonthlyReportUseCase(uow, clock),
+        "export_metrics": ExportMetricsUseCase(uow, clock, tools.exports),
+        "export_client": ExportClientUseCase(
+            uow, clock, blobs, tools.exports, part_bytes=tools.export_part_bytes
+        ),
+    }

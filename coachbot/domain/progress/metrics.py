@@ -1,0 +1,175 @@
+"""What can be measured: the built-in body metrics and the ones a coach defines.
+
+Built-in values are stored in SI units (kg, cm, %) and shown in the person's units; a
+custom metric is stored and shown in the unit its coach gave it. Either way a value is
+read and checked by the questionnaire engine's own readers, so `/log` accepts exactly
+what a check-in question would ("72,5", "160 lb", "5'11").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from coachbot.domain.errors import InvalidDetailError
+from coachbot.domain.forms.questions import AnswerContext, Question, QuestionKind
+from coachbot.domain.forms.units import UNITS, Metric, UnitSystem, from_si, unit_symbol
+
+CUSTOM_PREFIX = "custom:"
+
+# Plausible ranges in SI units: a typo (720 for 72.0) is refused, any real body is not.
+BUILTIN_RANGES: dict[Metric, tuple[float, float]] = {
+    Metric.weight: (25, 350),
+    Metric.waist: (40, 250),
+    Metric.hips: (50, 250),
+    Metric.chest: (50, 250),
+    Metric.arm: (15, 80),
+    Metric.thigh: (25, 120),
+    Metric.body_fat: (2, 70),
+}
+LOGGABLE = tuple(BUILTIN_RANGES)  # height is a profile detail, not a progress metric
+PANEL_METRICS = (Metric.weight, Metric.waist, Metric.body_fat)
+
+NAME_MAX = 40
+UNIT_MAX = 12
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    """How one metric is read, checked, stored and shown."""
+
+    key: str  # "weight", "waist", ... or "custom:12"
+    minimum: float
+    maximum: float
+    builtin: Metric | None = None
+    name: str = ""  # a custom metric's name, as its coach wrote it
+    unit: str = ""  # a custom metric's unit
+    decimals: int = 1
+
+    @property
+    def custom(self) -> bool:
+        return self.builtin is None
+
+    def question(self) -> Question:
+        """The equivalent check-in question: reading and range checks are the same."""
+        prompt = {"en": self.name or self.key}
+        if self.builtin is not None:
+            return Question(
+                key=self.key,
+                kind=QuestionKind.metric,
+                prompt=prompt,
+                metric=self.builtin,
+                minimum=self.minimum,
+                maximum=self.maximum,
+            )
+        return Question(
+            key=self.key,
+            kind=QuestionKind.number,
+            prompt=prompt,
+            minimum=_plain(self.minimum),
+            maximum=_plain(self.maximum),
+            decimals=self.decimals,
+            unit=self.unit or None,
+        )
+
+    def read(self, text: str, context: AnswerContext) -> float:
+        """The stored value for a typed one; raises `InvalidAnswer`."""
+        return float(self.question().read(text, context))
+
+    def shown(self, value: float, units: UnitSystem) -> float:
+        """A stored value in the units the person reads."""
+        if self.builtin is None:
+            return value
+        return from_si(value, self.builtin, units)
+
+    def stored(self, value: float, units: UnitSystem) -> float:
+        """A value in the person's units as it is stored."""
+        if self.builtin is None:
+            return value
+        return value * UNITS[self.builtin.dimension][units].to_si
+
+    def symbol(self, units: UnitSystem) -> str:
+        if self.builtin is None:
+            return self.unit
+        return unit_symbol(self.builtin, units)
+
+
+def _plain(value: float) -> float:
+    """60000 rather than 60000.0 when a refusal names the bound."""
+    return int(value) if float(value).is_integer() else value
+
+
+def builtin_definition(metric: Metric) -> MetricDefinition:
+    low, high = BUILTIN_RANGES[metric]
+    return MetricDefinition(key=metric.value, minimum=low, maximum=high, builtin=metric)
+
+
+@dataclass
+class CustomMetric:
+    """A metric a coach defines, for one client or (client_id None) all their clients."""
+
+    coach_id: int
+    name: str
+    unit: str
+    minimum: float
+    maximum: float
+    created_at: datetime
+    client_id: int | None = None
+    decimals: int = 1
+    archived: bool = False
+    id: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{CUSTOM_PREFIX}{self.id}"
+
+    def definition(self) -> MetricDefinition:
+        return MetricDefinition(
+            key=self.key,
+            minimum=self.minimum,
+            maximum=self.maximum,
+            name=self.name,
+            unit=self.unit,
+            decimals=self.decimals,
+        )
+
+    def applies_to(self, client_id: int) -> bool:
+        return not self.archived and self.client_id in (None, client_id)
+
+
+def custom_metric_id(key: str) -> int | None:
+    """12 for "custom:12"; None for a built-in key."""
+    if not key.startswith(CUSTOM_PREFIX):
+        return None
+    number = key[len(CUSTOM_PREFIX) :]
+    return int(number) if number.isdigit() else None
+
+
+def check_custom_metric(name: str, unit: str, minimum: float, maximum: float) -> tuple[str, str]:
+    """The cleaned name and unit; raises `InvalidDetailError` (field name, unit, range)."""
+    name, unit = " ".join(name.split()), unit.strip()
+    if not name:
+        raise InvalidDetailError("name", "empty")
+    if len(name) > NAME_MAX:
+        raise InvalidDetailError("name", "too_long")
+    if len(unit) > UNIT_MAX or any(c.isdigit() for c in unit):
+        raise InvalidDetailError("unit", "invalid")
+    if not minimum < maximum:
+        raise InvalidDetailError("range", "empty")
+    return name, unit
+
+
+def definitions_for(client_id: int, custom: list[CustomMetric]) -> list[MetricDefinition]:
+    """Everything a client can log: the built-in metrics, then their coach's own."""
+    found = [builtin_definition(metric) for metric in LOGGABLE]
+    found += [metric.definition() for metric in custom if metric.applies_to(client_id)]
+    return found
+
+
+def definition_of(key: str, custom: list[CustomMetric]) -> MetricDefinition | None:
+    """The definition for a stored metric key (archived custom metrics included: their
+    history stays readable)."""
+    if key in Metric.__members__ and Metric(key) in BUILTIN_RANGES:
+        return builtin_definition(Metric(key))
+    number = custom_metric_id(key)
+    return next((m.definition() for m in custom if m.id == number), None)

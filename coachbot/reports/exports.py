@@ -1,0 +1,135 @@
+"""Exports: a client's metric history as CSV, and their whole record as ZIP files.
+
+A record's ZIP holds `record.json` (everything, nested), one CSV per table for
+spreadsheets, and the photos decrypted as JPEG files. CSV files are UTF-8 with a byte
+order mark, so spreadsheet programs read umlauts right.
+
+Telegram takes uploads up to 50 MB. An export larger than one part is split: the data
+files go into the first part, the photos fill it and the following ones; each part is
+checked against the limit as it is written (photos are stored, not compressed again, so
+their size is known in advance). More parts than `MAX_PARTS` is refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import date, datetime
+from typing import Any
+
+from coachbot.domain.progress.errors import ExportTooLarge
+from coachbot.domain.progress.views import ClientRecord
+
+MAX_PARTS = 20
+CENTRAL_ENTRY = 46  # bytes of a file's entry in the central directory, without its name
+LOCAL_HEADER = 30  # bytes of a file's local header, without its name
+END_RECORD = 22
+SLACK = 64  # data descriptors and extra fields, per file
+
+
+class CsvZipExportWriter:
+    """`ExportWriter`. CPU-bound: run it in a thread."""
+
+    def metrics_csv(self, record: ClientRecord) -> bytes:
+        return _csv(record.tables.get("metrics", []))
+
+    def archive(self, record: ClientRecord, *, part_bytes: int) -> list[bytes]:
+        data = self._data_files(record)
+        total = sum(len(content) for _, content in (*data, *record.photos))
+        if (needed := -(-total // part_bytes)) > MAX_PARTS:
+            raise ExportTooLarge(parts=needed, maximum_parts=MAX_PARTS)
+        parts = [_Part(part_bytes)]
+        for name, content in data:  # the data stays together in the first part
+            if not parts[0].fits(name, len(content)):
+                raise ExportTooLarge(parts=needed, maximum_parts=MAX_PARTS)
+            parts[0].add(name, content, compress=True)
+        for name, content in record.photos:
+            if not parts[-1].fits(name, len(content)):
+                parts.append(_Part(part_bytes))
+                if not parts[-1].fits(name, len(content)) or len(parts) > MAX_PARTS:
+                    raise ExportTooLarge(parts=max(needed, len(parts)), maximum_parts=MAX_PARTS)
+            parts[-1].add(name, content, compress=False)
+        return [part.close() for part in parts]
+
+    def _data_files(self, record: ClientRecord) -> list[tuple[str, bytes]]:
+        everything = {
+            "client": record.client_name,
+            "exported_at": record.exported_at.isoformat(),
+            **record.tables,
+            "photos": [name for name, _ in record.photos],
+        }
+        files = [
+            ("README.txt", _readme(record).encode()),
+            (
+                "record.json",
+                json.dumps(everything, indent=2, default=_json, ensure_ascii=False).encode(),
+            ),
+        ]
+        files += [(f"{table}.csv", _csv(rows)) for table, rows in record.tables.items()]
+        return files
+
+
+class _Part:
+    """One ZIP file being written, with the bytes it will have once closed."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._buffer = io.BytesIO()
+        self._zip = zipfile.ZipFile(self._buffer, "w")
+        self._central = END_RECORD
+
+    def fits(self, name: str, size: int) -> bool:
+        """Whether a file of `size` bytes (an upper bound once compressed) still fits."""
+        encoded = len(name.encode())
+        after = self._buffer.tell() + LOCAL_HEADER + encoded + size + SLACK
+        return after + self._central + CENTRAL_ENTRY + encoded + SLACK <= self._limit
+
+    def add(self, name: str, content: bytes, *, compress: bool) -> None:
+        method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        self._zip.writestr(name, content, compress_type=method)
+        self._central += CENTRAL_ENTRY + len(name.encode()) + SLACK
+
+    def close(self) -> bytes:
+        self._zip.close()
+        return self._buffer.getvalue()
+
+
+def _csv(rows: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    columns: list[str] = []
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    writer = csv.DictWriter(out, fieldnames=columns or ["empty"], extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _cell(value) for key, value in row.items()})
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=_json)
+    return value
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot export {type(value).__name__}")
+
+
+def _readme(record: ClientRecord) -> str:
+    tables = "\n".join(f"- {name}.csv ({len(rows)} rows)" for name, rows in record.tables.items())
+    return (
+        f"Coachbot export: {record.client_name}\n"
+        f"Exported at {record.exported_at.isoformat()} (UTC)\n\n"
+        "record.json holds everything below in one file.\n"
+        "Measurements are in SI units (kg, cm, %) unless a custom metric says otherwise;\n"
+        "times are UTC.\n\n"
+        f"{tables}\n"
+        f"- photos/ ({len(record.photos)} photos, decrypted, EXIF-free JPEG)\n"
+    )

@@ -1,0 +1,158 @@
+"""Charts are checked on the figure's data (lines, goal, projection, target date), not
+on pixels; each kind is also rendered once to a PNG a phone can show."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from matplotlib.dates import date2num
+from PIL import Image
+
+from coachbot.domain.forms.units import Metric, UnitSystem
+from coachbot.domain.progress import trends
+from coachbot.domain.progress.metrics import builtin_definition
+from coachbot.domain.progress.views import ChartPanel, MetricChart, MetricSeries, Viewpoint
+from coachbot.reports.charts import WIDTH_PX, MatplotlibChartRenderer, png
+
+START = datetime(2026, 3, 2, 6, 30, tzinfo=UTC)
+BERLIN = Viewpoint("en", UnitSystem.metric, "Europe/Berlin")
+
+
+def series(metric: Metric = Metric.weight, *, goal: float | None = 76.0, days: int = 42):
+    points = [
+        (START + timedelta(days=i), 82.0 - 0.1 * i + (0.3 if i % 3 else -0.2)) for i in range(days)
+    ]
+    average = trends.moving_average(points)
+    now = points[-1][0]
+    rate = trends.weekly_rate(points, now)
+    projection = None
+    if goal is not None:
+        reached = trends.projected_date(average[-1][1], rate, goal, average[-1][0])
+        projection = (average[-1], (reached, goal)) if reached else None
+    return MetricSeries(
+        builtin_definition(metric),
+        tuple(points),
+        tuple(average),
+        goal=goal,
+        target_date=date(2026, 5, 31) if goal is not None else None,
+        start_value=82.0,
+        projection=projection,
+        weekly_rate=rate,
+    )
+
+
+def lines_by_gid(figure, gid: str):
+    return [line for axes in figure.axes for line in axes.lines if line.get_gid() == gid]
+
+
+def test_the_metric_chart_draws_the_entries_their_average_the_goal_and_the_projection():
+    data = series()
+    figure = MatplotlibChartRenderer().metric_figure(MetricChart(data, BERLIN, date(2026, 4, 12)))
+    (entries,) = lines_by_gid(figure, "entries")
+    assert list(entries.get_ydata()) == pytest.approx([v for _, v in data.points])
+    assert entries.get_linestyle() == "None" and entries.get_marker() == "o"
+    (average,) = lines_by_gid(figure, "average")
+    assert list(average.get_ydata()) == pytest.approx([v for _, v in data.average])
+    (goal,) = lines_by_gid(figure, "goal")
+    assert set(goal.get_ydata()) == {76.0}
+    (projection,) = lines_by_gid(figure, "projection")
+    assert data.projection is not None
+    assert list(projection.get_ydata()) == pytest.approx([data.average[-1][1], 76.0])
+    # Dates are drawn in the reader's time zone.
+    reached = data.projection[1][0].astimezone(ZoneInfo("Europe/Berlin")).replace(tzinfo=None)
+    assert projection.get_xdata()[1] == pytest.approx(date2num(reached), abs=1e-6)
+    (target,) = lines_by_gid(figure, "target-date")
+    assert target.get_xdata()[0] == date2num(date(2026, 5, 31))
+    axes = figure.axes[0]
+    low, high = axes.get_xlim()
+    assert low < date2num(data.points[0][0].replace(tzinfo=None)) and high > date2num(
+        date(2026, 5, 31)
+    )
+    labels = {text.get_gid(): text.get_text() for text in axes.texts}
+    assert labels["goal-label"] == "Goal 76.0 kg"
+    assert labels["projection-label"].startswith("Projection: May")
+    assert labels["target-date-label"] == "Target date May 31"
+    assert axes.get_ylabel() == "kg"
+    key = [t.get_text() for t in figure.texts]
+    assert key[0] == "Weight" and key[2] == "Dots: entries · line: 7-day average"
+
+
+def test_dates_are_on_the_x_axis_and_values_in_the_readers_units_and_language():
+    data = series()
+    view = Viewpoint("de", UnitSystem.imperial, "Europe/Berlin")
+    figure = MatplotlibChartRenderer().metric_figure(MetricChart(data, view, date(2026, 4, 12)))
+    figure.canvas.draw()
+    axes = figure.axes[0]
+    (average,) = lines_by_gid(figure, "average")
+    assert average.get_ydata()[0] == pytest.approx(data.average[0][1] / 0.45359237)
+    assert axes.get_ylabel() == "lb"
+    x_labels = [t.get_text() for t in axes.get_xticklabels() if t.get_text()]
+    assert x_labels and any("März" in label or "Apr" in label for label in x_labels)
+    y_labels = [t.get_text() for t in axes.get_yticklabels() if t.get_text()]
+    assert all(
+        label.replace("−", "").replace(".", "").replace(",", "").isdigit() for label in y_labels
+    )
+    goal_label = next(t.get_text() for t in axes.texts if t.get_gid() == "goal-label")
+    assert goal_label == "Goal 167,6 lb"  # the translation itself comes from the bot
+
+
+def test_without_a_goal_there_is_no_goal_line_projection_or_target_date():
+    figure = MatplotlibChartRenderer().metric_figure(
+        MetricChart(series(goal=None), BERLIN, date(2026, 4, 12))
+    )
+    for gid in ("goal", "projection", "target-date"):
+        assert lines_by_gid(figure, gid) == []
+
+
+def test_the_panel_shares_one_time_axis_and_shows_each_metric():
+    panel = ChartPanel(
+        (series(), series(Metric.waist, goal=88.0), series(Metric.body_fat, goal=None)),
+        BERLIN,
+        date(2026, 4, 12),
+    )
+    figure = MatplotlibChartRenderer().panel_figure(panel)
+    assert len(figure.axes) == 3
+    assert len({axes.get_xlim() for axes in figure.axes}) == 1
+    assert [a.get_title(loc="left").split()[0] for a in figure.axes] == ["Weight", "Waist", "Body"]
+    assert len(lines_by_gid(figure, "goal")) == 2
+    assert lines_by_gid(figure, "projection") == []  # a panel compares, it projects nothing
+
+
+def test_labels_are_translated_with_the_function_given():
+    german = {"Goal {value}": "Ziel {value}", "Weight": "Gewicht"}
+    renderer = MatplotlibChartRenderer(lambda language, text: german.get(text, text))
+    figure = renderer.metric_figure(MetricChart(series(), BERLIN, date(2026, 4, 12)))
+    assert "Ziel 76.0 kg" in [t.get_text() for t in figure.axes[0].texts]
+    assert "Gewicht" in [t.get_text() for t in figure.texts]
+
+
+@pytest.mark.parametrize("kind", ["metric", "panel", "single point"])
+def test_every_chart_renders_to_a_phone_sized_png(kind):
+    renderer = MatplotlibChartRenderer()
+    today = date(2026, 4, 12)
+    if kind == "metric":
+        png = renderer.metric_chart(MetricChart(series(), BERLIN, today))
+    elif kind == "panel":
+        png = renderer.panel_chart(ChartPanel((series(), series(Metric.waist)), BERLIN, today))
+    else:
+        png = renderer.metric_chart(MetricChart(series(days=1, goal=None), BERLIN, today))
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.format == "PNG" and image.width == WIDTH_PX
+        assert 700 <= image.height <= 2000
+    assert len(png) < 200_000
+
+
+def test_a_chart_drawn_on_the_kept_figure_is_the_chart_drawn_afresh():
+    """Charts are drawn on a figure kept between charts: nothing of one may show in the
+    next."""
+    renderer = MatplotlibChartRenderer()
+    today = date(2026, 4, 12)
+    first = MetricChart(series(), BERLIN, today)
+    second = MetricChart(series(Metric.waist, goal=None, days=20), BERLIN, today)
+    renderer.metric_chart(first)
+    kept = renderer.metric_chart(second)
+    fresh = png(MatplotlibChartRenderer().metric_figure(second))
+    assert kept == fresh

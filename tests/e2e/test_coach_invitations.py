@@ -57,8 +57,8 @@ async def test_invited_coach_is_greeted_with_the_coach_menu(harness: Harness):
         ["➕ Add client"],
         ["📝 Check-in templates"],
         ["⏰ Check-in follow-ups"],
-        ["💶 Billing"],
         ["📏 Custom metrics"],
+        ["💶 Billing"],
     ]
     commands = [c["command"] for c in harness.telegram.commands_for(ben.id)]
     assert commands == [

@@ -24,8 +24,8 @@ async def test_an_admin_is_greeted_with_the_coach_menu_and_gets_admin_commands(h
         ["➕ Add client"],
         ["📝 Check-in templates"],
         ["⏰ Check-in follow-ups"],
-        ["💶 Billing"],
         ["📏 Custom metrics"],
+        ["💶 Billing"],
         ["✉️ Invite a coach"],
         ["📨 Open invitations"],
     ]

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from coachbot.bot.commands import set_default_commands
 from coachbot.bot.handlers import feature_routers
 from coachbot.bot.i18n import available_languages, create_i18n, translator
+from coachbot.bot.inline_filters import run_sync_filters_inline
 from coachbot.bot.middlewares.callback_answer import AnswerCallbacksMiddleware
 from coachbot.bot.middlewares.chat_action import ChatActionFlagMiddleware
 from coachbot.bot.middlewares.dedupe import DeduplicateUpdatesMiddleware
@@ -206,7 +207,9 @@ def create_dispatcher(
         languages=languages,
         webhook_mode=webhook_mode,
     )
-    dispatcher.include_routers(*feature_routers())
+    routers = feature_routers()
+    run_sync_filters_inline(routers)
+    dispatcher.include_routers(*routers)
 
     async def on_startup(bot: Bot) -> None:
         await set_default_commands(bot, i18n)

@@ -33,6 +33,7 @@ from coachbot.sandbox.telegram_server import FakeTelegramServer
 from coachbot.sandbox.web_chat import WebChat
 from coachbot.sandbox_app.actions import sandbox_actions
 from coachbot.sandbox_app.demo import seed_demo
+from coachbot.sandbox_app.demo_sales import seed_sales
 from coachbot.sandbox_app.seed import COACH, SeededPerson, seed_people, store_shipped_forms
 from coachbot.storage import migrate
 from coachbot.web.app import create_web_app
@@ -138,7 +139,11 @@ async def running_sandbox(
         chat = WebChat(telegram, title=TITLE, actions=sandbox_actions(application))
         await store_shipped_forms(application)
         seed = await seed_people(application)
-        people = seed.people + (await seed_demo(application, seed.coach) if demo else [])
+        people = list(seed.people)
+        if demo:
+            clients = await seed_demo(application, seed.coach)
+            await seed_sales(application, stripe, seed.coach, clients)
+            people += clients
         _add_people(chat, people)
         for seeded in people:  # the menus the bot gave them when they became members
             if seeded.identity is not None:

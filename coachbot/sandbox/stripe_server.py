@@ -1004,11 +1004,16 @@ class FakeStripeServer:
     async def renew_subscription(
         self, sub_id: str, *, succeed: bool = True, deliver: bool = True
     ) -> list[dict[str, Any]]:
-        """The subscription's period ends: Stripe invoices the next one and tries the card."""
+        """The subscription's period ends: Stripe invoices the next one and tries the card,
+        or ends the subscription if it was cancelled at the period's end."""
         sub = self.store.get(sub_id, "subscription")
         item = sub["items"]["data"][0]
         price = item["price"]
         before = len(self.events)
+        if sub["cancel_at_period_end"]:
+            sub.update(status="canceled", canceled_at=self.now(), ended_at=self.now())
+            self.emit("customer.subscription.deleted", sub)
+            return await self._flush(before, deliver)
         start = item["current_period_end"]
         end = self._period_end(start, price)
         item.update(current_period_start=start, current_period_end=end)

@@ -136,7 +136,7 @@ async def running_sandbox(
         application = create_application(settings, clock=clock, webhook_mode=False)
         stack.push_async_callback(application.close)
 
-        chat = WebChat(telegram, title=TITLE, actions=sandbox_actions(application))
+        chat = WebChat(telegram, title=TITLE, actions=sandbox_actions(application, stripe))
         await store_shipped_forms(application)
         seed = await seed_people(application)
         people = list(seed.people)

@@ -9,9 +9,14 @@ objects shaped like Stripe's own fixtures.
 
 It also plays the payer and Stripe's own machinery: `complete_checkout`,
 `expire_checkout`, `renew_subscription` (succeeding or failing), `pay_invoice`,
-`refund_in_dashboard`. Each records the events Stripe would send; they are delivered,
-signed as Stripe signs them, to `webhook_url` (or returned for a test to deliver in any
-order, twice, unsigned, badly signed or dated).
+`refund_in_dashboard`, `set_cancel_at_period_end` (the customer portal). Each records the
+events Stripe would send; they are delivered, signed as Stripe signs them, to
+`webhook_url` (or returned for a test to deliver in any order, twice, unsigned, badly
+signed or dated).
+
+For a browser it serves the pages Stripe hosts (`stripe_pages.py`): Checkout with a test
+card form, hosted invoices with their PDF, the customer portal and payment links. What a
+payer does there is delivered in the background and retried, as Stripe does.
 
     async with FakeStripeServer(webhook_secret="whsec_x") as stripe_api:
         stripe_api.webhook_url = "http://127.0.0.1:8081/stripe/webhook"
@@ -20,10 +25,10 @@ order, twice, unsigned, badly signed or dated).
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import hmac
-import html
 import json
 import logging
 import secrets
@@ -40,6 +45,7 @@ import aiohttp
 from aiohttp import web
 from dateutil.relativedelta import relativedelta
 
+from coachbot.sandbox.stripe_pages import StripePages
 from coachbot.sandbox.stripe_spec import (
     StripeApiError,
     check_params,
@@ -53,6 +59,8 @@ logger = logging.getLogger(__name__)
 API_VERSION = "2020-08-27"
 _ALPHABET = string.ascii_letters + string.digits
 INTERVALS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
+# Seconds before each attempt to deliver an event from the pages (Stripe retries for days).
+DELIVERY_DELAYS = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 def new_id(prefix: str, length: int = 24) -> str:
@@ -125,15 +133,18 @@ class FakeStripeServer:
         clock: Callable[[], float] = time.time,
         host: str = "127.0.0.1",
         port: int = 0,
+        account_name: str = "Test business",
     ) -> None:
         self.api_key = api_key
         self.webhook_secret = webhook_secret
         self.clock = clock
         self.host = host
         self.port = port
+        self.account_name = account_name  # the business name Stripe's pages show
         self.webhook_url: str | None = None
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
+        self._background: set[asyncio.Task[None]] = set()
         self.reset()
 
     def reset(self) -> None:
@@ -157,6 +168,9 @@ class FakeStripeServer:
         self._session = aiohttp.ClientSession()
 
     async def stop(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -209,12 +223,7 @@ class FakeStripeServer:
     def _build_app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/v1/{tail:.*}", self._handle_api)
-        app.router.add_get("/c/pay/{session}", self._checkout_page)
-        app.router.add_post("/c/pay/{session}", self._checkout_submit)
-        app.router.add_get("/i/{invoice}", self._invoice_page)
-        app.router.add_get("/i/{invoice}/pdf", self._invoice_pdf)
-        app.router.add_get("/p/session/{session}", self._portal_page)
-        app.router.add_get("/b/{link}", self._payment_link_page)
+        StripePages(self).install(app)
         return app
 
     async def _handle_api(self, request: web.Request) -> web.Response:
@@ -302,8 +311,11 @@ class FakeStripeServer:
             "POST /v1/refunds": self._create_refund,
         }
         handler = handlers[operation]
-        self._request_key = key
-        result = handler(*ids, params) if ids else handler(params)
+        self._request_key = key  # events the request causes name it, as Stripe's do
+        try:
+            result = handler(*ids, params) if ids else handler(params)
+        finally:
+            self._request_key = None
         # Keys starting with "_" are the fake's own bookkeeping, never shown.
         return copy.deepcopy({k: v for k, v in result.items() if not k.startswith("_")})
 
@@ -943,25 +955,30 @@ class FakeStripeServer:
     async def pay_payment_link(
         self, link_id: str, *, email: str = "payer@example.com", deliver: bool = True
     ) -> list[dict[str, Any]]:
-        """Someone opens a payment link and pays: a checkout session made from the link
-        (its metadata stays on the link, as with Stripe), completed."""
+        """Someone opens a payment link and pays."""
+        session = self.payment_link_session(link_id, email=email)
+        return await self.complete_checkout(session["id"], deliver=deliver)
+
+    def payment_link_session(self, link_id: str, *, email: str | None = None) -> dict[str, Any]:
+        """Someone opens a payment link: a checkout session made from the link (its
+        metadata stays on the link, as with Stripe)."""
         link = self.store.get(link_id, "payment_link")
         if not link["active"]:
             raise ValueError(f"payment link {link_id} is inactive")
         price = self.store.get(link["_price"], "price")
         recurring = price["type"] == "recurring"
-        session = self._create_checkout(
-            {
-                "mode": "subscription" if recurring else "payment",
-                "line_items": [{"price": price["id"], "quantity": "1"}],
-                "customer_email": email,
-                "success_url": f"{self.url}/b/{link_id}/done",
-                "cancel_url": f"{self.url}/b/{link_id}",
-                "subscription_data": link["subscription_data"] if recurring else {},
-            }
-        )
+        params: dict[str, Any] = {
+            "mode": "subscription" if recurring else "payment",
+            "line_items": [{"price": price["id"], "quantity": "1"}],
+            "success_url": f"{self.url}/b/{link_id}/done",
+            "cancel_url": f"{self.url}/b/{link_id}",
+            "subscription_data": link["subscription_data"] if recurring else {},
+        }
+        if email:
+            params["customer_email"] = email
+        session = self._create_checkout(params)
         self.store.objects[session["id"]]["payment_link"] = link_id
-        return await self.complete_checkout(session["id"], deliver=deliver)
+        return session
 
     async def settle_async_payment(
         self, session_id: str, *, succeed: bool, deliver: bool = True
@@ -987,11 +1004,16 @@ class FakeStripeServer:
     async def renew_subscription(
         self, sub_id: str, *, succeed: bool = True, deliver: bool = True
     ) -> list[dict[str, Any]]:
-        """The subscription's period ends: Stripe invoices the next one and tries the card."""
+        """The subscription's period ends: Stripe invoices the next one and tries the card,
+        or ends the subscription if it was cancelled at the period's end."""
         sub = self.store.get(sub_id, "subscription")
         item = sub["items"]["data"][0]
         price = item["price"]
         before = len(self.events)
+        if sub["cancel_at_period_end"]:
+            sub.update(status="canceled", canceled_at=self.now(), ended_at=self.now())
+            self.emit("customer.subscription.deleted", sub)
+            return await self._flush(before, deliver)
         start = item["current_period_end"]
         end = self._period_end(start, price)
         item.update(current_period_start=start, current_period_end=end)
@@ -1022,6 +1044,19 @@ class FakeStripeServer:
             sub["status"] = "active"
             self.emit("customer.subscription.updated", sub, previous={"status": "past_due"})
         return await self._flush(before, deliver)
+
+    async def set_cancel_at_period_end(
+        self, sub_id: str, cancel: bool, *, deliver: bool = True
+    ) -> list[dict[str, Any]]:
+        """The customer cancels in the portal (at the period's end, Stripe's default),
+        or renews the plan they had cancelled."""
+        before = len(self.events)
+        self._update_subscription(sub_id, {"cancel_at_period_end": "true" if cancel else "false"})
+        return await self._flush(before, deliver)
+
+    def save_card(self, customer_id: str, card: dict[str, Any]) -> None:
+        """The card a customer paid with becomes their default (shown in the portal)."""
+        self.store.get(customer_id, "customer")["_card"] = dict(card)
 
     async def refund_in_dashboard(
         self, charge_id: str, amount: int | None = None, *, deliver: bool = True
@@ -1103,58 +1138,37 @@ class FakeStripeServer:
         self.deliveries.append(delivery)
         return delivery
 
+    def deliver_in_background(self, events: Iterable[dict[str, Any]]) -> None:
+        """Deliver events the way Stripe does after someone acts on its pages: soon, not
+        before the page answers, and again after a refusal or an unreachable endpoint."""
+        if self.webhook_url is None:
+            return
+        task = asyncio.create_task(self._deliver_with_retries(list(events)))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _deliver_with_retries(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            for delay in DELIVERY_DELAYS:
+                await asyncio.sleep(delay)
+                try:
+                    delivery = await self.deliver(event)
+                except (aiohttp.ClientError, OSError) as error:
+                    logger.warning("Webhook %s not delivered: %s", event["id"], error)
+                    continue
+                if 200 <= delivery.status < 300:
+                    break
+                logger.warning("Webhook %s answered %s", event["id"], delivery.status)
+            else:
+                logger.error("Gave up delivering webhook %s (%s)", event["id"], event["type"])
+
+    async def background_deliveries(self) -> None:
+        """Wait until the events of the pages are delivered (for tests)."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
     def events_of(self, event_type: str) -> list[dict[str, Any]]:
         return [e for e in self.events if e["type"] == event_type]
-
-    # ------------------------------------------------------------------ pages (sandbox)
-
-    def _page(self, title: str, body: str) -> web.Response:
-        return web.Response(
-            text=f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
-            f"</title></head><body><h1>{html.escape(title)}</h1>{body}</body></html>",
-            content_type="text/html",
-        )
-
-    async def _checkout_page(self, request: web.Request) -> web.Response:
-        session = self.store.get(request.match_info["session"], "checkout.session")
-        price = self.store.objects[session["line_items_price"]]
-        product = self.store.objects[price["product"]]
-        amount = f"{session['amount_total']} {session['currency'].upper()} (minor units)"
-        form = (
-            f"<p>{html.escape(product['name'])}: {amount}</p>"
-            "<form method='post'><button>Pay with test card 4242</button></form>"
-            if session["status"] == "open"
-            else f"<p>This checkout is {session['status']}.</p>"
-        )
-        return self._page("Test checkout", form)
-
-    async def _checkout_submit(self, request: web.Request) -> web.Response:
-        session_id = request.match_info["session"]
-        session = self.store.get(session_id, "checkout.session")
-        if session["status"] == "open":
-            await self.complete_checkout(session_id, deliver=self.webhook_url is not None)
-        raise web.HTTPSeeOther(session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id))
-
-    async def _invoice_page(self, request: web.Request) -> web.Response:
-        invoice = self.store.get(request.match_info["invoice"], "invoice")
-        return self._page(
-            f"Invoice {invoice['number']}",
-            f"<p>{invoice['amount_due']} {invoice['currency'].upper()}: {invoice['status']}</p>",
-        )
-
-    async def _invoice_pdf(self, request: web.Request) -> web.Response:
-        invoice = self.store.get(request.match_info["invoice"], "invoice")
-        return web.Response(
-            body=b"%PDF-1.4\n% invoice " + invoice["id"].encode(), content_type="application/pdf"
-        )
-
-    async def _portal_page(self, request: web.Request) -> web.Response:
-        session = self.store.get(request.match_info["session"], "billing_portal.session")
-        return self._page("Billing portal", f"<p>Customer {html.escape(session['customer'])}</p>")
-
-    async def _payment_link_page(self, request: web.Request) -> web.Response:
-        link = self.store.get(request.match_info["link"], "payment_link")
-        return self._page("Payment link", f"<p>{'active' if link['active'] else 'inactive'}</p>")
 
 
 def summarize(requests: Iterable[StripeRequest]) -> list[str]:

@@ -1,5 +1,6 @@
 """Start the sandbox: the local Bot API server, the real bot polling it (with its outbox
-worker and ticks), and the bot's web app serving the web chat.
+worker and ticks), the local Stripe (API, checkout pages and signed webhooks to the bot's
+web app), and the bot's web app serving the web chat and Stripe's webhook.
 
 The sandbox keeps its chats in memory, so its database (under DATA_DIR/sandbox, never the
 configured DATABASE_URL) starts over with them at every start. It uses no Redis either:
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import shutil
 import signal
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -25,13 +28,16 @@ from coachbot.bot.commands import set_commands_for
 from coachbot.config import Settings
 from coachbot.delivery import create_delivery
 from coachbot.domain.clock import Clock
+from coachbot.sandbox.stripe_server import FakeStripeServer
 from coachbot.sandbox.telegram_server import FakeTelegramServer
 from coachbot.sandbox.web_chat import WebChat
 from coachbot.sandbox_app.actions import sandbox_actions
 from coachbot.sandbox_app.demo import seed_demo
+from coachbot.sandbox_app.demo_sales import seed_sales
 from coachbot.sandbox_app.seed import COACH, SeededPerson, seed_people, store_shipped_forms
 from coachbot.storage import migrate
 from coachbot.web.app import create_web_app
+from coachbot.web.billing import STRIPE_WEBHOOK_PATH
 
 logger = logging.getLogger(__name__)
 
@@ -49,16 +55,25 @@ class SandboxError(Exception):
 class Sandbox:
     url: str
     telegram: FakeTelegramServer
+    stripe: FakeStripeServer
     application: BotApplication
     chat: WebChat
 
 
-def sandbox_settings(settings: Settings, telegram_url: str) -> Settings:
-    """The configured settings, pointed at the local Bot API and the sandbox's own data."""
+def sandbox_settings(
+    settings: Settings, telegram_url: str, stripe: FakeStripeServer, public_url: str
+) -> Settings:
+    """The configured settings, pointed at the local Bot API and Stripe (never the real
+    ones, whatever is configured) and the sandbox's own data; Stripe sends payers back
+    to the sandbox's own pages."""
     return settings.model_copy(
         update={
             "bot_token": SecretStr(TOKEN),
             "telegram_api_url": telegram_url,
+            "stripe_api_key": SecretStr(stripe.api_key),
+            "stripe_webhook_secret": SecretStr(stripe.webhook_secret),
+            "stripe_api_base": stripe.url,
+            "public_url": public_url,
             "data_dir": settings.data_dir / "sandbox",
             "database_url": None,
             "redis_url": None,
@@ -101,34 +116,46 @@ async def running_sandbox(
         telegram = FakeTelegramServer(TOKEN, bot_username=BOT_USERNAME, bot_first_name="Coachbot")
         await telegram.start()
         stack.push_async_callback(telegram.stop)
-        settings = sandbox_settings(settings, telegram.url)
+        # The web chat's address is known before the bot is made: Stripe's pages send
+        # payers back to it, and the local Stripe delivers its webhooks there.
+        listener = _listen(host, port)
+        stack.callback(listener.close)
+        url = f"http://{host}:{listener.getsockname()[1]}"
+        stripe = FakeStripeServer(
+            api_key=f"sk_test_{secrets.token_hex(12)}",
+            webhook_secret=f"whsec_{secrets.token_hex(16)}",
+            host=host,
+            account_name=TITLE,
+        )
+        await stripe.start()
+        stack.push_async_callback(stripe.stop)
+        stripe.webhook_url = url + STRIPE_WEBHOOK_PATH
+        settings = sandbox_settings(settings, telegram.url, stripe, url)
         fresh_data_dir(settings.data_dir)
         await migrate.upgrade(settings.effective_database_url)
         application = create_application(settings, clock=clock, webhook_mode=False)
         stack.push_async_callback(application.close)
 
-        chat = WebChat(telegram, title=TITLE, actions=sandbox_actions(application))
+        chat = WebChat(telegram, title=TITLE, actions=sandbox_actions(application, stripe))
         await store_shipped_forms(application)
         seed = await seed_people(application)
-        people = seed.people + (await seed_demo(application, seed.coach) if demo else [])
+        people = list(seed.people)
+        if demo:
+            clients = await seed_demo(application, seed.coach)
+            await seed_sales(application, stripe, seed.coach, clients)
+            people += clients
         _add_people(chat, people)
         for seeded in people:  # the menus the bot gave them when they became members
             if seeded.identity is not None:
                 await set_commands_for(application.bot, application.i18n, seeded.identity)
 
-        web_app = create_web_app(application, telegram_webhook=False)
+        # "Back to Telegram" on Stripe's return pages: back to the web chat.
+        web_app = create_web_app(application, telegram_webhook=False, chat_url=url + "/")
         chat.install(web_app)
         runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
-        try:
-            await web.TCPSite(runner, host, port).start()
-        except OSError as error:
-            raise SandboxError(
-                f"Cannot listen on {host}:{port} ({error.strerror}): set SANDBOX_PORT or "
-                "use --port to choose another port."
-            ) from error
-        url = f"http://{host}:{runner.addresses[0][1]}"
+        await web.SockSite(runner, listener).start()
 
         stop = asyncio.Event()
         delivery = asyncio.create_task(
@@ -142,12 +169,35 @@ async def running_sandbox(
         )
         polling = await _start_polling(application, telegram)
         try:
-            yield Sandbox(url, telegram, application, chat)
+            yield Sandbox(url, telegram, stripe, application, chat)
         finally:
             stop.set()
             await application.dispatcher.stop_polling()
             await polling
             await delivery
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The web chat's listening socket (port 0: any free port)."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        listener = socket.socket(family, kind, proto)
+    except OSError as error:
+        raise SandboxError(f"Cannot listen on {host}:{port} ({error})") from error
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(128)
+    except OSError as error:
+        listener.close()
+        raise SandboxError(
+            f"Cannot listen on {host}:{port} ({error.strerror}): set SANDBOX_PORT or "
+            "use --port to choose another port."
+        ) from error
+    listener.setblocking(False)
+    return listener
 
 
 def _add_people(chat: WebChat, people: list[SeededPerson]) -> None:

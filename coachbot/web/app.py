@@ -27,15 +27,16 @@ async def health(_request: web.Request) -> web.Response:
 
 
 def create_web_app(
-    application: BotApplication, *, telegram_webhook: bool = True
+    application: BotApplication, *, telegram_webhook: bool = True, chat_url: str | None = None
 ) -> web.Application:
     """`telegram_webhook=False` when polling: only the other endpoints are served (an
-    unauthenticated update endpoint must not exist then)."""
+    unauthenticated update endpoint must not exist then). `chat_url`: where the return
+    pages send people back to the chat (the bot on t.me when not given)."""
     settings = application.settings
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     app = web.Application()
     app.router.add_get("/healthz", health)
-    add_billing_routes(app, application)
+    add_billing_routes(app, application, chat_url=chat_url)
     if not telegram_webhook:
         return app
     SimpleRequestHandler(

@@ -29,13 +29,18 @@ logger = logging.getLogger(__name__)
 STRIPE_WEBHOOK_PATH = "/stripe/webhook"
 APPLICATION = web.AppKey("coachbot_application", BotApplication)
 VERIFIER = web.AppKey("stripe_verifier", StripeWebhookVerifier)
+CHAT_URL = web.AppKey("chat_url", str)
 
 
-def add_billing_routes(app: web.Application, application: BotApplication) -> None:
+def add_billing_routes(
+    app: web.Application, application: BotApplication, *, chat_url: str | None = None
+) -> None:
     settings = application.settings
     if application.payments is None or settings.stripe_webhook_secret is None:
         return
     app[APPLICATION] = application
+    if chat_url is not None:
+        app[CHAT_URL] = chat_url
     app[VERIFIER] = StripeWebhookVerifier(
         settings.stripe_webhook_secret.get_secret_value(),
         application.clock,
@@ -82,7 +87,6 @@ async def billing_page(request: web.Request) -> web.Response:
         language = request.headers.get("Accept-Language", "")[:2].lower()
     if language not in i18n.available_locales:
         language = i18n.default_locale
-    me = await application.bot.me()
     page = request.match_info["page"]
     with i18n.context(), i18n.use_locale(language):
         title, text = {
@@ -97,7 +101,7 @@ async def billing_page(request: web.Request) -> web.Response:
             "done": (_("All set"), _("Your billing details are saved.")),
         }[page]
         back = _("Back to Telegram")
-    link = f"https://t.me/{me.username}"
+    link = request.app.get(CHAT_URL) or f"https://t.me/{(await application.bot.me()).username}"
     body = (
         f"<!doctype html><html lang='{language}'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"

@@ -24,6 +24,8 @@ from coachbot.bot.app import create_blob_store
 from coachbot.config import Settings
 from coachbot.domain.checkins.model import CheckinStatus
 from coachbot.domain.model import ClientStatus
+from coachbot.domain.services.billing_admin import RevenueUseCase
+from coachbot.domain.services.billing_packages import ListPackagesUseCase
 from coachbot.sandbox.telegram_server import FakeUser
 from coachbot.sandbox_app.demo import CLIENTS, HISTORY_WEEKS
 from coachbot.sandbox_app.runner import (
@@ -235,3 +237,71 @@ async def test_make_run_without_a_token_starts_the_sandbox_and_shows_its_address
     assert process.returncode == 0, "".join(seen) + output.decode()
     assert "BOT_TOKEN is not set: starting the local sandbox instead." in "".join(seen)
     assert (tmp_path / "data" / "sandbox" / "coachbot.sqlite3").is_file()
+
+
+async def test_the_demo_sells_a_plan_dana_pays_for_and_cancels_in_the_local_stripe_portal(
+    sandbox: Sandbox,
+):
+    settings, stripe = sandbox.application.settings, sandbox.stripe
+    assert settings.stripe_api_base == stripe.url and settings.public_url == sandbox.url
+    assert stripe.webhook_url == f"{sandbox.url}/stripe/webhook"
+    assert stripe.url.startswith("http://127.0.0.1:") and stripe.api_key.startswith("sk_test_")
+    assert stripe.deliveries == []  # the demo's past payments were not announced again
+    async with SqlUnitOfWork(sandbox.application.session_factory) as uow:
+        anna = await uow.users.get_by_telegram_id(COACH.telegram_id)
+        coach = await uow.coaches.get_by_user(anna.id)
+    packages = await ListPackagesUseCase(SqlUnitOfWork(sandbox.application.session_factory))(
+        coach.id
+    )
+    assert [p.name for p in packages] == ["Monthly coaching", "Kick-off session"]
+    revenue = await RevenueUseCase(SqlUnitOfWork(sandbox.application.session_factory))(coach.id)
+    assert revenue.total == {"eur": 2 * 4900}
+    assert [(c.name, c.payments) for c in revenue.clients] == [(DANA.full_name, 2)]
+
+    dana = person(sandbox, DANA)
+    await dana.bot_messages_until_idle()
+    await dana.send_text("/billing")
+    plan = await dana.next_bot_message()
+    assert plan.text.startswith(
+        "Your plan with Anna Coach\nMonthly coaching · €49.00 per month\nStatus: active\n"
+        "Next payment: "
+    )
+    assert plan.text.count("€49.00 · Monthly coaching · paid (invoice, PDF)") == 2
+
+    # The next payment fails; Dana pays the invoice with another card.
+    said = await run_action(sandbox, "payment-fails", DANA)
+    assert said.startswith("Dana Weiss's card was declined for the next period of Monthly")
+    failed = await dana.next_bot_message()
+    assert failed.text.startswith("⚠️ Your payment of €49.00 for Monthly coaching did not go")
+    invoice = failed.button("💳 Fix payment").url
+    assert invoice.startswith(f"{stripe.url}/i/in_")
+    card = {"cardnumber": "4242424242424242", "expiry": "12/40", "cvc": "123"}
+    async with aiohttp.ClientSession() as http, http.post(invoice, data=card) as page:
+        assert "Paid " in await page.text()
+    paid = await dana.next_bot_message()
+    assert paid.text.startswith("✅ Payment received: €49.00 for Monthly coaching.")
+
+    # Cancelled in the portal, the plan ends with its period.
+    await dana.send_text("/billing")
+    await dana.next_bot_message()
+    await dana.press("💳 Change card or cancel")
+    portal = (await dana.next_bot_message()).button("💳 Open billing portal").url
+    assert portal.startswith(f"{stripe.url}/p/session/")
+    subscription = stripe.of_type("subscription")[0]["id"]
+    async with aiohttp.ClientSession() as http:
+        async with http.get(portal) as page:
+            assert "Visa •••• 4242" in await page.text()
+        async with http.post(f"{portal}/subscriptions/{subscription}/cancel") as page:
+            assert page.status == 200
+    await stripe.background_deliveries()  # signed, to the sandbox's own webhook
+    assert all(d.status == 200 for d in stripe.deliveries)
+    await dana.send_text("/billing")
+    assert "Ends on " in (await dana.next_bot_message()).text
+    said = await run_action(sandbox, "payment-now", DANA)
+    assert said.startswith("Dana Weiss's Monthly coaching was cancelled at the end of its period")
+    ended = await dana.next_bot_message()
+    assert ended.text == "Your plan Monthly coaching has ended. Thank you for training with us!"
+    said = await run_action(sandbox, "payment-now", DANA)
+    assert said.startswith("Dana Weiss has no running subscription.")
+    said = await run_action(sandbox, "payment-fails", COACH)
+    assert said.startswith("Only a client with a subscription has payments")

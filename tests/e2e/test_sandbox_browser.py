@@ -73,6 +73,15 @@ async def browser(tmp_path_factory: pytest.TempPathFactory):
         await context.close()
 
 
+@pytest.fixture(autouse=True)
+async def close_tabs(browser):
+    """Each test closes its tabs: every open chat holds a live event stream, and Chromium
+    opens at most six connections to one host, so later requests would wait forever."""
+    yield
+    for page in browser.pages:
+        await page.close()
+
+
 class Tab:
     """One person's chat in a browser tab, used the way a person uses it."""
 
@@ -272,3 +281,93 @@ async def test_a_client_answers_a_checkin_with_a_photo_and_the_coach_reviews_it(
     ).to_be_visible()
     await coach.screenshot("review-coach.png")
     assert client.errors == [] and coach.errors == []
+
+
+ELI = CLIENTS[1].person
+
+
+async def open_link_button(tab: Tab, label: str) -> Tab:
+    """Click a link button under the newest bot message: its page opens in a new tab."""
+    link = tab.last_bot_row.get_by_role("link", name=label)
+    async with tab.page.context.expect_page() as opened:
+        await link.click()
+    page = await opened.value
+    await page.wait_for_load_state()
+    return Tab(page)
+
+
+async def test_a_client_pays_for_a_package_on_the_sandbox_checkout_and_both_see_it(
+    sandbox: Sandbox, browser
+):
+    coach = await open_tab(browser, f"{sandbox.url}/?user={COACH.telegram_id}")
+    await coach.say("/menu", "Coach menu")
+    await coach.press("💶 Billing", "Billing: sell packages")
+    await coach.press("📦 Packages", "packages")
+    await coach.press("➕ New package", "What is the package called?")
+    await coach.say("Online coaching", "Describe what the client gets")
+    await coach.say("Weekly check-ins and a monthly call", "In which currency?")
+    await coach.press("EUR", "What does it cost, in EUR?")
+    await coach.say("59", "One-off payment, or recurring?")
+    await coach.press("Monthly", "A free trial before the first payment?")
+    await coach.press("No trial", "Package saved ✅")
+    await coach.say("/clients", "Your clients")
+    await coach.press(f"{ELI.full_name} · Active", ELI.full_name)
+    await coach.press("💳 Billing", "No subscription.")
+    await coach.press("📦 Send a package", "Which package?")
+    await coach.press("Online coaching · €59.00 per month", "Sent Online coaching")
+
+    client = await open_tab(browser, f"{sandbox.url}/?user={ELI.telegram_id}")
+    await client.shows("Anna Coach sent you a coaching package")
+    await client.press("💳 Pay €59.00", "Your checkout is ready.")
+    checkout = await open_link_button(client, "🔒 Open secure checkout ↗")
+    page = checkout.page
+    await checkout.expect(page).to_have_title("Sandbox Stripe checkout · Coachbot sandbox")
+    await checkout.expect(page.locator("#price")).to_contain_text("€59.00")
+    await checkout.expect(page.locator(".sandbox-banner")).to_contain_text("No real card")
+    await checkout.screenshot("checkout.png")
+
+    # A declined card: Stripe's message, nothing paid, the form stays.
+    completed = len(sandbox.stripe.events_of("checkout.session.completed"))  # the demo's
+    await page.get_by_role("button", name="4000 0000 0000 0002").click()
+    await page.get_by_role("button", name="Subscribe").click()
+    await checkout.expect(page.locator("#card-error")).to_have_text("Your card was declined.")
+    await checkout.screenshot("checkout-declined.png")
+    assert len(sandbox.stripe.events_of("checkout.session.completed")) == completed
+
+    await page.get_by_role("button", name="4242 4242 4242 4242").click()
+    await page.get_by_role("button", name="Subscribe").click()
+    await checkout.expect(page.locator("h1")).to_have_text("Thank you!")
+    await checkout.screenshot("checkout-success.png")
+
+    # The receipt arrives in the client's chat, and the coach is told, live.
+    await client.shows("✅ Payment received: €59.00 for Online coaching. Thank you!")
+    await client.expect(
+        client.last_bot_row.get_by_role("link", name="🧾 Invoice ↗")
+    ).to_be_visible()
+    await client.screenshot("billing-client.png")
+    await coach.shows(f"💶 {ELI.full_name} paid €59.00 for Online coaching.")
+    await coach.say("/clients", "Your clients")
+    await coach.press(f"{ELI.full_name} · Active", ELI.full_name)
+    await coach.press("💳 Billing", "Paid so far: €59.00")
+    await coach.shows("Status: active")
+    await coach.say("/menu", "Coach menu")
+    await coach.press("💶 Billing", "Billing: sell packages")
+    await coach.press("💶 Revenue", "Revenue (paid minus refunds): €157.00")
+    await coach.shows(f"{DANA.full_name}: €98.00")  # the demo's paying client
+    await coach.shows(f"{ELI.full_name}: €59.00")
+    await coach.screenshot("billing-coach.png")
+
+    # The customer portal: the card paid with, and cancelling at the period's end.
+    await client.say("/billing", "Your plan with Anna Coach")
+    await client.press("💳 Change card or cancel", "billing portal")
+    portal = await open_link_button(client, "💳 Open billing portal ↗")
+    await portal.expect(portal.page.locator("#card-on-file")).to_contain_text("Visa •••• 4242")
+    await portal.screenshot("portal.png")
+    portal.page.on("dialog", lambda dialog: dialog.accept())
+    await portal.page.get_by_role("button", name="Cancel plan").click()
+    await portal.expect(portal.page.locator("#notice")).to_contain_text("Your plan is cancelled")
+    await portal.page.get_by_role("link", name="← Return to Coachbot sandbox").click()
+    await portal.expect(portal.page.locator("h1")).to_have_text("All set")
+    await client.say("/billing", "Ends on")
+    for tab in (coach, client, checkout, portal):
+        assert tab.errors == []

@@ -371,3 +371,33 @@ async def test_a_client_pays_for_a_package_on_the_sandbox_checkout_and_both_see_
     await client.say("/billing", "Ends on")
     for tab in (coach, client, checkout, portal):
         assert tab.errors == []
+
+
+async def set_hidden(tab: Tab, hidden: bool) -> None:
+    """What the browser does when the person switches to another tab, and back."""
+    await tab.page.evaluate(
+        """(hidden) => {
+            Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        hidden,
+    )
+
+
+async def test_many_tabs_work_because_hidden_ones_let_go_of_their_live_stream(
+    sandbox: Sandbox, browser
+):
+    """Chromium opens six connections to one host, and each chat's live stream holds one:
+    with more tabs than that, the page would hang unless the hidden ones close theirs."""
+    tabs = []
+    for _ in range(8):
+        tab = await open_tab(browser, f"{sandbox.url}/?user={COACH.telegram_id}")
+        await tab.expect(tab.page.locator("#me-name")).to_have_text(COACH.full_name)
+        await set_hidden(tab, True)
+        tabs.append(tab)
+    current, first = tabs[-1], tabs[0]
+    await set_hidden(current, False)
+    await current.say("/help", then="/cancel")
+    await set_hidden(first, False)  # back to the first tab: it catches up on what it missed
+    await first.shows("/cancel")
+    assert not any(tab.errors for tab in tabs)

@@ -170,6 +170,23 @@ function openChat(id) {
   show("chat");
   renderPeople();
   closePopups();
+  listen(id);
+}
+
+// Each open stream holds one of the six connections Chromium allows per host: a hidden tab
+// lets go of its stream (the next one starts with the whole chat), so many tabs still work.
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden && state.source) {
+    state.source.close();
+    state.source = null;
+  } else if (!document.hidden && state.me !== null && !state.source) {
+    listen(state.me);
+  }
+});
+
+function listen(id) {
+  if (state.source) state.source.close();
+  if (document.hidden) return;
   const source = new EventSource(`${API}/people/${id}/events`);
   state.source = source;
   const on = (name, handler) => source.addEventListener(name, (event) => handler(JSON.parse(event.data)));

@@ -8,6 +8,7 @@ stays paid, refunded amounts only grow.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -39,6 +40,12 @@ class BillingSettings:
     def __post_init__(self) -> None:
         if not 0 <= self.grace_days <= MAX_GRACE_DAYS:
             raise InvalidDetailError("grace_days", "out_of_range")
+
+    def grants_access(self, subscriptions: Iterable[Subscription], now: datetime) -> bool:
+        """Whether a client with these subscriptions (to this coach) may be coached."""
+        return not self.require_subscription or any(
+            subscription.grants_access(now, self.grace_days) for subscription in subscriptions
+        )
 
 
 @dataclass

@@ -22,10 +22,9 @@ BATCH = 200
 async def client_has_access(uow: UnitOfWork, client: Client, now: datetime) -> bool:
     assert client.id is not None
     settings = await uow.billing.settings(client.coach_id)
-    if not settings.require_subscription:
+    if not settings.require_subscription:  # no need to read the subscriptions
         return True
-    subscriptions = await uow.billing.subscriptions_of_client(client.id)
-    return any(s.grants_access(now, settings.grace_days) for s in subscriptions)
+    return settings.grants_access(await uow.billing.subscriptions_of_client(client.id), now)
 
 
 class DunningUseCase:
@@ -82,9 +81,7 @@ class DunningUseCase:
             if subscription.lapsed_notified_at is not None:
                 continue
             settings = await uow.billing.settings(subscription.coach_id)
-            if not settings.require_subscription or subscription.grants_access(
-                now, settings.grace_days
-            ):
+            if settings.grants_access([subscription], now):
                 continue
             subscription.lapsed_notified_at = now
             await uow.billing.save_subscription(subscription)

@@ -89,17 +89,13 @@ class ShowClientBillingUseCase:
                     coach_id=client.coach_id, client_id=cmd.client_id, limit=1000
                 )
             )
-        now = self._clock.now()
-        access = not settings.require_subscription or any(
-            s.grants_access(now, settings.grace_days) for s in subscriptions
-        )
         return ClientBilling(
             client,
             subscriptions,
             packages,
             payments[:10],
             net_by_currency(payments),
-            access,
+            settings.grants_access(subscriptions, self._clock.now()),
             settings,
         )
 

@@ -234,9 +234,6 @@ class ShowClientBillingUseCase:
                 payments = await uow.billing.payments(
                     coach_id=client.coach_id, client_id=client.id, limit=10
                 )
-                access = not settings.require_subscription or any(
-                    s.grants_access(now, settings.grace_days) for s in subscriptions
-                )
                 plans.append(
                     ClientPlan(
                         client,
@@ -244,7 +241,7 @@ class ShowClientBillingUseCase:
                         current,
                         package,
                         list(payments),
-                        access,
+                        settings.grants_access(subscriptions, now),
                         settings.require_subscription,
                     )
                 )

@@ -27,7 +27,7 @@ from coachbot.domain.clock import Clock
 from coachbot.domain.errors import ClientNotFound, NotAllowedError
 from coachbot.domain.model import AuditEntry, Client
 from coachbot.domain.ports import Payments, UnitOfWork
-from coachbot.domain.services.billing_common import client_user, gateway, notify
+from coachbot.domain.services.billing_common import gateway, tell_client
 from coachbot.domain.services.billing_events import sync_subscription
 from coachbot.domain.services.billing_packages import own_package
 
@@ -305,22 +305,19 @@ class DecideRefundUseCase:
                     details={"amount": refund.amount, "currency": refund.currency},
                 )
             )
-            user = await client_user(uow, client) if client else None
-            if user is not None:
-                await uow.outbox.enqueue(
-                    notify(
-                        user,
-                        "refund_issued",
-                        {
-                            "refunded": refund.amount,
-                            "amount": payment.amount,
-                            "currency": payment.currency,
-                            "package": payment.description,
-                        },
-                        key=f"refund:{refund.id}",
-                        now=now,
-                    )
-                )
+            await tell_client(
+                uow,
+                client,
+                "refund_issued",
+                {
+                    "refunded": refund.amount,
+                    "amount": payment.amount,
+                    "currency": payment.currency,
+                    "package": payment.description,
+                },
+                key=f"refund:{refund.id}",
+                now=now,
+            )
             await uow.commit()
         return RefundDraft(refund, payment, client)
 

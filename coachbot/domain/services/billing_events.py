@@ -31,12 +31,7 @@ from coachbot.domain.billing.model import (
 from coachbot.domain.clock import Clock
 from coachbot.domain.model import Client
 from coachbot.domain.ports import Payments, UnitOfWork
-from coachbot.domain.services.billing_common import (
-    client_user,
-    coach_user,
-    notify,
-    package_params,
-)
+from coachbot.domain.services.billing_common import package_params, tell_client, tell_coach
 
 logger = logging.getLogger(__name__)
 
@@ -240,14 +235,14 @@ class _Apply:
             "name": client.display_name,
         }
         ref = subscription.stripe_subscription_id
-        user = await client_user(self.uow, client)
-        if user is not None:
-            await self.uow.outbox.enqueue(
-                notify(user, name, params, key=f"{key}:{ref}", now=self.now)
-            )
-        coach = await coach_user(self.uow, subscription.coach_id)
-        await self.uow.outbox.enqueue(
-            notify(coach, f"{name}_coach", params, key=f"{key}-coach:{ref}", now=self.now)
+        await tell_client(self.uow, client, name, params, key=f"{key}:{ref}", now=self.now)
+        await tell_coach(
+            self.uow,
+            subscription.coach_id,
+            f"{name}_coach",
+            params,
+            key=f"{key}-coach:{ref}",
+            now=self.now,
         )
 
     async def _package(self, package_id: int | None):
@@ -411,14 +406,16 @@ class _Apply:
         client, params = await self._payment_params(payment)
         if subscription is not None and subscription.current_period_end is not None:
             params["next"] = subscription.current_period_end.isoformat()
-        user = await client_user(self.uow, client) if client else None
-        if user is not None:
-            await self.uow.outbox.enqueue(
-                notify(user, "payment_receipt", params, key=f"receipt:{payment.id}", now=self.now)
-            )
-        coach = await coach_user(self.uow, payment.coach_id)
-        await self.uow.outbox.enqueue(
-            notify(coach, "payment_received", params, key=f"paid-coach:{payment.id}", now=self.now)
+        await tell_client(
+            self.uow, client, "payment_receipt", params, key=f"receipt:{payment.id}", now=self.now
+        )
+        await tell_coach(
+            self.uow,
+            payment.coach_id,
+            "payment_received",
+            params,
+            key=f"paid-coach:{payment.id}",
+            now=self.now,
         )
 
     async def _failed(
@@ -430,20 +427,16 @@ class _Apply:
         if checkout_session is not None:
             checkout = await self.uow.billing.checkout_by_session(checkout_session)
             params["checkout_id"] = checkout.id if checkout else None
-        user = await client_user(self.uow, client) if client else None
-        if user is not None:
-            await self.uow.outbox.enqueue(
-                notify(user, "payment_failed", params, key=f"failed:{payment.id}", now=self.now)
-            )
-        coach = await coach_user(self.uow, payment.coach_id)
-        await self.uow.outbox.enqueue(
-            notify(
-                coach,
-                "payment_failed_coach",
-                params,
-                key=f"failed-coach:{payment.id}",
-                now=self.now,
-            )
+        await tell_client(
+            self.uow, client, "payment_failed", params, key=f"failed:{payment.id}", now=self.now
+        )
+        await tell_coach(
+            self.uow,
+            payment.coach_id,
+            "payment_failed_coach",
+            params,
+            key=f"failed-coach:{payment.id}",
+            now=self.now,
         )
 
     # -- refunds ------------------------------------------------------------------------
@@ -462,9 +455,5 @@ class _Apply:
         if state.amount_refunded > known:  # refunded in the provider's dashboard
             client, params = await self._payment_params(payment)
             params["refunded"] = state.amount_refunded - known
-            user = await client_user(self.uow, client) if client else None
-            if user is not None:
-                key = f"refund:{state.id}:{state.amount_refunded}"
-                await self.uow.outbox.enqueue(
-                    notify(user, "refund_issued", params, key=key, now=self.now)
-                )
+            key = f"refund:{state.id}:{state.amount_refunded}"
+            await tell_client(self.uow, client, "refund_issued", params, key=key, now=self.now)

@@ -94,37 +94,38 @@ class HandleStripeEventUseCase:
         async with self._uow as uow:
             if await uow.billing.event_seen(cmd.event_id):
                 return EventOutcome.duplicate
-        current = await self._read(cmd) if cmd.event_type in HANDLED else _Current()
+        handled = cmd.event_type in HANDLED
+        current = await self._read(cmd) if handled else _Current()
         now = self._clock.now()
         try:
             async with self._uow as uow:
                 if not await uow.billing.record_event(cmd.event_id, cmd.event_type, at=now):
                     return EventOutcome.duplicate
-                if cmd.event_type in HANDLED:
+                if handled:
                     await _Apply(uow, now, cmd.event_type).run(current)
                 await uow.commit()
         except DuplicateEventError:
             return EventOutcome.duplicate
-        return EventOutcome.processed if cmd.event_type in HANDLED else EventOutcome.ignored
+        return EventOutcome.processed if handled else EventOutcome.ignored
 
     async def _read(self, cmd: StripeEventReceived) -> _Current:
         payments, account = self._payments, cmd.account
+
+        async def subscription(subscription_id: str | None) -> SubscriptionState | None:
+            if not subscription_id:
+                return None
+            return await payments.subscription_state(subscription_id, account=account)
+
         if cmd.event_type in CHECKOUT_EVENTS:
             checkout = await payments.checkout_state(cmd.object_id, account=account)
-            subscription = None
-            if checkout.subscription_id:
-                subscription = await payments.subscription_state(
-                    checkout.subscription_id, account=account
-                )
-            return _Current(checkout=checkout, subscription=subscription)
+            return _Current(
+                checkout=checkout, subscription=await subscription(checkout.subscription_id)
+            )
         if cmd.event_type in INVOICE_EVENTS:
             invoice = await payments.invoice_state(cmd.object_id, account=account)
-            subscription = None
-            if invoice.subscription_id:
-                subscription = await payments.subscription_state(
-                    invoice.subscription_id, account=account
-                )
-            return _Current(invoice=invoice, subscription=subscription)
+            return _Current(
+                invoice=invoice, subscription=await subscription(invoice.subscription_id)
+            )
         if cmd.event_type in SUBSCRIPTION_EVENTS:
             state = await payments.subscription_state(cmd.object_id, account=account)
             return _Current(subscription=state)

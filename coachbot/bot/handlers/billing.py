@@ -16,8 +16,8 @@ from coachbot.bot.billing_texts import (
     day,
     money,
     package_button,
+    package_line,
     payment_line,
-    per_interval,
     render_package,
     subscription_status,
     totals,
@@ -284,9 +284,7 @@ def render_client_billing(view: ClientBilling, viewer: User) -> str:
     else:
         package = view.packages.get(current.package_id or 0)
         if package is not None:
-            price = money(package.amount, package.currency, locale)
-            interval = package.interval.value if package.interval else None
-            lines.append(f"{escape(package.name)} · {per_interval(price, interval)}")
+            lines.append(package_line(package, locale))
         lines.append(
             _("Status: {status}").format(status=subscription_status(current.status, current.paused))
         )

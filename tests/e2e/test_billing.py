@@ -73,9 +73,13 @@ async def test_a_package_is_sold_paid_and_the_client_gets_a_receipt(shop: Shop):
     assert receipt.button("🧾 Invoice").url.startswith(shop.stripe.url + "/i/in_")
     told = await shop.coach.next_bot_message()
     assert told.text == "💶 Cleo Park paid €49.90 for Monthly coaching."
+    await shop.coach.press("Open client")
+    from_notice = await shop.coach.next_bot_message()
+    assert from_notice.text.startswith("💳 Cleo Park: billing\nMonthly coaching · €49.90 per month")
 
     # The coach sees the payment on the client's card and in the revenue.
     card = await open_client_billing(shop)
+    assert card.text == from_notice.text
     assert "Status: active" in card.text
     assert "Next payment: Apr 2, 2026" in card.text
     assert "Paid so far: €49.90" in card.text

@@ -4,7 +4,10 @@ subscription), and refunds from the payment history with a confirmation step."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -95,6 +98,22 @@ async def _answer(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup 
         await query.message.answer(text, reply_markup=markup)
 
 
+def package_choices(
+    packages: Iterable[Package], locale: str, choose: Callable[[Package], CallbackData]
+) -> InlineKeyboardBuilder:
+    """A button a package (name and price), pressing it sends `choose(package)`."""
+    builder = InlineKeyboardBuilder()
+    for package in packages:
+        builder.button(text=package_button(package, locale), callback_data=choose(package))
+    return builder
+
+
+def new_package_button(builder: InlineKeyboardBuilder) -> None:
+    builder.button(
+        text=_("➕ New package"), callback_data=BillingCb(action=BillingAction.new_package)
+    )
+
+
 # -- the billing menu -------------------------------------------------------------------
 
 
@@ -129,15 +148,10 @@ async def list_packages(
     query: CallbackQuery, identity: Identity, list_packages: ListPackagesUseCase
 ) -> None:
     packages = await list_packages(identity.coach_id)
-    builder = InlineKeyboardBuilder()
-    for package in packages:
-        builder.button(
-            text=package_button(package, identity.user.language),
-            callback_data=PackageCb(package_id=package.id or 0),
-        )
-    builder.button(
-        text=_("➕ New package"), callback_data=BillingCb(action=BillingAction.new_package)
+    builder = package_choices(
+        packages, identity.user.language, lambda package: PackageCb(package_id=package.id or 0)
     )
+    new_package_button(builder)
     builder.adjust(1)
     text = _("Your packages:") if packages else _("You have no packages yet.")
     await _answer(query, text, builder.as_markup())
@@ -257,9 +271,9 @@ async def billing_rules(
     identity: Identity,
     billing_rules: BillingRulesUseCase,
 ) -> None:
-    current = await billing_rules(SetBillingRules(coach_id=identity.coach_id))
-    change = SetBillingRules(coach_id=identity.coach_id)
+    change = SetBillingRules(coach_id=identity.coach_id)  # none: show the rules
     if callback_data.action is BillingAction.require:
+        current = await billing_rules(change)
         change = SetBillingRules(
             coach_id=identity.coach_id, require_subscription=not current.require_subscription
         )
@@ -323,7 +337,7 @@ def client_billing_keyboard(view: ClientBilling, viewer: User) -> InlineKeyboard
                 text=label,
                 callback_data=SubscriptionCb(subscription_id=current.id or 0, change=change),
             )
-        widths += [2] * (len(actions) // 2) + [len(actions) % 2] * (len(actions) % 2)
+        widths += [2] * (len(actions) // 2) + [1] * (len(actions) % 2)  # two a row
     for payment in view.payments[:5]:
         amount = money(payment.amount, payment.currency, viewer.language)
         when = day(payment.paid_at or payment.created_at, viewer.timezone, viewer.language)
@@ -366,22 +380,14 @@ async def _show_client_billing(
 
 
 @router.callback_query(ClientCardCb.filter(F.action == ClientAction.billing))
-async def client_billing_from_card(
-    query: CallbackQuery,
-    callback_data: ClientCardCb,
-    identity: Identity,
-    show_client_billing: ShowClientBillingUseCase,
-) -> None:
-    await _show_client_billing(query, identity, callback_data.client_id, show_client_billing)
-
-
 @router.callback_query(ClientBillingCb.filter(F.action == ClientBillingAction.show))
 async def client_billing(
     query: CallbackQuery,
-    callback_data: ClientBillingCb,
+    callback_data: ClientCardCb | ClientBillingCb,
     identity: Identity,
     show_client_billing: ShowClientBillingUseCase,
 ) -> None:
+    """From the client's card, or from a notice about one of their payments."""
     await _show_client_billing(query, identity, callback_data.client_id, show_client_billing)
 
 
@@ -400,21 +406,18 @@ async def choose_package_to_send(
     packages = [p for p in await list_packages(identity.coach_id) if p.published]
     if not packages:
         builder = InlineKeyboardBuilder()
-        builder.button(
-            text=_("➕ New package"), callback_data=BillingCb(action=BillingAction.new_package)
-        )
+        new_package_button(builder)
         await _answer(query, _("You have no packages to send yet."), builder.as_markup())
         return
-    builder = InlineKeyboardBuilder()
-    for package in packages:
-        builder.button(
-            text=package_button(package, identity.user.language),
-            callback_data=ClientBillingCb(
-                client_id=callback_data.client_id,
-                action=ClientBillingAction.send,
-                value=str(package.id),
-            ),
-        )
+    builder = package_choices(
+        packages,
+        identity.user.language,
+        lambda package: ClientBillingCb(
+            client_id=callback_data.client_id,
+            action=ClientBillingAction.send,
+            value=str(package.id),
+        ),
+    )
     builder.adjust(1)
     await _answer(query, _("Which package?"), builder.as_markup())
 
@@ -502,23 +505,20 @@ async def _choose_plan(
     identity: Identity,
     list_packages: ListPackagesUseCase,
 ) -> None:
-    packages: list[Package] = [
-        p for p in await list_packages(identity.coach_id) if p.published and p.recurring
-    ]
-    builder = InlineKeyboardBuilder()
-    for package in packages:
-        builder.button(
-            text=package_button(package, identity.user.language),
-            callback_data=SubscriptionCb(
-                subscription_id=callback_data.subscription_id,
-                change=SubscriptionChange.change_price.value,
-                value=str(package.id),
-            ),
-        )
-    builder.adjust(1)
+    packages = [p for p in await list_packages(identity.coach_id) if p.published and p.recurring]
     if not packages:
         await _answer(query, _("You have no recurring packages to switch to."))
         return
+    builder = package_choices(
+        packages,
+        identity.user.language,
+        lambda package: SubscriptionCb(
+            subscription_id=callback_data.subscription_id,
+            change=SubscriptionChange.change_price.value,
+            value=str(package.id),
+        ),
+    )
+    builder.adjust(1)
     await _answer(
         query, _("Switch to which plan? The difference is prorated."), builder.as_markup()
     )

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from coachbot.domain.billing.money import Money
 from coachbot.domain.errors import InvalidDetailError
 
 MAX_TRIAL_DAYS = 730  # Stripe's limit
@@ -66,10 +65,6 @@ class Package:
     payment_link_url: str | None = None
     archived: bool = False
     id: int | None = None
-
-    @property
-    def price(self) -> Money:
-        return Money(self.amount, self.currency)
 
     @property
     def recurring(self) -> bool:
@@ -205,10 +200,6 @@ class Payment:
     refunded_amount: int = 0
     dunning_reminded_at: datetime | None = None
     id: int | None = None
-
-    @property
-    def money(self) -> Money:
-        return Money(self.amount, self.currency)
 
     @property
     def refundable(self) -> int:

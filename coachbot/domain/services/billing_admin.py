@@ -5,7 +5,7 @@ and the rules that tie coaching to payment."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from coachbot.domain.billing.errors import (
     PackageNotSellable,
@@ -123,9 +123,7 @@ class ChangeSubscriptionUseCase:
         now = self._clock.now()
         async with self._uow as uow:
             subscription = await uow.billing.get_subscription(cmd.subscription_id)
-            if subscription is None or subscription.coach_id != cmd.coach_id:
-                raise SubscriptionNotFound()
-            if subscription.ended:
+            if subscription is None or subscription.coach_id != cmd.coach_id or subscription.ended:
                 raise SubscriptionNotFound()
             price_id = None
             if cmd.change is SubscriptionChange.change_price:
@@ -387,13 +385,8 @@ class BillingRulesUseCase:
                 return settings
             if cmd.require_subscription is not None:
                 settings.require_subscription = cmd.require_subscription
-            if cmd.grace_days is not None:
-                settings = BillingSettings(
-                    coach_id=settings.coach_id,
-                    require_subscription=settings.require_subscription,
-                    grace_days=cmd.grace_days,
-                    stripe_account=settings.stripe_account,
-                )
+            if cmd.grace_days is not None:  # replaced, so that the new value is checked
+                settings = replace(settings, grace_days=cmd.grace_days)
             await uow.billing.save_settings(settings)
             await uow.commit()
         return settings

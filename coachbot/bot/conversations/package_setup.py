@@ -27,10 +27,12 @@ from coachbot.bot.callbacks import (
 )
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.domain.billing.model import Interval, Package
+from coachbot.domain.billing.model import MAX_TRIAL_DAYS, Interval, Package
 from coachbot.domain.billing.money import Money, clean_currency, exponent
 from coachbot.domain.errors import InvalidDetailError
 from coachbot.domain.services.billing_packages import (
+    MAX_DESCRIPTION,
+    MAX_NAME,
     CreatePackage,
     CreatePackageUseCase,
     EditPackage,
@@ -72,13 +74,19 @@ class PackageData(TypedDict, total=False):
 
 def refusal(error: InvalidDetailError) -> str:
     return {
-        ("package_name", "length"): _("Please send a name of 1 to 80 characters."),
-        ("description", "length"): _("The description can be 500 characters at most."),
+        ("package_name", "length"): _("Please send a name of 1 to {count} characters.").format(
+            count=MAX_NAME
+        ),
+        ("description", "length"): _("The description can be {count} characters at most.").format(
+            count=MAX_DESCRIPTION
+        ),
         ("currency", "invalid"): _("Please send a three-letter currency code, like EUR or USD."),
         ("amount", "invalid"): _("Please send the price as a number, like 49 or 49.90."),
         ("amount", "too_precise"): _("That currency has no smaller unit than that."),
         ("amount", "out_of_range"): _("Please send a price above zero and below 1,000,000."),
-        ("trial_days", "out_of_range"): _("A free trial can last up to 730 days."),
+        ("trial_days", "out_of_range"): _("A free trial can last up to {count} days.").format(
+            count=MAX_TRIAL_DAYS
+        ),
     }.get((error.field, error.code), _("Please check that and send it again."))
 
 

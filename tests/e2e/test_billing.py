@@ -3,10 +3,6 @@ Stripe server, and Stripe's webhooks signed and POSTed to the bot's web server."
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import sys
 import time
 from datetime import UTC, datetime
 
@@ -33,7 +29,7 @@ from tests.e2e.checkin_helpers import (
     run_checkin_ticks,
     schedule_weekly,
 )
-from tests.e2e.conftest import TOKEN
+from tests.e2e.test_run_command import start_run, stop_run
 from tests.e2e.test_webhook import free_port
 
 PACKAGE = "Monthly coaching · €49.90 per month"
@@ -512,27 +508,13 @@ async def test_run_serves_the_stripe_webhook_and_pages_while_polling(
     telegram.reset()
     stripe_api.reset()
     port = free_port()
-    environment = {
-        **os.environ,
-        "BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": telegram.url,
-        "DATA_DIR": str(tmp_path / "data"),
-        "STRIPE_API_KEY": API_KEY,
-        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "STRIPE_API_BASE": stripe_api.url,
-        "WEBHOOK_PORT": str(port),
-    }
-    for name in ("DATABASE_URL", "REDIS_URL", "WEBHOOK_URL", "WEBHOOK_SECRET"):
-        environment.pop(name, None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "coachbot",
-        "run",
-        cwd=tmp_path,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+    process = await start_run(
+        telegram,
+        tmp_path,
+        STRIPE_API_KEY=API_KEY,
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_API_BASE=stripe_api.url,
+        WEBHOOK_PORT=str(port),
     )
     base = f"http://127.0.0.1:{port}"
     stripe_api.webhook_url = f"{base}/stripe/webhook"
@@ -553,9 +535,7 @@ async def test_run_serves_the_stripe_webhook_and_pages_while_polling(
         delivered = await stripe_api.deliver(event)
         assert delivered.status == 200 and '"ignored"' in delivered.body
     finally:
-        process.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.wait_for(process.communicate(), 15)
-    assert process.returncode == 0, output.decode()
+        await stop_run(process)
 
 
 async def test_a_payment_link_purchase_counts_for_the_coach(shop: Shop):

@@ -24,19 +24,13 @@ from coachbot.domain.billing.model import (
 )
 from coachbot.domain.billing.money import Money
 from coachbot.domain.clock import Clock
-from coachbot.domain.errors import ClientNotFound, NotAllowedError
+from coachbot.domain.errors import NotAllowedError
 from coachbot.domain.model import AuditEntry, Client
 from coachbot.domain.ports import Payments, UnitOfWork
 from coachbot.domain.services.billing_common import gateway, tell_client
 from coachbot.domain.services.billing_events import sync_subscription
 from coachbot.domain.services.billing_packages import own_package
-
-
-async def _own_client(uow: UnitOfWork, coach_id: int | None, client_id: int) -> Client:
-    client = await uow.clients.get(client_id)
-    if client is None or coach_id is None or client.coach_id != coach_id:
-        raise ClientNotFound()
-    return client
+from coachbot.domain.services.clients import client_of_coach
 
 
 @dataclass(frozen=True)
@@ -75,7 +69,7 @@ class ShowClientBillingUseCase:
 
     async def __call__(self, cmd: ClientRef) -> ClientBilling:
         async with self._uow as uow:
-            client = await _own_client(uow, cmd.coach_id, cmd.client_id)
+            client = await client_of_coach(uow, cmd.coach_id, cmd.client_id)
             settings = await uow.billing.settings(client.coach_id)
             subscriptions = list(await uow.billing.subscriptions_of_client(cmd.client_id))
             packages = {}

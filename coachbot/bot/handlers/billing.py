@@ -79,7 +79,12 @@ from coachbot.domain.services.billing_packages import (
     PaymentLinkUseCase,
     ShowPackageUseCase,
 )
-from coachbot.domain.services.billing_sales import SendPackage, SendPackageUseCase
+from coachbot.domain.services.billing_sales import (
+    PackagesForSale,
+    PackagesForSaleUseCase,
+    SendPackage,
+    SendPackageUseCase,
+)
 from coachbot.domain.services.identity import Identity
 
 router = Router(name=__name__)
@@ -396,14 +401,12 @@ async def choose_package_to_send(
     query: CallbackQuery,
     callback_data: ClientBillingCb,
     identity: Identity,
-    show_client_billing: ShowClientBillingUseCase,
-    list_packages: ListPackagesUseCase,
+    packages_for_sale: PackagesForSaleUseCase,
 ) -> None:
-    # Ownership is checked now, not only when the package is sent.
-    await show_client_billing(
-        ClientRef(coach_id=identity.coach_id, client_id=callback_data.client_id)
+    # Ownership of the client is checked now, not only when the package is sent.
+    packages = await packages_for_sale(
+        PackagesForSale(coach_id=identity.coach_id, client_id=callback_data.client_id)
     )
-    packages = [p for p in await list_packages(identity.coach_id) if p.published]
     if not packages:
         builder = InlineKeyboardBuilder()
         new_package_button(builder)
@@ -457,7 +460,7 @@ async def change_subscription(
     callback_data: SubscriptionCb,
     identity: Identity,
     change_subscription: ChangeSubscriptionUseCase,
-    list_packages: ListPackagesUseCase,
+    packages_for_sale: PackagesForSaleUseCase,
     show_client_billing: ShowClientBillingUseCase,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -483,7 +486,7 @@ async def change_subscription(
     package_id = None
     if change is SubscriptionChange.change_price:
         if not callback_data.value.isdigit():
-            await _choose_plan(query, callback_data, identity, list_packages)
+            await _choose_plan(query, callback_data, identity, packages_for_sale)
             return
         package_id = int(callback_data.value)
     subscription = await change_subscription(
@@ -503,9 +506,9 @@ async def _choose_plan(
     query: CallbackQuery,
     callback_data: SubscriptionCb,
     identity: Identity,
-    list_packages: ListPackagesUseCase,
+    packages_for_sale: PackagesForSaleUseCase,
 ) -> None:
-    packages = [p for p in await list_packages(identity.coach_id) if p.published and p.recurring]
+    packages = await packages_for_sale(PackagesForSale(coach_id=identity.coach_id, plans_only=True))
     if not packages:
         await _answer(query, _("You have no recurring packages to switch to."))
         return

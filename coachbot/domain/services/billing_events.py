@@ -183,20 +183,18 @@ class _Apply:
                 logger.info("Subscription %s is not one of ours", state.id)
                 return None
             assert client.id is not None
-            subscription = await billing.add_subscription(
-                Subscription(
-                    coach_id=client.coach_id,
-                    client_id=client.id,
-                    stripe_subscription_id=state.id,
-                    stripe_customer_id=state.customer_id,
-                    status=state.status,
-                    created_at=self.now,
-                    updated_at=self.now,
-                    package_id=package.id if package else package_id,
-                )
+            subscription = Subscription(
+                coach_id=client.coach_id,
+                client_id=client.id,
+                stripe_subscription_id=state.id,
+                stripe_customer_id=state.customer_id,
+                status=state.status,
+                created_at=self.now,
+                updated_at=self.now,
+                package_id=package.id if package else package_id,
             )
-            subscription.apply(state, self.now)
-            await billing.save_subscription(subscription)
+            subscription.apply(state, self.now)  # stored with the provider's view at once
+            subscription = await billing.add_subscription(subscription)
             await self._link_customer(client, state.customer_id)
             if state.status is SubscriptionStatus.trialing:
                 await self._trial_started(subscription, client)

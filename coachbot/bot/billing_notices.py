@@ -3,7 +3,7 @@ recipient's language. Registered into `notices.TEMPLATES`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,8 +41,16 @@ def _links(params: dict[str, Any]) -> list[Button]:
     return buttons
 
 
-def _my_billing() -> Button:
-    return Button(text=_("💳 My plan"), callback_data=MyBillingCb().pack())
+def _fix_payment(params: dict[str, Any]) -> list[Button]:
+    if not params.get("invoice_url"):
+        return []
+    return [Button(text=_("💳 Fix payment"), url=params["invoice_url"])]
+
+
+def _to_client(row: Sequence[Button] = ()) -> tuple[tuple[Button, ...], ...]:
+    """A client's buttons: `row` (if any), then their plan."""
+    my_plan = (Button(text=_("💳 My plan"), callback_data=MyBillingCb().pack()),)
+    return (tuple(row), my_plan) if row else (my_plan,)
 
 
 def _open_client(params: dict[str, Any]) -> tuple[tuple[Button, ...], ...]:
@@ -77,9 +85,7 @@ def _payment_receipt(params: dict[str, Any]) -> TextPayload:
         text += "\n" + _("Your plan is active; the next payment is due on {date}.").format(
             date=_date(params, "next")
         )
-    buttons = _links(params)
-    rows = (tuple(buttons), (_my_billing(),)) if buttons else ((_my_billing(),),)
-    return TextPayload(text, buttons=rows)
+    return TextPayload(text, buttons=_to_client(_links(params)))
 
 
 def _payment_received(params: dict[str, Any]) -> TextPayload:
@@ -101,9 +107,7 @@ def _payment_failed(params: dict[str, Any]) -> TextPayload:
             "Your coaching continues for {count} more days.",
             grace,
         ).format(count=grace)
-    row: list[Button] = []
-    if params.get("invoice_url"):
-        row.append(Button(text=_("💳 Fix payment"), url=params["invoice_url"]))
+    row = _fix_payment(params)
     if params.get("checkout_id"):
         row.append(
             Button(
@@ -111,7 +115,7 @@ def _payment_failed(params: dict[str, Any]) -> TextPayload:
                 callback_data=BuyCb(checkout_id=params["checkout_id"]).pack(),
             )
         )
-    return TextPayload(text, buttons=(tuple(row), (_my_billing(),)) if row else ((_my_billing(),),))
+    return TextPayload(text, buttons=_to_client(row))
 
 
 def _payment_failed_coach(params: dict[str, Any]) -> TextPayload:
@@ -126,11 +130,7 @@ def _payment_reminder(params: dict[str, Any]) -> TextPayload:
         "A reminder: your payment of {amount} for {package} is still open. "
         "It only takes a minute to fix."
     ).format(amount=_amount(params), package=escape(params["package"]))
-    rows: list[tuple[Button, ...]] = []
-    if params.get("invoice_url"):
-        rows.append((Button(text=_("💳 Fix payment"), url=params["invoice_url"]),))
-    rows.append((_my_billing(),))
-    return TextPayload(text, buttons=tuple(rows))
+    return TextPayload(text, buttons=_to_client(_fix_payment(params)))
 
 
 def _access_paused(params: dict[str, Any]) -> TextPayload:
@@ -138,7 +138,7 @@ def _access_paused(params: dict[str, Any]) -> TextPayload:
         "Your coaching is paused because the payment is still open. "
         "It starts again as soon as it is paid."
     )
-    return TextPayload(text, buttons=((_my_billing(),),))
+    return TextPayload(text, buttons=_to_client())
 
 
 def _access_paused_coach(params: dict[str, Any]) -> TextPayload:
@@ -164,7 +164,7 @@ def _trial_started(params: dict[str, Any]) -> TextPayload:
         text += "\n" + _("The first payment of {amount} is due on {date}.").format(
             amount=_amount(params), date=_date(params, "ends")
         )
-    return TextPayload(text, buttons=((_my_billing(),),))
+    return TextPayload(text, buttons=_to_client())
 
 
 def _trial_started_coach(params: dict[str, Any]) -> TextPayload:
@@ -178,7 +178,7 @@ def _subscription_ended(params: dict[str, Any]) -> TextPayload:
     text = _("Your plan {package} has ended. Thank you for training with us!").format(
         package=escape(params["package"])
     )
-    return TextPayload(text, buttons=((_my_billing(),),))
+    return TextPayload(text, buttons=_to_client())
 
 
 def _subscription_ended_coach(params: dict[str, Any]) -> TextPayload:

@@ -88,10 +88,19 @@ def day(moment: datetime, timezone: str, locale: str) -> str:
     return format_date(moment.astimezone(ZoneInfo(timezone)).date(), format="medium", locale=locale)
 
 
-def render_package(package: Package, locale: str) -> str:
+def package_price(package: Package, locale: str) -> str:
+    """ "€49.90 per month", "¥5,000 once"."""
     price = money(package.amount, package.currency, locale)
-    interval = package.interval.value if package.interval else None
-    lines = [f"<b>{escape(package.name)}</b>", per_interval(price, interval)]
+    return per_interval(price, package.interval.value if package.interval else None)
+
+
+def package_line(package: Package, locale: str) -> str:
+    """The package's name and price, in HTML."""
+    return f"{escape(package.name)} · {package_price(package, locale)}"
+
+
+def render_package(package: Package, locale: str) -> str:
+    lines = [f"<b>{escape(package.name)}</b>", package_price(package, locale)]
     if package.trial_days:
         lines.append(trial_label(package.trial_days))
     if package.description:
@@ -106,9 +115,7 @@ def render_package(package: Package, locale: str) -> str:
 
 
 def package_button(package: Package, locale: str) -> str:
-    price = money(package.amount, package.currency, locale)
-    interval = package.interval.value if package.interval else None
-    return f"{package.name} · {per_interval(price, interval)}"
+    return f"{package.name} · {package_price(package, locale)}"
 
 
 def payment_line(payment: Payment, viewer: User) -> str:

@@ -208,7 +208,7 @@ class PackageCb(CallbackData, prefix="pk"):
 
 
 class PackageSetupCb(CallbackData, prefix="ps"):
-    """A choice while creating a package (field: currency, interval, trial, create)."""
+    """A choice while creating a package (field: currency, interval or trial)."""
 
     field: str
     value: str = ""
@@ -218,7 +218,6 @@ class ClientBillingAction(StrEnum):
     show = "sh"
     offer = "of"  # choose a package to send
     send = "sd"  # value: package id
-    payments = "py"
 
 
 class ClientBillingCb(CallbackData, prefix="cb"):

@@ -70,14 +70,17 @@ class StripePayments:
     async def _call(self, method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         try:
             result = await method(*args, **kwargs)
-        except stripe.APIConnectionError as error:
-            raise PaymentsUnavailableError() from error
-        except (stripe.RateLimitError, stripe.APIError) as error:
+        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
             raise PaymentsUnavailableError() from error
         except stripe.StripeError as error:
             logger.warning("Stripe refused a request: %s", error.user_message)
             raise PaymentsRefusedError(error.user_message or str(error), error.code) from error
         return result.to_dict()
+
+    async def _retrieve(
+        self, method: Any, object_id: str, account: str | None, params: Any = None
+    ) -> dict[str, Any]:
+        return await self._call(method, object_id, params, _options(None, account))
 
     # -- products and prices ------------------------------------------------------------
 
@@ -250,17 +253,13 @@ class StripePayments:
         if change is SubscriptionChange.cancel_now:
             data = await self._call(subscriptions.cancel_async, subscription_id, None, options)
             return subscription_state(data)
-        params: dict[str, Any] = {
-            SubscriptionChange.pause: {"pause_collection": {"behavior": "void"}},
-            SubscriptionChange.resume: {"pause_collection": ""},
-            SubscriptionChange.cancel_at_period_end: {"cancel_at_period_end": True},
-            SubscriptionChange.keep: {"cancel_at_period_end": False},
-        }.get(change, {})
         if change is SubscriptionChange.change_price:
-            params = {
+            params: dict[str, Any] = {
                 "items": [{"id": item_id, "price": price_id}],
                 "proration_behavior": "create_prorations",
             }
+        else:
+            params = dict(SUBSCRIPTION_UPDATES[change])
         data = await self._call(subscriptions.update_async, subscription_id, params, options)
         return subscription_state(data)
 
@@ -282,11 +281,8 @@ class StripePayments:
     # -- reading current state ----------------------------------------------------------
 
     async def checkout_state(self, session_id: str, *, account: str | None) -> CheckoutState:
-        data = await self._call(
-            self._client.v1.checkout.sessions.retrieve_async,
-            session_id,
-            None,
-            _options(None, account),
+        data = await self._retrieve(
+            self._client.v1.checkout.sessions.retrieve_async, session_id, account
         )
         details = data.get("customer_details") or {}
         return CheckoutState(
@@ -308,21 +304,15 @@ class StripePayments:
     async def subscription_state(
         self, subscription_id: str, *, account: str | None
     ) -> SubscriptionState:
-        data = await self._call(
-            self._client.v1.subscriptions.retrieve_async,
-            subscription_id,
-            None,
-            _options(None, account),
+        data = await self._retrieve(
+            self._client.v1.subscriptions.retrieve_async, subscription_id, account
         )
         return subscription_state(data)
 
     async def invoice_state(self, invoice_id: str, *, account: str | None) -> InvoiceState:
         # Since API 2025-03-31 an invoice names its payment intent only in `payments`.
-        data = await self._call(
-            self._client.v1.invoices.retrieve_async,
-            invoice_id,
-            {"expand": ["payments"]},
-            _options(None, account),
+        data = await self._retrieve(
+            self._client.v1.invoices.retrieve_async, invoice_id, account, {"expand": ["payments"]}
         )
         parent = (data.get("parent") or {}).get("subscription_details") or {}
         payments = (data.get("payments") or {}).get("data") or []
@@ -349,9 +339,7 @@ class StripePayments:
         )
 
     async def charge_state(self, charge_id: str, *, account: str | None) -> ChargeState:
-        data = await self._call(
-            self._client.v1.charges.retrieve_async, charge_id, None, _options(None, account)
-        )
+        data = await self._retrieve(self._client.v1.charges.retrieve_async, charge_id, account)
         return ChargeState(
             id=data["id"],
             payment_intent_id=data.get("payment_intent"),
@@ -360,6 +348,14 @@ class StripePayments:
             currency=data["currency"],
         )
 
+
+# What the other subscription changes ask of Stripe ("" unsets a field).
+SUBSCRIPTION_UPDATES: dict[SubscriptionChange, dict[str, Any]] = {
+    SubscriptionChange.pause: {"pause_collection": {"behavior": "void"}},
+    SubscriptionChange.resume: {"pause_collection": ""},
+    SubscriptionChange.cancel_at_period_end: {"cancel_at_period_end": True},
+    SubscriptionChange.keep: {"cancel_at_period_end": False},
+}
 
 # Checkout and the portal speak these; anything else is shown in the payer's browser
 # language ("auto").

@@ -84,6 +84,16 @@ async def joined_client(shop: Shop) -> FakeUser:
     return cleo
 
 
+async def open_billing_menu(coach: FakeUser, item: str) -> ChatMessage:
+    """/menu, then 💶 Billing, then `item`; returns the reply to `item`."""
+    await coach.send_text("/menu")
+    await coach.next_bot_message()
+    await coach.press("💶 Billing")
+    await coach.next_bot_message()
+    await coach.press(item)
+    return await coach.next_bot_message()
+
+
 async def create_package(
     shop: Shop,
     name: str = "Monthly coaching",
@@ -93,12 +103,7 @@ async def create_package(
     currency: str = "EUR",
 ) -> ChatMessage:
     coach = shop.coach
-    await coach.send_text("/menu")
-    await coach.next_bot_message()
-    await coach.press("💶 Billing")
-    await coach.next_bot_message()
-    await coach.press("📦 Packages")
-    await coach.next_bot_message()
+    await open_billing_menu(coach, "📦 Packages")
     await coach.press("➕ New package")
     assert "What is the package called?" in (await coach.next_bot_message()).text
     await coach.send_text(name)

@@ -3,10 +3,6 @@ Stripe server, and Stripe's webhooks signed and POSTed to the bot's web server."
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import sys
 import time
 from datetime import UTC, datetime
 
@@ -20,6 +16,7 @@ from tests.e2e.billing_helpers import (  # noqa: F401  (fixtures)
     Shop,
     create_package,
     joined_client,
+    open_billing_menu,
     open_checkout,
     open_client_billing,
     run_dunning,
@@ -32,7 +29,7 @@ from tests.e2e.checkin_helpers import (
     run_checkin_ticks,
     schedule_weekly,
 )
-from tests.e2e.conftest import TOKEN
+from tests.e2e.test_run_command import start_run, stop_run
 from tests.e2e.test_webhook import free_port
 
 PACKAGE = "Monthly coaching · €49.90 per month"
@@ -72,21 +69,20 @@ async def test_a_package_is_sold_paid_and_the_client_gets_a_receipt(shop: Shop):
     assert receipt.button("🧾 Invoice").url.startswith(shop.stripe.url + "/i/in_")
     told = await shop.coach.next_bot_message()
     assert told.text == "💶 Cleo Park paid €49.90 for Monthly coaching."
+    await shop.coach.press("Open client")
+    from_notice = await shop.coach.next_bot_message()
+    assert from_notice.text.startswith("💳 Cleo Park: billing\nMonthly coaching · €49.90 per month")
 
     # The coach sees the payment on the client's card and in the revenue.
     card = await open_client_billing(shop)
+    assert card.text == from_notice.text
     assert "Status: active" in card.text
     assert "Next payment: Apr 2, 2026" in card.text
     assert "Paid so far: €49.90" in card.text
     assert "• Mar 2, 2026 · €49.90 · Monthly coaching · paid" in card.text
     await shop.coach.press("⬅ Client")
     await shop.coach.next_bot_message()
-    await shop.coach.send_text("/menu")
-    await shop.coach.next_bot_message()
-    await shop.coach.press("💶 Billing")
-    await shop.coach.next_bot_message()
-    await shop.coach.press("💶 Revenue")
-    revenue = await shop.coach.next_bot_message()
+    revenue = await open_billing_menu(shop.coach, "💶 Revenue")
     assert revenue.text == "Revenue (paid minus refunds): €49.90\n• Cleo Park: €49.90"
 
     # The client sees their plan and can open the customer portal.
@@ -128,12 +124,7 @@ async def test_a_failed_renewal_is_dunned_access_lapses_after_grace_and_comes_ba
     await cleo.next_bot_message()  # the receipt
     await shop.coach.bot_messages_until_idle()
     # The coach ties coaching to payment, with 3 days' grace.
-    await shop.coach.send_text("/menu")
-    await shop.coach.next_bot_message()
-    await shop.coach.press("💶 Billing")
-    await shop.coach.next_bot_message()
-    await shop.coach.press("⚙️ Payment rules")
-    await shop.coach.next_bot_message()
+    await open_billing_menu(shop.coach, "⚙️ Payment rules")
     await shop.coach.press("Require payment")
     await shop.coach.wait_for(lambda chat: "✅ 3 days grace" in str(chat.bot_messages[-1].buttons))
     await schedule_weekly(shop.harness, "Cleo Park", "Fri", "08:00")
@@ -240,6 +231,31 @@ async def test_a_partial_refund_flows_through_once(shop: Shop):
     shop.stripe.assert_no_rejections()
 
 
+async def test_refunds_made_in_stripes_dashboard_are_told_to_the_client_once(shop: Shop):
+    cleo = await subscribe(shop)
+    await cleo.next_bot_message()  # the receipt
+    await shop.coach.bot_messages_until_idle()
+    charge = shop.stripe.of_type("charge")[0]
+    events = await shop.stripe.refund_in_dashboard(charge["id"], 1990, deliver=False)
+    for event in [*events, *events]:  # delivered twice
+        assert (await shop.stripe.deliver(event)).status == 200
+    told = await cleo.next_bot_message()
+    assert told.text == (
+        "↩️ €19.90 of your payment for Monthly coaching was refunded. It reaches your card "
+        "within 5–10 days."
+    )
+    assert await cleo.bot_messages_until_idle(idle=1) == []
+    # The rest, later: told again, for what was refunded this time.
+    await shop.stripe.refund_in_dashboard(charge["id"])
+    told = await cleo.next_bot_message()
+    assert told.text.startswith("↩️ €30.00 of your payment for Monthly coaching was refunded.")
+    card = await open_client_billing(shop)
+    assert "Paid so far: €0.00" in card.text
+    assert "· Monthly coaching · refunded" in card.text
+    assert await shop.coach.bot_messages_until_idle(idle=1) == []
+    shop.stripe.assert_no_rejections()
+
+
 async def test_duplicated_reordered_unsigned_forged_and_stale_webhooks(shop: Shop):
     cleo = await joined_client(shop)
     await create_package(shop)
@@ -320,12 +336,7 @@ async def test_another_coach_can_neither_see_nor_refund_this_clients_payments(sh
             "That client was not found.",
         )
     assert shop.stripe.calls("POST", "/v1/refunds") == []
-    await ben.send_text("/menu")
-    await ben.next_bot_message()
-    await ben.press("💶 Billing")
-    await ben.next_bot_message()
-    await ben.press("💶 Revenue")
-    assert (await ben.next_bot_message()).text.endswith("No payments yet.")
+    assert (await open_billing_menu(ben, "💶 Revenue")).text.endswith("No payments yet.")
     # Anna's own confirmation still works.
     await shop.coach.press("✅ Refund")
     await cleo.next_bot_message()
@@ -479,9 +490,7 @@ async def test_a_new_price_archives_the_old_one_and_its_payment_link(shop: Shop)
     )
     await coach.send_text("59")
     updated = await coach.next_bot_message()
-    assert updated.text.startswith("Package updated ✅\n\n<b>Monthly coaching</b>") or (
-        "Monthly coaching\n€59.00 per month" in updated.text
-    )
+    assert updated.text == "Package updated ✅\n\nMonthly coaching\n€59.00 per month"
     prices = shop.stripe.of_type("price")
     assert [(p["unit_amount"], p["active"]) for p in prices] == [(4990, False), (5900, True)]
     assert shop.stripe.of_type("payment_link")[0]["active"] is False
@@ -499,27 +508,13 @@ async def test_run_serves_the_stripe_webhook_and_pages_while_polling(
     telegram.reset()
     stripe_api.reset()
     port = free_port()
-    environment = {
-        **os.environ,
-        "BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": telegram.url,
-        "DATA_DIR": str(tmp_path / "data"),
-        "STRIPE_API_KEY": API_KEY,
-        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "STRIPE_API_BASE": stripe_api.url,
-        "WEBHOOK_PORT": str(port),
-    }
-    for name in ("DATABASE_URL", "REDIS_URL", "WEBHOOK_URL", "WEBHOOK_SECRET"):
-        environment.pop(name, None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "coachbot",
-        "run",
-        cwd=tmp_path,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
+    process = await start_run(
+        telegram,
+        tmp_path,
+        STRIPE_API_KEY=API_KEY,
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_API_BASE=stripe_api.url,
+        WEBHOOK_PORT=str(port),
     )
     base = f"http://127.0.0.1:{port}"
     stripe_api.webhook_url = f"{base}/stripe/webhook"
@@ -540,9 +535,7 @@ async def test_run_serves_the_stripe_webhook_and_pages_while_polling(
         delivered = await stripe_api.deliver(event)
         assert delivered.status == 200 and '"ignored"' in delivered.body
     finally:
-        process.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.wait_for(process.communicate(), 15)
-    assert process.returncode == 0, output.decode()
+        await stop_run(process)
 
 
 async def test_a_payment_link_purchase_counts_for_the_coach(shop: Shop):
@@ -554,11 +547,6 @@ async def test_a_payment_link_purchase_counts_for_the_coach(shop: Shop):
     await shop.stripe.pay_payment_link(link["id"], email="dana@example.org")
     told = await shop.coach.next_bot_message()
     assert told.text == "💶 dana@example.org paid €35.00 for Plan review."
-    await shop.coach.send_text("/menu")
-    await shop.coach.next_bot_message()
-    await shop.coach.press("💶 Billing")
-    await shop.coach.next_bot_message()
-    await shop.coach.press("💶 Revenue")
-    revenue = await shop.coach.next_bot_message()
+    revenue = await open_billing_menu(shop.coach, "💶 Revenue")
     assert revenue.text == ("Revenue (paid minus refunds): €35.00\n• Payment link buyers: €35.00")
     shop.stripe.assert_no_rejections()

@@ -21,7 +21,9 @@ from coachbot.domain.billing.model import (
     Subscription,
     SubscriptionStatus,
 )
+from coachbot.domain.errors import ClientNotFound
 from coachbot.domain.model import Client, ClientStatus, Coach, User
+from coachbot.domain.services.billing_sales import PackagesForSale, PackagesForSaleUseCase
 from coachbot.storage.uow import SqlUnitOfWork
 
 
@@ -149,6 +151,41 @@ async def test_history_failed_payments_and_refund_sums(uow, clock):
         assert await uow.billing.failed_payments(failed_before=too_early, limit=5) == []
         due = await uow.billing.failed_payments(failed_before=now + timedelta(days=30), limit=5)
         assert due == [failed]
+
+
+async def test_packages_for_sale_are_published_plans_recurring_the_client_the_coachs(uow, clock):
+    now = clock.now()
+    coach_id, client_id = await coach_and_client(uow, now)
+    async with uow:
+        for name, interval, price_id, archived in (
+            ("Monthly", Interval.month, "price_1", False),
+            ("Kick-off", None, "price_2", False),
+            ("Draft", Interval.month, None, False),  # not published yet
+            ("Old", Interval.year, "price_3", True),
+        ):
+            await uow.billing.add_package(
+                Package(
+                    coach_id=coach_id,
+                    name=name,
+                    description="",
+                    amount=4990,
+                    currency="eur",
+                    interval=interval,
+                    trial_days=0,
+                    created_at=now,
+                    updated_at=now,
+                    stripe_price_id=price_id,
+                    archived=archived,
+                )
+            )
+        await uow.commit()
+    for_sale = PackagesForSaleUseCase(uow)
+    to_client = await for_sale(PackagesForSale(coach_id=coach_id, client_id=client_id))
+    assert [p.name for p in to_client] == ["Monthly", "Kick-off"]
+    plans = await for_sale(PackagesForSale(coach_id=coach_id, plans_only=True))
+    assert [p.name for p in plans] == ["Monthly"]
+    with pytest.raises(ClientNotFound):  # another coach's client
+        await for_sale(PackagesForSale(coach_id=coach_id + 1, client_id=client_id))
 
 
 async def test_an_event_is_recorded_once_even_when_two_processes_race(session_factory, clock):

@@ -101,6 +101,16 @@ def test_which_statuses_give_access(status, access):
     assert subscription(status).grants_access(NOW, grace_days=3) is access
 
 
+def test_coaching_needs_a_subscription_giving_access_only_when_the_coach_requires_one():
+    free = BillingSettings(coach_id=1)
+    paid = BillingSettings(coach_id=1, require_subscription=True, grace_days=3)
+    assert free.grants_access([], NOW)
+    assert not paid.grants_access([], NOW)
+    ended = subscription(SubscriptionStatus.canceled)
+    assert not paid.grants_access([ended], NOW)
+    assert paid.grants_access([ended, subscription(SubscriptionStatus.active)], NOW)
+
+
 def test_grace_days_are_bounded():
     with pytest.raises(InvalidDetailError):
         BillingSettings(coach_id=1, grace_days=31)

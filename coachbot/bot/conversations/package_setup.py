@@ -3,6 +3,7 @@ recurring, free trial) or changes a package's name, description or price."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypedDict
 
 from aiogram import F, Router
@@ -26,10 +27,12 @@ from coachbot.bot.callbacks import (
 )
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.domain.billing.model import Interval, Package
+from coachbot.domain.billing.model import MAX_TRIAL_DAYS, Interval, Package
 from coachbot.domain.billing.money import Money, clean_currency, exponent
 from coachbot.domain.errors import InvalidDetailError
 from coachbot.domain.services.billing_packages import (
+    MAX_DESCRIPTION,
+    MAX_NAME,
     CreatePackage,
     CreatePackageUseCase,
     EditPackage,
@@ -71,13 +74,19 @@ class PackageData(TypedDict, total=False):
 
 def refusal(error: InvalidDetailError) -> str:
     return {
-        ("package_name", "length"): _("Please send a name of 1 to 80 characters."),
-        ("description", "length"): _("The description can be 500 characters at most."),
+        ("package_name", "length"): _("Please send a name of 1 to {count} characters.").format(
+            count=MAX_NAME
+        ),
+        ("description", "length"): _("The description can be {count} characters at most.").format(
+            count=MAX_DESCRIPTION
+        ),
         ("currency", "invalid"): _("Please send a three-letter currency code, like EUR or USD."),
         ("amount", "invalid"): _("Please send the price as a number, like 49 or 49.90."),
         ("amount", "too_precise"): _("That currency has no smaller unit than that."),
         ("amount", "out_of_range"): _("Please send a price above zero and below 1,000,000."),
-        ("trial_days", "out_of_range"): _("A free trial can last up to 730 days."),
+        ("trial_days", "out_of_range"): _("A free trial can last up to {count} days.").format(
+            count=MAX_TRIAL_DAYS
+        ),
     }.get((error.field, error.code), _("Please check that and send it again."))
 
 
@@ -128,17 +137,21 @@ async def description_skipped(query: CallbackQuery, state: FSMContext) -> None:
         await ask_currency(query.message, state)
 
 
+def choices(field: str, options: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """The `options` (label, value) for `field` in one row, and Cancel below."""
+    builder = InlineKeyboardBuilder()
+    for label, value in options:
+        builder.button(text=label, callback_data=PackageSetupCb(field=field, value=value))
+    builder.button(text=_("Cancel"), callback_data=CancelCb())
+    builder.adjust(len(options), 1)
+    return builder.as_markup()
+
+
 async def ask_currency(message: Message, state: FSMContext) -> None:
     await state.set_state(PackageForm.currency)
-    builder = InlineKeyboardBuilder()
-    for code in CURRENCY_CHOICES:
-        builder.button(
-            text=code.upper(), callback_data=PackageSetupCb(field="currency", value=code)
-        )
-    builder.button(text=_("Cancel"), callback_data=CancelCb())
-    builder.adjust(len(CURRENCY_CHOICES), 1)
     await message.answer(
-        _("In which currency? Tap one or send its code."), reply_markup=builder.as_markup()
+        _("In which currency? Tap one or send its code."),
+        reply_markup=choices("currency", [(code.upper(), code) for code in CURRENCY_CHOICES]),
     )
 
 
@@ -184,16 +197,11 @@ async def price_typed(message: Message, state: FSMContext) -> None:
         return
     await state.update_data(price=message.text or "")
     await state.set_state(PackageForm.interval)
-    builder = InlineKeyboardBuilder()
-    for interval in (None, Interval.week, Interval.month, Interval.year):
-        value = interval.value if interval else ""
-        builder.button(
-            text=interval_label(value or None),
-            callback_data=PackageSetupCb(field="interval", value=value),
-        )
-    builder.button(text=_("Cancel"), callback_data=CancelCb())
-    builder.adjust(4, 1)
-    await message.answer(_("One-off payment, or recurring?"), reply_markup=builder.as_markup())
+    intervals = [(interval_label(None), "")]
+    intervals += [(interval_label(interval.value), interval.value) for interval in Interval]
+    await message.answer(
+        _("One-off payment, or recurring?"), reply_markup=choices("interval", intervals)
+    )
 
 
 @router.callback_query(PackageForm.interval, PackageSetupCb.filter(F.field == "interval"))
@@ -213,15 +221,13 @@ async def interval_picked(
         await finish(query.message, state, identity, create_package, trial_days=0)
         return
     await state.set_state(PackageForm.trial)
-    builder = InlineKeyboardBuilder()
-    for days in TRIAL_CHOICES:
-        label = _("No trial") if days == 0 else _("{count} days").format(count=days)
-        builder.button(text=label, callback_data=PackageSetupCb(field="trial", value=str(days)))
-    builder.button(text=_("Cancel"), callback_data=CancelCb())
-    builder.adjust(len(TRIAL_CHOICES), 1)
+    trials = [
+        (_("No trial") if days == 0 else _("{count} days").format(count=days), str(days))
+        for days in TRIAL_CHOICES
+    ]
     await query.message.answer(
         _("A free trial before the first payment? Tap one or send a number of days."),
-        reply_markup=builder.as_markup(),
+        reply_markup=choices("trial", trials),
     )
 
 

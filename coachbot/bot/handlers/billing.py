@@ -4,7 +4,10 @@ subscription), and refunds from the payment history with a confirmation step."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -16,8 +19,8 @@ from coachbot.bot.billing_texts import (
     day,
     money,
     package_button,
+    package_line,
     payment_line,
-    per_interval,
     render_package,
     subscription_status,
     totals,
@@ -76,7 +79,12 @@ from coachbot.domain.services.billing_packages import (
     PaymentLinkUseCase,
     ShowPackageUseCase,
 )
-from coachbot.domain.services.billing_sales import SendPackage, SendPackageUseCase
+from coachbot.domain.services.billing_sales import (
+    PackagesForSale,
+    PackagesForSaleUseCase,
+    SendPackage,
+    SendPackageUseCase,
+)
 from coachbot.domain.services.identity import Identity
 
 router = Router(name=__name__)
@@ -93,6 +101,22 @@ class RefundForm(StatesGroup):
 async def _answer(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None):
     if isinstance(query.message, Message):
         await query.message.answer(text, reply_markup=markup)
+
+
+def package_choices(
+    packages: Iterable[Package], locale: str, choose: Callable[[Package], CallbackData]
+) -> InlineKeyboardBuilder:
+    """A button a package (name and price), pressing it sends `choose(package)`."""
+    builder = InlineKeyboardBuilder()
+    for package in packages:
+        builder.button(text=package_button(package, locale), callback_data=choose(package))
+    return builder
+
+
+def new_package_button(builder: InlineKeyboardBuilder) -> None:
+    builder.button(
+        text=_("➕ New package"), callback_data=BillingCb(action=BillingAction.new_package)
+    )
 
 
 # -- the billing menu -------------------------------------------------------------------
@@ -129,15 +153,10 @@ async def list_packages(
     query: CallbackQuery, identity: Identity, list_packages: ListPackagesUseCase
 ) -> None:
     packages = await list_packages(identity.coach_id)
-    builder = InlineKeyboardBuilder()
-    for package in packages:
-        builder.button(
-            text=package_button(package, identity.user.language),
-            callback_data=PackageCb(package_id=package.id or 0),
-        )
-    builder.button(
-        text=_("➕ New package"), callback_data=BillingCb(action=BillingAction.new_package)
+    builder = package_choices(
+        packages, identity.user.language, lambda package: PackageCb(package_id=package.id or 0)
     )
+    new_package_button(builder)
     builder.adjust(1)
     text = _("Your packages:") if packages else _("You have no packages yet.")
     await _answer(query, text, builder.as_markup())
@@ -257,9 +276,9 @@ async def billing_rules(
     identity: Identity,
     billing_rules: BillingRulesUseCase,
 ) -> None:
-    current = await billing_rules(SetBillingRules(coach_id=identity.coach_id))
-    change = SetBillingRules(coach_id=identity.coach_id)
+    change = SetBillingRules(coach_id=identity.coach_id)  # none: show the rules
     if callback_data.action is BillingAction.require:
+        current = await billing_rules(change)
         change = SetBillingRules(
             coach_id=identity.coach_id, require_subscription=not current.require_subscription
         )
@@ -284,9 +303,7 @@ def render_client_billing(view: ClientBilling, viewer: User) -> str:
     else:
         package = view.packages.get(current.package_id or 0)
         if package is not None:
-            price = money(package.amount, package.currency, locale)
-            interval = package.interval.value if package.interval else None
-            lines.append(f"{escape(package.name)} · {per_interval(price, interval)}")
+            lines.append(package_line(package, locale))
         lines.append(
             _("Status: {status}").format(status=subscription_status(current.status, current.paused))
         )
@@ -325,7 +342,7 @@ def client_billing_keyboard(view: ClientBilling, viewer: User) -> InlineKeyboard
                 text=label,
                 callback_data=SubscriptionCb(subscription_id=current.id or 0, change=change),
             )
-        widths += [2] * (len(actions) // 2) + [len(actions) % 2] * (len(actions) % 2)
+        widths += [2] * (len(actions) // 2) + [1] * (len(actions) % 2)  # two a row
     for payment in view.payments[:5]:
         amount = money(payment.amount, payment.currency, viewer.language)
         when = day(payment.paid_at or payment.created_at, viewer.timezone, viewer.language)
@@ -368,22 +385,14 @@ async def _show_client_billing(
 
 
 @router.callback_query(ClientCardCb.filter(F.action == ClientAction.billing))
-async def client_billing_from_card(
-    query: CallbackQuery,
-    callback_data: ClientCardCb,
-    identity: Identity,
-    show_client_billing: ShowClientBillingUseCase,
-) -> None:
-    await _show_client_billing(query, identity, callback_data.client_id, show_client_billing)
-
-
 @router.callback_query(ClientBillingCb.filter(F.action == ClientBillingAction.show))
 async def client_billing(
     query: CallbackQuery,
-    callback_data: ClientBillingCb,
+    callback_data: ClientCardCb | ClientBillingCb,
     identity: Identity,
     show_client_billing: ShowClientBillingUseCase,
 ) -> None:
+    """From the client's card, or from a notice about one of their payments."""
     await _show_client_billing(query, identity, callback_data.client_id, show_client_billing)
 
 
@@ -392,31 +401,26 @@ async def choose_package_to_send(
     query: CallbackQuery,
     callback_data: ClientBillingCb,
     identity: Identity,
-    show_client_billing: ShowClientBillingUseCase,
-    list_packages: ListPackagesUseCase,
+    packages_for_sale: PackagesForSaleUseCase,
 ) -> None:
-    # Ownership is checked now, not only when the package is sent.
-    await show_client_billing(
-        ClientRef(coach_id=identity.coach_id, client_id=callback_data.client_id)
+    # Ownership of the client is checked now, not only when the package is sent.
+    packages = await packages_for_sale(
+        PackagesForSale(coach_id=identity.coach_id, client_id=callback_data.client_id)
     )
-    packages = [p for p in await list_packages(identity.coach_id) if p.published]
     if not packages:
         builder = InlineKeyboardBuilder()
-        builder.button(
-            text=_("➕ New package"), callback_data=BillingCb(action=BillingAction.new_package)
-        )
+        new_package_button(builder)
         await _answer(query, _("You have no packages to send yet."), builder.as_markup())
         return
-    builder = InlineKeyboardBuilder()
-    for package in packages:
-        builder.button(
-            text=package_button(package, identity.user.language),
-            callback_data=ClientBillingCb(
-                client_id=callback_data.client_id,
-                action=ClientBillingAction.send,
-                value=str(package.id),
-            ),
-        )
+    builder = package_choices(
+        packages,
+        identity.user.language,
+        lambda package: ClientBillingCb(
+            client_id=callback_data.client_id,
+            action=ClientBillingAction.send,
+            value=str(package.id),
+        ),
+    )
     builder.adjust(1)
     await _answer(query, _("Which package?"), builder.as_markup())
 
@@ -456,7 +460,7 @@ async def change_subscription(
     callback_data: SubscriptionCb,
     identity: Identity,
     change_subscription: ChangeSubscriptionUseCase,
-    list_packages: ListPackagesUseCase,
+    packages_for_sale: PackagesForSaleUseCase,
     show_client_billing: ShowClientBillingUseCase,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -482,7 +486,7 @@ async def change_subscription(
     package_id = None
     if change is SubscriptionChange.change_price:
         if not callback_data.value.isdigit():
-            await _choose_plan(query, callback_data, identity, list_packages)
+            await _choose_plan(query, callback_data, identity, packages_for_sale)
             return
         package_id = int(callback_data.value)
     subscription = await change_subscription(
@@ -502,25 +506,22 @@ async def _choose_plan(
     query: CallbackQuery,
     callback_data: SubscriptionCb,
     identity: Identity,
-    list_packages: ListPackagesUseCase,
+    packages_for_sale: PackagesForSaleUseCase,
 ) -> None:
-    packages: list[Package] = [
-        p for p in await list_packages(identity.coach_id) if p.published and p.recurring
-    ]
-    builder = InlineKeyboardBuilder()
-    for package in packages:
-        builder.button(
-            text=package_button(package, identity.user.language),
-            callback_data=SubscriptionCb(
-                subscription_id=callback_data.subscription_id,
-                change=SubscriptionChange.change_price.value,
-                value=str(package.id),
-            ),
-        )
-    builder.adjust(1)
+    packages = await packages_for_sale(PackagesForSale(coach_id=identity.coach_id, plans_only=True))
     if not packages:
         await _answer(query, _("You have no recurring packages to switch to."))
         return
+    builder = package_choices(
+        packages,
+        identity.user.language,
+        lambda package: SubscriptionCb(
+            subscription_id=callback_data.subscription_id,
+            change=SubscriptionChange.change_price.value,
+            value=str(package.id),
+        ),
+    )
+    builder.adjust(1)
     await _answer(
         query, _("Switch to which plan? The difference is prorated."), builder.as_markup()
     )

@@ -8,7 +8,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from coachbot.bot.billing_texts import day, money, payment_line, per_interval
+from coachbot.bot.billing_texts import day, package_line, payment_line
 from coachbot.bot.billing_texts import subscription_status as status_text
 from coachbot.bot.callbacks import BuyCb, MyBillingCb, PortalCb
 from coachbot.bot.filters import IsClient
@@ -62,9 +62,7 @@ def render_plan(plan: ClientPlan, user: User) -> str:
         lines.append(_("No subscription yet."))
     else:
         if plan.package is not None:
-            price = money(plan.package.amount, plan.package.currency, locale)
-            interval = plan.package.interval.value if plan.package.interval else None
-            lines.append(f"{escape(plan.package.name)} · {per_interval(price, interval)}")
+            lines.append(package_line(plan.package, locale))
         lines.append(
             _("Status: {status}").format(
                 status=status_text(subscription.status, subscription.paused)

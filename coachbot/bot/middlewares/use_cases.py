@@ -35,6 +35,7 @@ from coachbot.domain.services.billing_sales import (
     BillingUrls,
     OpenCheckoutUseCase,
     OpenPortalUseCase,
+    PackagesForSaleUseCase,
     SendPackageUseCase,
     ShowClientBillingUseCase,
 )
@@ -182,6 +183,7 @@ class UseCaseFactory:
             "decide_refund": DecideRefundUseCase(uow, clock, payments),
             "revenue": RevenueUseCase(uow),
             "billing_rules": BillingRulesUseCase(uow),
+            "packages_for_sale": PackagesForSaleUseCase(uow),
         }
 
 

@@ -8,12 +8,12 @@ stays paid, refunded amounts only grow.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from coachbot.domain.billing.money import Money
 from coachbot.domain.errors import InvalidDetailError
 
 MAX_TRIAL_DAYS = 730  # Stripe's limit
@@ -40,6 +40,12 @@ class BillingSettings:
         if not 0 <= self.grace_days <= MAX_GRACE_DAYS:
             raise InvalidDetailError("grace_days", "out_of_range")
 
+    def grants_access(self, subscriptions: Iterable[Subscription], now: datetime) -> bool:
+        """Whether a client with these subscriptions (to this coach) may be coached."""
+        return not self.require_subscription or any(
+            subscription.grants_access(now, self.grace_days) for subscription in subscriptions
+        )
+
 
 @dataclass
 class Package:
@@ -59,10 +65,6 @@ class Package:
     payment_link_url: str | None = None
     archived: bool = False
     id: int | None = None
-
-    @property
-    def price(self) -> Money:
-        return Money(self.amount, self.currency)
 
     @property
     def recurring(self) -> bool:
@@ -198,10 +200,6 @@ class Payment:
     refunded_amount: int = 0
     dunning_reminded_at: datetime | None = None
     id: int | None = None
-
-    @property
-    def money(self) -> Money:
-        return Money(self.amount, self.currency)
 
     @property
     def refundable(self) -> int:

@@ -61,8 +61,3 @@ class Money:
     def value(self) -> Decimal:
         """In major units, for display."""
         return Decimal(self.amount).scaleb(-exponent(self.currency))
-
-    def __add__(self, other: Money) -> Money:
-        if other.currency != self.currency:
-            raise ValueError("cannot add different currencies")
-        return Money(self.amount + other.amount, self.currency)

@@ -13,7 +13,7 @@ from coachbot.domain.billing.model import PaymentStatus, SubscriptionStatus
 from coachbot.domain.clock import Clock
 from coachbot.domain.model import Client
 from coachbot.domain.ports import UnitOfWork
-from coachbot.domain.services.billing_common import client_user, coach_user, notify
+from coachbot.domain.services.billing_common import tell_client, tell_coach
 
 REMINDER_AFTER = timedelta(days=3)
 BATCH = 200
@@ -22,10 +22,9 @@ BATCH = 200
 async def client_has_access(uow: UnitOfWork, client: Client, now: datetime) -> bool:
     assert client.id is not None
     settings = await uow.billing.settings(client.coach_id)
-    if not settings.require_subscription:
+    if not settings.require_subscription:  # no need to read the subscriptions
         return True
-    subscriptions = await uow.billing.subscriptions_of_client(client.id)
-    return any(s.grants_access(now, settings.grace_days) for s in subscriptions)
+    return settings.grants_access(await uow.billing.subscriptions_of_client(client.id), now)
 
 
 class DunningUseCase:
@@ -60,20 +59,19 @@ class DunningUseCase:
             still_owed = payment.status is PaymentStatus.failed and (
                 subscription is None or subscription.status is SubscriptionStatus.past_due
             )
-            client = await uow.clients.get(payment.client_id) if payment.client_id else None
-            user = await client_user(uow, client) if client else None
-            if not still_owed or user is None:
+            if not still_owed:
                 continue
+            client = await uow.clients.get(payment.client_id) if payment.client_id else None
             params = {
                 "amount": payment.amount,
                 "currency": payment.currency,
                 "package": payment.description,
                 "invoice_url": payment.hosted_invoice_url,
             }
-            await uow.outbox.enqueue(
-                notify(user, "payment_reminder", params, key=f"dunning:{payment.id}", now=now)
-            )
-            sent += 1
+            if await tell_client(
+                uow, client, "payment_reminder", params, key=f"dunning:{payment.id}", now=now
+            ):
+                sent += 1
         return sent
 
     async def _lapse(self, uow: UnitOfWork, now: datetime) -> int:
@@ -82,9 +80,7 @@ class DunningUseCase:
             if subscription.lapsed_notified_at is not None:
                 continue
             settings = await uow.billing.settings(subscription.coach_id)
-            if not settings.require_subscription or subscription.grants_access(
-                now, settings.grace_days
-            ):
+            if settings.grants_access([subscription], now):
                 continue
             subscription.lapsed_notified_at = now
             await uow.billing.save_subscription(subscription)
@@ -92,14 +88,14 @@ class DunningUseCase:
             assert client is not None and subscription.past_due_since is not None
             key = f"{subscription.stripe_subscription_id}:{subscription.past_due_since.isoformat()}"
             params = {"name": client.display_name, "client_id": client.id}
-            user = await client_user(uow, client)
-            if user is not None:
-                await uow.outbox.enqueue(
-                    notify(user, "access_paused", params, key=f"lapsed:{key}", now=now)
-                )
-            coach = await coach_user(uow, subscription.coach_id)
-            await uow.outbox.enqueue(
-                notify(coach, "access_paused_coach", params, key=f"lapsed-coach:{key}", now=now)
+            await tell_client(uow, client, "access_paused", params, key=f"lapsed:{key}", now=now)
+            await tell_coach(
+                uow,
+                subscription.coach_id,
+                "access_paused_coach",
+                params,
+                key=f"lapsed-coach:{key}",
+                now=now,
             )
             sent += 1
         return sent

@@ -5,7 +5,7 @@ and the rules that tie coaching to payment."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from coachbot.domain.billing.errors import (
     PackageNotSellable,
@@ -24,19 +24,13 @@ from coachbot.domain.billing.model import (
 )
 from coachbot.domain.billing.money import Money
 from coachbot.domain.clock import Clock
-from coachbot.domain.errors import ClientNotFound, NotAllowedError
+from coachbot.domain.errors import NotAllowedError
 from coachbot.domain.model import AuditEntry, Client
 from coachbot.domain.ports import Payments, UnitOfWork
-from coachbot.domain.services.billing_common import client_user, gateway, notify
+from coachbot.domain.services.billing_common import gateway, tell_client
 from coachbot.domain.services.billing_events import sync_subscription
 from coachbot.domain.services.billing_packages import own_package
-
-
-async def _own_client(uow: UnitOfWork, coach_id: int | None, client_id: int) -> Client:
-    client = await uow.clients.get(client_id)
-    if client is None or coach_id is None or client.coach_id != coach_id:
-        raise ClientNotFound()
-    return client
+from coachbot.domain.services.clients import client_of_coach
 
 
 @dataclass(frozen=True)
@@ -75,7 +69,7 @@ class ShowClientBillingUseCase:
 
     async def __call__(self, cmd: ClientRef) -> ClientBilling:
         async with self._uow as uow:
-            client = await _own_client(uow, cmd.coach_id, cmd.client_id)
+            client = await client_of_coach(uow, cmd.coach_id, cmd.client_id)
             settings = await uow.billing.settings(client.coach_id)
             subscriptions = list(await uow.billing.subscriptions_of_client(cmd.client_id))
             packages = {}
@@ -89,17 +83,13 @@ class ShowClientBillingUseCase:
                     coach_id=client.coach_id, client_id=cmd.client_id, limit=1000
                 )
             )
-        now = self._clock.now()
-        access = not settings.require_subscription or any(
-            s.grants_access(now, settings.grace_days) for s in subscriptions
-        )
         return ClientBilling(
             client,
             subscriptions,
             packages,
             payments[:10],
             net_by_currency(payments),
-            access,
+            settings.grants_access(subscriptions, self._clock.now()),
             settings,
         )
 
@@ -127,9 +117,7 @@ class ChangeSubscriptionUseCase:
         now = self._clock.now()
         async with self._uow as uow:
             subscription = await uow.billing.get_subscription(cmd.subscription_id)
-            if subscription is None or subscription.coach_id != cmd.coach_id:
-                raise SubscriptionNotFound()
-            if subscription.ended:
+            if subscription is None or subscription.coach_id != cmd.coach_id or subscription.ended:
                 raise SubscriptionNotFound()
             price_id = None
             if cmd.change is SubscriptionChange.change_price:
@@ -309,22 +297,19 @@ class DecideRefundUseCase:
                     details={"amount": refund.amount, "currency": refund.currency},
                 )
             )
-            user = await client_user(uow, client) if client else None
-            if user is not None:
-                await uow.outbox.enqueue(
-                    notify(
-                        user,
-                        "refund_issued",
-                        {
-                            "refunded": refund.amount,
-                            "amount": payment.amount,
-                            "currency": payment.currency,
-                            "package": payment.description,
-                        },
-                        key=f"refund:{refund.id}",
-                        now=now,
-                    )
-                )
+            await tell_client(
+                uow,
+                client,
+                "refund_issued",
+                {
+                    "refunded": refund.amount,
+                    "amount": payment.amount,
+                    "currency": payment.currency,
+                    "package": payment.description,
+                },
+                key=f"refund:{refund.id}",
+                now=now,
+            )
             await uow.commit()
         return RefundDraft(refund, payment, client)
 
@@ -394,13 +379,8 @@ class BillingRulesUseCase:
                 return settings
             if cmd.require_subscription is not None:
                 settings.require_subscription = cmd.require_subscription
-            if cmd.grace_days is not None:
-                settings = BillingSettings(
-                    coach_id=settings.coach_id,
-                    require_subscription=settings.require_subscription,
-                    grace_days=cmd.grace_days,
-                    stripe_account=settings.stripe_account,
-                )
+            if cmd.grace_days is not None:  # replaced, so that the new value is checked
+                settings = replace(settings, grace_days=cmd.grace_days)
             await uow.billing.save_settings(settings)
             await uow.commit()
         return settings

@@ -29,16 +29,37 @@ def notify(user: User, name: str, params: dict[str, Any], *, key: str, now: date
     )
 
 
-async def coach_user(uow: UnitOfWork, coach_id: int) -> User:
+async def client_user(uow: UnitOfWork, client: Client) -> User | None:
+    return await uow.users.get(client.user_id) if client.user_id is not None else None
+
+
+async def tell_client(
+    uow: UnitOfWork,
+    client: Client | None,
+    name: str,
+    params: dict[str, Any],
+    *,
+    key: str,
+    now: datetime,
+) -> bool:
+    """Notice `name` to the client, once per `key`, if there is one who has joined;
+    True if it was queued."""
+    user = await client_user(uow, client) if client is not None else None
+    if user is None:
+        return False
+    await uow.outbox.enqueue(notify(user, name, params, key=key, now=now))
+    return True
+
+
+async def tell_coach(
+    uow: UnitOfWork, coach_id: int, name: str, params: dict[str, Any], *, key: str, now: datetime
+) -> None:
+    """Notice `name` to the coach, once per `key`."""
     coach = await uow.coaches.get(coach_id)
     assert coach is not None
     user = await uow.users.get(coach.user_id)
     assert user is not None
-    return user
-
-
-async def client_user(uow: UnitOfWork, client: Client) -> User | None:
-    return await uow.users.get(client.user_id) if client.user_id is not None else None
+    await uow.outbox.enqueue(notify(user, name, params, key=key, now=now))
 
 
 def package_params(package: Package | None) -> dict[str, Any]:

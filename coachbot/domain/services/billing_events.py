@@ -31,12 +31,7 @@ from coachbot.domain.billing.model import (
 from coachbot.domain.clock import Clock
 from coachbot.domain.model import Client
 from coachbot.domain.ports import Payments, UnitOfWork
-from coachbot.domain.services.billing_common import (
-    client_user,
-    coach_user,
-    notify,
-    package_params,
-)
+from coachbot.domain.services.billing_common import package_params, tell_client, tell_coach
 
 logger = logging.getLogger(__name__)
 
@@ -99,37 +94,38 @@ class HandleStripeEventUseCase:
         async with self._uow as uow:
             if await uow.billing.event_seen(cmd.event_id):
                 return EventOutcome.duplicate
-        current = await self._read(cmd) if cmd.event_type in HANDLED else _Current()
+        handled = cmd.event_type in HANDLED
+        current = await self._read(cmd) if handled else _Current()
         now = self._clock.now()
         try:
             async with self._uow as uow:
                 if not await uow.billing.record_event(cmd.event_id, cmd.event_type, at=now):
                     return EventOutcome.duplicate
-                if cmd.event_type in HANDLED:
+                if handled:
                     await _Apply(uow, now, cmd.event_type).run(current)
                 await uow.commit()
         except DuplicateEventError:
             return EventOutcome.duplicate
-        return EventOutcome.processed if cmd.event_type in HANDLED else EventOutcome.ignored
+        return EventOutcome.processed if handled else EventOutcome.ignored
 
     async def _read(self, cmd: StripeEventReceived) -> _Current:
         payments, account = self._payments, cmd.account
+
+        async def subscription(subscription_id: str | None) -> SubscriptionState | None:
+            if not subscription_id:
+                return None
+            return await payments.subscription_state(subscription_id, account=account)
+
         if cmd.event_type in CHECKOUT_EVENTS:
             checkout = await payments.checkout_state(cmd.object_id, account=account)
-            subscription = None
-            if checkout.subscription_id:
-                subscription = await payments.subscription_state(
-                    checkout.subscription_id, account=account
-                )
-            return _Current(checkout=checkout, subscription=subscription)
+            return _Current(
+                checkout=checkout, subscription=await subscription(checkout.subscription_id)
+            )
         if cmd.event_type in INVOICE_EVENTS:
             invoice = await payments.invoice_state(cmd.object_id, account=account)
-            subscription = None
-            if invoice.subscription_id:
-                subscription = await payments.subscription_state(
-                    invoice.subscription_id, account=account
-                )
-            return _Current(invoice=invoice, subscription=subscription)
+            return _Current(
+                invoice=invoice, subscription=await subscription(invoice.subscription_id)
+            )
         if cmd.event_type in SUBSCRIPTION_EVENTS:
             state = await payments.subscription_state(cmd.object_id, account=account)
             return _Current(subscription=state)
@@ -187,20 +183,18 @@ class _Apply:
                 logger.info("Subscription %s is not one of ours", state.id)
                 return None
             assert client.id is not None
-            subscription = await billing.add_subscription(
-                Subscription(
-                    coach_id=client.coach_id,
-                    client_id=client.id,
-                    stripe_subscription_id=state.id,
-                    stripe_customer_id=state.customer_id,
-                    status=state.status,
-                    created_at=self.now,
-                    updated_at=self.now,
-                    package_id=package.id if package else package_id,
-                )
+            subscription = Subscription(
+                coach_id=client.coach_id,
+                client_id=client.id,
+                stripe_subscription_id=state.id,
+                stripe_customer_id=state.customer_id,
+                status=state.status,
+                created_at=self.now,
+                updated_at=self.now,
+                package_id=package.id if package else package_id,
             )
-            subscription.apply(state, self.now)
-            await billing.save_subscription(subscription)
+            subscription.apply(state, self.now)  # stored with the provider's view at once
+            subscription = await billing.add_subscription(subscription)
             await self._link_customer(client, state.customer_id)
             if state.status is SubscriptionStatus.trialing:
                 await self._trial_started(subscription, client)
@@ -240,14 +234,14 @@ class _Apply:
             "name": client.display_name,
         }
         ref = subscription.stripe_subscription_id
-        user = await client_user(self.uow, client)
-        if user is not None:
-            await self.uow.outbox.enqueue(
-                notify(user, name, params, key=f"{key}:{ref}", now=self.now)
-            )
-        coach = await coach_user(self.uow, subscription.coach_id)
-        await self.uow.outbox.enqueue(
-            notify(coach, f"{name}_coach", params, key=f"{key}-coach:{ref}", now=self.now)
+        await tell_client(self.uow, client, name, params, key=f"{key}:{ref}", now=self.now)
+        await tell_coach(
+            self.uow,
+            subscription.coach_id,
+            f"{name}_coach",
+            params,
+            key=f"{key}-coach:{ref}",
+            now=self.now,
         )
 
     async def _package(self, package_id: int | None):
@@ -411,14 +405,16 @@ class _Apply:
         client, params = await self._payment_params(payment)
         if subscription is not None and subscription.current_period_end is not None:
             params["next"] = subscription.current_period_end.isoformat()
-        user = await client_user(self.uow, client) if client else None
-        if user is not None:
-            await self.uow.outbox.enqueue(
-                notify(user, "payment_receipt", params, key=f"receipt:{payment.id}", now=self.now)
-            )
-        coach = await coach_user(self.uow, payment.coach_id)
-        await self.uow.outbox.enqueue(
-            notify(coach, "payment_received", params, key=f"paid-coach:{payment.id}", now=self.now)
+        await tell_client(
+            self.uow, client, "payment_receipt", params, key=f"receipt:{payment.id}", now=self.now
+        )
+        await tell_coach(
+            self.uow,
+            payment.coach_id,
+            "payment_received",
+            params,
+            key=f"paid-coach:{payment.id}",
+            now=self.now,
         )
 
     async def _failed(
@@ -430,20 +426,16 @@ class _Apply:
         if checkout_session is not None:
             checkout = await self.uow.billing.checkout_by_session(checkout_session)
             params["checkout_id"] = checkout.id if checkout else None
-        user = await client_user(self.uow, client) if client else None
-        if user is not None:
-            await self.uow.outbox.enqueue(
-                notify(user, "payment_failed", params, key=f"failed:{payment.id}", now=self.now)
-            )
-        coach = await coach_user(self.uow, payment.coach_id)
-        await self.uow.outbox.enqueue(
-            notify(
-                coach,
-                "payment_failed_coach",
-                params,
-                key=f"failed-coach:{payment.id}",
-                now=self.now,
-            )
+        await tell_client(
+            self.uow, client, "payment_failed", params, key=f"failed:{payment.id}", now=self.now
+        )
+        await tell_coach(
+            self.uow,
+            payment.coach_id,
+            "payment_failed_coach",
+            params,
+            key=f"failed-coach:{payment.id}",
+            now=self.now,
         )
 
     # -- refunds ------------------------------------------------------------------------
@@ -462,9 +454,5 @@ class _Apply:
         if state.amount_refunded > known:  # refunded in the provider's dashboard
             client, params = await self._payment_params(payment)
             params["refunded"] = state.amount_refunded - known
-            user = await client_user(self.uow, client) if client else None
-            if user is not None:
-                key = f"refund:{state.id}:{state.amount_refunded}"
-                await self.uow.outbox.enqueue(
-                    notify(user, "refund_issued", params, key=key, now=self.now)
-                )
+            key = f"refund:{state.id}:{state.amount_refunded}"
+            await tell_client(self.uow, client, "refund_issued", params, key=key, now=self.now)

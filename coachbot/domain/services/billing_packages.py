@@ -88,15 +88,17 @@ class CreatePackageUseCase:
         )
         async with self._uow as uow:
             package = await uow.billing.add_package(package)
+            account = (await uow.billing.settings(package.coach_id)).stripe_account
             await uow.commit()
-        return await publish(self._uow, payments, package)
+        return await publish(self._uow, payments, package, account)
 
 
-async def publish(uow: UnitOfWork, payments: Payments, package: Package) -> Package:
-    """Make sure the provider has the package's product and current price."""
+async def publish(
+    uow: UnitOfWork, payments: Payments, package: Package, account: str | None
+) -> Package:
+    """Make sure the provider (on the coach's `account`) has the package's product and
+    current price."""
     assert package.id is not None
-    async with uow:
-        account = (await uow.billing.settings(package.coach_id)).stripe_account
     metadata = ids_metadata(coach_id=package.coach_id, package_id=package.id)
     if package.stripe_product_id is None:
         package.stripe_product_id = await payments.create_product(
@@ -175,13 +177,13 @@ class EditPackageUseCase:
         if package.archived:
             raise PackageNotSellable()
         if package.stripe_price_id is None:  # an earlier publish did not finish
-            package = await publish(self._uow, payments, package)
+            package = await publish(self._uow, payments, package, account)
         assert package.stripe_product_id is not None and package.stripe_price_id is not None
         old_price, old_link = package.stripe_price_id, package.payment_link_id
-        if cmd.name is not None or cmd.description is not None:
-            package.name = clean_package_name(cmd.name) if cmd.name else package.name
-            if cmd.description is not None:
-                package.description = clean_description(cmd.description)
+        if cmd.name:
+            package.name = clean_package_name(cmd.name)
+        if cmd.description is not None:
+            package.description = clean_description(cmd.description)
         new_amount = Money.parse(cmd.price, package.currency).amount if cmd.price else None
         price_changes = new_amount is not None and new_amount != package.amount
         package.version += 1
@@ -203,7 +205,7 @@ class EditPackageUseCase:
             account=account,
         )
         if price_changes:
-            package = await publish(self._uow, payments, package)
+            package = await publish(self._uow, payments, package, account)
             await _retire(payments, old_price, old_link, account)
         return package
 

@@ -22,7 +22,7 @@ from coachbot.domain.billing.model import (
     Subscription,
 )
 from coachbot.domain.clock import Clock
-from coachbot.domain.errors import ClientNotFound
+from coachbot.domain.errors import ClientNotFound, NotAllowedError
 from coachbot.domain.model import Client
 from coachbot.domain.ports import Payments, UnitOfWork
 from coachbot.domain.services.billing_common import (
@@ -33,6 +33,7 @@ from coachbot.domain.services.billing_common import (
     package_params,
 )
 from coachbot.domain.services.billing_packages import own_package
+from coachbot.domain.services.clients import client_of_coach
 
 # A checkout session that expires sooner than this is replaced rather than reused.
 REUSE_MARGIN = timedelta(minutes=10)
@@ -45,6 +46,29 @@ class BillingUrls:
     success: str
     cancel: str
     portal_return: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackagesForSale:
+    coach_id: int | None
+    client_id: int | None = None  # to send one to this client, who must be the coach's
+    plans_only: bool = False  # to move a subscription to: recurring packages only
+
+
+class PackagesForSaleUseCase:
+    """The coach's packages that can be sold now (published to the provider)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, cmd: PackagesForSale) -> list[Package]:
+        async with self._uow as uow:
+            if cmd.client_id is not None:
+                await client_of_coach(uow, cmd.coach_id, cmd.client_id)
+            if cmd.coach_id is None:
+                raise NotAllowedError()
+            packages = await uow.billing.list_packages(cmd.coach_id)
+        return [p for p in packages if p.published and (p.recurring or not cmd.plans_only)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -234,9 +258,6 @@ class ShowClientBillingUseCase:
                 payments = await uow.billing.payments(
                     coach_id=client.coach_id, client_id=client.id, limit=10
                 )
-                access = not settings.require_subscription or any(
-                    s.grants_access(now, settings.grace_days) for s in subscriptions
-                )
                 plans.append(
                     ClientPlan(
                         client,
@@ -244,7 +265,7 @@ class ShowClientBillingUseCase:
                         current,
                         package,
                         list(payments),
-                        access,
+                        settings.grants_access(subscriptions, now),
                         settings.require_subscription,
                     )
                 )

@@ -133,7 +133,7 @@ class ShowClientUseCase:
 
     async def __call__(self, cmd: ShowClient) -> ClientCard:
         async with self._uow as uow:
-            client = await _own_client(uow, cmd.coach_id, cmd.client_id)
+            client = await client_of_coach(uow, cmd.coach_id, cmd.client_id)
             if client.user_id is None:
                 return ClientCard(client, None, None)
             user = await uow.users.get(client.user_id)
@@ -148,7 +148,7 @@ class UpdateClientUseCase:
 
     async def __call__(self, cmd: UpdateClient) -> Client:
         async with self._uow as uow:
-            client = await _own_client(uow, cmd.coach_id, cmd.client_id)
+            client = await client_of_coach(uow, cmd.coach_id, cmd.client_id)
             if cmd.notes is not None:
                 client.notes = clean_notes(cmd.notes)
             if cmd.tags is not None:
@@ -175,7 +175,7 @@ class UpdateClientUseCase:
         return client
 
 
-async def _own_client(uow: UnitOfWork, coach_id: int | None, client_id: int) -> Client:
+async def client_of_coach(uow: UnitOfWork, coach_id: int | None, client_id: int) -> Client:
     """The coach's own client; anyone else's is "not found" (ids are never trusted)."""
     client = await uow.clients.get(client_id)
     if client is None or coach_id is None or client.coach_id != coach_id:
@@ -263,7 +263,7 @@ class ChangeClientLinkUseCase:
     async def __call__(self, cmd: ChangeClientLink) -> ClientLink | None:
         now = self._clock.now()
         async with self._uow as uow:
-            client = await _own_client(uow, cmd.coach_id, cmd.client_id)
+            client = await client_of_coach(uow, cmd.coach_id, cmd.client_id)
             if client.user_id is not None:
                 raise InvitationUsedError()  # the client already joined with a link
             for invitation in await uow.invitations.active_for_client(client.id, now=now):

@@ -60,6 +60,11 @@ def _current() -> PoCatalogI18n:
     return i18n
 
 
+def current_language() -> str:
+    """The language of the person being answered (for Babel's numbers and dates)."""
+    return _current().current_locale
+
+
 def gettext(message: str) -> str:
     return _current().gettext(message)
 

@@ -34,12 +34,14 @@ class AlreadyCoachError(DomainError):
 
 
 class InvalidDetailError(DomainError):
-    """A detail typed by a person is not acceptable; `field` and `code` say why."""
+    """A detail typed by a person is not acceptable; `field` and `code` say why, `limits`
+    what would be (e.g. the largest amount) for the message that asks again."""
 
-    def __init__(self, field: str, code: str) -> None:
+    def __init__(self, field: str, code: str, **limits: object) -> None:
         super().__init__(f"{field}: {code}")
         self.field = field
         self.code = code
+        self.limits = limits
 
 
 class AlreadyClientError(DomainError):

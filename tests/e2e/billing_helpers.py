@@ -5,8 +5,9 @@ server; and the steps the billing tests share."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import pytest
 
@@ -101,7 +102,9 @@ async def create_package(
     interval: str = "Monthly",
     trial: str = "No trial",
     currency: str = "EUR",
+    refused: Mapping[str, str] = MappingProxyType({}),
 ) -> ChatMessage:
+    """`refused`: prices typed first, each with the refusal it must get."""
     coach = shop.coach
     await open_billing_menu(coach, "📦 Packages")
     await coach.press("➕ New package")
@@ -112,6 +115,9 @@ async def create_package(
     await coach.next_bot_message()
     await coach.press(currency)
     await coach.next_bot_message()
+    for wrong, refusal in refused.items():
+        await coach.send_text(wrong)
+        assert (await coach.next_bot_message()).text == refusal
     await coach.send_text(price)
     await coach.next_bot_message()
     await coach.press(interval)

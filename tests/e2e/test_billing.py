@@ -347,7 +347,12 @@ async def test_another_coach_can_neither_see_nor_refund_this_clients_payments(sh
 async def test_a_one_off_package_bought_without_a_trial_and_a_trial_subscription(shop: Shop):
     cleo = await joined_client(shop)
     saved = await create_package(
-        shop, name="Assessment", price="5000", interval="One-off", currency="JPY"
+        shop,
+        name="Assessment",
+        price="5000",
+        interval="One-off",
+        currency="JPY",
+        refused={"100000000": "Please send a price above zero and at most ¥99,999,999."},
     )
     assert "Assessment\n¥5,000 once" in saved.text
     await send_package(shop, "Assessment · ¥5,000 once")

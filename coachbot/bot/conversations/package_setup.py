@@ -15,7 +15,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import is_currency
 
 from coachbot.bot import keyboards
-from coachbot.bot.billing_texts import CURRENCY_CHOICES, interval_label, render_package
+from coachbot.bot.billing_texts import CURRENCY_CHOICES, interval_label, money, render_package
 from coachbot.bot.callbacks import (
     BillingAction,
     BillingCb,
@@ -26,6 +26,7 @@ from coachbot.bot.callbacks import (
     SkipCb,
 )
 from coachbot.bot.filters import IsCoach
+from coachbot.bot.i18n import current_language
 from coachbot.bot.i18n import gettext as _
 from coachbot.domain.billing.model import MAX_TRIAL_DAYS, Interval, Package
 from coachbot.domain.billing.money import Money, clean_currency, exponent
@@ -73,6 +74,12 @@ class PackageData(TypedDict, total=False):
 
 
 def refusal(error: InvalidDetailError) -> str:
+    if (error.field, error.code) == ("amount", "out_of_range"):
+        maximum = error.limits["maximum"]
+        assert isinstance(maximum, Money)
+        return _("Please send a price above zero and at most {maximum}.").format(
+            maximum=money(maximum.amount, maximum.currency, current_language())
+        )
     return {
         ("package_name", "length"): _("Please send a name of 1 to {count} characters.").format(
             count=MAX_NAME
@@ -83,7 +90,6 @@ def refusal(error: InvalidDetailError) -> str:
         ("currency", "invalid"): _("Please send a three-letter currency code, like EUR or USD."),
         ("amount", "invalid"): _("Please send the price as a number, like 49 or 49.90."),
         ("amount", "too_precise"): _("That currency has no smaller unit than that."),
-        ("amount", "out_of_range"): _("Please send a price above zero and below 1,000,000."),
         ("trial_days", "out_of_range"): _("A free trial can last up to {count} days.").format(
             count=MAX_TRIAL_DAYS
         ),

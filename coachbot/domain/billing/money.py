@@ -54,7 +54,7 @@ class Money:
             raise InvalidDetailError("amount", "too_precise")
         amount = int(minor)
         if not 1 <= amount <= MAX_MINOR:
-            raise InvalidDetailError("amount", "out_of_range")
+            raise InvalidDetailError("amount", "out_of_range", maximum=cls(MAX_MINOR, currency))
         return cls(amount, currency)
 
     @property

@@ -255,8 +255,7 @@ class ShowProgressUseCase:
             home = client_user.timezone if client_user else view.timezone
             cohort = await self._cohort(uow, client, cmd.metric, series.weekly_rate, now)
         goal = goal_for(goals, cmd.metric)
-        projected = series.projection[1][0] if series.projection else None
-        found_trends = Trends(series, month_comparison(series.points, now, home), projected, cohort)
+        found_trends = Trends(series, month_comparison(series.points, now, home), cohort)
         chart = MetricChart(series, view, local_today(now, view.timezone))
         key = chart_key(client.id or 0, cmd.metric, found, (goal, view, chart.today))
         image, cached = await self._draw(key, self._renderer.metric_chart, chart)

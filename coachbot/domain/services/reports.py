@@ -87,8 +87,7 @@ async def build_report(
             current=trends.period_stats(points, begin, finish),
             previous=trends.period_stats(points, begin - (finish - begin), begin),
         )
-        projected = series.projection[1][0] if series.projection else None
-        metrics.append(Trends(series, comparison, projected, None))
+        metrics.append(Trends(series, comparison, None))
     checkins = [
         c
         for c in await uow.checkins.recent_for_client(client.id, limit=RECENT_CHECKINS)

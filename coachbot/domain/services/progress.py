@@ -207,7 +207,7 @@ class ShowProgress:
     user_id: int
     coach_id: int | None = None
     client_id: int | None = None  # None: the person's own progress
-    metric: str = Metric.weight.value  # or PANEL
+    metric: str | None = None  # a metric's key or PANEL; None: weight, else the first measured
 
 
 @dataclass(frozen=True)
@@ -241,26 +241,27 @@ class ShowProgressUseCase:
             view = viewpoint(viewer)
             entries = by_metric(await uow.metrics.list_all(client.id or 0))
             custom: list[CustomMetric] = []
-            if any(key.startswith(CUSTOM_PREFIX) for key in [*entries, cmd.metric]):
+            if any(key.startswith(CUSTOM_PREFIX) for key in [*entries, cmd.metric or ""]):
                 custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
             goals = await uow.goals.list_for_client(client.id or 0)
             measured = _measured(entries, custom)
-            if cmd.metric == PANEL:
+            metric = cmd.metric or _first_shown(entries, measured)
+            if metric == PANEL:
                 return await self._panel(client, view, entries, goals, measured, now)
-            definition = definition_of(cmd.metric, custom)
-            found = entries.get(cmd.metric, [])
+            definition = definition_of(metric, custom)
+            found = entries.get(metric, [])
             if definition is None or not found:
-                return ProgressPicture(client, view, cmd.metric, None, None, (), measured)
-            series = build_series(found, definition, goal_for(goals, cmd.metric), now)
+                return ProgressPicture(client, view, metric, None, None, (), measured)
+            goal = goal_for(goals, metric)
+            series = build_series(found, definition, goal, now)
             home = client_user.timezone if client_user else view.timezone
-            cohort = await self._cohort(uow, client, cmd.metric, series.weekly_rate, now)
-        goal = goal_for(goals, cmd.metric)
+            cohort = await self._cohort(uow, client, metric, series.weekly_rate, now)
         found_trends = Trends(series, month_comparison(series.points, now, home), cohort)
         chart = MetricChart(series, view, local_today(now, view.timezone))
-        key = chart_key(client.id or 0, cmd.metric, found, (goal, view, chart.today))
+        key = chart_key(client.id or 0, metric, found, (goal, view, chart.today))
         image, cached = await self._draw(key, self._renderer.metric_chart, chart)
         return ProgressPicture(
-            client, view, cmd.metric, image, found_trends, (), measured, cached=cached
+            client, view, metric, image, found_trends, (), measured, cached=cached
         )
 
     async def _panel(self, client, view, entries, goals, measured, now) -> ProgressPicture:
@@ -300,6 +301,15 @@ class ShowProgressUseCase:
         image = await asyncio.to_thread(render, chart)
         await self._cache.put(key, image)
         return image, False
+
+
+def _first_shown(
+    entries: dict[str, list[MetricEntry]], measured: Sequence[MetricDefinition]
+) -> str:
+    """Weight, or the first metric measured when there is no weight yet."""
+    if Metric.weight.value in entries or not measured:
+        return Metric.weight.value
+    return measured[0].key
 
 
 def _measured(

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from coachbot.domain.checkins.model import MetricEntry
-from coachbot.domain.checkins.schedule import outside_quiet_hours
 from coachbot.domain.clock import Clock
 from coachbot.domain.errors import ClientNotFound, DomainError, InvalidDetailError
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind
 from coachbot.domain.forms.units import Metric, UnitSystem
-from coachbot.domain.model import Channel, Client, Notice, OutgoingMessage, User
+from coachbot.domain.model import Client, User
 from coachbot.domain.model.goals import (
     MAX_MILESTONES,
     Achievement,
@@ -44,6 +43,7 @@ from coachbot.domain.progress.errors import (
 from coachbot.domain.progress.metrics import MetricDefinition, definition_of, definitions_for
 from coachbot.domain.progress.views import GoalProgress
 from coachbot.domain.services.forms import answer_context
+from coachbot.domain.services.notices import notice_for, send_time
 from coachbot.domain.services.onboarding import ASSESSMENT
 from coachbot.domain.services.progress import local_today, visible_client
 
@@ -60,28 +60,6 @@ class ChangePending(DomainError):
 
 
 # -- the outbox ------------------------------------------------------------------------
-
-
-def _tell(
-    user: User, name: str, params: dict[str, Any], *, key: str, now: datetime, quiet: bool = False
-) -> OutgoingMessage:
-    """A notice for `user`; `quiet`: not during their quiet hours (for timed notices)."""
-    not_before = now
-    if quiet:
-        not_before = outside_quiet_hours(
-            now,
-            timezone=user.timezone,
-            quiet_start=time.fromisoformat(user.quiet_start),
-            quiet_end=time.fromisoformat(user.quiet_end),
-        )
-    return OutgoingMessage(
-        channel=Channel.telegram,
-        recipient=str(user.telegram_id),
-        payload=Notice(name, params, user.language),
-        idempotency_key=key,
-        created_at=now,
-        not_before=not_before,
-    )
 
 
 def metric_params(definition: MetricDefinition | None) -> dict[str, Any]:
@@ -119,7 +97,7 @@ class _People:
         if self.client_user is not None:
             own = {**params, "name": self.client_user.call_name, "units": self.client_user.units}
             await uow.outbox.enqueue(
-                _tell(self.client_user, name, own, key=f"{key}:client", now=now)
+                notice_for(self.client_user, name, own, key=f"{key}:client", now=now)
             )
         if self.coach_user is not None:
             note = {
@@ -129,7 +107,7 @@ class _People:
                 "units": self.coach_user.units,
             }
             await uow.outbox.enqueue(
-                _tell(self.coach_user, f"{name}_note", note, key=f"{key}:coach", now=now)
+                notice_for(self.coach_user, f"{name}_note", note, key=f"{key}:coach", now=now)
             )
 
 
@@ -563,7 +541,7 @@ class ProposeGoalChangeUseCase:
                     "units": people.coach_user.units,
                 }
                 await uow.outbox.enqueue(
-                    _tell(
+                    notice_for(
                         people.coach_user,
                         "goal_change_proposed",
                         params,
@@ -753,7 +731,9 @@ async def _tell_client(
         return
     params = _change_params(change, goal, custom) | {"units": client_user.units}
     await uow.outbox.enqueue(
-        _tell(client_user, name, params, key=f"goal-change:{change.id}:{change.status}", now=now)
+        notice_for(
+            client_user, name, params, key=f"goal-change:{change.id}:{change.status}", now=now
+        )
     )
 
 
@@ -830,5 +810,12 @@ class FlagOverdueGoalsUseCase:
             "units": people.coach_user.units,
         }
         key = f"goal-overdue:{goal.id}:{goal.target_date}"
-        message = _tell(people.coach_user, "goal_overdue", params, key=key, now=now, quiet=True)
+        message = notice_for(
+            people.coach_user,
+            "goal_overdue",
+            params,
+            key=key,
+            now=now,
+            not_before=send_time(people.coach_user, now),
+        )
         return int(await uow.outbox.enqueue(message))

@@ -21,7 +21,7 @@ from coachbot.domain.checkins.model import ThreadRole
 from coachbot.domain.clock import Clock
 from coachbot.domain.errors import ClientNotFound
 from coachbot.domain.forms.units import Metric
-from coachbot.domain.model import Channel, Client, Notice, OutgoingMessage, User
+from coachbot.domain.model import Client, User
 from coachbot.domain.model.goals import GoalStatus
 from coachbot.domain.ports import BlobStore, ReportRenderer, UnitOfWork
 from coachbot.domain.progress import trends
@@ -37,6 +37,7 @@ from coachbot.domain.progress.reports import (
 )
 from coachbot.domain.progress.views import Compliance, NoteLine, ProgressReport, Trends
 from coachbot.domain.services.goals import goal_progress
+from coachbot.domain.services.notices import notice_for
 from coachbot.domain.services.progress import (
     build_series,
     by_metric,
@@ -300,20 +301,15 @@ async def send_stored_file(
     """Record a generated file and the outbox message that delivers it."""
     await uow.reports.add_file(file)
     await uow.outbox.enqueue(
-        OutgoingMessage(
-            channel=Channel.telegram,
-            recipient=str(recipient.telegram_id),
-            payload=Notice(
-                notice,
-                {**params, "filename": file.filename, "size": file.size},
-                recipient.language,
-                attachment=file.blob_key,
-                attachment_kind=STORED_DOCUMENT,
-            ),
-            idempotency_key=idempotency_key,
-            created_at=now,
-            not_before=now,
+        notice_for(
+            recipient,
+            notice,
+            {**params, "filename": file.filename, "size": file.size},
+            key=idempotency_key,
+            now=now,
             expires_at=now + SEND_WITHIN,
+            attachment=file.blob_key,
+            attachment_kind=STORED_DOCUMENT,
         )
     )
 

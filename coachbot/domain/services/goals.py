@@ -45,7 +45,7 @@ from coachbot.domain.progress.views import GoalProgress
 from coachbot.domain.services.forms import answer_context
 from coachbot.domain.services.notices import notice_for, send_time
 from coachbot.domain.services.onboarding import ASSESSMENT
-from coachbot.domain.services.progress import local_today, visible_client
+from coachbot.domain.services.progress import by_metric, local_today, visible_client
 
 START_WINDOW = timedelta(days=14)  # a measurement this recent when a goal is set is its start
 STREAKS = (4, 8, 12, 26, 52)  # check-ins in a row
@@ -122,11 +122,16 @@ async def record_progress(
     people = await _People.load(uow, client)
     custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
     units = UnitSystem(people.client_user.units) if people.client_user else UnitSystem.metric
-    for goal in await uow.goals.list_for_client(client.id):
+    goals = list(await uow.goals.list_for_client(client.id))
+    entries = by_metric(await uow.metrics.list_all(client.id))
+    for goal in goals:
         if goal.active and goal.measurable:
-            await _evaluate_goal(uow, people, goal, custom, units, now)
-    await _first_entry_badge(uow, people, now)
-    await _weight_badges(uow, people, now)
+            await _evaluate_goal(
+                uow, people, goal, entries.get(goal.metric or "", []), custom, units, now
+            )
+    if entries:  # kept in /achievements without a message: the reply to the entry says enough
+        await _achieve(uow, people, "first_entry", {}, now, announce=False)
+    await _weight_badges(uow, people, goals, entries.get(Metric.weight.value, []), now)
     if checkin:
         await _streak_badges(uow, people, now)
 
@@ -135,12 +140,13 @@ async def _evaluate_goal(
     uow: UnitOfWork,
     people: _People,
     goal: Goal,
+    entries: Sequence[MetricEntry],
     custom: list,
     units: UnitSystem,
     now: datetime,
 ) -> None:
+    """`entries`: the goal's metric, oldest first."""
     assert goal.id is not None and goal.metric is not None and goal.target_value is not None
-    entries = await uow.metrics.list_for_client(goal.client_id, goal.metric)
     if not entries:
         return
     definition = definition_of(goal.metric, custom)
@@ -222,20 +228,19 @@ async def _achieve(
         await people.both(uow, "achievement", params, key=f"achievement:{client_id}:{key}", now=now)
 
 
-async def _first_entry_badge(uow: UnitOfWork, people: _People, now: datetime) -> None:
-    """Kept in /achievements without a message: the reply to the entry says enough."""
-    if await uow.metrics.recent(people.client.id or 0, limit=1):
-        await _achieve(uow, people, "first_entry", {}, now, announce=False)
-
-
-async def _weight_badges(uow: UnitOfWork, people: _People, now: datetime) -> None:
-    """The first 5, 10, 20 kg towards the client's weight goal (down when there is none)."""
-    client_id = people.client.id or 0
-    entries = await uow.metrics.list_for_client(client_id, Metric.weight.value)
+async def _weight_badges(
+    uow: UnitOfWork,
+    people: _People,
+    goals: Sequence[Goal],
+    entries: Sequence[MetricEntry],
+    now: datetime,
+) -> None:
+    """The first 5, 10, 20 kg towards the client's weight goal (down when there is none);
+    `entries`: their weights, oldest first."""
     if len(entries) < 2:
         return
-    goals = [g for g in await uow.goals.list_for_client(client_id) if g.metric == "weight"]
-    goal = goals[-1] if goals else None
+    weight_goals = [g for g in goals if g.metric == Metric.weight.value]
+    goal = weight_goals[-1] if weight_goals else None
     gaining = bool(
         goal and goal.target_value is not None and goal.target_value > (goal.start_value or 0)
     )
@@ -309,8 +314,11 @@ class ShowGoalsUseCase:
             assert viewer is not None
             custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
             timezone = (client_user or viewer).timezone
+            entries = by_metric(await uow.metrics.list_all(client.id or 0))
             cards = [
-                await goal_card(uow, goal, custom, now, timezone)
+                await goal_card(
+                    uow, goal, entries.get(goal.metric or "", []), custom, now, timezone
+                )
                 for goal in await uow.goals.list_for_client(client.id or 0)
                 if goal.status != GoalStatus.closed
             ]
@@ -320,19 +328,23 @@ class ShowGoalsUseCase:
 
 
 async def goal_progress(
-    uow: UnitOfWork, goal: Goal, custom: list, now: datetime, timezone: str
+    uow: UnitOfWork,
+    goal: Goal,
+    entries: Sequence[MetricEntry],
+    custom: list,
+    now: datetime,
+    timezone: str,
 ) -> GoalProgress:
+    """`entries`: the goal's metric, oldest first (none for a goal without one)."""
     definition = definition_of(goal.metric, custom) if goal.metric else None
     current, projected = None, None
-    if goal.metric:
-        entries = await uow.metrics.list_for_client(goal.client_id, goal.metric)
-        if entries:
-            points = [(e.measured_at, e.value) for e in entries]
-            current = points[-1][1]
-            average = trends.moving_average(points)[-1][1]
-            if goal.active and goal.target_value is not None:
-                rate = trends.weekly_rate(points, now)
-                projected = trends.projected_date(average, rate, goal.target_value, now)
+    if goal.metric and entries:
+        points = [(e.measured_at, e.value) for e in entries]
+        current = points[-1][1]
+        average = trends.moving_average(points)[-1][1]
+        if goal.active and goal.target_value is not None:
+            rate = trends.weekly_rate(points, now)
+            projected = trends.projected_date(average, rate, goal.target_value, now)
     fraction = goal.progress(current) if current is not None else None
     milestones = tuple(await uow.goals.list_milestones(goal.id or 0))
     overdue = goal.overdue(local_today(now, timezone))
@@ -340,11 +352,17 @@ async def goal_progress(
 
 
 async def goal_card(
-    uow: UnitOfWork, goal: Goal, custom: list, now: datetime, timezone: str
+    uow: UnitOfWork,
+    goal: Goal,
+    entries: Sequence[MetricEntry],
+    custom: list,
+    now: datetime,
+    timezone: str,
 ) -> GoalCard:
     history = list(await uow.goals.list_changes(goal.id or 0))
     pending = next((c for c in reversed(history) if c.pending), None)
-    return GoalCard(await goal_progress(uow, goal, custom, now, timezone), history, pending)
+    progress = await goal_progress(uow, goal, entries, custom, now, timezone)
+    return GoalCard(progress, history, pending)
 
 
 async def _goal_in_view(

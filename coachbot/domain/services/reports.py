@@ -115,6 +115,10 @@ async def build_report(
         for a in await uow.achievements.list_for_client(client.id)
         if begin <= a.achieved_at < finish
     ]
+    progress = [
+        await goal_progress(uow, g, entries.get(g.metric or "", []), custom, moment, timezone)
+        for g in goals
+    ]
     return ProgressReport(
         client_name=client.display_name,
         coach_name=coach.display_name if coach else "",
@@ -122,7 +126,7 @@ async def build_report(
         period_end=end,
         generated_at=now,
         view=viewpoint(reader),
-        goals=tuple([await goal_progress(uow, g, custom, moment, timezone) for g in goals]),
+        goals=tuple(progress),
         metrics=tuple(metrics),
         compliance=compliance,
         achievements=tuple(achievements),

@@ -159,6 +159,15 @@ def check_custom_metric(name: str, unit: str, minimum: float, maximum: float) ->
     return name, unit
 
 
+_BUILTIN_ORDER = {metric.value: position for position, metric in enumerate(Metric)}
+
+
+def display_order(key: str) -> tuple[int, str]:
+    """Sorts metric keys as they are listed: the built-in ones in their order (weight
+    first), then the coach's own."""
+    return _BUILTIN_ORDER.get(key, len(_BUILTIN_ORDER)), key
+
+
 def definitions_for(client_id: int, custom: list[CustomMetric]) -> list[MetricDefinition]:
     """Everything a client can log: the built-in metrics, then their coach's own."""
     found = [builtin_definition(metric) for metric in LOGGABLE]

@@ -32,6 +32,7 @@ from coachbot.domain.progress.metrics import (
     MetricDefinition,
     builtin_definition,
     definition_of,
+    display_order,
 )
 from coachbot.domain.progress.views import (
     ChartPanel,
@@ -315,14 +316,8 @@ def _first_shown(
 def _measured(
     entries: dict[str, list[MetricEntry]], custom: list[CustomMetric]
 ) -> tuple[MetricDefinition, ...]:
-    found = [definition_of(metric, custom) for metric in entries]
-    order = [m.value for m in Metric]
-    return tuple(
-        sorted(
-            (d for d in found if d is not None),
-            key=lambda d: (order.index(d.key) if d.key in order else len(order), d.key),
-        )
-    )
+    found = [definition_of(metric, custom) for metric in sorted(entries, key=display_order)]
+    return tuple(d for d in found if d is not None)
 
 
 # -- photos ----------------------------------------------------------------------------

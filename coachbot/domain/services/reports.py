@@ -20,12 +20,11 @@ from datetime import date, datetime, timedelta
 from coachbot.domain.checkins.model import ThreadRole
 from coachbot.domain.clock import Clock
 from coachbot.domain.errors import ClientNotFound
-from coachbot.domain.forms.units import Metric
 from coachbot.domain.model import Client, User
 from coachbot.domain.model.goals import GoalStatus
 from coachbot.domain.ports import BlobStore, ReportRenderer, UnitOfWork
 from coachbot.domain.progress import trends
-from coachbot.domain.progress.metrics import definition_of
+from coachbot.domain.progress.metrics import definition_of, display_order
 from coachbot.domain.progress.reports import (
     FILE_RETENTION,
     SEND_WITHIN,
@@ -75,9 +74,8 @@ async def build_report(
     coach = await uow.coaches.get(client.coach_id)
     goals = [g for g in await uow.goals.list_for_client(client.id) if g.status != GoalStatus.closed]
     entries = by_metric(await uow.metrics.list_all(client.id))
-    order = [m.value for m in Metric]
     metrics = []
-    for key in sorted(entries, key=lambda k: (order.index(k) if k in order else len(order), k)):
+    for key in sorted(entries, key=display_order):
         definition = definition_of(key, custom)
         inside = [e for e in entries[key] if begin <= e.measured_at < finish]
         if definition is None or not inside:

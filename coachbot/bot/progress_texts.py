@@ -30,18 +30,15 @@ def metric_title(definition: MetricDefinition) -> str:
 
 
 def measure(value: float, definition: MetricDefinition, units: UnitSystem, language: str) -> str:
-    """72.5 kg -> "72.5 kg" / "72,5 kg" / "159.8 lb"."""
-    shown = definition.shown(value, units)
-    decimals = definition.decimals if definition.custom else 1
-    unit = escape(definition.symbol(units))
-    return f"{labels.number(shown, language, decimals)} {unit}".rstrip()
+    """72.5 kg -> "72.5 kg" / "72,5 kg" / "159.8 lb", to the metric's decimals."""
+    return escape(labels.measure(value, definition, units, language, decimals=definition.decimals))
 
 
 def change(value: float, definition: MetricDefinition, units: UnitSystem, language: str) -> str:
     """A change with its sign and unit: "+0.4 kg"."""
-    decimals = definition.decimals if definition.custom else 1
-    unit = escape(definition.symbol(units))
-    return f"{labels.signed(definition.shown(value, units), language, decimals)} {unit}".rstrip()
+    return escape(
+        labels.measure(value, definition, units, language, decimals=definition.decimals, sign=True)
+    )
 
 
 def definition_from(params: dict[str, Any]) -> MetricDefinition | None:

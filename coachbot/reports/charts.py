@@ -41,11 +41,11 @@ from coachbot.reports.labels import (
     N_,
     Translate,
     day_month,
+    measure,
     metric_name,
     month_name,
     month_year,
     number,
-    signed,
     untranslated,
 )
 
@@ -201,14 +201,13 @@ class MatplotlibChartRenderer:
     ) -> None:
         """ "Goal 76.0 kg" on the goal line: at its right end in a panel, at its left end
         in a metric chart (the right end is where the projection meets it)."""
-        goal = series.definition.shown(series.goal or 0.0, view.units)
-        unit = series.definition.symbol(view.units)
+        goal = series.goal or 0.0
         text = self._t(view.language, N_("Goal {value}")).format(
-            value=f"{number(goal, view.language)} {unit}".strip()
+            value=measure(goal, series.definition, view.units, view.language)
         )
         axes.annotate(
             text,
-            xy=(0.0 if left else 1.0, goal),
+            xy=(0.0 if left else 1.0, series.definition.shown(goal, view.units)),
             xycoords=("axes fraction", "data"),
             xytext=(6 if left else -4, 5),
             textcoords="offset points",
@@ -238,31 +237,26 @@ class MatplotlibChartRenderer:
         figure.text(0.04, y - 90 / height_px, key, fontsize=LABEL_PT, color=MUTED, va="top")
 
     def _subtitle(self, series: MetricSeries, view: Viewpoint) -> str:
-        language, unit = view.language, series.definition.symbol(view.units)
+        language, definition = view.language, series.definition
         parts = []
         latest = series.latest_average
         if latest is not None:
-            shown = number(series.definition.shown(latest, view.units), language)
             parts.append(
                 self._t(language, N_("Now {value} (7-day average)")).format(
-                    value=f"{shown} {unit}".strip()
+                    value=measure(latest, definition, view.units, language)
                 )
             )
         if series.weekly_rate is not None:
-            rate = signed(series.definition.shown(series.weekly_rate, view.units), language)
-            parts.append(
-                self._t(language, N_("{change} per week")).format(change=f"{rate} {unit}".strip())
-            )
+            rate = measure(series.weekly_rate, definition, view.units, language, sign=True)
+            parts.append(self._t(language, N_("{change} per week")).format(change=rate))
         return "  ·  ".join(parts)
 
     def _row_title(self, series: MetricSeries, view: Viewpoint) -> str:
         name = metric_name(series.definition, self._t, view.language)
-        unit = series.definition.symbol(view.units)
         latest = series.latest_average
         if latest is None:
             return name
-        shown = number(series.definition.shown(latest, view.units), view.language)
-        return f"{name}  {shown} {unit}".rstrip()
+        return f"{name}  {measure(latest, series.definition, view.units, view.language)}"
 
     # -- goal, target date and projection --------------------------------------------
 

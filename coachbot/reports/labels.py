@@ -16,7 +16,7 @@ import matplotlib
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
-from coachbot.domain.forms.units import Metric
+from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.model.goals import Achievement, GoalStatus
 from coachbot.domain.progress.metrics import MetricDefinition, builtin_definition
 from coachbot.domain.progress.views import GoalProgress, Viewpoint
@@ -63,6 +63,22 @@ def signed(value: float, language: str, decimals: int = 1) -> str:
     if round(value, decimals) == 0:
         return "±" + number(0, language, decimals)
     return ("+" if value > 0 else "") + number(value, language, decimals)
+
+
+def measure(
+    value: float,
+    definition: MetricDefinition,
+    units: UnitSystem,
+    language: str,
+    *,
+    decimals: int = 1,
+    sign: bool = False,
+) -> str:
+    """A stored value in the reader's units, with its unit: "72.5 kg", "159.8 lb", "72,5 kg";
+    `sign`: a change, "+0.4 kg"."""
+    shown = definition.shown(value, units)
+    text = signed(shown, language, decimals) if sign else number(shown, language, decimals)
+    return f"{text} {definition.symbol(units)}".strip()
 
 
 def day_month(day: date, language: str) -> str:
@@ -139,9 +155,8 @@ def achievement_title(achievement: Achievement, view: Viewpoint, translate: Tran
         count = int(details.get("checkins") or rest or 0)
         return translate(language, N_("Check-in streak: {count}")).format(count=count)
     if kind == "change":
-        weight = builtin_definition(Metric.weight)
         amount = float(details.get("amount", 0))
-        shown = f"{number(weight.shown(amount, view.units), language)} {weight.symbol(view.units)}"
+        shown = measure(amount, builtin_definition(Metric.weight), view.units, language)
         text = N_("First {amount} gained") if details.get("gaining") else N_("First {amount} lost")
         return translate(language, text).format(amount=shown)
     if kind == "goal":
@@ -159,8 +174,7 @@ def achievement_title(achievement: Achievement, view: Viewpoint, translate: Tran
                     unit=details.get("unit", ""),
                 )
             )
-            shown = number(definition.shown(float(target), view.units), language)
-            value = f"{shown} {definition.symbol(view.units)}".strip()
+            value = measure(float(target), definition, view.units, language)
             return translate(language, N_("Goal reached: {target}")).format(target=value)
         return translate(language, N_("Goal reached"))
     if kind == "first_entry":

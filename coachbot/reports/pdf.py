@@ -48,9 +48,8 @@ from coachbot.reports.labels import (
     font_path,
     goal_status,
     long_date,
+    measure,
     metric_name,
-    number,
-    signed,
     untranslated,
 )
 
@@ -215,14 +214,9 @@ class ReportlabReportRenderer:
         rows = [[self._cell(t(language, h), head=True) for h in head]]
         for trends in report.metrics:
             definition = trends.series.definition
-            unit = definition.symbol(view.units)
 
-            def shown(value: float | None, *, sign: bool = False, d=definition, u=unit) -> str:
-                if value is None:
-                    return "—"
-                scaled = d.shown(value, view.units)
-                text = signed(scaled, language) if sign else number(scaled, language)
-                return f"{text} {u}".strip()
+            def shown(value: float | None, *, sign: bool = False, d=definition) -> str:
+                return "—" if value is None else measure(value, d, view.units, language, sign=sign)
 
             month = trends.month
             rows.append(
@@ -340,8 +334,7 @@ class ReportlabReportRenderer:
     def _value(self, item: GoalProgress, value: float | None, view: Viewpoint) -> str:
         if value is None or item.definition is None:
             return "—"
-        unit = item.definition.symbol(view.units)
-        return f"{number(item.definition.shown(value, view.units), view.language)} {unit}".strip()
+        return measure(value, item.definition, view.units, view.language)
 
     def _target(self, item: GoalProgress, view: Viewpoint) -> str:
         parts = []

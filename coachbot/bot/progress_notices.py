@@ -24,13 +24,13 @@ from coachbot.bot.i18n import gettext as _
 from coachbot.bot.progress_texts import (
     achievement_title,
     day,
-    definition_from,
     measure,
     metric_title,
 )
 from coachbot.bot.texts import escape
 from coachbot.domain.forms.units import UnitSystem
 from coachbot.domain.model.outbox import Button, Keyboard, TextPayload
+from coachbot.domain.progress.metrics import definition_from_params
 
 
 def _buttons(*pairs: tuple[str, CallbackData]) -> Keyboard:
@@ -38,7 +38,7 @@ def _buttons(*pairs: tuple[str, CallbackData]) -> Keyboard:
 
 
 def _value(params: dict[str, Any], key: str) -> str:
-    definition = definition_from(params)
+    definition = definition_from_params(params)
     value = params.get(key)
     if definition is None or value is None:
         return "—"
@@ -46,7 +46,7 @@ def _value(params: dict[str, Any], key: str) -> str:
 
 
 def _metric(params: dict[str, Any]) -> str:
-    definition = definition_from(params)
+    definition = definition_from_params(params)
     return metric_title(definition) if definition else _("Goal")
 
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape
-from coachbot.domain.forms.units import Metric, UnitSystem
+from coachbot.domain.forms.units import UnitSystem
 from coachbot.domain.model.goals import Achievement, GoalChange
-from coachbot.domain.progress.metrics import MetricDefinition, builtin_definition
+from coachbot.domain.progress.metrics import MetricDefinition
 from coachbot.domain.progress.trends import CohortSummary
 from coachbot.domain.progress.views import GoalProgress, Trends, Viewpoint
 from coachbot.reports import labels
@@ -38,18 +38,6 @@ def change(value: float, definition: MetricDefinition, units: UnitSystem, langua
     """A change with its sign and unit: "+0.4 kg"."""
     return escape(
         labels.measure(value, definition, units, language, decimals=definition.decimals, sign=True)
-    )
-
-
-def definition_from(params: dict[str, Any]) -> MetricDefinition | None:
-    """The metric a notice is about (custom ones travel with their name and unit)."""
-    key = params.get("metric")
-    if not key:
-        return None
-    if key in Metric.__members__:
-        return builtin_definition(Metric(key))
-    return MetricDefinition(
-        key=key, minimum=0, maximum=0, name=params.get("metric_name", ""), unit=params["unit"]
     )
 
 

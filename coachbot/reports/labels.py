@@ -18,7 +18,11 @@ from babel.numbers import format_decimal
 
 from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.model.goals import Achievement, GoalStatus
-from coachbot.domain.progress.metrics import MetricDefinition, builtin_definition
+from coachbot.domain.progress.metrics import (
+    MetricDefinition,
+    builtin_definition,
+    definition_from_params,
+)
 from coachbot.domain.progress.views import GoalProgress, Viewpoint
 
 Translate = Callable[[str, str], str]  # (language, English message) -> translation
@@ -160,20 +164,9 @@ def achievement_title(achievement: Achievement, view: Viewpoint, translate: Tran
         text = N_("First {amount} gained") if details.get("gaining") else N_("First {amount} lost")
         return translate(language, text).format(amount=shown)
     if kind == "goal":
-        key = details.get("metric")
+        definition = definition_from_params(details)
         target = details.get("target")
-        if key and target is not None:
-            definition = (
-                builtin_definition(Metric(key))
-                if key in Metric.__members__
-                else MetricDefinition(
-                    key=key,
-                    minimum=0,
-                    maximum=0,
-                    name=details.get("metric_name", ""),
-                    unit=details.get("unit", ""),
-                )
-            )
+        if definition is not None and target is not None:
             value = measure(float(target), definition, view.units, language)
             return translate(language, N_("Goal reached: {target}")).format(target=value)
         return translate(language, N_("Goal reached"))

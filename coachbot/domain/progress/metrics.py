@@ -8,8 +8,10 @@ what a check-in question would ("72,5", "160 lb", "5'11").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from coachbot.domain.errors import InvalidDetailError
 from coachbot.domain.forms.questions import AnswerContext, Question, QuestionKind
@@ -135,6 +137,30 @@ class CustomMetric:
 
     def applies_to(self, client_id: int) -> bool:
         return not self.archived and self.client_id in (None, client_id)
+
+
+def metric_params(definition: MetricDefinition | None) -> dict[str, Any]:
+    """What a notice or badge keeps of its metric to show values later, in the reader's
+    units (a custom metric by its name and unit: it may be archived by then)."""
+    if definition is None:
+        return {"metric": None, "metric_name": "", "unit": ""}
+    return {"metric": definition.key, "metric_name": definition.name, "unit": definition.unit}
+
+
+def definition_from_params(params: Mapping[str, Any]) -> MetricDefinition | None:
+    """The metric `metric_params` kept, enough to show values (its range is not kept)."""
+    key = params.get("metric")
+    if not key:
+        return None
+    if key in Metric.__members__:
+        return builtin_definition(Metric(key))
+    return MetricDefinition(
+        key=key,
+        minimum=0,
+        maximum=0,
+        name=params.get("metric_name", ""),
+        unit=params.get("unit", ""),
+    )
 
 
 def custom_metric_id(key: str) -> int | None:

@@ -40,7 +40,12 @@ from coachbot.domain.progress.errors import (
     MetricNotFound,
     NotMeasurable,
 )
-from coachbot.domain.progress.metrics import MetricDefinition, definition_of, definitions_for
+from coachbot.domain.progress.metrics import (
+    MetricDefinition,
+    definition_of,
+    definitions_for,
+    metric_params,
+)
 from coachbot.domain.progress.views import GoalProgress
 from coachbot.domain.services.forms import answer_context
 from coachbot.domain.services.notices import notice_for, send_time
@@ -60,13 +65,6 @@ class ChangePending(DomainError):
 
 
 # -- the outbox ------------------------------------------------------------------------
-
-
-def metric_params(definition: MetricDefinition | None) -> dict[str, Any]:
-    """What a notice needs to show a value in its recipient's units, rendered later."""
-    if definition is None:
-        return {"metric": None, "metric_name": "", "unit": ""}
-    return {"metric": definition.key, "metric_name": definition.name, "unit": definition.unit}
 
 
 @dataclass

@@ -23,6 +23,7 @@ from coachbot.bot.callbacks import (
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.progress_texts import (
     achievement_title,
+    change_summary,
     day,
     measure,
     metric_title,
@@ -125,21 +126,13 @@ def _achievement_note(params: dict[str, Any]) -> TextPayload:
 
 def _change(params: dict[str, Any]) -> str:
     """ "target 75 kg → 73 kg, date Jun 30 → Jul 31" from a notice's parameters."""
-    language = params["locale"]
-    parts = []
-    if params.get("new_target") != params.get("old_target"):
-        parts.append(
-            _("target {old} → {new}").format(
-                old=_value(params, "old_target"), new=_value(params, "new_target")
-            )
-        )
-    if params.get("new_date") != params.get("old_date"):
-        parts.append(
-            _("date {old} → {new}").format(
-                old=day(params.get("old_date"), language), new=day(params.get("new_date"), language)
-            )
-        )
-    return ", ".join(parts) or _("no change")
+    return change_summary(
+        (params.get("old_target"), params.get("new_target")),
+        (params.get("old_date"), params.get("new_date")),
+        definition_from_params(params),
+        UnitSystem(params["units"]),
+        params["locale"],
+    )
 
 
 def _goal_label(params: dict[str, Any]) -> str:

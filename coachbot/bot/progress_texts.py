@@ -125,25 +125,36 @@ def goal_status(item: GoalProgress, view: Viewpoint) -> str:
 
 def change_lines(change_: GoalChange, item: GoalProgress, view: Viewpoint) -> str:
     """ "target 75 kg → 73 kg, date Jun 30 → Jul 31" """
-    language, definition = view.language, item.definition
+    return change_summary(
+        (change_.old_target, change_.new_target),
+        (change_.old_date, change_.new_date),
+        item.definition,
+        view.units,
+        view.language,
+    )
+
+
+def change_summary(
+    targets: tuple[float | None, float | None],
+    dates: tuple[date | str | None, date | str | None],
+    definition: MetricDefinition | None,
+    units: UnitSystem,
+    language: str,
+) -> str:
+    """What changed from (old, new) target and date: "target 75 kg → 73 kg, date Jun 30 →
+    Jul 31" (dates as dates or ISO strings)."""
+
+    def value(target: float | None) -> str:
+        if target is None or definition is None:
+            return "—"
+        return measure(float(target), definition, units, language)
+
     parts = []
-    if change_.new_target != change_.old_target and definition is not None:
-        old = (
-            measure(change_.old_target, definition, view.units, language)
-            if change_.old_target is not None
-            else "—"
-        )
-        new = (
-            measure(change_.new_target, definition, view.units, language)
-            if change_.new_target is not None
-            else "—"
-        )
-        parts.append(_("target {old} → {new}").format(old=old, new=new))
-    if change_.new_date != change_.old_date:
+    if targets[1] != targets[0] and definition is not None:
+        parts.append(_("target {old} → {new}").format(old=value(targets[0]), new=value(targets[1])))
+    if dates[1] != dates[0]:
         parts.append(
-            _("date {old} → {new}").format(
-                old=day(change_.old_date, language), new=day(change_.new_date, language)
-            )
+            _("date {old} → {new}").format(old=day(dates[0], language), new=day(dates[1], language))
         )
     return ", ".join(parts) or _("no change")
 

@@ -38,7 +38,11 @@ from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKin
 from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.model.goals import GoalCategory
 from coachbot.domain.progress.errors import InvalidMilestones
-from coachbot.domain.progress.metrics import MetricDefinition, builtin_definition
+from coachbot.domain.progress.metrics import (
+    MetricDefinition,
+    builtin_definition,
+    definition_with,
+)
 from coachbot.domain.services.forms import answer_context
 from coachbot.domain.services.goals import (
     AddGoal,
@@ -589,7 +593,7 @@ async def metric_chosen(
         ShowGoals(user_id=identity.user_id, coach_id=identity.coach_id, client_id=form["client_id"])
     )
     wanted = metric_key(callback_data.value)
-    definition = next((d for d in view.definitions if d.key == wanted), None)
+    definition = definition_with(view.definitions, wanted)
     if definition is None:
         await state.set_state(NewGoalForm.description)
         await query.message.answer(
@@ -704,5 +708,5 @@ async def _target_question(
     if not key:
         card = next((c for c in view.goals if c.progress.goal.id == form.get("goal_id")), None)
         key = card.progress.goal.metric if card else None
-    definition = next((d for d in view.definitions if d.key == key), None)
+    definition = definition_with(view.definitions, key)
     return definition.question() if definition else None

@@ -19,9 +19,9 @@ from coachbot.bot.i18n import gettext as _
 from coachbot.bot.progress_texts import change, measure, metric_title
 from coachbot.domain.errors import ClientNotFound
 from coachbot.domain.forms.questions import InvalidAnswer
-from coachbot.domain.forms.units import UnitSystem
+from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.model import User
-from coachbot.domain.progress.metrics import MetricDefinition
+from coachbot.domain.progress.metrics import MetricDefinition, definition_with
 from coachbot.domain.services.identity import Identity
 from coachbot.domain.services.metrics import (
     ChangeEntry,
@@ -83,7 +83,7 @@ async def log_command(
 def _quick(words: list[str], choices: MetricChoices) -> tuple[MetricDefinition | None, str]:
     """`72.5` is a weight; `waist 81` or `Taille 81` names the metric first."""
     if words[0][:1].isdigit():
-        return next((d for d in choices.definitions if d.key == "weight"), None), " ".join(words)
+        return definition_with(choices.definitions, Metric.weight.value), " ".join(words)
     for size in range(len(words) - 1, 0, -1):
         name = " ".join(words[:size]).casefold()
         for definition in choices.definitions:
@@ -105,7 +105,7 @@ async def pick_metric(
         return
     choices = await list_metrics(ListMetrics(user_id=identity.user_id))
     wanted = metric_key(callback_data.metric)
-    definition = next((d for d in choices.definitions if d.key == wanted), None)
+    definition = definition_with(choices.definitions, wanted)
     if definition is None:
         await query.message.answer(
             _("What do you want to log?"),
@@ -145,7 +145,7 @@ async def value_typed(
 ) -> None:
     data: LogData = await state.get_data()  # type: ignore[assignment]
     choices = await list_metrics(ListMetrics(user_id=identity.user_id))
-    definition = next((d for d in choices.definitions if d.key == data.get("metric")), None)
+    definition = definition_with(choices.definitions, data.get("metric"))
     if definition is None:
         await state.clear()
         await message.answer(_("That metric is not available any more."))
@@ -281,7 +281,7 @@ async def correction_typed(
         )
     except InvalidAnswer as error:
         choices = await list_metrics(ListMetrics(user_id=identity.user_id))
-        found = next((d for d in choices.definitions if d.key == data.get("metric")), None)
+        found = definition_with(choices.definitions, data.get("metric"))
         question = found.question() if found else None
         await message.answer(explain_refusal(error, question, identity.user))
         return

@@ -8,7 +8,7 @@ what a check-in question would ("72,5", "160 lb", "5'11").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -201,9 +201,18 @@ def definitions_for(client_id: int, custom: list[CustomMetric]) -> list[MetricDe
     return found
 
 
-def definition_of(key: str, custom: list[CustomMetric]) -> MetricDefinition | None:
+def definition_with(
+    definitions: Iterable[MetricDefinition], key: str | None
+) -> MetricDefinition | None:
+    """The one of `definitions` with this key, if any."""
+    return next((d for d in definitions if d.key == key), None)
+
+
+def definition_of(key: str | None, custom: list[CustomMetric]) -> MetricDefinition | None:
     """The definition for a stored metric key (archived custom metrics included: their
-    history stays readable)."""
+    history stays readable); None for no key (a goal without a metric)."""
+    if not key:
+        return None
     if key in Metric.__members__ and Metric(key) in BUILTIN_RANGES:
         return builtin_definition(Metric(key))
     number = custom_metric_id(key)

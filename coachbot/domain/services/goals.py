@@ -43,6 +43,7 @@ from coachbot.domain.progress.errors import (
 from coachbot.domain.progress.metrics import (
     MetricDefinition,
     definition_of,
+    definition_with,
     definitions_for,
     metric_params,
 )
@@ -334,7 +335,7 @@ async def goal_progress(
     timezone: str,
 ) -> GoalProgress:
     """`entries`: the goal's metric, oldest first (none for a goal without one)."""
-    definition = definition_of(goal.metric, custom) if goal.metric else None
+    definition = definition_of(goal.metric, custom)
     current, projected = None, None
     if goal.metric and entries:
         points = [(e.measured_at, e.value) for e in entries]
@@ -419,9 +420,7 @@ class AddGoalUseCase:
                 description=_description(cmd.description),
             )
             if cmd.metric:
-                definition = next(
-                    (d for d in definitions_for(client.id, custom) if d.key == cmd.metric), None
-                )
+                definition = definition_with(definitions_for(client.id, custom), cmd.metric)
                 if definition is None:
                     raise MetricNotFound()
                 goal.metric = definition.key
@@ -482,7 +481,7 @@ class SetMilestonesUseCase:
             user = await uow.users.get(cmd.user_id)
             assert user is not None and goal.id is not None
             custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
-            definition = definition_of(goal.metric, custom) if goal.metric else None
+            definition = definition_of(goal.metric, custom)
             if definition is None or goal.start_value is None or goal.target_value is None:
                 raise NotMeasurable()
             units = UnitSystem(user.units)
@@ -580,7 +579,7 @@ def _change_of(
     """The change from the goal as it is to the values typed (None keeps one)."""
     new_target = goal.target_value
     if target:
-        definition = definition_of(goal.metric, custom) if goal.metric else None
+        definition = definition_of(goal.metric, custom)
         if definition is None:
             raise NotMeasurable()
         new_target = read_target(definition, target, user, now)
@@ -599,7 +598,7 @@ def _change_of(
 
 
 def _change_params(change: GoalChange, goal: Goal, custom: list) -> dict[str, Any]:
-    definition = definition_of(goal.metric, custom) if goal.metric else None
+    definition = definition_of(goal.metric, custom)
     return metric_params(definition) | {
         "change_id": change.id,
         "goal_id": goal.id,
@@ -726,7 +725,7 @@ async def _apply(
     if goal.status == GoalStatus.achieved and target_moved:
         goal.status, goal.achieved_at = GoalStatus.active, None
     await uow.goals.update(goal)
-    definition = definition_of(goal.metric, custom) if goal.metric else None
+    definition = definition_of(goal.metric, custom)
     if target_moved and definition is not None and goal.id is not None:
         client_user = await uow.users.get(client.user_id) if client.user_id else None
         units = UnitSystem(client_user.units) if client_user else UnitSystem.metric
@@ -815,7 +814,7 @@ class FlagOverdueGoalsUseCase:
         if not goal.overdue(local_today(now, timezone)) or people.coach_user is None:
             return 0
         custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
-        definition = definition_of(goal.metric, custom) if goal.metric else None
+        definition = definition_of(goal.metric, custom)
         params = metric_params(definition) | {
             "client": client.display_name,
             "client_id": client.id,

@@ -19,6 +19,7 @@ from coachbot.bot.callbacks import (
     GoalCb,
     LogAction,
     LogCb,
+    NewGoalCb,
     PhotoAction,
     PhotoCb,
     ProgressCb,
@@ -31,11 +32,13 @@ from coachbot.bot.progress_texts import measure, metric_title
 from coachbot.bot.texts import local_date
 from coachbot.domain.forms.units import UnitSystem
 from coachbot.domain.model import User
+from coachbot.domain.model.goals import GoalCategory
 from coachbot.domain.progress.metrics import MetricDefinition
 from coachbot.domain.progress.reports import ReportPlan
 from coachbot.domain.services.goals import GoalsView
 from coachbot.domain.services.metrics import RecentEntry
 from coachbot.domain.services.progress import PANEL, PhotoCheckin, ProgressPicture
+from coachbot.reports.labels import CATEGORY_NAMES
 
 MAX_METRIC_BUTTONS = 9
 
@@ -213,6 +216,32 @@ def goals(view: GoalsView, *, coach: bool) -> InlineKeyboardMarkup | None:
     if not widths:
         return None
     builder.adjust(*widths)
+    return builder.as_markup()
+
+
+def goal_categories() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for category in GoalCategory:
+        builder.button(
+            text=_(CATEGORY_NAMES[category.value]),
+            callback_data=NewGoalCb(field="category", value=category.value),
+        )
+    builder.button(text=_("Cancel"), callback_data=CancelCb())
+    builder.adjust(2, 2, 1, 1)
+    return builder.as_markup()
+
+
+def goal_metrics(options: Sequence[MetricDefinition]) -> InlineKeyboardMarkup:
+    """What a new goal is measured in, or none (then it is described)."""
+    builder = InlineKeyboardBuilder()
+    for definition in options:
+        builder.button(
+            text=metric_title(definition),
+            callback_data=NewGoalCb(field="metric", value=metric_token(definition.key)),
+        )
+    builder.button(text=_("No metric: describe it"), callback_data=NewGoalCb(field="metric"))
+    builder.button(text=_("Cancel"), callback_data=CancelCb())
+    builder.adjust(3)
     return builder.as_markup()
 
 

@@ -34,6 +34,8 @@ from coachbot.domain.services.metrics import (
     LogMetricUseCase,
     MetricChoices,
     MetricLogged,
+    RecentEntries,
+    RecentEntry,
 )
 
 router = Router(name=__name__)
@@ -229,8 +231,7 @@ async def entry_chosen(
     identity: Identity,
     list_recent_entries: ListRecentEntriesUseCase,
 ) -> None:
-    recent = await list_recent_entries(ListRecentEntries(user_id=identity.user_id))
-    item = next((i for i in recent.entries if i.entry.id == callback_data.entry_id), None)
+    recent, item = await _recent_entry(list_recent_entries, identity, callback_data.entry_id)
     if not isinstance(query.message, Message):
         return
     if item is None or item.definition is None:
@@ -254,8 +255,7 @@ async def ask_correction(
     state: FSMContext,
     list_recent_entries: ListRecentEntriesUseCase,
 ) -> None:
-    recent = await list_recent_entries(ListRecentEntries(user_id=identity.user_id))
-    item = next((i for i in recent.entries if i.entry.id == callback_data.entry_id), None)
+    recent, item = await _recent_entry(list_recent_entries, identity, callback_data.entry_id)
     if not isinstance(query.message, Message) or item is None or item.definition is None:
         return
     await state.set_state(LogForm.correction)
@@ -264,6 +264,14 @@ async def ask_correction(
         ask_value(item.definition, recent.user, item.entry.value),
         reply_markup=common_keyboards.cancel_only(),
     )
+
+
+async def _recent_entry(
+    list_recent_entries: ListRecentEntriesUseCase, identity: Identity, entry_id: int
+) -> tuple[RecentEntries, RecentEntry | None]:
+    """The person's latest entries, and the one chosen if it is among them."""
+    recent = await list_recent_entries(ListRecentEntries(user_id=identity.user_id))
+    return recent, next((i for i in recent.entries if i.entry.id == entry_id), None)
 
 
 @router.message(LogForm.correction, F.text)

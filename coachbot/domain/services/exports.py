@@ -22,7 +22,6 @@ from coachbot.domain.forms.units import UnitSystem
 from coachbot.domain.model import Client, User
 from coachbot.domain.ports import BlobStore, ExportWriter, UnitOfWork
 from coachbot.domain.progress.metrics import MetricDefinition, definition_of
-from coachbot.domain.progress.reports import FILE_RETENTION, GeneratedFile
 from coachbot.domain.progress.views import ClientRecord
 from coachbot.domain.services.progress import visible_client
 from coachbot.domain.services.reports import send_stored_file, slug
@@ -153,15 +152,11 @@ class ExportClientUseCase:
                     suffix = f"-part{number}of{len(parts)}" if len(parts) > 1 else ""
                     await send_stored_file(
                         uow,
-                        GeneratedFile(
-                            client.id or 0,
-                            "export",
-                            key,
-                            f"{base}{suffix}.zip",
-                            len(part),
-                            now,
-                            now + FILE_RETENTION,
-                        ),
+                        client,
+                        "export",
+                        key,
+                        f"{base}{suffix}.zip",
+                        len(part),
                         recipient=coach_user,
                         notice="export_ready",
                         params={"client": client.display_name, "part": number, "parts": len(parts)},

@@ -262,18 +262,13 @@ class SendMonthlyReportsUseCase:
                 if current is None or not current.active or current.next_due_at != plan.next_due_at:
                     await self._blobs.delete(key)  # another run took it, or it was switched off
                     return 0
-                filename = report_filename(client, start, end)
                 await send_stored_file(
                     uow,
-                    GeneratedFile(
-                        client.id or 0,
-                        "report",
-                        key,
-                        filename,
-                        len(content),
-                        now,
-                        now + FILE_RETENTION,
-                    ),
+                    client,
+                    "report",
+                    key,
+                    report_filename(client, start, end),
+                    len(content),
                     recipient=user,
                     notice="monthly_report",
                     params={"start": start.isoformat(), "end": end.isoformat()},
@@ -292,7 +287,11 @@ class SendMonthlyReportsUseCase:
 
 async def send_stored_file(
     uow: UnitOfWork,
-    file: GeneratedFile,
+    client: Client,
+    kind: str,
+    blob_key: str,
+    filename: str,
+    size: int,
     *,
     recipient: User,
     notice: str,
@@ -300,7 +299,9 @@ async def send_stored_file(
     idempotency_key: str,
     now: datetime,
 ) -> None:
-    """Record a generated file and the outbox message that delivers it."""
+    """Record a generated file about `client` (kept until `FILE_RETENTION` is over) and
+    the outbox message that delivers it."""
+    file = GeneratedFile(client.id or 0, kind, blob_key, filename, size, now, now + FILE_RETENTION)
     await uow.reports.add_file(file)
     await uow.outbox.enqueue(
         notice_for(

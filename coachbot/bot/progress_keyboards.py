@@ -28,6 +28,7 @@ from coachbot.bot.callbacks import (
     metric_token,
 )
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.keyboards import rows_of
 from coachbot.bot.progress_texts import measure, metric_title
 from coachbot.bot.texts import local_date
 from coachbot.domain.forms.units import UnitSystem
@@ -64,8 +65,7 @@ def metric_choices(definitions: Sequence[MetricDefinition]) -> InlineKeyboardMar
         )
     builder.button(text=_("✏️ Correct an entry"), callback_data=LogCb(action=LogAction.recent))
     builder.button(text=_("Cancel"), callback_data=CancelCb())
-    rows = [3] * (len(definitions) // 3) + ([len(definitions) % 3] if len(definitions) % 3 else [])
-    builder.adjust(*rows, 1, 1)
+    builder.adjust(*rows_of(len(definitions), 3), 1, 1)
     return builder.as_markup()
 
 
@@ -139,8 +139,7 @@ def chart_views(picture: ProgressPicture, client_id: int) -> InlineKeyboardMarku
         extra.append((_("⬅ Client"), ClientCardCb(client_id=client_id)))
     for label, data in extra:
         builder.button(text=label, callback_data=data)
-    rows = [3] * (len(shown) // 3) + ([len(shown) % 3] if len(shown) % 3 else [])
-    builder.adjust(*rows, 3, 1)
+    builder.adjust(*rows_of(len(shown), 3), 3, 1)
     return builder.as_markup()
 
 

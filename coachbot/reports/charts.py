@@ -35,7 +35,6 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 from PIL import Image
 
-from coachbot.domain.progress.trends import Point
 from coachbot.domain.progress.views import ChartPanel, MetricChart, MetricSeries, Viewpoint
 from coachbot.reports.labels import (
     N_,
@@ -69,7 +68,6 @@ PANEL_COLOURS = ("#1f5fae", "#7a3fb0", "#c2410c")
 TITLE_PT = 17
 SUBTITLE_PT = 11.5
 TICK_PT = 11.5
-LEGEND_PT = 10.5
 LABEL_PT = 10.5
 
 _RENDER_LOCK = threading.Lock()
@@ -499,9 +497,3 @@ def png(figure: Figure) -> bytes:
     out = io.BytesIO()
     paletted.save(out, "PNG", compress_level=1)
     return out.getvalue()
-
-
-def points_of(line: Line2D) -> list[Point]:
-    """(date, value) of a drawn line: what tests compare with the data."""
-    xs, ys = line.get_data()
-    return [(num2date(x), float(y)) for x, y in zip(xs, ys, strict=True)]

@@ -278,7 +278,11 @@ async def checkin_streak(uow: UnitOfWork, client_id: int) -> int:
 class GoalCard:
     progress: GoalProgress
     history: list[GoalChange]  # oldest first
-    pending: GoalChange | None
+
+    @property
+    def pending(self) -> GoalChange | None:
+        """The client's proposal waiting for the coach, if there is one."""
+        return next((c for c in reversed(self.history) if c.pending), None)
 
 
 @dataclass(frozen=True)
@@ -359,9 +363,7 @@ async def goal_card(
     timezone: str,
 ) -> GoalCard:
     history = list(await uow.goals.list_changes(goal.id or 0))
-    pending = next((c for c in reversed(history) if c.pending), None)
-    progress = await goal_progress(uow, goal, entries, custom, now, timezone)
-    return GoalCard(progress, history, pending)
+    return GoalCard(await goal_progress(uow, goal, entries, custom, now, timezone), history)
 
 
 async def _goal_in_view(

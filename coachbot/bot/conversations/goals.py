@@ -31,7 +31,7 @@ from coachbot.bot.i18n import gettext as _
 from coachbot.bot.progress_texts import change_lines, goal_lines, metric_title
 from coachbot.bot.texts import escape
 from coachbot.domain.clock import Clock
-from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind
+from coachbot.domain.forms.questions import InvalidAnswer, Question
 from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.model.goals import GoalCategory
 from coachbot.domain.progress.errors import InvalidMilestones
@@ -40,8 +40,8 @@ from coachbot.domain.progress.metrics import (
     builtin_definition,
     definition_with,
 )
-from coachbot.domain.services.forms import answer_context
 from coachbot.domain.services.goals import (
+    TARGET_DATE,
     AddGoal,
     AddGoalUseCase,
     DecideGoalChange,
@@ -55,13 +55,13 @@ from coachbot.domain.services.goals import (
     SetMilestonesUseCase,
     ShowGoals,
     ShowGoalsUseCase,
+    read_date,
 )
 from coachbot.domain.services.identity import Identity
-from coachbot.domain.services.progress import local_today, viewpoint
+from coachbot.domain.services.progress import viewpoint
 
 router = Router(name=__name__)
 
-DATE_QUESTION = Question(key="date", kind=QuestionKind.date, prompt={"en": ""}, future_only=True)
 BODY_METRICS = (Metric.waist, Metric.hips, Metric.chest, Metric.arm, Metric.thigh, Metric.body_fat)
 
 
@@ -246,10 +246,9 @@ async def date_typed(
 ) -> None:
     text = (message.text or "").strip()
     try:  # checked now, so a typo is re-asked here and not after the reason
-        today = local_today(clock.now(), identity.user.timezone)
-        DATE_QUESTION.read(text, answer_context(identity.user, today))
+        read_date(text, identity.user, clock.now())
     except InvalidAnswer as error:
-        await message.answer(explain_refusal(error, DATE_QUESTION, identity.user))
+        await message.answer(explain_refusal(error, TARGET_DATE, identity.user))
         return
     await state.update_data(target_date=text)
     await _after_date(message, state, identity, data)

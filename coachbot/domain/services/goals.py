@@ -59,6 +59,7 @@ WEIGHT_STEPS_KG = (5, 10, 20)  # the first 5 kg, 10 kg, 20 kg towards the goal
 RECENT_CHECKINS = 60
 OVERDUE_BATCH = 200
 REASON_MAX = 300
+TARGET_DATE = Question(key="date", kind=QuestionKind.date, prompt={"en": ""}, future_only=True)
 
 
 class ChangePending(DomainError):
@@ -450,10 +451,9 @@ def read_target(definition: MetricDefinition, text: str, user: User, now: dateti
 
 
 def read_date(text: str, user: User, now: datetime) -> date:
-    """A target date, today or later; raises `InvalidAnswer`."""
-    question = Question(key="date", kind=QuestionKind.date, prompt={"en": ""}, future_only=True)
+    """A target date, today or later; raises `InvalidAnswer` (explained as `TARGET_DATE`)."""
     context = answer_context(user, local_today(now, user.timezone))
-    return date.fromisoformat(question.read(text, context))
+    return date.fromisoformat(TARGET_DATE.read(text, context))
 
 
 # -- milestones ------------------------------------------------------------------------

@@ -218,9 +218,10 @@ class MatplotlibChartRenderer:
 
     # -- texts -----------------------------------------------------------------------
 
-    def _title(self, figure: Figure, series: MetricSeries, view: Viewpoint, **at: int) -> None:
-        height_px = at["height_px"]
-        y = 1 - at["top_px"] / height_px
+    def _title(
+        self, figure: Figure, series: MetricSeries, view: Viewpoint, *, top_px: int, height_px: int
+    ) -> None:
+        y = 1 - top_px / height_px
         name = metric_name(series.definition, self._t, view.language)
         figure.text(0.04, y, name, fontsize=TITLE_PT, fontweight="bold", color=INK, va="top")
         figure.text(

@@ -56,15 +56,6 @@ def local_day(moment: datetime, view: Viewpoint) -> str:
 # -- goals -----------------------------------------------------------------------------
 
 
-def goal_name(item: GoalProgress) -> str:
-    goal = item.goal
-    if item.definition is not None:
-        name = metric_title(item.definition)
-    else:
-        name = _(labels.CATEGORY_NAMES.get(goal.category, "Goal"))
-    return f"{name}: {escape(goal.description)}" if goal.description else name
-
-
 def progress_bar(fraction: float | None, width: int = 10) -> str:
     if fraction is None:
         return ""
@@ -75,7 +66,7 @@ def progress_bar(fraction: float | None, width: int = 10) -> str:
 def goal_lines(item: GoalProgress, view: Viewpoint) -> list[str]:
     """A goal as a few lines: what, how far, by when, how it goes."""
     goal, language, units = item.goal, view.language, view.units
-    lines = [f"🎯 <b>{goal_name(item)}</b>"]
+    lines = [f"🎯 <b>{escape(labels.goal_name(item, translate_here, language))}</b>"]
     definition = item.definition
     if definition is not None and goal.target_value is not None:
         target = measure(goal.target_value, definition, units, language)

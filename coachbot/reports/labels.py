@@ -119,6 +119,17 @@ CATEGORY_NAMES = {
 }
 
 
+def goal_name(item: GoalProgress, translate: Translate, language: str) -> str:
+    """ "Weight", "Habit: walk daily": the goal's metric (else its category), and what it
+    says."""
+    goal = item.goal
+    if item.definition is not None:
+        name = metric_name(item.definition, translate, language)
+    else:
+        name = translate(language, CATEGORY_NAMES.get(goal.category, N_("Goal")))
+    return f"{name}: {goal.description}" if goal.description else name
+
+
 def goal_state(item: GoalProgress, timezone: str) -> str:
     """achieved, closed, overdue, on_track, behind, no_trend or "" (nothing measured)."""
     goal = item.goal

@@ -41,11 +41,11 @@ from coachbot.domain.progress.views import (
 )
 from coachbot.reports.charts import WIDTH_PX, MatplotlibChartRenderer
 from coachbot.reports.labels import (
-    CATEGORY_NAMES,
     N_,
     Translate,
     achievement_title,
     font_path,
+    goal_name,
     goal_status,
     long_date,
     measure,
@@ -196,7 +196,7 @@ class ReportlabReportRenderer:
                 [
                     self._cell(text)
                     for text in (
-                        self._goal_name(item, language),
+                        goal_name(item, self._t, language),
                         self._value(item, item.goal.start_value, view),
                         self._value(item, item.current, view),
                         self._target(item, view),
@@ -322,14 +322,6 @@ class ReportlabReportRenderer:
         return (
             f"{long_date(report.period_start, language)} – {long_date(report.period_end, language)}"
         )
-
-    def _goal_name(self, item: GoalProgress, language: str) -> str:
-        goal = item.goal
-        if item.definition is not None:
-            name = metric_name(item.definition, self._t, language)
-        else:
-            name = self._t(language, CATEGORY_NAMES.get(goal.category, N_("Goal")))
-        return f"{name}: {goal.description}" if goal.description else name
 
     def _value(self, item: GoalProgress, value: float | None, view: Viewpoint) -> str:
         if value is None or item.definition is None:

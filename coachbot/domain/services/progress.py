@@ -13,7 +13,7 @@ import hashlib
 from array import array
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -327,7 +327,11 @@ def _measured(
 class PhotoCheckin:
     checkin_id: int
     taken: datetime
-    photos: int
+    blob_keys: tuple[str, ...] = field(repr=False)  # its photos, in the order they were sent
+
+    @property
+    def photos(self) -> int:
+        return len(self.blob_keys)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -366,13 +370,13 @@ async def photo_checkins(uow: UnitOfWork, client: Client) -> list[PhotoCheckin]:
         if c.submitted_at is not None and c.status is not CheckinStatus.open
     ]
     photos = await uow.photos.list_for_checkins([c.id for c in submitted if c.id is not None])
-    counts: dict[int, int] = defaultdict(int)
+    keys: dict[int, list[str]] = defaultdict(list)
     for photo in photos:
-        counts[photo.checkin_id or 0] += 1
+        keys[photo.checkin_id or 0].append(photo.blob_key)
     found = [
-        PhotoCheckin(c.id or 0, c.submitted_at or c.due_at, counts[c.id or 0])
+        PhotoCheckin(c.id or 0, c.submitted_at or c.due_at, tuple(keys[c.id or 0]))
         for c in submitted
-        if counts.get(c.id or 0)
+        if keys.get(c.id or 0)
     ]
     return sorted(found, key=lambda c: c.taken)
 
@@ -409,7 +413,6 @@ class ComparePhotosUseCase:
             viewer, client_user = await viewer_and_client_user(uow, cmd.user_id, client)
             checkins = await photo_checkins(uow, client)
             before, after = _pick(checkins, cmd.before_id, cmd.after_id)
-            photos = await uow.photos.list_for_checkins([before.checkin_id, after.checkin_id])
             weights = {
                 e.checkin_id: e.value
                 for e in await uow.metrics.list_for_client(client.id or 0, Metric.weight.value)
@@ -418,13 +421,7 @@ class ComparePhotosUseCase:
         definition = builtin_definition(Metric.weight)
         sides = []
         for chosen in (before, after):
-            images = tuple(
-                [
-                    await self._blobs.get(p.blob_key)
-                    for p in photos
-                    if p.checkin_id == chosen.checkin_id
-                ]
-            )
+            images = tuple([await self._blobs.get(key) for key in chosen.blob_keys])
             sides.append(
                 ComparisonSide(chosen.taken, images, weights.get(chosen.checkin_id), definition)
             )

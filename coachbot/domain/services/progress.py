@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from coachbot.domain.checkins.model import CheckinStatus, MetricEntry
+from coachbot.domain.checkins.model import Checkin, CheckinStatus, MetricEntry, Photo
 from coachbot.domain.clock import Clock
 from coachbot.domain.errors import ClientNotFound, DomainError
 from coachbot.domain.forms.units import Metric, UnitSystem
@@ -369,16 +369,21 @@ async def photo_checkins(uow: UnitOfWork, client: Client) -> list[PhotoCheckin]:
         for c in await uow.checkins.recent_for_client(client.id or 0, limit=RECENT_CHECKINS)
         if c.submitted_at is not None and c.status is not CheckinStatus.open
     ]
-    photos = await uow.photos.list_for_checkins([c.id for c in submitted if c.id is not None])
-    keys: dict[int, list[str]] = defaultdict(list)
-    for photo in photos:
-        keys[photo.checkin_id or 0].append(photo.blob_key)
+    photos = await photos_by_checkin(uow, submitted)
     found = [
-        PhotoCheckin(c.id or 0, c.submitted_at or c.due_at, tuple(keys[c.id or 0]))
+        PhotoCheckin(c.id or 0, c.submitted_at or c.due_at, tuple(p.blob_key for p in photos[c.id]))
         for c in submitted
-        if keys.get(c.id or 0)
+        if c.id in photos
     ]
     return sorted(found, key=lambda c: c.taken)
+
+
+async def photos_by_checkin(uow: UnitOfWork, checkins: Sequence[Checkin]) -> dict[int, list[Photo]]:
+    """The photos of each of `checkins` that has any, in the order they were sent."""
+    found: dict[int, list[Photo]] = defaultdict(list)
+    for photo in await uow.photos.list_for_checkins([c.id for c in checkins if c.id is not None]):
+        found[photo.checkin_id or 0].append(photo)
+    return dict(found)
 
 
 @dataclass(frozen=True, kw_only=True)

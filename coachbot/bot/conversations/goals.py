@@ -38,6 +38,7 @@ from coachbot.domain.progress.errors import InvalidMilestones
 from coachbot.domain.progress.metrics import (
     MetricDefinition,
     builtin_definition,
+    definition_of,
     definition_with,
 )
 from coachbot.domain.services.goals import (
@@ -196,6 +197,7 @@ async def start_change(
         mode="edit" if coach else "propose",
         goal_id=callback_data.goal_id,
         client_id=callback_data.client_id,
+        metric=card.progress.goal.metric or "",
     )
     definition = card.progress.definition
     unit = definition.symbol(UnitSystem(view.viewer.units)) if definition else None
@@ -341,7 +343,7 @@ async def _finish_change(
     except InvalidAnswer as error:
         await state.set_state(GoalForm.target)
         await state.update_data(target="", target_date="")
-        question = await _target_question(identity, form, data["show_goals"])
+        question = _target_question(form)
         await message.answer(
             explain_refusal(error, question, identity.user) + "\n" + _("The new target value?"),
             reply_markup=common_keyboards.skip_or_cancel(),
@@ -642,7 +644,7 @@ async def _add_goal(
         target_bad = error.code not in ("not_a_date", "in_the_past", "in_the_future")
         await state.set_state(NewGoalForm.target if target_bad else NewGoalForm.date)
         ask = _("The target value?") if target_bad else _("By when (e.g. 30.06.2026)?")
-        question = await _target_question(identity, form, show_goals)
+        question = _target_question(form)
         await message.answer(
             explain_refusal(error, question, identity.user) + "\n" + ask,
             reply_markup=common_keyboards.cancel_only(),
@@ -654,17 +656,11 @@ async def _add_goal(
     await send_goals(message, view, coach=True)
 
 
-async def _target_question(
-    identity: Identity, form: GoalData, show_goals: ShowGoalsUseCase
-) -> Question | None:
+def _target_question(form: GoalData) -> Question | None:
     """The question a target was read with, so a refusal names its bounds in the
-    person's units (a coach's proposal adjustment has no goal at hand: plain bounds)."""
+    person's units (a coach's proposal adjustment has no goal at hand: plain bounds).
+    Only a built-in metric's bounds are converted, so the goal's metric key is enough."""
     if form.get("mode") == "decide":
         return None
-    view = await _goals(show_goals, identity, form.get("client_id") or None)
-    key = form.get("metric")
-    if not key:
-        card = next((c for c in view.goals if c.progress.goal.id == form.get("goal_id")), None)
-        key = card.progress.goal.metric if card else None
-    definition = definition_with(view.definitions, key)
+    definition = definition_of(form.get("metric"), [])
     return definition.question() if definition else None

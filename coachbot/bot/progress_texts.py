@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape
+from coachbot.domain.forms.questions import Question
 from coachbot.domain.forms.units import UnitSystem
 from coachbot.domain.model.goals import Achievement, GoalChange
-from coachbot.domain.progress.metrics import MetricDefinition
+from coachbot.domain.progress.metrics import MetricDefinition, definition_of
 from coachbot.domain.progress.trends import CohortSummary
 from coachbot.domain.progress.views import GoalProgress, Trends, Viewpoint
 from coachbot.reports import labels
@@ -39,6 +40,13 @@ def change(value: float, definition: MetricDefinition, units: UnitSystem, langua
     return escape(
         labels.measure(value, definition, units, language, decimals=definition.decimals, sign=True)
     )
+
+
+def bounds_question(metric: str | None) -> Question | None:
+    """What `explain_refusal` needs to name a refused value's bounds in the person's units:
+    a built-in metric's question (a coach's own metric has its bounds in its own unit)."""
+    definition = definition_of(metric, [])
+    return definition.question() if definition else None
 
 
 def day(value: date | str | None, language: str) -> str:

@@ -28,7 +28,7 @@ from coachbot.bot.callbacks import (
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.forms import explain_refusal
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.progress_texts import change_lines, goal_lines, metric_title
+from coachbot.bot.progress_texts import bounds_question, change_lines, goal_lines, metric_title
 from coachbot.bot.texts import escape
 from coachbot.domain.clock import Clock
 from coachbot.domain.forms.questions import InvalidAnswer, Question
@@ -38,7 +38,6 @@ from coachbot.domain.progress.errors import InvalidMilestones
 from coachbot.domain.progress.metrics import (
     MetricDefinition,
     builtin_definition,
-    definition_of,
     definition_with,
 )
 from coachbot.domain.services.goals import (
@@ -657,10 +656,6 @@ async def _add_goal(
 
 
 def _target_question(form: GoalData) -> Question | None:
-    """The question a target was read with, so a refusal names its bounds in the
-    person's units (a coach's proposal adjustment has no goal at hand: plain bounds).
-    Only a built-in metric's bounds are converted, so the goal's metric key is enough."""
-    if form.get("mode") == "decide":
-        return None
-    definition = definition_of(form.get("metric"), [])
-    return definition.question() if definition else None
+    """So a refusal names the target's bounds in the person's units (a coach's proposal
+    adjustment has no goal at hand: plain bounds)."""
+    return None if form.get("mode") == "decide" else bounds_question(form.get("metric"))

@@ -16,7 +16,7 @@ from coachbot.bot import progress_keyboards as keyboards
 from coachbot.bot.callbacks import LogAction, LogCb, metric_key
 from coachbot.bot.forms import explain_refusal
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.progress_texts import change, measure, metric_title
+from coachbot.bot.progress_texts import bounds_question, change, measure, metric_title
 from coachbot.domain.errors import ClientNotFound
 from coachbot.domain.forms.questions import InvalidAnswer
 from coachbot.domain.forms.units import Metric, UnitSystem
@@ -280,7 +280,6 @@ async def correction_typed(
     identity: Identity,
     state: FSMContext,
     change_entry: ChangeEntryUseCase,
-    list_metrics: ListMetricsUseCase,
 ) -> None:
     data: LogData = await state.get_data()  # type: ignore[assignment]
     try:
@@ -288,9 +287,7 @@ async def correction_typed(
             ChangeEntry(user_id=identity.user_id, entry_id=data["entry_id"], text=message.text)
         )
     except InvalidAnswer as error:
-        choices = await list_metrics(ListMetrics(user_id=identity.user_id))
-        found = definition_with(choices.definitions, data.get("metric"))
-        question = found.question() if found else None
+        question = bounds_question(data.get("metric"))
         await message.answer(explain_refusal(error, question, identity.user))
         return
     await state.clear()

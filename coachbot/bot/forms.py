@@ -10,6 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from coachbot.bot.callbacks import FormAction, FormCb
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.keyboards import rows_of
 from coachbot.bot.texts import escape
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind, Text
 from coachbot.domain.forms.units import UnitSystem, from_si, unit_symbol
@@ -117,7 +118,7 @@ def _button_labels(question: Question, user: User) -> list[str]:
 def _rows(question: Question) -> list[int]:
     count = len(question.button_options)
     if question.kind is QuestionKind.scale:
-        return [5] * (count // 5) + ([count % 5] if count % 5 else [])
+        return rows_of(count, 5)
     if question.kind is QuestionKind.yes_no:
         return [2]
     return [1] * count

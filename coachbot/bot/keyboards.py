@@ -118,3 +118,8 @@ def consent() -> InlineKeyboardMarkup:
     builder.button(text=_("I do not agree"), callback_data=ConsentCb(accept=False))
     builder.adjust(1)
     return builder.as_markup()
+
+
+def rows_of(count: int, width: int) -> list[int]:
+    """Row widths for `count` buttons, `width` to a row (the last row takes the rest)."""
+    return [width] * (count // width) + ([count % width] if count % width else [])

@@ -19,6 +19,7 @@ from coachbot.bot.callbacks import (
     GoalCb,
     LogAction,
     LogCb,
+    NewGoalCb,
     PhotoAction,
     PhotoCb,
     ProgressCb,
@@ -27,15 +28,18 @@ from coachbot.bot.callbacks import (
     metric_token,
 )
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.keyboards import rows_of
 from coachbot.bot.progress_texts import measure, metric_title
 from coachbot.bot.texts import local_date
 from coachbot.domain.forms.units import UnitSystem
 from coachbot.domain.model import User
+from coachbot.domain.model.goals import GoalCategory
 from coachbot.domain.progress.metrics import MetricDefinition
 from coachbot.domain.progress.reports import ReportPlan
 from coachbot.domain.services.goals import GoalsView
 from coachbot.domain.services.metrics import RecentEntry
 from coachbot.domain.services.progress import PANEL, PhotoCheckin, ProgressPicture
+from coachbot.reports.labels import CATEGORY_NAMES
 
 MAX_METRIC_BUTTONS = 9
 
@@ -61,8 +65,7 @@ def metric_choices(definitions: Sequence[MetricDefinition]) -> InlineKeyboardMar
         )
     builder.button(text=_("✏️ Correct an entry"), callback_data=LogCb(action=LogAction.recent))
     builder.button(text=_("Cancel"), callback_data=CancelCb())
-    rows = [3] * (len(definitions) // 3) + ([len(definitions) % 3] if len(definitions) % 3 else [])
-    builder.adjust(*rows, 1, 1)
+    builder.adjust(*rows_of(len(definitions), 3), 1, 1)
     return builder.as_markup()
 
 
@@ -136,8 +139,7 @@ def chart_views(picture: ProgressPicture, client_id: int) -> InlineKeyboardMarku
         extra.append((_("⬅ Client"), ClientCardCb(client_id=client_id)))
     for label, data in extra:
         builder.button(text=label, callback_data=data)
-    rows = [3] * (len(shown) // 3) + ([len(shown) % 3] if len(shown) % 3 else [])
-    builder.adjust(*rows, 3, 1)
+    builder.adjust(*rows_of(len(shown), 3), 3, 1)
     return builder.as_markup()
 
 
@@ -213,6 +215,32 @@ def goals(view: GoalsView, *, coach: bool) -> InlineKeyboardMarkup | None:
     if not widths:
         return None
     builder.adjust(*widths)
+    return builder.as_markup()
+
+
+def goal_categories() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for category in GoalCategory:
+        builder.button(
+            text=_(CATEGORY_NAMES[category.value]),
+            callback_data=NewGoalCb(field="category", value=category.value),
+        )
+    builder.button(text=_("Cancel"), callback_data=CancelCb())
+    builder.adjust(2, 2, 1, 1)
+    return builder.as_markup()
+
+
+def goal_metrics(options: Sequence[MetricDefinition]) -> InlineKeyboardMarkup:
+    """What a new goal is measured in, or none (then it is described)."""
+    builder = InlineKeyboardBuilder()
+    for definition in options:
+        builder.button(
+            text=metric_title(definition),
+            callback_data=NewGoalCb(field="metric", value=metric_token(definition.key)),
+        )
+    builder.button(text=_("No metric: describe it"), callback_data=NewGoalCb(field="metric"))
+    builder.button(text=_("Cancel"), callback_data=CancelCb())
+    builder.adjust(3)
     return builder.as_markup()
 
 

@@ -23,14 +23,15 @@ from coachbot.bot.callbacks import (
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.progress_texts import (
     achievement_title,
+    change_summary,
     day,
-    definition_from,
     measure,
     metric_title,
 )
 from coachbot.bot.texts import escape
 from coachbot.domain.forms.units import UnitSystem
 from coachbot.domain.model.outbox import Button, Keyboard, TextPayload
+from coachbot.domain.progress.metrics import definition_from_params
 
 
 def _buttons(*pairs: tuple[str, CallbackData]) -> Keyboard:
@@ -38,7 +39,7 @@ def _buttons(*pairs: tuple[str, CallbackData]) -> Keyboard:
 
 
 def _value(params: dict[str, Any], key: str) -> str:
-    definition = definition_from(params)
+    definition = definition_from_params(params)
     value = params.get(key)
     if definition is None or value is None:
         return "—"
@@ -46,7 +47,7 @@ def _value(params: dict[str, Any], key: str) -> str:
 
 
 def _metric(params: dict[str, Any]) -> str:
-    definition = definition_from(params)
+    definition = definition_from_params(params)
     return metric_title(definition) if definition else _("Goal")
 
 
@@ -125,21 +126,13 @@ def _achievement_note(params: dict[str, Any]) -> TextPayload:
 
 def _change(params: dict[str, Any]) -> str:
     """ "target 75 kg → 73 kg, date Jun 30 → Jul 31" from a notice's parameters."""
-    language = params["locale"]
-    parts = []
-    if params.get("new_target") != params.get("old_target"):
-        parts.append(
-            _("target {old} → {new}").format(
-                old=_value(params, "old_target"), new=_value(params, "new_target")
-            )
-        )
-    if params.get("new_date") != params.get("old_date"):
-        parts.append(
-            _("date {old} → {new}").format(
-                old=day(params.get("old_date"), language), new=day(params.get("new_date"), language)
-            )
-        )
-    return ", ".join(parts) or _("no change")
+    return change_summary(
+        (params.get("old_target"), params.get("new_target")),
+        (params.get("old_date"), params.get("new_date")),
+        definition_from_params(params),
+        UnitSystem(params["units"]),
+        params["locale"],
+    )
 
 
 def _goal_label(params: dict[str, Any]) -> str:

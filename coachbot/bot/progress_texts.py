@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape
-from coachbot.domain.forms.units import Metric, UnitSystem
+from coachbot.domain.forms.questions import Question
+from coachbot.domain.forms.units import UnitSystem
 from coachbot.domain.model.goals import Achievement, GoalChange
-from coachbot.domain.progress.metrics import MetricDefinition, builtin_definition
+from coachbot.domain.progress.metrics import MetricDefinition, definition_of
 from coachbot.domain.progress.trends import CohortSummary
 from coachbot.domain.progress.views import GoalProgress, Trends, Viewpoint
 from coachbot.reports import labels
@@ -30,30 +31,22 @@ def metric_title(definition: MetricDefinition) -> str:
 
 
 def measure(value: float, definition: MetricDefinition, units: UnitSystem, language: str) -> str:
-    """72.5 kg -> "72.5 kg" / "72,5 kg" / "159.8 lb"."""
-    shown = definition.shown(value, units)
-    decimals = definition.decimals if definition.custom else 1
-    unit = escape(definition.symbol(units))
-    return f"{labels.number(shown, language, decimals)} {unit}".rstrip()
+    """72.5 kg -> "72.5 kg" / "72,5 kg" / "159.8 lb", to the metric's decimals."""
+    return escape(labels.measure(value, definition, units, language, decimals=definition.decimals))
 
 
 def change(value: float, definition: MetricDefinition, units: UnitSystem, language: str) -> str:
     """A change with its sign and unit: "+0.4 kg"."""
-    decimals = definition.decimals if definition.custom else 1
-    unit = escape(definition.symbol(units))
-    return f"{labels.signed(definition.shown(value, units), language, decimals)} {unit}".rstrip()
-
-
-def definition_from(params: dict[str, Any]) -> MetricDefinition | None:
-    """The metric a notice is about (custom ones travel with their name and unit)."""
-    key = params.get("metric")
-    if not key:
-        return None
-    if key in Metric.__members__:
-        return builtin_definition(Metric(key))
-    return MetricDefinition(
-        key=key, minimum=0, maximum=0, name=params.get("metric_name", ""), unit=params["unit"]
+    return escape(
+        labels.measure(value, definition, units, language, decimals=definition.decimals, sign=True)
     )
+
+
+def bounds_question(metric: str | None) -> Question | None:
+    """What `explain_refusal` needs to name a refused value's bounds in the person's units:
+    a built-in metric's question (a coach's own metric has its bounds in its own unit)."""
+    definition = definition_of(metric, [])
+    return definition.question() if definition else None
 
 
 def day(value: date | str | None, language: str) -> str:
@@ -71,15 +64,6 @@ def local_day(moment: datetime, view: Viewpoint) -> str:
 # -- goals -----------------------------------------------------------------------------
 
 
-def goal_name(item: GoalProgress) -> str:
-    goal = item.goal
-    if item.definition is not None:
-        name = metric_title(item.definition)
-    else:
-        name = _(labels.CATEGORY_NAMES.get(goal.category, "Goal"))
-    return f"{name}: {escape(goal.description)}" if goal.description else name
-
-
 def progress_bar(fraction: float | None, width: int = 10) -> str:
     if fraction is None:
         return ""
@@ -90,7 +74,7 @@ def progress_bar(fraction: float | None, width: int = 10) -> str:
 def goal_lines(item: GoalProgress, view: Viewpoint) -> list[str]:
     """A goal as a few lines: what, how far, by when, how it goes."""
     goal, language, units = item.goal, view.language, view.units
-    lines = [f"🎯 <b>{goal_name(item)}</b>"]
+    lines = [f"🎯 <b>{escape(labels.goal_name(item, translate_here, language))}</b>"]
     definition = item.definition
     if definition is not None and goal.target_value is not None:
         target = measure(goal.target_value, definition, units, language)
@@ -140,25 +124,36 @@ def goal_status(item: GoalProgress, view: Viewpoint) -> str:
 
 def change_lines(change_: GoalChange, item: GoalProgress, view: Viewpoint) -> str:
     """ "target 75 kg → 73 kg, date Jun 30 → Jul 31" """
-    language, definition = view.language, item.definition
+    return change_summary(
+        (change_.old_target, change_.new_target),
+        (change_.old_date, change_.new_date),
+        item.definition,
+        view.units,
+        view.language,
+    )
+
+
+def change_summary(
+    targets: tuple[float | None, float | None],
+    dates: tuple[date | str | None, date | str | None],
+    definition: MetricDefinition | None,
+    units: UnitSystem,
+    language: str,
+) -> str:
+    """What changed from (old, new) target and date: "target 75 kg → 73 kg, date Jun 30 →
+    Jul 31" (dates as dates or ISO strings)."""
+
+    def value(target: float | None) -> str:
+        if target is None or definition is None:
+            return "—"
+        return measure(float(target), definition, units, language)
+
     parts = []
-    if change_.new_target != change_.old_target and definition is not None:
-        old = (
-            measure(change_.old_target, definition, view.units, language)
-            if change_.old_target is not None
-            else "—"
-        )
-        new = (
-            measure(change_.new_target, definition, view.units, language)
-            if change_.new_target is not None
-            else "—"
-        )
-        parts.append(_("target {old} → {new}").format(old=old, new=new))
-    if change_.new_date != change_.old_date:
+    if targets[1] != targets[0] and definition is not None:
+        parts.append(_("target {old} → {new}").format(old=value(targets[0]), new=value(targets[1])))
+    if dates[1] != dates[0]:
         parts.append(
-            _("date {old} → {new}").format(
-                old=day(change_.old_date, language), new=day(change_.new_date, language)
-            )
+            _("date {old} → {new}").format(old=day(dates[0], language), new=day(dates[1], language))
         )
     return ", ".join(parts) or _("no change")
 

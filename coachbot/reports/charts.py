@@ -35,17 +35,16 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 from PIL import Image
 
-from coachbot.domain.progress.trends import Point
 from coachbot.domain.progress.views import ChartPanel, MetricChart, MetricSeries, Viewpoint
 from coachbot.reports.labels import (
     N_,
     Translate,
     day_month,
+    measure,
     metric_name,
     month_name,
     month_year,
     number,
-    signed,
     untranslated,
 )
 
@@ -69,7 +68,6 @@ PANEL_COLOURS = ("#1f5fae", "#7a3fb0", "#c2410c")
 TITLE_PT = 17
 SUBTITLE_PT = 11.5
 TICK_PT = 11.5
-LEGEND_PT = 10.5
 LABEL_PT = 10.5
 
 _RENDER_LOCK = threading.Lock()
@@ -201,14 +199,13 @@ class MatplotlibChartRenderer:
     ) -> None:
         """ "Goal 76.0 kg" on the goal line: at its right end in a panel, at its left end
         in a metric chart (the right end is where the projection meets it)."""
-        goal = series.definition.shown(series.goal or 0.0, view.units)
-        unit = series.definition.symbol(view.units)
+        goal = series.goal or 0.0
         text = self._t(view.language, N_("Goal {value}")).format(
-            value=f"{number(goal, view.language)} {unit}".strip()
+            value=measure(goal, series.definition, view.units, view.language)
         )
         axes.annotate(
             text,
-            xy=(0.0 if left else 1.0, goal),
+            xy=(0.0 if left else 1.0, series.definition.shown(goal, view.units)),
             xycoords=("axes fraction", "data"),
             xytext=(6 if left else -4, 5),
             textcoords="offset points",
@@ -221,9 +218,10 @@ class MatplotlibChartRenderer:
 
     # -- texts -----------------------------------------------------------------------
 
-    def _title(self, figure: Figure, series: MetricSeries, view: Viewpoint, **at: int) -> None:
-        height_px = at["height_px"]
-        y = 1 - at["top_px"] / height_px
+    def _title(
+        self, figure: Figure, series: MetricSeries, view: Viewpoint, *, top_px: int, height_px: int
+    ) -> None:
+        y = 1 - top_px / height_px
         name = metric_name(series.definition, self._t, view.language)
         figure.text(0.04, y, name, fontsize=TITLE_PT, fontweight="bold", color=INK, va="top")
         figure.text(
@@ -238,31 +236,26 @@ class MatplotlibChartRenderer:
         figure.text(0.04, y - 90 / height_px, key, fontsize=LABEL_PT, color=MUTED, va="top")
 
     def _subtitle(self, series: MetricSeries, view: Viewpoint) -> str:
-        language, unit = view.language, series.definition.symbol(view.units)
+        language, definition = view.language, series.definition
         parts = []
         latest = series.latest_average
         if latest is not None:
-            shown = number(series.definition.shown(latest, view.units), language)
             parts.append(
                 self._t(language, N_("Now {value} (7-day average)")).format(
-                    value=f"{shown} {unit}".strip()
+                    value=measure(latest, definition, view.units, language)
                 )
             )
         if series.weekly_rate is not None:
-            rate = signed(series.definition.shown(series.weekly_rate, view.units), language)
-            parts.append(
-                self._t(language, N_("{change} per week")).format(change=f"{rate} {unit}".strip())
-            )
+            rate = measure(series.weekly_rate, definition, view.units, language, sign=True)
+            parts.append(self._t(language, N_("{change} per week")).format(change=rate))
         return "  ·  ".join(parts)
 
     def _row_title(self, series: MetricSeries, view: Viewpoint) -> str:
         name = metric_name(series.definition, self._t, view.language)
-        unit = series.definition.symbol(view.units)
         latest = series.latest_average
         if latest is None:
             return name
-        shown = number(series.definition.shown(latest, view.units), view.language)
-        return f"{name}  {shown} {unit}".rstrip()
+        return f"{name}  {measure(latest, series.definition, view.units, view.language)}"
 
     # -- goal, target date and projection --------------------------------------------
 
@@ -505,9 +498,3 @@ def png(figure: Figure) -> bytes:
     out = io.BytesIO()
     paletted.save(out, "PNG", compress_level=1)
     return out.getvalue()
-
-
-def points_of(line: Line2D) -> list[Point]:
-    """(date, value) of a drawn line: what tests compare with the data."""
-    xs, ys = line.get_data()
-    return [(num2date(x), float(y)) for x, y in zip(xs, ys, strict=True)]

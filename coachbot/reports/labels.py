@@ -16,9 +16,13 @@ import matplotlib
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
-from coachbot.domain.forms.units import Metric
+from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.model.goals import Achievement, GoalStatus
-from coachbot.domain.progress.metrics import MetricDefinition, builtin_definition
+from coachbot.domain.progress.metrics import (
+    MetricDefinition,
+    builtin_definition,
+    definition_from_params,
+)
 from coachbot.domain.progress.views import GoalProgress, Viewpoint
 
 Translate = Callable[[str, str], str]  # (language, English message) -> translation
@@ -65,6 +69,22 @@ def signed(value: float, language: str, decimals: int = 1) -> str:
     return ("+" if value > 0 else "") + number(value, language, decimals)
 
 
+def measure(
+    value: float,
+    definition: MetricDefinition,
+    units: UnitSystem,
+    language: str,
+    *,
+    decimals: int = 1,
+    sign: bool = False,
+) -> str:
+    """A stored value in the reader's units, with its unit: "72.5 kg", "159.8 lb", "72,5 kg";
+    `sign`: a change, "+0.4 kg"."""
+    shown = definition.shown(value, units)
+    text = signed(shown, language, decimals) if sign else number(shown, language, decimals)
+    return f"{text} {definition.symbol(units)}".strip()
+
+
 def day_month(day: date, language: str) -> str:
     """ "Mar 9" / "9. März" """
     return format_skeleton("MMMd", day, locale=language)
@@ -97,6 +117,17 @@ CATEGORY_NAMES = {
     "performance": N_("Performance"),
     "custom": N_("Goal"),
 }
+
+
+def goal_name(item: GoalProgress, translate: Translate, language: str) -> str:
+    """ "Weight", "Habit: walk daily": the goal's metric (else its category), and what it
+    says."""
+    goal = item.goal
+    if item.definition is not None:
+        name = metric_name(item.definition, translate, language)
+    else:
+        name = translate(language, CATEGORY_NAMES.get(goal.category, N_("Goal")))
+    return f"{name}: {goal.description}" if goal.description else name
 
 
 def goal_state(item: GoalProgress, timezone: str) -> str:
@@ -139,28 +170,15 @@ def achievement_title(achievement: Achievement, view: Viewpoint, translate: Tran
         count = int(details.get("checkins") or rest or 0)
         return translate(language, N_("Check-in streak: {count}")).format(count=count)
     if kind == "change":
-        weight = builtin_definition(Metric.weight)
         amount = float(details.get("amount", 0))
-        shown = f"{number(weight.shown(amount, view.units), language)} {weight.symbol(view.units)}"
+        shown = measure(amount, builtin_definition(Metric.weight), view.units, language)
         text = N_("First {amount} gained") if details.get("gaining") else N_("First {amount} lost")
         return translate(language, text).format(amount=shown)
     if kind == "goal":
-        key = details.get("metric")
+        definition = definition_from_params(details)
         target = details.get("target")
-        if key and target is not None:
-            definition = (
-                builtin_definition(Metric(key))
-                if key in Metric.__members__
-                else MetricDefinition(
-                    key=key,
-                    minimum=0,
-                    maximum=0,
-                    name=details.get("metric_name", ""),
-                    unit=details.get("unit", ""),
-                )
-            )
-            shown = number(definition.shown(float(target), view.units), language)
-            value = f"{shown} {definition.symbol(view.units)}".strip()
+        if definition is not None and target is not None:
+            value = measure(float(target), definition, view.units, language)
             return translate(language, N_("Goal reached: {target}")).format(target=value)
         return translate(language, N_("Goal reached"))
     if kind == "first_entry":

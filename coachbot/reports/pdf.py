@@ -41,16 +41,15 @@ from coachbot.domain.progress.views import (
 )
 from coachbot.reports.charts import WIDTH_PX, MatplotlibChartRenderer
 from coachbot.reports.labels import (
-    CATEGORY_NAMES,
     N_,
     Translate,
     achievement_title,
     font_path,
+    goal_name,
     goal_status,
     long_date,
+    measure,
     metric_name,
-    number,
-    signed,
     untranslated,
 )
 
@@ -197,7 +196,7 @@ class ReportlabReportRenderer:
                 [
                     self._cell(text)
                     for text in (
-                        self._goal_name(item, language),
+                        goal_name(item, self._t, language),
                         self._value(item, item.goal.start_value, view),
                         self._value(item, item.current, view),
                         self._target(item, view),
@@ -215,14 +214,9 @@ class ReportlabReportRenderer:
         rows = [[self._cell(t(language, h), head=True) for h in head]]
         for trends in report.metrics:
             definition = trends.series.definition
-            unit = definition.symbol(view.units)
 
-            def shown(value: float | None, *, sign: bool = False, d=definition, u=unit) -> str:
-                if value is None:
-                    return "—"
-                scaled = d.shown(value, view.units)
-                text = signed(scaled, language) if sign else number(scaled, language)
-                return f"{text} {u}".strip()
+            def shown(value: float | None, *, sign: bool = False, d=definition) -> str:
+                return "—" if value is None else measure(value, d, view.units, language, sign=sign)
 
             month = trends.month
             rows.append(
@@ -329,19 +323,10 @@ class ReportlabReportRenderer:
             f"{long_date(report.period_start, language)} – {long_date(report.period_end, language)}"
         )
 
-    def _goal_name(self, item: GoalProgress, language: str) -> str:
-        goal = item.goal
-        if item.definition is not None:
-            name = metric_name(item.definition, self._t, language)
-        else:
-            name = self._t(language, CATEGORY_NAMES.get(goal.category, N_("Goal")))
-        return f"{name}: {goal.description}" if goal.description else name
-
     def _value(self, item: GoalProgress, value: float | None, view: Viewpoint) -> str:
         if value is None or item.definition is None:
             return "—"
-        unit = item.definition.symbol(view.units)
-        return f"{number(item.definition.shown(value, view.units), view.language)} {unit}".strip()
+        return measure(value, item.definition, view.units, view.language)
 
     def _target(self, item: GoalProgress, view: Viewpoint) -> str:
         parts = []

@@ -13,12 +13,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from coachbot.bot import keyboards as common_keyboards
 from coachbot.bot import progress_keyboards as keyboards
 from coachbot.bot.callbacks import (
-    CancelCb,
     GoalAction,
     GoalCb,
     GoalChangeAction,
@@ -26,21 +24,24 @@ from coachbot.bot.callbacks import (
     NewGoalCb,
     SkipCb,
     metric_key,
-    metric_token,
 )
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.forms import explain_refusal
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.progress_texts import change_lines, goal_lines, metric_title
+from coachbot.bot.progress_texts import bounds_question, change_lines, goal_lines, metric_title
 from coachbot.bot.texts import escape
 from coachbot.domain.clock import Clock
-from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind
+from coachbot.domain.forms.questions import InvalidAnswer, Question
 from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.model.goals import GoalCategory
 from coachbot.domain.progress.errors import InvalidMilestones
-from coachbot.domain.progress.metrics import MetricDefinition, builtin_definition
-from coachbot.domain.services.forms import answer_context
+from coachbot.domain.progress.metrics import (
+    MetricDefinition,
+    builtin_definition,
+    definition_with,
+)
 from coachbot.domain.services.goals import (
+    TARGET_DATE,
     AddGoal,
     AddGoalUseCase,
     DecideGoalChange,
@@ -54,14 +55,13 @@ from coachbot.domain.services.goals import (
     SetMilestonesUseCase,
     ShowGoals,
     ShowGoalsUseCase,
+    read_date,
 )
 from coachbot.domain.services.identity import Identity
-from coachbot.domain.services.progress import local_today, viewpoint
-from coachbot.reports.labels import CATEGORY_NAMES
+from coachbot.domain.services.progress import viewpoint
 
 router = Router(name=__name__)
 
-DATE_QUESTION = Question(key="date", kind=QuestionKind.date, prompt={"en": ""}, future_only=True)
 BODY_METRICS = (Metric.waist, Metric.hips, Metric.chest, Metric.arm, Metric.thigh, Metric.body_fat)
 
 
@@ -97,23 +97,25 @@ class GoalData(TypedDict, total=False):
 
 @router.message(Command("goals"))
 async def goals_command(message: Message, identity: Identity, show_goals: ShowGoalsUseCase) -> None:
-    view = await show_goals(ShowGoals(user_id=identity.user_id))
-    await send_goals(message, view, coach=False)
+    await send_goals(message, await _goals(show_goals, identity, None), coach=False)
 
 
 @router.callback_query(GoalCb.filter(F.action == GoalAction.list))
 async def goals_button(
     query: CallbackQuery, callback_data: GoalCb, identity: Identity, show_goals: ShowGoalsUseCase
 ) -> None:
-    view = await show_goals(
-        ShowGoals(
-            user_id=identity.user_id,
-            coach_id=identity.coach_id,
-            client_id=callback_data.client_id or None,
-        )
-    )
+    view = await _goals(show_goals, identity, callback_data.client_id or None)
     if isinstance(query.message, Message):
         await send_goals(query.message, view, coach=bool(callback_data.client_id))
+
+
+async def _goals(
+    show_goals: ShowGoalsUseCase, identity: Identity, client_id: int | None
+) -> GoalsView:
+    """The goals of a client of the person's (checked by the use case), or (None) their own."""
+    return await show_goals(
+        ShowGoals(user_id=identity.user_id, coach_id=identity.coach_id, client_id=client_id)
+    )
 
 
 async def send_goals(message: Message, view: GoalsView, *, coach: bool) -> None:
@@ -194,6 +196,7 @@ async def start_change(
         mode="edit" if coach else "propose",
         goal_id=callback_data.goal_id,
         client_id=callback_data.client_id,
+        metric=card.progress.goal.metric or "",
     )
     definition = card.progress.definition
     unit = definition.symbol(UnitSystem(view.viewer.units)) if definition else None
@@ -244,10 +247,9 @@ async def date_typed(
 ) -> None:
     text = (message.text or "").strip()
     try:  # checked now, so a typo is re-asked here and not after the reason
-        today = local_today(clock.now(), identity.user.timezone)
-        DATE_QUESTION.read(text, answer_context(identity.user, today))
+        read_date(text, identity.user, clock.now())
     except InvalidAnswer as error:
-        await message.answer(explain_refusal(error, DATE_QUESTION, identity.user))
+        await message.answer(explain_refusal(error, TARGET_DATE, identity.user))
         return
     await state.update_data(target_date=text)
     await _after_date(message, state, identity, data)
@@ -340,7 +342,7 @@ async def _finish_change(
     except InvalidAnswer as error:
         await state.set_state(GoalForm.target)
         await state.update_data(target="", target_date="")
-        question = await _target_question(identity, form, data["show_goals"])
+        question = _target_question(form)
         await message.answer(
             explain_refusal(error, question, identity.user) + "\n" + _("The new target value?"),
             reply_markup=common_keyboards.skip_or_cancel(),
@@ -461,9 +463,7 @@ async def _set_milestones(
         return
     await state.clear()
     client_id = form.get("client_id") or 0
-    view = await show_goals(
-        ShowGoals(user_id=identity.user_id, coach_id=identity.coach_id, client_id=client_id or None)
-    )
+    view = await _goals(show_goals, identity, client_id or None)
     await message.answer(_("Milestones saved ✅"))
     await send_goals(message, view, coach=bool(client_id))
 
@@ -489,13 +489,7 @@ async def close_goal(
         )
     )
     callback_answer.text = _("Goal closed.")
-    view = await show_goals(
-        ShowGoals(
-            user_id=identity.user_id,
-            coach_id=identity.coach_id,
-            client_id=callback_data.client_id or None,
-        )
-    )
+    view = await _goals(show_goals, identity, callback_data.client_id or None)
     if isinstance(query.message, Message):
         await send_goals(query.message, view, coach=True)
 
@@ -508,25 +502,13 @@ async def new_goal(
     state: FSMContext,
     show_goals: ShowGoalsUseCase,
 ) -> None:
-    await show_goals(  # the coach's own client, or "not found"
-        ShowGoals(
-            user_id=identity.user_id,
-            coach_id=identity.coach_id,
-            client_id=callback_data.client_id,
-        )
-    )
+    await _goals(show_goals, identity, callback_data.client_id)  # the coach's client, or refused
     await state.set_state(NewGoalForm.category)
     await state.set_data(GoalData(mode="new", client_id=callback_data.client_id))
     if isinstance(query.message, Message):
-        builder = InlineKeyboardBuilder()
-        for category in GoalCategory:
-            builder.button(
-                text=_(CATEGORY_NAMES[category.value]),
-                callback_data=NewGoalCb(field="category", value=category.value),
-            )
-        builder.button(text=_("Cancel"), callback_data=CancelCb())
-        builder.adjust(2, 2, 1, 1)
-        await query.message.answer(_("What is the goal about?"), reply_markup=builder.as_markup())
+        await query.message.answer(
+            _("What is the goal about?"), reply_markup=keyboards.goal_categories()
+        )
 
 
 @router.callback_query(NewGoalForm.category, NewGoalCb.filter(F.field == "category"))
@@ -546,31 +528,16 @@ async def category_chosen(
         await _ask_new_target(query.message, state, builtin_definition(Metric.weight), identity)
         return
     form: GoalData = await state.get_data()  # type: ignore[assignment]
-    view = await show_goals(
-        ShowGoals(user_id=identity.user_id, coach_id=identity.coach_id, client_id=form["client_id"])
-    )
+    view = await _goals(show_goals, identity, form["client_id"])
     if category is GoalCategory.body:
         options = [d for d in view.definitions if d.builtin in BODY_METRICS]
     else:
         options = [d for d in view.definitions if d.custom]
     if not options:  # habits and performance without a metric: described, with a date
-        await state.set_state(NewGoalForm.description)
-        await query.message.answer(
-            _("Describe the goal in one sentence (e.g. run 5 km without a break)."),
-            reply_markup=common_keyboards.cancel_only(),
-        )
+        await _ask_description(query.message, state)
         return
-    builder = InlineKeyboardBuilder()
-    for definition in options:
-        builder.button(
-            text=metric_title(definition),
-            callback_data=NewGoalCb(field="metric", value=metric_token(definition.key)),
-        )
-    builder.button(text=_("No metric: describe it"), callback_data=NewGoalCb(field="metric"))
-    builder.button(text=_("Cancel"), callback_data=CancelCb())
-    builder.adjust(3)
     await state.set_state(NewGoalForm.metric)
-    await query.message.answer(_("Measured in?"), reply_markup=builder.as_markup())
+    await query.message.answer(_("Measured in?"), reply_markup=keyboards.goal_metrics(options))
 
 
 @router.callback_query(NewGoalForm.metric, NewGoalCb.filter(F.field == "metric"))
@@ -585,19 +552,20 @@ async def metric_chosen(
         return
     await query.message.edit_reply_markup(reply_markup=None)
     form: GoalData = await state.get_data()  # type: ignore[assignment]
-    view = await show_goals(
-        ShowGoals(user_id=identity.user_id, coach_id=identity.coach_id, client_id=form["client_id"])
-    )
-    wanted = metric_key(callback_data.value)
-    definition = next((d for d in view.definitions if d.key == wanted), None)
+    view = await _goals(show_goals, identity, form["client_id"])
+    definition = definition_with(view.definitions, metric_key(callback_data.value))
     if definition is None:
-        await state.set_state(NewGoalForm.description)
-        await query.message.answer(
-            _("Describe the goal in one sentence (e.g. run 5 km without a break)."),
-            reply_markup=common_keyboards.cancel_only(),
-        )
+        await _ask_description(query.message, state)
         return
     await _ask_new_target(query.message, state, definition, identity)
+
+
+async def _ask_description(message: Message, state: FSMContext) -> None:
+    await state.set_state(NewGoalForm.description)
+    await message.answer(
+        _("Describe the goal in one sentence (e.g. run 5 km without a break)."),
+        reply_markup=common_keyboards.cancel_only(),
+    )
 
 
 async def _ask_new_target(
@@ -675,34 +643,19 @@ async def _add_goal(
         target_bad = error.code not in ("not_a_date", "in_the_past", "in_the_future")
         await state.set_state(NewGoalForm.target if target_bad else NewGoalForm.date)
         ask = _("The target value?") if target_bad else _("By when (e.g. 30.06.2026)?")
-        question = await _target_question(identity, form, show_goals)
+        question = _target_question(form)
         await message.answer(
             explain_refusal(error, question, identity.user) + "\n" + ask,
             reply_markup=common_keyboards.cancel_only(),
         )
         return
     await state.clear()
-    view = await show_goals(
-        ShowGoals(user_id=identity.user_id, coach_id=identity.coach_id, client_id=form["client_id"])
-    )
+    view = await _goals(show_goals, identity, form["client_id"])
     await message.answer(_("Goal added ✅"))
     await send_goals(message, view, coach=True)
 
 
-async def _target_question(
-    identity: Identity, form: GoalData, show_goals: ShowGoalsUseCase
-) -> Question | None:
-    """The question a target was read with, so a refusal names its bounds in the
-    person's units (a coach's proposal adjustment has no goal at hand: plain bounds)."""
-    if form.get("mode") == "decide":
-        return None
-    client_id = form.get("client_id") or None
-    view = await show_goals(
-        ShowGoals(user_id=identity.user_id, coach_id=identity.coach_id, client_id=client_id)
-    )
-    key = form.get("metric")
-    if not key:
-        card = next((c for c in view.goals if c.progress.goal.id == form.get("goal_id")), None)
-        key = card.progress.goal.metric if card else None
-    definition = next((d for d in view.definitions if d.key == key), None)
-    return definition.question() if definition else None
+def _target_question(form: GoalData) -> Question | None:
+    """So a refusal names the target's bounds in the person's units (a coach's proposal
+    adjustment has no goal at hand: plain bounds)."""
+    return None if form.get("mode") == "decide" else bounds_question(form.get("metric"))

@@ -16,12 +16,12 @@ from coachbot.bot import progress_keyboards as keyboards
 from coachbot.bot.callbacks import LogAction, LogCb, metric_key
 from coachbot.bot.forms import explain_refusal
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.progress_texts import change, measure, metric_title
+from coachbot.bot.progress_texts import bounds_question, change, measure, metric_title
 from coachbot.domain.errors import ClientNotFound
 from coachbot.domain.forms.questions import InvalidAnswer
-from coachbot.domain.forms.units import UnitSystem
+from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.model import User
-from coachbot.domain.progress.metrics import MetricDefinition
+from coachbot.domain.progress.metrics import MetricDefinition, definition_with
 from coachbot.domain.services.identity import Identity
 from coachbot.domain.services.metrics import (
     ChangeEntry,
@@ -34,6 +34,8 @@ from coachbot.domain.services.metrics import (
     LogMetricUseCase,
     MetricChoices,
     MetricLogged,
+    RecentEntries,
+    RecentEntry,
 )
 
 router = Router(name=__name__)
@@ -83,7 +85,7 @@ async def log_command(
 def _quick(words: list[str], choices: MetricChoices) -> tuple[MetricDefinition | None, str]:
     """`72.5` is a weight; `waist 81` or `Taille 81` names the metric first."""
     if words[0][:1].isdigit():
-        return next((d for d in choices.definitions if d.key == "weight"), None), " ".join(words)
+        return definition_with(choices.definitions, Metric.weight.value), " ".join(words)
     for size in range(len(words) - 1, 0, -1):
         name = " ".join(words[:size]).casefold()
         for definition in choices.definitions:
@@ -105,7 +107,7 @@ async def pick_metric(
         return
     choices = await list_metrics(ListMetrics(user_id=identity.user_id))
     wanted = metric_key(callback_data.metric)
-    definition = next((d for d in choices.definitions if d.key == wanted), None)
+    definition = definition_with(choices.definitions, wanted)
     if definition is None:
         await query.message.answer(
             _("What do you want to log?"),
@@ -145,7 +147,7 @@ async def value_typed(
 ) -> None:
     data: LogData = await state.get_data()  # type: ignore[assignment]
     choices = await list_metrics(ListMetrics(user_id=identity.user_id))
-    definition = next((d for d in choices.definitions if d.key == data.get("metric")), None)
+    definition = definition_with(choices.definitions, data.get("metric"))
     if definition is None:
         await state.clear()
         await message.answer(_("That metric is not available any more."))
@@ -229,8 +231,7 @@ async def entry_chosen(
     identity: Identity,
     list_recent_entries: ListRecentEntriesUseCase,
 ) -> None:
-    recent = await list_recent_entries(ListRecentEntries(user_id=identity.user_id))
-    item = next((i for i in recent.entries if i.entry.id == callback_data.entry_id), None)
+    recent, item = await _recent_entry(list_recent_entries, identity, callback_data.entry_id)
     if not isinstance(query.message, Message):
         return
     if item is None or item.definition is None:
@@ -254,8 +255,7 @@ async def ask_correction(
     state: FSMContext,
     list_recent_entries: ListRecentEntriesUseCase,
 ) -> None:
-    recent = await list_recent_entries(ListRecentEntries(user_id=identity.user_id))
-    item = next((i for i in recent.entries if i.entry.id == callback_data.entry_id), None)
+    recent, item = await _recent_entry(list_recent_entries, identity, callback_data.entry_id)
     if not isinstance(query.message, Message) or item is None or item.definition is None:
         return
     await state.set_state(LogForm.correction)
@@ -266,13 +266,20 @@ async def ask_correction(
     )
 
 
+async def _recent_entry(
+    list_recent_entries: ListRecentEntriesUseCase, identity: Identity, entry_id: int
+) -> tuple[RecentEntries, RecentEntry | None]:
+    """The person's latest entries, and the one chosen if it is among them."""
+    recent = await list_recent_entries(ListRecentEntries(user_id=identity.user_id))
+    return recent, next((i for i in recent.entries if i.entry.id == entry_id), None)
+
+
 @router.message(LogForm.correction, F.text)
 async def correction_typed(
     message: Message,
     identity: Identity,
     state: FSMContext,
     change_entry: ChangeEntryUseCase,
-    list_metrics: ListMetricsUseCase,
 ) -> None:
     data: LogData = await state.get_data()  # type: ignore[assignment]
     try:
@@ -280,9 +287,7 @@ async def correction_typed(
             ChangeEntry(user_id=identity.user_id, entry_id=data["entry_id"], text=message.text)
         )
     except InvalidAnswer as error:
-        choices = await list_metrics(ListMetrics(user_id=identity.user_id))
-        found = next((d for d in choices.definitions if d.key == data.get("metric")), None)
-        question = found.question() if found else None
+        question = bounds_question(data.get("metric"))
         await message.answer(explain_refusal(error, question, identity.user))
         return
     await state.clear()

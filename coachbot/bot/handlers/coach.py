@@ -170,7 +170,7 @@ def client_page_keyboard(
     filters = [(_("All"), "")] + [(status_label(s), s.value) for s, n in page.counts.items() if n]
     for label, value in filters:
         builder.button(text=label, callback_data=ClientListCb(status=value, search=searching))
-    widths += [3] * (len(filters) // 3) + ([len(filters) % 3] if len(filters) % 3 else [])
+    widths += keyboards.rows_of(len(filters), 3)
     builder.button(text=_("🔎 Search"), callback_data=ClientSearchCb())
     widths.append(1)
     builder.adjust(*widths)

@@ -4,8 +4,6 @@ ZIP) and the coach's progress menu for one client with the monthly report switch
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
@@ -37,7 +35,6 @@ from coachbot.domain.services.exports import (
 from coachbot.domain.services.goals import ShowAchievements, ShowAchievementsUseCase
 from coachbot.domain.services.identity import Identity
 from coachbot.domain.services.progress import (
-    PANEL,
     ComparePhotos,
     ComparePhotosUseCase,
     ListPhotoCheckins,
@@ -69,7 +66,7 @@ UPLOAD_DOCUMENT = {"chat_action": "upload_document"}
 async def progress_command(
     message: Message, identity: Identity, show_progress: ShowProgressUseCase
 ) -> None:
-    picture = await _first_chart(show_progress, identity, client_id=None)
+    picture = await _chart(show_progress, identity, client_id=None)
     await send_chart(message, picture, identity.user, client_id=0)
 
 
@@ -80,19 +77,9 @@ async def show_chart(
     identity: Identity,
     show_progress: ShowProgressUseCase,
 ) -> None:
-    client_id = callback_data.client_id or None
-    if callback_data.view == "weight":  # the default view: the first metric measured
-        picture = await _first_chart(show_progress, identity, client_id)
-    else:
-        metric = PANEL if callback_data.view == PANEL else metric_key(callback_data.view)
-        picture = await show_progress(
-            ShowProgress(
-                user_id=identity.user_id,
-                coach_id=identity.coach_id,
-                client_id=client_id,
-                metric=metric,
-            )
-        )
+    # "weight" is the default view: weight, or the first metric measured without one.
+    metric = None if callback_data.view == "weight" else metric_key(callback_data.view)
+    picture = await _chart(show_progress, identity, callback_data.client_id or None, metric)
     if isinstance(query.message, Message):
         await send_chart(query.message, picture, identity.user, client_id=callback_data.client_id)
 
@@ -106,22 +93,22 @@ async def charts_from_card(
     identity: Identity,
     show_progress: ShowProgressUseCase,
 ) -> None:
-    picture = await _first_chart(show_progress, identity, callback_data.client_id)
+    picture = await _chart(show_progress, identity, callback_data.client_id)
     if isinstance(query.message, Message):
         await send_chart(query.message, picture, identity.user, client_id=callback_data.client_id)
 
 
-async def _first_chart(
-    show_progress: ShowProgressUseCase, identity: Identity, client_id: int | None
+async def _chart(
+    show_progress: ShowProgressUseCase,
+    identity: Identity,
+    client_id: int | None,
+    metric: str | None = None,
 ) -> ProgressPicture:
-    """Weight, or the first metric measured when there is no weight yet."""
-    command = ShowProgress(
-        user_id=identity.user_id, coach_id=identity.coach_id, client_id=client_id
+    return await show_progress(
+        ShowProgress(
+            user_id=identity.user_id, coach_id=identity.coach_id, client_id=client_id, metric=metric
+        )
     )
-    picture = await show_progress(command)
-    if picture.image is None and picture.measured:
-        picture = await show_progress(replace(command, metric=picture.measured[0].key))
-    return picture
 
 
 async def send_chart(
@@ -147,9 +134,8 @@ async def send_chart(
     extra = None
     if len(caption) > CAPTION_LIMIT:  # Telegram's limit for captions
         caption, extra = caption.split("\n", 1)[0], caption
-    name = "panel" if picture.metric == PANEL else picture.metric.replace(":", "-")
     await message.answer_photo(
-        BufferedInputFile(picture.image, filename=f"{name}.png"),
+        BufferedInputFile(picture.image, filename=f"{picture.metric.replace(':', '-')}.png"),
         caption=caption,
         reply_markup=keyboards.chart_views(picture, client_id),
     )

@@ -8,8 +8,10 @@ what a check-in question would ("72,5", "160 lb", "5'11").
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from coachbot.domain.errors import InvalidDetailError
 from coachbot.domain.forms.questions import AnswerContext, Question, QuestionKind
@@ -137,6 +139,30 @@ class CustomMetric:
         return not self.archived and self.client_id in (None, client_id)
 
 
+def metric_params(definition: MetricDefinition | None) -> dict[str, Any]:
+    """What a notice or badge keeps of its metric to show values later, in the reader's
+    units (a custom metric by its name and unit: it may be archived by then)."""
+    if definition is None:
+        return {"metric": None, "metric_name": "", "unit": ""}
+    return {"metric": definition.key, "metric_name": definition.name, "unit": definition.unit}
+
+
+def definition_from_params(params: Mapping[str, Any]) -> MetricDefinition | None:
+    """The metric `metric_params` kept, enough to show values (its range is not kept)."""
+    key = params.get("metric")
+    if not key:
+        return None
+    if key in Metric.__members__:
+        return builtin_definition(Metric(key))
+    return MetricDefinition(
+        key=key,
+        minimum=0,
+        maximum=0,
+        name=params.get("metric_name", ""),
+        unit=params.get("unit", ""),
+    )
+
+
 def custom_metric_id(key: str) -> int | None:
     """12 for "custom:12"; None for a built-in key."""
     if not key.startswith(CUSTOM_PREFIX):
@@ -159,6 +185,15 @@ def check_custom_metric(name: str, unit: str, minimum: float, maximum: float) ->
     return name, unit
 
 
+_BUILTIN_ORDER = {metric.value: position for position, metric in enumerate(Metric)}
+
+
+def display_order(key: str) -> tuple[int, str]:
+    """Sorts metric keys as they are listed: the built-in ones in their order (weight
+    first), then the coach's own."""
+    return _BUILTIN_ORDER.get(key, len(_BUILTIN_ORDER)), key
+
+
 def definitions_for(client_id: int, custom: list[CustomMetric]) -> list[MetricDefinition]:
     """Everything a client can log: the built-in metrics, then their coach's own."""
     found = [builtin_definition(metric) for metric in LOGGABLE]
@@ -166,9 +201,18 @@ def definitions_for(client_id: int, custom: list[CustomMetric]) -> list[MetricDe
     return found
 
 
-def definition_of(key: str, custom: list[CustomMetric]) -> MetricDefinition | None:
+def definition_with(
+    definitions: Iterable[MetricDefinition], key: str | None
+) -> MetricDefinition | None:
+    """The one of `definitions` with this key, if any."""
+    return next((d for d in definitions if d.key == key), None)
+
+
+def definition_of(key: str | None, custom: list[CustomMetric]) -> MetricDefinition | None:
     """The definition for a stored metric key (archived custom metrics included: their
-    history stays readable)."""
+    history stays readable); None for no key (a goal without a metric)."""
+    if not key:
+        return None
     if key in Metric.__members__ and Metric(key) in BUILTIN_RANGES:
         return builtin_definition(Metric(key))
     number = custom_metric_id(key)

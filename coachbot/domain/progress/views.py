@@ -83,8 +83,12 @@ class Trends:
 
     series: MetricSeries
     month: PeriodComparison  # this calendar month against the previous one
-    projected: datetime | None  # when the goal is reached at the current rate
     cohort: CohortSummary | None  # the weekly rate against the coach's other clients
+
+    @property
+    def projected(self) -> datetime | None:
+        """When the goal is reached at the current rate: where the projection ends."""
+        return self.series.projection[1][0] if self.series.projection else None
 
 
 @dataclass(frozen=True)

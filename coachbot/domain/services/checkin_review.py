@@ -18,9 +18,10 @@ from coachbot.domain.checkins.model import (
 from coachbot.domain.clock import Clock
 from coachbot.domain.forms.questions import Question, QuestionKind
 from coachbot.domain.forms.responses import FormResponse
-from coachbot.domain.model import Channel, Client, Notice, OutgoingMessage, User
+from coachbot.domain.model import Client, User
 from coachbot.domain.ports import BlobStore, UnitOfWork
 from coachbot.domain.services.checkins import CheckinNotFound, photo_ids
+from coachbot.domain.services.notices import notice_for
 
 QUEUE_LIMIT = 500
 NUMERIC = (QuestionKind.metric, QuestionKind.number, QuestionKind.scale)
@@ -278,25 +279,20 @@ async def _relay(
     """Pass a thread message on, saying which check-in it is about (in the recipient's
     time zone and language); a voice note or photo goes with its text as the caption."""
     await uow.outbox.enqueue(
-        OutgoingMessage(
-            channel=Channel.telegram,
-            recipient=str(recipient.telegram_id),
-            payload=Notice(
-                notice,
-                {
-                    "author": author,
-                    "checkin_id": checkin.id,
-                    "due": checkin.due_at.isoformat(),
-                    "timezone": recipient.timezone,
-                    "text": message.text,
-                },
-                recipient.language,
-                attachment=message.file_id,
-                attachment_kind=None if message.kind is ThreadKind.text else message.kind,
-            ),
-            idempotency_key=f"checkin-thread:{message.id}",
-            created_at=message.created_at,
-            not_before=message.created_at,
+        notice_for(
+            recipient,
+            notice,
+            {
+                "author": author,
+                "checkin_id": checkin.id,
+                "due": checkin.due_at.isoformat(),
+                "timezone": recipient.timezone,
+                "text": message.text,
+            },
+            key=f"checkin-thread:{message.id}",
+            now=message.created_at,
+            attachment=message.file_id,
+            attachment_kind=None if message.kind is ThreadKind.text else message.kind,
         )
     )
 

@@ -9,30 +9,27 @@ coach one alert per run of misses.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from coachbot.domain.billing.errors import AccessLapsedError
 from coachbot.domain.checkins.model import Checkin, CheckinPlan, CheckinStatus, MetricEntry
-from coachbot.domain.checkins.schedule import due_times, next_due, outside_quiet_hours
+from coachbot.domain.checkins.schedule import due_times, next_due
 from coachbot.domain.clock import Clock
 from coachbot.domain.errors import NotAllowedError
 from coachbot.domain.forms.questions import QuestionKind
 from coachbot.domain.forms.responses import FormResponse
 from coachbot.domain.model import (
-    Channel,
     Client,
     ClientStatus,
     Coach,
-    Notice,
-    OutgoingMessage,
     User,
 )
 from coachbot.domain.ports import UnitOfWork
 from coachbot.domain.services.billing_access import client_has_access
 from coachbot.domain.services.forms import FormStep, open_or_start_response, step_of
 from coachbot.domain.services.goals import record_progress
+from coachbot.domain.services.notices import notice_for, send_time
 
 BATCH = 200  # rows per tick; the next tick takes the rest
 
@@ -43,34 +40,6 @@ class CheckinNotFound(NotAllowedError):
 
 class CheckinClosed(NotAllowedError):
     """The check-in can no longer be answered: the next one is due."""
-
-
-def _hhmm(value: str) -> time:
-    return time.fromisoformat(value)
-
-
-def _send_time(user: User, at: datetime) -> datetime:
-    """Not during the person's quiet hours."""
-    return outside_quiet_hours(
-        at,
-        timezone=user.timezone,
-        quiet_start=_hhmm(user.quiet_start),
-        quiet_end=_hhmm(user.quiet_end),
-    )
-
-
-def _message(
-    user: User, name: str, params: dict[str, Any], *, key: str, now: datetime, **timing: Any
-) -> OutgoingMessage:
-    return OutgoingMessage(
-        channel=Channel.telegram,
-        recipient=str(user.telegram_id),
-        payload=Notice(name, params, user.language),
-        idempotency_key=key,
-        created_at=now,
-        not_before=timing.get("not_before", now),
-        expires_at=timing.get("expires_at"),
-    )
 
 
 # -- ticks ----------------------------------------------------------------------------
@@ -119,13 +88,13 @@ class OpenDueCheckinsUseCase:
             )
         )
         await uow.outbox.enqueue(
-            _message(
+            notice_for(
                 user,
                 "checkin_ready",
                 {"checkin_id": checkin.id, "name": user.call_name},
                 key=f"checkin-ready:{checkin.id}",
                 now=now,
-                not_before=_send_time(user, max(due, now)),
+                not_before=send_time(user, max(due, now)),
                 expires_at=plan.next_due_at,
             )
         )
@@ -176,13 +145,13 @@ class FollowUpCheckinsUseCase:
             checkin.missed_at = now
             await uow.checkins.save(checkin)
             await uow.outbox.enqueue(
-                _message(
+                notice_for(
                     user,
                     "checkin_missed",
                     {"checkin_id": checkin.id, "name": user.call_name},
                     key=f"checkin-missed:{checkin.id}",
                     now=now,
-                    not_before=_send_time(user, now),
+                    not_before=send_time(user, now),
                 )
             )
             return 1 + await self._alert_coach(uow, checkin, coach, now)
@@ -191,13 +160,13 @@ class FollowUpCheckinsUseCase:
             checkin.nudged_at = now
             await uow.checkins.save(checkin)
             await uow.outbox.enqueue(
-                _message(
+                notice_for(
                     user,
                     "checkin_nudge",
                     {"checkin_id": checkin.id, "started": checkin.response_id is not None},
                     key=f"checkin-nudge:{checkin.id}",
                     now=now,
-                    not_before=_send_time(user, now),
+                    not_before=send_time(user, now),
                     expires_at=rules.missed_at(checkin.due_at),
                 )
             )
@@ -221,7 +190,7 @@ class FollowUpCheckinsUseCase:
         coach_user = await uow.users.get(coach.user_id)
         assert client is not None and coach_user is not None
         await uow.outbox.enqueue(
-            _message(
+            notice_for(
                 coach_user,
                 "checkins_missed_alert",
                 {"client_id": client.id, "name": client.display_name, "count": k},
@@ -349,7 +318,7 @@ class SubmitCheckinUseCase:
         assert coach_user is not None
         waiting = await uow.checkins.count_review_queue(checkin.coach_id)
         await uow.outbox.enqueue(
-            _message(
+            notice_for(
                 coach_user,
                 "checkin_submitted",
                 {

@@ -22,9 +22,8 @@ from coachbot.domain.forms.units import UnitSystem
 from coachbot.domain.model import Client, User
 from coachbot.domain.ports import BlobStore, ExportWriter, UnitOfWork
 from coachbot.domain.progress.metrics import MetricDefinition, definition_of
-from coachbot.domain.progress.reports import FILE_RETENTION, GeneratedFile
 from coachbot.domain.progress.views import ClientRecord
-from coachbot.domain.services.progress import visible_client
+from coachbot.domain.services.progress import photos_by_checkin, visible_client
 from coachbot.domain.services.reports import send_stored_file, slug
 
 RECENT_CHECKINS = 5000
@@ -153,15 +152,11 @@ class ExportClientUseCase:
                     suffix = f"-part{number}of{len(parts)}" if len(parts) > 1 else ""
                     await send_stored_file(
                         uow,
-                        GeneratedFile(
-                            client.id or 0,
-                            "export",
-                            key,
-                            f"{base}{suffix}.zip",
-                            len(part),
-                            now,
-                            now + FILE_RETENTION,
-                        ),
+                        client,
+                        "export",
+                        key,
+                        f"{base}{suffix}.zip",
+                        len(part),
                         recipient=coach_user,
                         notice="export_ready",
                         params={"client": client.display_name, "part": number, "parts": len(parts)},
@@ -221,9 +216,10 @@ class ExportClientUseCase:
             asdict(a) for a in await uow.achievements.list_for_client(client.id)
         ]
         photos = []
-        for checkin, photo_list in await _photos(uow, checkins):
+        photos_of = await photos_by_checkin(uow, checkins)
+        for checkin in checkins:
             day = checkin.due_at.date().isoformat()
-            for number, photo in enumerate(photo_list, start=1):
+            for number, photo in enumerate(photos_of.get(checkin.id or 0, []), start=1):
                 name = f"photos/{day}_checkin-{checkin.id}_{number}.jpg"
                 photos.append((name, await self._blobs.get(photo.blob_key)))
         return ClientRecord(client.display_name, now, tables, tuple(photos))
@@ -292,12 +288,3 @@ async def _answers(uow: UnitOfWork, checkins: list[Checkin]) -> list[dict[str, A
                     }
                 )
     return rows
-
-
-async def _photos(uow: UnitOfWork, checkins: list[Checkin]):
-    photos = await uow.photos.list_for_checkins([c.id for c in checkins if c.id is not None])
-    return [
-        (checkin, [p for p in photos if p.checkin_id == checkin.id])
-        for checkin in checkins
-        if any(p.checkin_id == checkin.id for p in photos)
-    ]

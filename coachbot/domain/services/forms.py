@@ -19,9 +19,10 @@ from coachbot.domain.forms.questions import AnswerContext, InvalidAnswer, Questi
 from coachbot.domain.forms.responses import FormResponse, ResponseStatus
 from coachbot.domain.forms.templates import FormTemplate
 from coachbot.domain.forms.units import UnitSystem
-from coachbot.domain.model import Channel, Notice, OutgoingMessage, User
+from coachbot.domain.model import User
 from coachbot.domain.model.photos import ProcessedPhoto
 from coachbot.domain.ports import BlobStore, PhotoProcessor, UnitOfWork
+from coachbot.domain.services.notices import notice_for
 
 
 class FormNotFound(NotAllowedError):
@@ -308,12 +309,12 @@ class AddFormPhotoUseCase(_ResponseStep):
         user = await uow.users.get(cmd.user_id)
         assert user is not None
         await uow.outbox.enqueue(
-            OutgoingMessage(
-                channel=Channel.telegram,
-                recipient=str(user.telegram_id),
-                payload=Notice("photos_received", {"response_id": response.id}, user.language),
-                idempotency_key=key,
-                created_at=now,
+            notice_for(
+                user,
+                "photos_received",
+                {"response_id": response.id},
+                key=key,
+                now=now,
                 not_before=now + ALBUM_SETTLE,
             )
         )

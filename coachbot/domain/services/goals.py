@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from coachbot.domain.checkins.model import MetricEntry
-from coachbot.domain.checkins.schedule import outside_quiet_hours
 from coachbot.domain.clock import Clock
 from coachbot.domain.errors import ClientNotFound, DomainError, InvalidDetailError
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind
 from coachbot.domain.forms.units import Metric, UnitSystem
-from coachbot.domain.model import Channel, Client, Notice, OutgoingMessage, User
+from coachbot.domain.model import Client, User
 from coachbot.domain.model.goals import (
     MAX_MILESTONES,
     Achievement,
@@ -41,11 +40,18 @@ from coachbot.domain.progress.errors import (
     MetricNotFound,
     NotMeasurable,
 )
-from coachbot.domain.progress.metrics import MetricDefinition, definition_of, definitions_for
+from coachbot.domain.progress.metrics import (
+    MetricDefinition,
+    definition_of,
+    definition_with,
+    definitions_for,
+    metric_params,
+)
 from coachbot.domain.progress.views import GoalProgress
 from coachbot.domain.services.forms import answer_context
+from coachbot.domain.services.notices import notice_for, send_time
 from coachbot.domain.services.onboarding import ASSESSMENT
-from coachbot.domain.services.progress import local_today, visible_client
+from coachbot.domain.services.progress import by_metric, local_today, visible_client
 
 START_WINDOW = timedelta(days=14)  # a measurement this recent when a goal is set is its start
 STREAKS = (4, 8, 12, 26, 52)  # check-ins in a row
@@ -53,6 +59,7 @@ WEIGHT_STEPS_KG = (5, 10, 20)  # the first 5 kg, 10 kg, 20 kg towards the goal
 RECENT_CHECKINS = 60
 OVERDUE_BATCH = 200
 REASON_MAX = 300
+TARGET_DATE = Question(key="date", kind=QuestionKind.date, prompt={"en": ""}, future_only=True)
 
 
 class ChangePending(DomainError):
@@ -60,35 +67,6 @@ class ChangePending(DomainError):
 
 
 # -- the outbox ------------------------------------------------------------------------
-
-
-def _tell(
-    user: User, name: str, params: dict[str, Any], *, key: str, now: datetime, quiet: bool = False
-) -> OutgoingMessage:
-    """A notice for `user`; `quiet`: not during their quiet hours (for timed notices)."""
-    not_before = now
-    if quiet:
-        not_before = outside_quiet_hours(
-            now,
-            timezone=user.timezone,
-            quiet_start=time.fromisoformat(user.quiet_start),
-            quiet_end=time.fromisoformat(user.quiet_end),
-        )
-    return OutgoingMessage(
-        channel=Channel.telegram,
-        recipient=str(user.telegram_id),
-        payload=Notice(name, params, user.language),
-        idempotency_key=key,
-        created_at=now,
-        not_before=not_before,
-    )
-
-
-def metric_params(definition: MetricDefinition | None) -> dict[str, Any]:
-    """What a notice needs to show a value in its recipient's units, rendered later."""
-    if definition is None:
-        return {"metric": None, "metric_name": "", "unit": ""}
-    return {"metric": definition.key, "metric_name": definition.name, "unit": definition.unit}
 
 
 @dataclass
@@ -119,7 +97,7 @@ class _People:
         if self.client_user is not None:
             own = {**params, "name": self.client_user.call_name, "units": self.client_user.units}
             await uow.outbox.enqueue(
-                _tell(self.client_user, name, own, key=f"{key}:client", now=now)
+                notice_for(self.client_user, name, own, key=f"{key}:client", now=now)
             )
         if self.coach_user is not None:
             note = {
@@ -129,7 +107,7 @@ class _People:
                 "units": self.coach_user.units,
             }
             await uow.outbox.enqueue(
-                _tell(self.coach_user, f"{name}_note", note, key=f"{key}:coach", now=now)
+                notice_for(self.coach_user, f"{name}_note", note, key=f"{key}:coach", now=now)
             )
 
 
@@ -144,11 +122,16 @@ async def record_progress(
     people = await _People.load(uow, client)
     custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
     units = UnitSystem(people.client_user.units) if people.client_user else UnitSystem.metric
-    for goal in await uow.goals.list_for_client(client.id):
+    goals = list(await uow.goals.list_for_client(client.id))
+    entries = by_metric(await uow.metrics.list_all(client.id))
+    for goal in goals:
         if goal.active and goal.measurable:
-            await _evaluate_goal(uow, people, goal, custom, units, now)
-    await _first_entry_badge(uow, people, now)
-    await _weight_badges(uow, people, now)
+            await _evaluate_goal(
+                uow, people, goal, entries.get(goal.metric or "", []), custom, units, now
+            )
+    if entries:  # kept in /achievements without a message: the reply to the entry says enough
+        await _achieve(uow, people, "first_entry", {}, now, announce=False)
+    await _weight_badges(uow, people, goals, entries.get(Metric.weight.value, []), now)
     if checkin:
         await _streak_badges(uow, people, now)
 
@@ -157,12 +140,13 @@ async def _evaluate_goal(
     uow: UnitOfWork,
     people: _People,
     goal: Goal,
+    entries: Sequence[MetricEntry],
     custom: list,
     units: UnitSystem,
     now: datetime,
 ) -> None:
+    """`entries`: the goal's metric, oldest first."""
     assert goal.id is not None and goal.metric is not None and goal.target_value is not None
-    entries = await uow.metrics.list_for_client(goal.client_id, goal.metric)
     if not entries:
         return
     definition = definition_of(goal.metric, custom)
@@ -244,20 +228,19 @@ async def _achieve(
         await people.both(uow, "achievement", params, key=f"achievement:{client_id}:{key}", now=now)
 
 
-async def _first_entry_badge(uow: UnitOfWork, people: _People, now: datetime) -> None:
-    """Kept in /achievements without a message: the reply to the entry says enough."""
-    if await uow.metrics.recent(people.client.id or 0, limit=1):
-        await _achieve(uow, people, "first_entry", {}, now, announce=False)
-
-
-async def _weight_badges(uow: UnitOfWork, people: _People, now: datetime) -> None:
-    """The first 5, 10, 20 kg towards the client's weight goal (down when there is none)."""
-    client_id = people.client.id or 0
-    entries = await uow.metrics.list_for_client(client_id, Metric.weight.value)
+async def _weight_badges(
+    uow: UnitOfWork,
+    people: _People,
+    goals: Sequence[Goal],
+    entries: Sequence[MetricEntry],
+    now: datetime,
+) -> None:
+    """The first 5, 10, 20 kg towards the client's weight goal (down when there is none);
+    `entries`: their weights, oldest first."""
     if len(entries) < 2:
         return
-    goals = [g for g in await uow.goals.list_for_client(client_id) if g.metric == "weight"]
-    goal = goals[-1] if goals else None
+    weight_goals = [g for g in goals if g.metric == Metric.weight.value]
+    goal = weight_goals[-1] if weight_goals else None
     gaining = bool(
         goal and goal.target_value is not None and goal.target_value > (goal.start_value or 0)
     )
@@ -296,7 +279,11 @@ async def checkin_streak(uow: UnitOfWork, client_id: int) -> int:
 class GoalCard:
     progress: GoalProgress
     history: list[GoalChange]  # oldest first
-    pending: GoalChange | None
+
+    @property
+    def pending(self) -> GoalChange | None:
+        """The client's proposal waiting for the coach, if there is one."""
+        return next((c for c in reversed(self.history) if c.pending), None)
 
 
 @dataclass(frozen=True)
@@ -331,8 +318,11 @@ class ShowGoalsUseCase:
             assert viewer is not None
             custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
             timezone = (client_user or viewer).timezone
+            entries = by_metric(await uow.metrics.list_all(client.id or 0))
             cards = [
-                await goal_card(uow, goal, custom, now, timezone)
+                await goal_card(
+                    uow, goal, entries.get(goal.metric or "", []), custom, now, timezone
+                )
                 for goal in await uow.goals.list_for_client(client.id or 0)
                 if goal.status != GoalStatus.closed
             ]
@@ -342,19 +332,23 @@ class ShowGoalsUseCase:
 
 
 async def goal_progress(
-    uow: UnitOfWork, goal: Goal, custom: list, now: datetime, timezone: str
+    uow: UnitOfWork,
+    goal: Goal,
+    entries: Sequence[MetricEntry],
+    custom: list,
+    now: datetime,
+    timezone: str,
 ) -> GoalProgress:
-    definition = definition_of(goal.metric, custom) if goal.metric else None
+    """`entries`: the goal's metric, oldest first (none for a goal without one)."""
+    definition = definition_of(goal.metric, custom)
     current, projected = None, None
-    if goal.metric:
-        entries = await uow.metrics.list_for_client(goal.client_id, goal.metric)
-        if entries:
-            points = [(e.measured_at, e.value) for e in entries]
-            current = points[-1][1]
-            average = trends.moving_average(points)[-1][1]
-            if goal.active and goal.target_value is not None:
-                rate = trends.weekly_rate(points, now)
-                projected = trends.projected_date(average, rate, goal.target_value, now)
+    if goal.metric and entries:
+        points = [(e.measured_at, e.value) for e in entries]
+        current = points[-1][1]
+        average = trends.moving_average(points)[-1][1]
+        if goal.active and goal.target_value is not None:
+            rate = trends.weekly_rate(points, now)
+            projected = trends.projected_date(average, rate, goal.target_value, now)
     fraction = goal.progress(current) if current is not None else None
     milestones = tuple(await uow.goals.list_milestones(goal.id or 0))
     overdue = goal.overdue(local_today(now, timezone))
@@ -362,11 +356,15 @@ async def goal_progress(
 
 
 async def goal_card(
-    uow: UnitOfWork, goal: Goal, custom: list, now: datetime, timezone: str
+    uow: UnitOfWork,
+    goal: Goal,
+    entries: Sequence[MetricEntry],
+    custom: list,
+    now: datetime,
+    timezone: str,
 ) -> GoalCard:
     history = list(await uow.goals.list_changes(goal.id or 0))
-    pending = next((c for c in reversed(history) if c.pending), None)
-    return GoalCard(await goal_progress(uow, goal, custom, now, timezone), history, pending)
+    return GoalCard(await goal_progress(uow, goal, entries, custom, now, timezone), history)
 
 
 async def _goal_in_view(
@@ -425,9 +423,7 @@ class AddGoalUseCase:
                 description=_description(cmd.description),
             )
             if cmd.metric:
-                definition = next(
-                    (d for d in definitions_for(client.id, custom) if d.key == cmd.metric), None
-                )
+                definition = definition_with(definitions_for(client.id, custom), cmd.metric)
                 if definition is None:
                     raise MetricNotFound()
                 goal.metric = definition.key
@@ -455,10 +451,9 @@ def read_target(definition: MetricDefinition, text: str, user: User, now: dateti
 
 
 def read_date(text: str, user: User, now: datetime) -> date:
-    """A target date, today or later; raises `InvalidAnswer`."""
-    question = Question(key="date", kind=QuestionKind.date, prompt={"en": ""}, future_only=True)
+    """A target date, today or later; raises `InvalidAnswer` (explained as `TARGET_DATE`)."""
     context = answer_context(user, local_today(now, user.timezone))
-    return date.fromisoformat(question.read(text, context))
+    return date.fromisoformat(TARGET_DATE.read(text, context))
 
 
 # -- milestones ------------------------------------------------------------------------
@@ -488,7 +483,7 @@ class SetMilestonesUseCase:
             user = await uow.users.get(cmd.user_id)
             assert user is not None and goal.id is not None
             custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
-            definition = definition_of(goal.metric, custom) if goal.metric else None
+            definition = definition_of(goal.metric, custom)
             if definition is None or goal.start_value is None or goal.target_value is None:
                 raise NotMeasurable()
             units = UnitSystem(user.units)
@@ -563,7 +558,7 @@ class ProposeGoalChangeUseCase:
                     "units": people.coach_user.units,
                 }
                 await uow.outbox.enqueue(
-                    _tell(
+                    notice_for(
                         people.coach_user,
                         "goal_change_proposed",
                         params,
@@ -586,7 +581,7 @@ def _change_of(
     """The change from the goal as it is to the values typed (None keeps one)."""
     new_target = goal.target_value
     if target:
-        definition = definition_of(goal.metric, custom) if goal.metric else None
+        definition = definition_of(goal.metric, custom)
         if definition is None:
             raise NotMeasurable()
         new_target = read_target(definition, target, user, now)
@@ -605,7 +600,7 @@ def _change_of(
 
 
 def _change_params(change: GoalChange, goal: Goal, custom: list) -> dict[str, Any]:
-    definition = definition_of(goal.metric, custom) if goal.metric else None
+    definition = definition_of(goal.metric, custom)
     return metric_params(definition) | {
         "change_id": change.id,
         "goal_id": goal.id,
@@ -732,7 +727,7 @@ async def _apply(
     if goal.status == GoalStatus.achieved and target_moved:
         goal.status, goal.achieved_at = GoalStatus.active, None
     await uow.goals.update(goal)
-    definition = definition_of(goal.metric, custom) if goal.metric else None
+    definition = definition_of(goal.metric, custom)
     if target_moved and definition is not None and goal.id is not None:
         client_user = await uow.users.get(client.user_id) if client.user_id else None
         units = UnitSystem(client_user.units) if client_user else UnitSystem.metric
@@ -753,7 +748,9 @@ async def _tell_client(
         return
     params = _change_params(change, goal, custom) | {"units": client_user.units}
     await uow.outbox.enqueue(
-        _tell(client_user, name, params, key=f"goal-change:{change.id}:{change.status}", now=now)
+        notice_for(
+            client_user, name, params, key=f"goal-change:{change.id}:{change.status}", now=now
+        )
     )
 
 
@@ -819,7 +816,7 @@ class FlagOverdueGoalsUseCase:
         if not goal.overdue(local_today(now, timezone)) or people.coach_user is None:
             return 0
         custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
-        definition = definition_of(goal.metric, custom) if goal.metric else None
+        definition = definition_of(goal.metric, custom)
         params = metric_params(definition) | {
             "client": client.display_name,
             "client_id": client.id,
@@ -830,5 +827,12 @@ class FlagOverdueGoalsUseCase:
             "units": people.coach_user.units,
         }
         key = f"goal-overdue:{goal.id}:{goal.target_date}"
-        message = _tell(people.coach_user, "goal_overdue", params, key=key, now=now, quiet=True)
+        message = notice_for(
+            people.coach_user,
+            "goal_overdue",
+            params,
+            key=key,
+            now=now,
+            not_before=send_time(people.coach_user, now),
+        )
         return int(await uow.outbox.enqueue(message))

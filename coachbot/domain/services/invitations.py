@@ -16,18 +16,16 @@ from coachbot.domain.errors import (
 )
 from coachbot.domain.model import (
     AuditEntry,
-    Channel,
     Client,
     ClientStatus,
     Coach,
     Invitation,
     InvitationKind,
-    Notice,
-    OutgoingMessage,
     User,
 )
 from coachbot.domain.model.invitations import hash_token, is_token_shaped
 from coachbot.domain.ports import UnitOfWork
+from coachbot.domain.services.notices import notice_for
 
 NOTE_MAX_LENGTH = 100
 MAX_VALID_DAYS = 30
@@ -236,13 +234,8 @@ async def _tell(
 ) -> None:
     """Let the inviter know their link was used (through the outbox: not their update)."""
     await uow.outbox.enqueue(
-        OutgoingMessage(
-            channel=Channel.telegram,
-            recipient=str(inviter.telegram_id),
-            payload=Notice(notice, {"name": name}, inviter.language),
-            idempotency_key=f"invitation:{invitation.id}:accepted",
-            created_at=now,
-            not_before=now,
+        notice_for(
+            inviter, notice, {"name": name}, key=f"invitation:{invitation.id}:accepted", now=now
         )
     )
 

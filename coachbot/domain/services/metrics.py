@@ -17,6 +17,7 @@ from coachbot.domain.progress.metrics import (
     MetricDefinition,
     check_custom_metric,
     definition_of,
+    definition_with,
     definitions_for,
 )
 from coachbot.domain.services.forms import answer_context
@@ -109,7 +110,7 @@ class LogMetricUseCase:
 
 async def _definition(uow: UnitOfWork, client: Client, metric: str) -> MetricDefinition:
     custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
-    found = next((d for d in definitions_for(client.id or 0, custom) if d.key == metric), None)
+    found = definition_with(definitions_for(client.id or 0, custom), metric)
     if found is None:
         raise MetricNotFound()
     return found
@@ -224,7 +225,7 @@ class DefineCustomMetricUseCase:
                 client = await uow.clients.get(cmd.client_id)
                 if client is None or client.coach_id != cmd.coach_id:
                     raise ClientNotFound()
-            existing = [m for m in await uow.custom_metrics.list_for_coach(cmd.coach_id)]
+            existing = list(await uow.custom_metrics.list_for_coach(cmd.coach_id))
             if sum(not m.archived for m in existing) >= CUSTOM_METRICS_MAX:
                 raise InvalidDetailError("metric", "too_many")
             if any(m.name.casefold() == name.casefold() and not m.archived for m in existing):
@@ -269,7 +270,7 @@ class ListCustomMetricsUseCase:
         if cmd.coach_id is None:
             raise NotAllowedError()
         async with self._uow as uow:
-            found = [m for m in await uow.custom_metrics.list_for_coach(cmd.coach_id)]
+            found = list(await uow.custom_metrics.list_for_coach(cmd.coach_id))
             names = {
                 c.id or 0: c.display_name for c in await uow.clients.list_for_coach(cmd.coach_id)
             }

@@ -9,10 +9,11 @@ from typing import Any
 
 from coachbot.domain.clock import Clock
 from coachbot.domain.errors import ClientNotFound
-from coachbot.domain.model import Channel, Client, ClientStatus, Notice, OutgoingMessage, User
+from coachbot.domain.model import Client, ClientStatus, User
 from coachbot.domain.model.goals import Goal, GoalCategory
 from coachbot.domain.ports import UnitOfWork
 from coachbot.domain.services.forms import FormStep, StartForm, StartFormUseCase
+from coachbot.domain.services.notices import notice_for
 
 # The forms of onboarding in order, each with the purpose its response is filed under.
 PROFILE = "onboarding:profile"
@@ -214,17 +215,12 @@ class FinishOnboardingUseCase:
             health = await uow.forms.completed_answers(user_id=cmd.user_id, purpose=HEALTH)
             flags = health_flags(health or {})
             await uow.outbox.enqueue(
-                OutgoingMessage(
-                    channel=Channel.telegram,
-                    recipient=str(coach_user.telegram_id),
-                    payload=Notice(
-                        "client_onboarded",
-                        {"name": client.display_name, "health_flags": flags},
-                        coach_user.language,
-                    ),
-                    idempotency_key=f"client:{client.id}:onboarded",
-                    created_at=now,
-                    not_before=now,
+                notice_for(
+                    coach_user,
+                    "client_onboarded",
+                    {"name": client.display_name, "health_flags": flags},
+                    key=f"client:{client.id}:onboarded",
+                    now=now,
                 )
             )
             await uow.commit()

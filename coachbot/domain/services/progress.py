@@ -13,11 +13,11 @@ import hashlib
 from array import array
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from coachbot.domain.checkins.model import CheckinStatus, MetricEntry
+from coachbot.domain.checkins.model import Checkin, CheckinStatus, MetricEntry, Photo
 from coachbot.domain.clock import Clock
 from coachbot.domain.errors import ClientNotFound, DomainError
 from coachbot.domain.forms.units import Metric, UnitSystem
@@ -32,6 +32,7 @@ from coachbot.domain.progress.metrics import (
     MetricDefinition,
     builtin_definition,
     definition_of,
+    display_order,
 )
 from coachbot.domain.progress.views import (
     ChartPanel,
@@ -207,7 +208,7 @@ class ShowProgress:
     user_id: int
     coach_id: int | None = None
     client_id: int | None = None  # None: the person's own progress
-    metric: str = Metric.weight.value  # or PANEL
+    metric: str | None = None  # a metric's key or PANEL; None: weight, else the first measured
 
 
 @dataclass(frozen=True)
@@ -241,27 +242,27 @@ class ShowProgressUseCase:
             view = viewpoint(viewer)
             entries = by_metric(await uow.metrics.list_all(client.id or 0))
             custom: list[CustomMetric] = []
-            if any(key.startswith(CUSTOM_PREFIX) for key in [*entries, cmd.metric]):
+            if any(key.startswith(CUSTOM_PREFIX) for key in [*entries, cmd.metric or ""]):
                 custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
             goals = await uow.goals.list_for_client(client.id or 0)
             measured = _measured(entries, custom)
-            if cmd.metric == PANEL:
+            metric = cmd.metric or _first_shown(entries, measured)
+            if metric == PANEL:
                 return await self._panel(client, view, entries, goals, measured, now)
-            definition = definition_of(cmd.metric, custom)
-            found = entries.get(cmd.metric, [])
+            definition = definition_of(metric, custom)
+            found = entries.get(metric, [])
             if definition is None or not found:
-                return ProgressPicture(client, view, cmd.metric, None, None, (), measured)
-            series = build_series(found, definition, goal_for(goals, cmd.metric), now)
+                return ProgressPicture(client, view, metric, None, None, (), measured)
+            goal = goal_for(goals, metric)
+            series = build_series(found, definition, goal, now)
             home = client_user.timezone if client_user else view.timezone
-            cohort = await self._cohort(uow, client, cmd.metric, series.weekly_rate, now)
-        goal = goal_for(goals, cmd.metric)
-        projected = series.projection[1][0] if series.projection else None
-        found_trends = Trends(series, month_comparison(series.points, now, home), projected, cohort)
+            cohort = await self._cohort(uow, client, metric, series.weekly_rate, now)
+        found_trends = Trends(series, month_comparison(series.points, now, home), cohort)
         chart = MetricChart(series, view, local_today(now, view.timezone))
-        key = chart_key(client.id or 0, cmd.metric, found, (goal, view, chart.today))
+        key = chart_key(client.id or 0, metric, found, (goal, view, chart.today))
         image, cached = await self._draw(key, self._renderer.metric_chart, chart)
         return ProgressPicture(
-            client, view, cmd.metric, image, found_trends, (), measured, cached=cached
+            client, view, metric, image, found_trends, (), measured, cached=cached
         )
 
     async def _panel(self, client, view, entries, goals, measured, now) -> ProgressPicture:
@@ -303,17 +304,20 @@ class ShowProgressUseCase:
         return image, False
 
 
+def _first_shown(
+    entries: dict[str, list[MetricEntry]], measured: Sequence[MetricDefinition]
+) -> str:
+    """Weight, or the first metric measured when there is no weight yet."""
+    if Metric.weight.value in entries or not measured:
+        return Metric.weight.value
+    return measured[0].key
+
+
 def _measured(
     entries: dict[str, list[MetricEntry]], custom: list[CustomMetric]
 ) -> tuple[MetricDefinition, ...]:
-    found = [definition_of(metric, custom) for metric in entries]
-    order = [m.value for m in Metric]
-    return tuple(
-        sorted(
-            (d for d in found if d is not None),
-            key=lambda d: (order.index(d.key) if d.key in order else len(order), d.key),
-        )
-    )
+    found = [definition_of(metric, custom) for metric in sorted(entries, key=display_order)]
+    return tuple(d for d in found if d is not None)
 
 
 # -- photos ----------------------------------------------------------------------------
@@ -323,7 +327,11 @@ def _measured(
 class PhotoCheckin:
     checkin_id: int
     taken: datetime
-    photos: int
+    blob_keys: tuple[str, ...] = field(repr=False)  # its photos, in the order they were sent
+
+    @property
+    def photos(self) -> int:
+        return len(self.blob_keys)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -361,16 +369,21 @@ async def photo_checkins(uow: UnitOfWork, client: Client) -> list[PhotoCheckin]:
         for c in await uow.checkins.recent_for_client(client.id or 0, limit=RECENT_CHECKINS)
         if c.submitted_at is not None and c.status is not CheckinStatus.open
     ]
-    photos = await uow.photos.list_for_checkins([c.id for c in submitted if c.id is not None])
-    counts: dict[int, int] = defaultdict(int)
-    for photo in photos:
-        counts[photo.checkin_id or 0] += 1
+    photos = await photos_by_checkin(uow, submitted)
     found = [
-        PhotoCheckin(c.id or 0, c.submitted_at or c.due_at, counts[c.id or 0])
+        PhotoCheckin(c.id or 0, c.submitted_at or c.due_at, tuple(p.blob_key for p in photos[c.id]))
         for c in submitted
-        if counts.get(c.id or 0)
+        if c.id in photos
     ]
     return sorted(found, key=lambda c: c.taken)
+
+
+async def photos_by_checkin(uow: UnitOfWork, checkins: Sequence[Checkin]) -> dict[int, list[Photo]]:
+    """The photos of each of `checkins` that has any, in the order they were sent."""
+    found: dict[int, list[Photo]] = defaultdict(list)
+    for photo in await uow.photos.list_for_checkins([c.id for c in checkins if c.id is not None]):
+        found[photo.checkin_id or 0].append(photo)
+    return dict(found)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -405,7 +418,6 @@ class ComparePhotosUseCase:
             viewer, client_user = await viewer_and_client_user(uow, cmd.user_id, client)
             checkins = await photo_checkins(uow, client)
             before, after = _pick(checkins, cmd.before_id, cmd.after_id)
-            photos = await uow.photos.list_for_checkins([before.checkin_id, after.checkin_id])
             weights = {
                 e.checkin_id: e.value
                 for e in await uow.metrics.list_for_client(client.id or 0, Metric.weight.value)
@@ -414,13 +426,7 @@ class ComparePhotosUseCase:
         definition = builtin_definition(Metric.weight)
         sides = []
         for chosen in (before, after):
-            images = tuple(
-                [
-                    await self._blobs.get(p.blob_key)
-                    for p in photos
-                    if p.checkin_id == chosen.checkin_id
-                ]
-            )
+            images = tuple([await self._blobs.get(key) for key in chosen.blob_keys])
             sides.append(
                 ComparisonSide(chosen.taken, images, weights.get(chosen.checkin_id), definition)
             )

@@ -20,12 +20,11 @@ from datetime import date, datetime, timedelta
 from coachbot.domain.checkins.model import ThreadRole
 from coachbot.domain.clock import Clock
 from coachbot.domain.errors import ClientNotFound
-from coachbot.domain.forms.units import Metric
-from coachbot.domain.model import Channel, Client, Notice, OutgoingMessage, User
+from coachbot.domain.model import Client, User
 from coachbot.domain.model.goals import GoalStatus
 from coachbot.domain.ports import BlobStore, ReportRenderer, UnitOfWork
 from coachbot.domain.progress import trends
-from coachbot.domain.progress.metrics import definition_of
+from coachbot.domain.progress.metrics import definition_of, display_order
 from coachbot.domain.progress.reports import (
     FILE_RETENTION,
     SEND_WITHIN,
@@ -37,6 +36,7 @@ from coachbot.domain.progress.reports import (
 )
 from coachbot.domain.progress.views import Compliance, NoteLine, ProgressReport, Trends
 from coachbot.domain.services.goals import goal_progress
+from coachbot.domain.services.notices import notice_for
 from coachbot.domain.services.progress import (
     build_series,
     by_metric,
@@ -74,9 +74,8 @@ async def build_report(
     coach = await uow.coaches.get(client.coach_id)
     goals = [g for g in await uow.goals.list_for_client(client.id) if g.status != GoalStatus.closed]
     entries = by_metric(await uow.metrics.list_all(client.id))
-    order = [m.value for m in Metric]
     metrics = []
-    for key in sorted(entries, key=lambda k: (order.index(k) if k in order else len(order), k)):
+    for key in sorted(entries, key=display_order):
         definition = definition_of(key, custom)
         inside = [e for e in entries[key] if begin <= e.measured_at < finish]
         if definition is None or not inside:
@@ -87,8 +86,7 @@ async def build_report(
             current=trends.period_stats(points, begin, finish),
             previous=trends.period_stats(points, begin - (finish - begin), begin),
         )
-        projected = series.projection[1][0] if series.projection else None
-        metrics.append(Trends(series, comparison, projected, None))
+        metrics.append(Trends(series, comparison, None))
     checkins = [
         c
         for c in await uow.checkins.recent_for_client(client.id, limit=RECENT_CHECKINS)
@@ -115,6 +113,10 @@ async def build_report(
         for a in await uow.achievements.list_for_client(client.id)
         if begin <= a.achieved_at < finish
     ]
+    progress = [
+        await goal_progress(uow, g, entries.get(g.metric or "", []), custom, moment, timezone)
+        for g in goals
+    ]
     return ProgressReport(
         client_name=client.display_name,
         coach_name=coach.display_name if coach else "",
@@ -122,7 +124,7 @@ async def build_report(
         period_end=end,
         generated_at=now,
         view=viewpoint(reader),
-        goals=tuple([await goal_progress(uow, g, custom, moment, timezone) for g in goals]),
+        goals=tuple(progress),
         metrics=tuple(metrics),
         compliance=compliance,
         achievements=tuple(achievements),
@@ -260,18 +262,13 @@ class SendMonthlyReportsUseCase:
                 if current is None or not current.active or current.next_due_at != plan.next_due_at:
                     await self._blobs.delete(key)  # another run took it, or it was switched off
                     return 0
-                filename = report_filename(client, start, end)
                 await send_stored_file(
                     uow,
-                    GeneratedFile(
-                        client.id or 0,
-                        "report",
-                        key,
-                        filename,
-                        len(content),
-                        now,
-                        now + FILE_RETENTION,
-                    ),
+                    client,
+                    "report",
+                    key,
+                    report_filename(client, start, end),
+                    len(content),
                     recipient=user,
                     notice="monthly_report",
                     params={"start": start.isoformat(), "end": end.isoformat()},
@@ -290,7 +287,11 @@ class SendMonthlyReportsUseCase:
 
 async def send_stored_file(
     uow: UnitOfWork,
-    file: GeneratedFile,
+    client: Client,
+    kind: str,
+    blob_key: str,
+    filename: str,
+    size: int,
     *,
     recipient: User,
     notice: str,
@@ -298,23 +299,20 @@ async def send_stored_file(
     idempotency_key: str,
     now: datetime,
 ) -> None:
-    """Record a generated file and the outbox message that delivers it."""
+    """Record a generated file about `client` (kept until `FILE_RETENTION` is over) and
+    the outbox message that delivers it."""
+    file = GeneratedFile(client.id or 0, kind, blob_key, filename, size, now, now + FILE_RETENTION)
     await uow.reports.add_file(file)
     await uow.outbox.enqueue(
-        OutgoingMessage(
-            channel=Channel.telegram,
-            recipient=str(recipient.telegram_id),
-            payload=Notice(
-                notice,
-                {**params, "filename": file.filename, "size": file.size},
-                recipient.language,
-                attachment=file.blob_key,
-                attachment_kind=STORED_DOCUMENT,
-            ),
-            idempotency_key=idempotency_key,
-            created_at=now,
-            not_before=now,
+        notice_for(
+            recipient,
+            notice,
+            {**params, "filename": file.filename, "size": file.size},
+            key=idempotency_key,
+            now=now,
             expires_at=now + SEND_WITHIN,
+            attachment=file.blob_key,
+            attachment_kind=STORED_DOCUMENT,
         )
     )
 

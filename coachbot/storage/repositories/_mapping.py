@@ -10,6 +10,8 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import update
+
 
 def as_utc(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is None:
@@ -30,6 +32,13 @@ def to_entity(cls: type, row: Any, **converters: Any) -> Any:
         convert = converters.get(field.name)
         values[field.name] = convert(value) if convert and value is not None else value
     return cls(**values)
+
+
+async def update_row(session: Any, row_class: Any, entity: Any) -> None:
+    """Write an entity's values over its row (found by the entity's id)."""
+    values = row_values(entity)
+    values.pop("id", None)
+    await session.execute(update(row_class).where(row_class.id == entity.id).values(values))
 
 
 async def insert(session: Any, row_class: type, entity: Any) -> Any:

@@ -21,7 +21,7 @@ from coachbot.domain.checkins.model import (
 )
 from coachbot.domain.checkins.schedule import CheckinSchedule
 from coachbot.domain.model import ClientStatus
-from coachbot.storage.repositories._mapping import insert, row_values, to_entity
+from coachbot.storage.repositories._mapping import insert, row_values, to_entity, update_row
 from coachbot.storage.tables import (
     CheckinMessageRow,
     CheckinPlanRow,
@@ -103,11 +103,7 @@ class SqlCheckinRepository:
         return _checkin(row) if row else None
 
     async def save(self, checkin: Checkin) -> None:
-        values = row_values(checkin)
-        values.pop("id", None)
-        await self._session.execute(
-            update(CheckinRow).where(CheckinRow.id == checkin.id).values(values)
-        )
+        await update_row(self._session, CheckinRow, checkin)
 
     async def open_checkins(self, *, due_before: datetime, limit: int) -> Sequence[Checkin]:
         return await self._list(
@@ -241,11 +237,7 @@ class SqlMetricRepository:
         return to_entity(MetricEntry, row) if row else None
 
     async def update(self, entry: MetricEntry) -> None:
-        values = row_values(entry)
-        values.pop("id", None)
-        await self._session.execute(
-            update(MetricEntryRow).where(MetricEntryRow.id == entry.id).values(values)
-        )
+        await update_row(self._session, MetricEntryRow, entry)
 
     async def delete(self, entry_id: int) -> None:
         await self._session.execute(delete(MetricEntryRow).where(MetricEntryRow.id == entry_id))

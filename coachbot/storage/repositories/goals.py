@@ -14,7 +14,7 @@ from coachbot.domain.model.goals import (
     GoalStatus,
     Milestone,
 )
-from coachbot.storage.repositories._mapping import insert, row_values, to_entity
+from coachbot.storage.repositories._mapping import insert, to_entity, update_row
 from coachbot.storage.tables import GoalChangeRow, GoalMilestoneRow, GoalRow
 
 
@@ -36,9 +36,7 @@ class SqlGoalRepository:
         return _goal(row) if row else None
 
     async def update(self, goal: Goal) -> None:
-        values = row_values(goal)
-        values.pop("id", None)
-        await self._session.execute(update(GoalRow).where(GoalRow.id == goal.id).values(values))
+        await update_row(self._session, GoalRow, goal)
 
     async def overdue(self, *, before: date, limit: int) -> Sequence[Goal]:
         rows = await self._session.scalars(
@@ -91,11 +89,7 @@ class SqlGoalRepository:
         return _change(row) if row else None
 
     async def save_change(self, change: GoalChange) -> None:
-        values = row_values(change)
-        values.pop("id", None)
-        await self._session.execute(
-            update(GoalChangeRow).where(GoalChangeRow.id == change.id).values(values)
-        )
+        await update_row(self._session, GoalChangeRow, change)
 
     async def list_changes(self, goal_id: int) -> Sequence[GoalChange]:
         rows = await self._session.scalars(

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.checkins.model import CheckinRules
 from coachbot.domain.model import Client, ClientStatus, Coach, User
-from coachbot.storage.repositories._mapping import as_utc, insert, row_values, to_entity
+from coachbot.storage.repositories._mapping import as_utc, insert, row_values, to_entity, update_row
 from coachbot.storage.tables import ClientRow, CoachRow, UserRow
 
 
@@ -27,9 +27,7 @@ class SqlUserRepository:
         return to_entity(User, row) if row else None
 
     async def update(self, user: User) -> None:
-        values = row_values(user)
-        values.pop("id", None)
-        await self._session.execute(update(UserRow).where(UserRow.id == user.id).values(values))
+        await update_row(self._session, UserRow, user)
 
 
 class SqlCoachRepository:
@@ -95,11 +93,7 @@ class SqlClientRepository:
         return to_entity(Client, row, status=ClientStatus) if row else None
 
     async def update(self, client: Client) -> None:
-        values = row_values(client)
-        values.pop("id", None)
-        await self._session.execute(
-            update(ClientRow).where(ClientRow.id == client.id).values(values)
-        )
+        await update_row(self._session, ClientRow, client)
 
     async def list_for_coach(self, coach_id: int) -> Sequence[Client]:
         return await self._list(ClientRow.coach_id == coach_id)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.model import ClientStatus
 from coachbot.domain.model.goals import Achievement
 from coachbot.domain.progress.metrics import CustomMetric
 from coachbot.domain.progress.reports import GeneratedFile, ReportPlan
-from coachbot.storage.repositories._mapping import insert, row_values, to_entity
+from coachbot.storage.repositories._mapping import insert, row_values, to_entity, update_row
 from coachbot.storage.repositories.outbox import insert_ignoring_conflicts
 from coachbot.storage.tables import (
     AchievementRow,
@@ -35,11 +35,7 @@ class SqlCustomMetricRepository:
         return to_entity(CustomMetric, row) if row else None
 
     async def update(self, metric: CustomMetric) -> None:
-        values = row_values(metric)
-        values.pop("id", None)
-        await self._session.execute(
-            update(CustomMetricRow).where(CustomMetricRow.id == metric.id).values(values)
-        )
+        await update_row(self._session, CustomMetricRow, metric)
 
     async def list_for_coach(self, coach_id: int) -> Sequence[CustomMetric]:
         rows = await self._session.scalars(

@@ -174,7 +174,8 @@ class MatplotlibChartRenderer:
         return figure
 
     def _projection_label(self, axes: Axes, series: MetricSeries, view: Viewpoint) -> None:
-        """ "Projection: May 21" at the end of the dotted line."""
+        """ "Projection: May 21" under the end of the dotted line, ending there: the line
+        often ends near the right edge, where a centred label would be cut off."""
         assert series.projection is not None
         moment, value = series.projection[1]
         local = moment.astimezone(ZoneInfo(view.timezone)).date()
@@ -186,7 +187,7 @@ class MatplotlibChartRenderer:
             xy=(_x(moment, view), series.definition.shown(value, view.units)),
             xytext=(0, -10 if series.goal is not None else 8),
             textcoords="offset points",
-            ha="center",
+            ha="right",
             va="top",
             fontsize=LABEL_PT,
             color=PROJECTION,

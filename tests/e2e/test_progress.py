@@ -4,6 +4,8 @@ PDF report and the monthly one, CSV and ZIP exports."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -88,6 +90,26 @@ async def test_progress_returns_a_chart_photo_with_its_trend(harness: Harness):
     await cleo.press("🗂 All in one")
     panel = await cleo.next_bot_message()
     assert panel.kind == "photo" and panel.caption.startswith("Your progress: Weight")
+
+
+async def test_the_chart_and_the_goals_name_the_same_day_for_reaching_the_goal(harness: Harness):
+    """Asked days after the latest entry, both project from that entry's average."""
+    cleo = await onboarded_client(harness)
+    await log(cleo, "82")
+    await add_weight_goal(harness, "76")
+    await harness.admin.bot_messages_until_idle()
+    for kg in ("81.5", "81.1", "80.4", "80.2", "79.6"):
+        harness.clock.advance(days=4)
+        await log(cleo, kg)
+    harness.clock.advance(days=6)
+    await cleo.send_text("/progress")
+    chart = await cleo.next_bot_message()
+    await cleo.send_text("/goals")
+    goals = await cleo.next_bot_message()
+    on_chart = re.search(r"around (\w+ \d+, \d{4})", chart.caption)
+    in_goals = re.search(r"around (\w+ \d+, \d{4})", goals.text)
+    assert on_chart and in_goals, (chart.caption, goals.text)
+    assert on_chart.group(1) == in_goals.group(1)
 
 
 @pytest.mark.parametrize("decision", ["approve", "adjust"])

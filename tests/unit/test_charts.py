@@ -4,6 +4,7 @@ on pixels; each kind is also rendered once to a PNG a phone can show."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,10 +29,7 @@ def series(metric: Metric = Metric.weight, *, goal: float | None = 76.0, days: i
     average = trends.moving_average(points)
     now = points[-1][0]
     rate = trends.weekly_rate(points, now)
-    projection = None
-    if goal is not None:
-        reached = trends.projected_date(average[-1][1], rate, goal, average[-1][0])
-        projection = (average[-1], (reached, goal)) if reached else None
+    projection = trends.projection(average, rate, goal) if goal is not None else None
     return MetricSeries(
         builtin_definition(metric),
         tuple(points),
@@ -78,6 +76,17 @@ def test_the_metric_chart_draws_the_entries_their_average_the_goal_and_the_proje
     assert axes.get_ylabel() == "kg"
     key = [t.get_text() for t in figure.texts]
     assert key[0] == "Weight" and key[2] == "Dots: entries · line: 7-day average"
+
+
+def test_the_projection_label_stays_inside_the_picture_when_the_line_ends_at_the_edge():
+    """Without a later target date the dotted line ends at the right edge of the chart."""
+    data = replace(series(), target_date=None)
+    figure = MatplotlibChartRenderer().metric_figure(MetricChart(data, BERLIN, date(2026, 4, 12)))
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    (label,) = [t for t in figure.axes[0].texts if t.get_gid() == "projection-label"]
+    box = label.get_window_extent(renderer)
+    assert figure.bbox.x0 <= box.x0 and box.x1 <= figure.bbox.x1
 
 
 def test_dates_are_on_the_x_axis_and_values_in_the_readers_units_and_language():

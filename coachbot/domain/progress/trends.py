@@ -67,6 +67,18 @@ def projected_date(
     return now + timedelta(weeks=weeks)
 
 
+def projection(
+    average: Sequence[Point], rate_per_week: float | None, target: float
+) -> tuple[Point, Point] | None:
+    """The line from the latest 7-day average to the target at the current rate, the way
+    the chart draws it and every text states it; None when it does not get there."""
+    if not average:
+        return None
+    moment, value = average[-1]
+    reached = projected_date(value, rate_per_week, target, moment)
+    return ((moment, value), (reached, target)) if reached is not None else None
+
+
 @dataclass(frozen=True)
 class PeriodStats:
     start: datetime

@@ -345,10 +345,10 @@ async def goal_progress(
     if goal.metric and entries:
         points = [(e.measured_at, e.value) for e in entries]
         current = points[-1][1]
-        average = trends.moving_average(points)[-1][1]
         if goal.active and goal.target_value is not None:
-            rate = trends.weekly_rate(points, now)
-            projected = trends.projected_date(average, rate, goal.target_value, now)
+            average = trends.moving_average(points)
+            line = trends.projection(average, trends.weekly_rate(points, now), goal.target_value)
+            projected = line[1][0] if line is not None else None
     fraction = goal.progress(current) if current is not None else None
     milestones = tuple(await uow.goals.list_milestones(goal.id or 0))
     overdue = goal.overdue(local_today(now, timezone))

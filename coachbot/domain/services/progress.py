@@ -115,13 +115,10 @@ def build_series(
     points = tuple((e.measured_at, e.value) for e in entries)
     average = tuple(trends.moving_average(points))
     rate = trends.weekly_rate(points, now)
-    projection = None
     target = goal.target_value if goal is not None else None
-    if target is not None and average and goal is not None and goal.active:
-        moment, value = average[-1]
-        reached = trends.projected_date(value, rate, target, moment)
-        if reached is not None:
-            projection = ((moment, value), (reached, target))
+    projection = None
+    if target is not None and goal is not None and goal.active:
+        projection = trends.projection(average, rate, target)
     return MetricSeries(
         definition=definition,
         points=points,

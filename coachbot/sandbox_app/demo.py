@@ -25,9 +25,8 @@ from PIL import Image, ImageDraw, ImageFont
 from coachbot.bot.app import BotApplication, create_blob_store
 from coachbot.bot.legal import CURRENT_VERSION, LEGAL_DOCUMENTS
 from coachbot.domain.checkins.model import ThreadKind
-from coachbot.domain.checkins.templates import METRIC_BOUNDS
 from coachbot.domain.forms.questions import Question, QuestionKind
-from coachbot.domain.forms.units import Metric
+from coachbot.domain.forms.units import PLAUSIBLE_RANGES, Metric
 from coachbot.domain.model import OutgoingMessage
 from coachbot.domain.services.checkin_review import (
     FinishReview,
@@ -305,7 +304,7 @@ class _History:
         )
         template_id = views[0].template.id or 0
         edit = EditCheckinTemplateUseCase(self.uow(), self.clock)
-        low, high = METRIC_BOUNDS[Metric.body_fat]
+        low, high = PLAUSIBLE_RANGES[Metric.body_fat]
         body_fat = Question(
             key="body_fat",
             kind=QuestionKind.metric,

@@ -74,6 +74,6 @@ async def test_an_unusable_file_imports_nothing(harness: Harness, tmp_path):
     code, _out, err = await run_import(
         harness, tmp_path, "full name,e-mail\nCleo,cleo@example.org\n", "--coach", str(ADMIN_ID)
     )
-    assert code == 2 and "needs a 'name' column" in err
+    assert code == 2 and "needs a 'name' column" in err, err
     code, _out, err = await run_import(harness, tmp_path, "name\nCleo\n", "--coach", "999")
-    assert code == 2 and "No coach with Telegram id 999" in err
+    assert code == 2 and "No coach with Telegram id 999" in err, err

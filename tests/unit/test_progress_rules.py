@@ -7,12 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from coachbot.domain.checkins.templates import add_question
 from coachbot.domain.errors import InvalidDetailError
-from coachbot.domain.forms.questions import AnswerContext, InvalidAnswer
+from coachbot.domain.forms.questions import AnswerContext, InvalidAnswer, Question, QuestionKind
+from coachbot.domain.forms.templates import FormTemplate
 from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.model.goals import Goal, GoalCategory, suggest_milestones
 from coachbot.domain.progress import trends
 from coachbot.domain.progress.metrics import (
+    LOGGABLE,
     CustomMetric,
     builtin_definition,
     check_custom_metric,
@@ -189,3 +192,13 @@ def test_monthly_reports_arrive_on_the_first_at_nine_local_time():
     assert previous_month(due, "Europe/Berlin") == (date(2026, 3, 1), date(2026, 3, 31))
     december = next_report_due(datetime(2026, 12, 5, tzinfo=UTC), "America/New_York")
     assert december == datetime(2027, 1, 1, 14, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("metric", LOGGABLE)
+def test_log_and_checkin_questions_accept_the_same_measurements(metric):
+    """A value a check-in takes is not refused by /log, and the other way round."""
+    form = FormTemplate(key="t", version=1, title={"en": "T"}, questions=())
+    question = Question(key="m", kind=QuestionKind.metric, prompt={"en": "?"}, metric=metric)
+    (asked,) = add_question(form, question).questions
+    logged = builtin_definition(metric)
+    assert (asked.minimum, asked.maximum) == (logged.minimum, logged.maximum)

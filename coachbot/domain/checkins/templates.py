@@ -11,22 +11,9 @@ from dataclasses import replace
 from coachbot.domain.errors import InvalidDetailError
 from coachbot.domain.forms.questions import Question, QuestionKind, Text
 from coachbot.domain.forms.templates import FormTemplate
-from coachbot.domain.forms.units import Metric
+from coachbot.domain.forms.units import PLAUSIBLE_RANGES
 
 MAX_QUESTIONS = 30
-
-# What a measurement can plausibly be, in kg, cm or %: a measurement question added
-# without bounds gets these, so a typo (or a negative number) is asked again.
-METRIC_BOUNDS: dict[Metric, tuple[float, float]] = {
-    Metric.weight: (25, 350),
-    Metric.height: (100, 250),
-    Metric.waist: (40, 250),
-    Metric.hips: (40, 250),
-    Metric.chest: (40, 250),
-    Metric.arm: (10, 100),
-    Metric.thigh: (20, 150),
-    Metric.body_fat: (2, 70),
-}
 
 
 def _next(form: FormTemplate, questions: list[Question]) -> FormTemplate:
@@ -45,7 +32,7 @@ def add_question(form: FormTemplate, question: Question) -> FormTemplate:
     if len(form.questions) >= MAX_QUESTIONS:
         raise InvalidDetailError("questions", "too_many")
     if question.kind is QuestionKind.metric and question.metric is not None:
-        low, high = METRIC_BOUNDS[question.metric]
+        low, high = PLAUSIBLE_RANGES[question.metric]
         question = replace(
             question,
             minimum=low if question.minimum is None else question.minimum,

@@ -40,6 +40,20 @@ class Metric(StrEnum):
         return Dimension.length
 
 
+# What a measurement can plausibly be, in kg, cm or %: a typo (720 for 72.0, or a negative
+# number) is asked again, any real body is not. Check-in questions and /log share it.
+PLAUSIBLE_RANGES: dict[Metric, tuple[float, float]] = {
+    Metric.weight: (25, 350),
+    Metric.height: (100, 250),
+    Metric.waist: (40, 250),
+    Metric.hips: (40, 250),
+    Metric.chest: (40, 250),
+    Metric.arm: (10, 100),
+    Metric.thigh: (20, 150),
+    Metric.body_fat: (2, 70),
+}
+
+
 @dataclass(frozen=True)
 class Unit:
     symbol: str

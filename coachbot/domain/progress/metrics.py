@@ -15,21 +15,19 @@ from typing import Any
 
 from coachbot.domain.errors import InvalidDetailError
 from coachbot.domain.forms.questions import AnswerContext, Question, QuestionKind
-from coachbot.domain.forms.units import UNITS, Metric, UnitSystem, from_si, unit_symbol
+from coachbot.domain.forms.units import (
+    PLAUSIBLE_RANGES,
+    UNITS,
+    Metric,
+    UnitSystem,
+    from_si,
+    unit_symbol,
+)
 
 CUSTOM_PREFIX = "custom:"
 
-# Plausible ranges in SI units: a typo (720 for 72.0) is refused, any real body is not.
-BUILTIN_RANGES: dict[Metric, tuple[float, float]] = {
-    Metric.weight: (25, 350),
-    Metric.waist: (40, 250),
-    Metric.hips: (50, 250),
-    Metric.chest: (50, 250),
-    Metric.arm: (15, 80),
-    Metric.thigh: (25, 120),
-    Metric.body_fat: (2, 70),
-}
-LOGGABLE = tuple(BUILTIN_RANGES)  # height is a profile detail, not a progress metric
+# Height is a profile detail, not a progress metric.
+LOGGABLE = tuple(metric for metric in PLAUSIBLE_RANGES if metric is not Metric.height)
 PANEL_METRICS = (Metric.weight, Metric.waist, Metric.body_fat)
 
 NAME_MAX = 40
@@ -102,7 +100,7 @@ def _plain(value: float) -> float:
 
 
 def builtin_definition(metric: Metric) -> MetricDefinition:
-    low, high = BUILTIN_RANGES[metric]
+    low, high = PLAUSIBLE_RANGES[metric]
     return MetricDefinition(key=metric.value, minimum=low, maximum=high, builtin=metric)
 
 
@@ -213,7 +211,7 @@ def definition_of(key: str | None, custom: list[CustomMetric]) -> MetricDefiniti
     history stays readable); None for no key (a goal without a metric)."""
     if not key:
         return None
-    if key in Metric.__members__ and Metric(key) in BUILTIN_RANGES:
+    if key in Metric.__members__ and Metric(key) in LOGGABLE:
         return builtin_definition(Metric(key))
     number = custom_metric_id(key)
     return next((m.definition() for m in custom if m.id == number), None)

@@ -7,8 +7,9 @@ from typing import Any
 
 from coachbot.domain.billing.errors import BillingNotConfigured
 from coachbot.domain.billing.model import Package
-from coachbot.domain.model import Channel, Client, Notice, OutgoingMessage, User
+from coachbot.domain.model import Client, User
 from coachbot.domain.ports import Payments, UnitOfWork
+from coachbot.domain.services.notices import notice_for
 
 
 def gateway(payments: Payments | None) -> Payments:
@@ -18,15 +19,9 @@ def gateway(payments: Payments | None) -> Payments:
 
 
 def notify(user: User, name: str, params: dict[str, Any], *, key: str, now: datetime):
-    """A notice for `user`, sent through the outbox once per `key`."""
-    return OutgoingMessage(
-        channel=Channel.telegram,
-        recipient=str(user.telegram_id),
-        payload=Notice(name, {**params, "timezone": user.timezone}, user.language),
-        idempotency_key=key,
-        created_at=now,
-        not_before=now,
-    )
+    """A notice for `user`, sent through the outbox once per `key`, at once (a payment's
+    news does not wait for quiet hours), with their time zone for the dates it names."""
+    return notice_for(user, name, {**params, "timezone": user.timezone}, key=key, now=now)
 
 
 async def client_user(uow: UnitOfWork, client: Client) -> User | None:

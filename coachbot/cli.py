@@ -80,11 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     except EncryptionKeyError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIGURATION
-    from coachbot import runner
-
     if args.command == "worker":
-        main_coroutine = runner.run_worker(settings)
+        from coachbot import delivery
+
+        main_coroutine = delivery.run_worker(settings)
     else:
+        from coachbot import runner
+
         main_coroutine = runner.run_bot(settings, with_delivery=not args.no_delivery)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main_coroutine)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,12 +17,13 @@ from aiogram.utils.i18n import I18n
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from coachbot.bot.app import create_blob_store
-from coachbot.bot.i18n import translator
+from coachbot.bot.client import create_bot
+from coachbot.bot.i18n import create_i18n, translator
 from coachbot.bot.notices import notice_renderer
 from coachbot.config import Settings
 from coachbot.domain.clock import Clock
 from coachbot.domain.ports import BlobStore, ReportRenderer
+from coachbot.domain.progress.views import ProgressReport
 from coachbot.domain.services.billing_access import DunningUseCase
 from coachbot.domain.services.checkins import FollowUpCheckinsUseCase, OpenDueCheckinsUseCase
 from coachbot.domain.services.goals import FlagOverdueGoalsUseCase
@@ -29,12 +31,15 @@ from coachbot.domain.services.reports import (
     PurgeGeneratedFilesUseCase,
     SendMonthlyReportsUseCase,
 )
-from coachbot.reports.pdf import ReportlabReportRenderer
+from coachbot.reports.labels import Translate
 from coachbot.scheduler.jobs import TickJob, TickScheduler
 from coachbot.scheduler.limits import MemoryRateLimiter, RedisRateLimiter
 from coachbot.scheduler.outbox import DispatcherSettings, OutboxDispatcher
 from coachbot.scheduler.sender import RateLimitedSender, TelegramChannel, TelegramLimits
 from coachbot.scheduler.timing import SystemTimer, Timer
+from coachbot.storage import migrate
+from coachbot.storage.db import create_engine, create_session_factory
+from coachbot.storage.keys import create_blob_store
 from coachbot.storage.repositories import SqlLeases, SqlOutboxQueue, SqlUpdateLedger
 from coachbot.storage.uow import SqlUnitOfWork
 
@@ -97,9 +102,56 @@ def create_delivery(
         session_factory, timer, settings.checkin_tick_seconds
     )
     jobs += billing_jobs(session_factory, timer, settings.billing_tick_seconds)
-    jobs += progress_jobs(session_factory, timer, blobs, ReportlabReportRenderer(translator(i18n)))
+    jobs += progress_jobs(session_factory, timer, blobs, PdfReportsOnDemand(translator(i18n)))
     ticks = TickScheduler(jobs, SqlLeases(session_factory), timer)
     return Delivery(dispatcher, ticks)
+
+
+async def run_worker(settings: Settings) -> None:
+    """`coachbot worker`: only the delivery core, for processes beside webhook-serving
+    bot processes. Builds no dispatcher, so a restarted worker is sending again sooner."""
+    await migrate.upgrade(settings.effective_database_url)
+    engine = create_engine(settings.effective_database_url)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    bot = create_bot(settings)
+    delivery = create_delivery(
+        settings,
+        bot=bot,
+        session_factory=create_session_factory(engine),
+        redis=redis,
+        i18n=create_i18n(settings.default_language),
+    )
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    try:
+        await delivery.run(stop)
+    finally:
+        await bot.session.close()
+        if redis is not None:
+            await redis.aclose()
+        await engine.dispose()
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+
+class PdfReportsOnDemand:
+    """`ReportRenderer` that loads the PDF renderer (reportlab, matplotlib: a second or
+    two) when the first monthly report is due rather than when the worker starts."""
+
+    def __init__(self, translate: Translate) -> None:
+        self._translate = translate
+        self._renderer: ReportRenderer | None = None
+
+    def render(self, report: ProgressReport) -> bytes:
+        if self._renderer is None:
+            from coachbot.reports.pdf import ReportlabReportRenderer
+
+            self._renderer = ReportlabReportRenderer(self._translate)
+        return self._renderer.render(report)
 
 
 def housekeeping_jobs(session_factory: async_sessionmaker) -> list[TickJob]:

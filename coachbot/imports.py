@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
-from coachbot.bot.app import create_bot
+from coachbot.bot.client import create_bot
 from coachbot.bot.texts import start_link
 from coachbot.config import Settings
 from coachbot.domain.clock import SystemClock

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 
 from aiohttp import web
 
 from coachbot.bot.app import BotApplication, create_application
 from coachbot.config import Settings
-from coachbot.delivery import create_delivery
+from coachbot.delivery import create_delivery, stop_on_signals
 from coachbot.storage import migrate
 from coachbot.web.app import create_web_app, public_webhook_url
 
@@ -32,18 +31,6 @@ async def run_bot(settings: Settings, *, with_delivery: bool = True) -> None:
         stop.set()
         if delivery is not None:
             await delivery
-        await application.close()
-
-
-async def run_worker(settings: Settings) -> None:
-    """Only the delivery core: for processes beside webhook-serving bot processes."""
-    await migrate.upgrade(settings.effective_database_url)
-    application = create_application(settings)
-    stop = asyncio.Event()
-    _stop_on_signals(stop)
-    try:
-        await _deliver(application, stop)
-    finally:
         await application.close()
 
 
@@ -130,11 +117,5 @@ async def start_webhook(application: BotApplication) -> web.AppRunner:
 
 async def _until_signalled() -> None:
     stop = asyncio.Event()
-    _stop_on_signals(stop)
+    stop_on_signals(stop)
     await stop.wait()
-
-
-def _stop_on_signals(stop: asyncio.Event) -> None:
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)

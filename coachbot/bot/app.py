@@ -5,25 +5,19 @@ Nothing is built at import time; `create_application` is called by the CLI and b
 
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import dataclass
-from functools import cache
 
-from aiogram import BaseMiddleware, Bot, Dispatcher, methods
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.dispatcher.middlewares.manager import MiddlewareManager
-from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
-from aiogram.methods.base import Response, TelegramMethod
 from aiogram.utils.i18n import I18n
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from coachbot.bot.client import create_bot
 from coachbot.bot.commands import set_default_commands
 from coachbot.bot.handlers import feature_routers
 from coachbot.bot.i18n import available_languages, create_i18n, translator
@@ -47,12 +41,11 @@ from coachbot.domain.services.billing_sales import BillingUrls
 from coachbot.domain.services.forms import SyncShippedFormsUseCase
 from coachbot.domain.services.identity import LanguagePolicy
 from coachbot.integrations.stripe_gateway import StripePayments
-from coachbot.reports import progress_tools
 from coachbot.reports.photos import PillowPhotoProcessor
-from coachbot.storage.blobs import EncryptedBlobStore
+from coachbot.reports.tools import progress_tools
 from coachbot.storage.db import create_engine, create_session_factory
 from coachbot.storage.form_templates import shipped_templates
-from coachbot.storage.keys import load_encryption_keys
+from coachbot.storage.keys import create_blob_store
 from coachbot.storage.repositories import SqlUpdateLedger
 from coachbot.storage.uow import SqlUnitOfWork
 
@@ -87,34 +80,6 @@ class BotApplication:
             await self.redis.aclose()
         await self.engine.dispose()
         detach_routers(self.dispatcher)
-
-
-@cache
-def pin_response_models() -> tuple[type, ...]:
-    """aiogram parses every Bot API answer as `Response[<result type>]`, a generic
-    pydantic model that pydantic caches only weakly: once the answer is dropped, the
-    class is collected and the next call builds it again (schema, validator), which cost
-    more than the rest of handling an update. Holding one of each keeps them cached."""
-    api_methods = (getattr(methods, name) for name in methods.__all__)
-    results = {
-        method.__returning__
-        for method in api_methods
-        if inspect.isclass(method) and issubclass(method, TelegramMethod)
-        if method is not TelegramMethod
-    }
-    return tuple(Response[result] for result in results)
-
-
-def create_bot(settings: Settings) -> Bot:
-    pin_response_models()
-    token = settings.token
-    if token is None:
-        raise ValueError("BOT_TOKEN is required to create the bot")
-    session = AiohttpSession()
-    if settings.telegram_api_url:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    defaults = DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True)
-    return Bot(token, session=session, default=defaults)
 
 
 def create_application(
@@ -219,11 +184,6 @@ def create_dispatcher(
 
     dispatcher.startup.register(on_startup)
     return dispatcher
-
-
-def create_blob_store(settings: Settings) -> EncryptedBlobStore:
-    """Photos live encrypted under DATA_DIR/photos (shared storage when several hosts)."""
-    return EncryptedBlobStore(settings.data_dir / "photos", load_encryption_keys(settings))
 
 
 def _fsm_storage(redis: Redis | None) -> tuple[BaseStorage, BaseEventIsolation]:

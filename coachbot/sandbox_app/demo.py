@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageFont
 
-from coachbot.bot.app import BotApplication, create_blob_store
+from coachbot.bot.app import BotApplication
 from coachbot.bot.legal import CURRENT_VERSION, LEGAL_DOCUMENTS
 from coachbot.domain.checkins.model import ThreadKind
 from coachbot.domain.forms.questions import Question, QuestionKind
@@ -75,6 +75,7 @@ from coachbot.domain.services.onboarding import (
 )
 from coachbot.reports.photos import PillowPhotoProcessor
 from coachbot.sandbox_app.seed import HistoryClock, Person, SeededPerson, Seeding
+from coachbot.storage.keys import create_blob_store
 from coachbot.storage.uow import SqlUnitOfWork
 
 HISTORY_WEEKS = 6

@@ -18,6 +18,8 @@ from typing import Protocol
 
 from cryptography.fernet import Fernet
 
+from coachbot.storage.blobs import EncryptedBlobStore
+
 logger = logging.getLogger(__name__)
 
 KEY_FILE = "encryption.key"
@@ -64,6 +66,11 @@ def load_encryption_keys(settings: KeySettings) -> list[str]:
         f"    {GENERATE_COMMAND}\n"
         "  then set ENCRYPTION_KEYS=<that key> and keep a copy somewhere safe."
     )
+
+
+def create_blob_store(settings: KeySettings) -> EncryptedBlobStore:
+    """Photos live encrypted under DATA_DIR/photos (shared storage when several hosts)."""
+    return EncryptedBlobStore(settings.data_dir / "photos", load_encryption_keys(settings))
 
 
 def _key_from_file(path: Path) -> str:

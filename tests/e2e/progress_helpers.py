@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from coachbot.bot.app import create_blob_store
 from coachbot.domain.checkins.model import (
     Checkin,
     CheckinStatus,
@@ -17,6 +16,7 @@ from coachbot.domain.checkins.model import (
 )
 from coachbot.reports.photos import PillowPhotoProcessor
 from coachbot.sandbox.telegram_server import FakeUser
+from coachbot.storage.keys import create_blob_store
 from coachbot.storage.uow import SqlUnitOfWork
 from tests.e2e.checkin_helpers import photo
 from tests.e2e.conftest import ADMIN_ID, Harness

@@ -15,11 +15,11 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from coachbot.bot.app import create_blob_store
 from coachbot.bot.callbacks import ProgressCb, ReportAction, ReportCb
 from coachbot.delivery import progress_jobs
 from coachbot.domain.services.reports import PurgeGeneratedFilesUseCase, SendMonthlyReportsUseCase
 from coachbot.reports.pdf import ReportlabReportRenderer
+from coachbot.storage.keys import create_blob_store
 from coachbot.storage.tables import GeneratedFileRow, ReportPlanRow
 from coachbot.storage.uow import SqlUnitOfWork
 from tests.e2e.checkin_helpers import move_clock_to, onboarded_client

@@ -20,7 +20,6 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from coachbot.bot.app import create_blob_store
 from coachbot.config import Settings
 from coachbot.domain.checkins.model import CheckinStatus
 from coachbot.domain.model import ClientStatus
@@ -36,6 +35,7 @@ from coachbot.sandbox_app.runner import (
     running_sandbox,
 )
 from coachbot.sandbox_app.seed import COACH, INVITED
+from coachbot.storage.keys import create_blob_store
 from coachbot.storage.tables import CheckinRow, PhotoRow
 from coachbot.storage.uow import SqlUnitOfWork
 

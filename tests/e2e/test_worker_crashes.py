@@ -118,18 +118,21 @@ async def test_sigkilled_workers_lose_nothing_and_repeat_at_most_one_message_per
     rng = random.Random(20261125)
     await enqueue_reminders(crash_database_url, telegram)
 
+    # The next worker starts while the current one delivers, as in a deployment with
+    # several workers, and so that the test does not wait for a start-up per kill.
+    standby = await start_worker(telegram, crash_database_url, tmp_path)
     for kill in range(KILLS):
-        worker = await start_worker(telegram, crash_database_url, tmp_path)
-        before = sum(delivered(telegram).values())
         if kill % 5 == 4:  # now and then, die while still starting up
+            worker = await start_worker(telegram, crash_database_url, tmp_path)
             await asyncio.sleep(rng.uniform(0.0, 0.8))
         else:
-            target = before + rng.randint(1, 30)
+            worker, standby = standby, await start_worker(telegram, crash_database_url, tmp_path)
+            target = sum(delivered(telegram).values()) + rng.randint(1, 30)
             await telegram.wait_for(lambda t=target: sum(delivered(telegram).values()) >= t, 30)
         worker.send_signal(signal.SIGKILL)
         await worker.wait()
 
-    survivor = await start_worker(telegram, crash_database_url, tmp_path)
+    survivor = standby
     try:
         await telegram.wait_for(lambda: len(delivered(telegram)) == MESSAGES, 90)
         # Let the last claims settle before looking at the table.

@@ -31,7 +31,7 @@ from coachbot.domain.services.progress import (
     ShowProgressUseCase,
 )
 from coachbot.domain.services.reports import MakeProgressReportUseCase, MonthlyReportUseCase
-from coachbot.reports import ProgressTools
+from coachbot.reports.tools import ProgressTools
 
 
 def progress_use_cases(

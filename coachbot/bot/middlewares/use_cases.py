@@ -87,7 +87,7 @@ from coachbot.domain.services.profile import (
     ShowProfileUseCase,
 )
 from coachbot.domain.services.reachability import RecordReachabilityUseCase
-from coachbot.reports import ProgressTools, progress_tools
+from coachbot.reports.tools import ProgressTools, progress_tools
 
 
 class UseCaseFactory:

@@ -10,6 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from coachbot.bot.callbacks import FormAction, FormCb
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.i18n import ngettext
 from coachbot.bot.keyboards import rows_of
 from coachbot.bot.texts import escape
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind, Text
@@ -139,7 +140,7 @@ def explain_refusal(error: InvalidAnswer, question: Question | None, user: User)
         "unknown_unit": _("I do not know that unit. Please send just the number."),
         "too_small": _("That is below the lowest value I can take ({minimum})."),
         "too_large": _("That is above the highest value I can take ({maximum})."),
-        "too_precise": _("Please use at most {decimals} decimal places."),
+        "too_precise": _too_precise(params.get("decimals", 0)),
         "not_a_whole_number": _("Please send a whole number from {minimum} to {maximum}."),
         "not_a_date": _("Please send a real date, like 31.12.1990."),
         "in_the_future": _("That date is in the future. Please check it."),
@@ -160,6 +161,16 @@ def explain_refusal(error: InvalidAnswer, question: Question | None, user: User)
     }
     text = texts.get(error.code, _("Please choose one of the buttons."))
     return text.format(**{k: escape(str(v)) for k, v in params.items()})
+
+
+def _too_precise(decimals: int) -> str:
+    if decimals == 0:
+        return _("Please send a whole number.")
+    return ngettext(
+        "Please use at most {decimals} decimal place.",
+        "Please use at most {decimals} decimal places.",
+        decimals,
+    )
 
 
 def explain_photo_refusal(error: InvalidPhoto) -> str:

@@ -9,7 +9,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 import coachbot
+from coachbot.bot.forms import explain_refusal
 from coachbot.bot.i18n import _po_path, available_languages, create_i18n, gettext, ngettext
+from coachbot.domain.forms.questions import InvalidAnswer
+from coachbot.domain.model import User
 
 KEYWORDS = {"_": None, "__": None, "ngettext": (1, 2)}
 
@@ -78,3 +81,20 @@ def test_plurals_follow_the_count():
         assert ngettext("{count} day", "{count} days", 1).format(count=1) == "1 day"
         assert ngettext("{count} day", "{count} days", 7).format(count=7) == "7 days"
         assert gettext("Cancelled.") == "Cancelled."
+
+
+@pytest.mark.parametrize(
+    ("language", "decimals", "expected"),
+    [
+        ("en", 0, "Please send a whole number."),
+        ("en", 1, "Please use at most 1 decimal place."),
+        ("en", 2, "Please use at most 2 decimal places."),
+        ("de", 0, "Bitte sende eine ganze Zahl."),
+        ("de", 1, "Bitte nutze höchstens 1 Nachkommastelle."),
+    ],
+)
+def test_a_too_precise_answer_is_refused_in_words_that_fit_the_count(language, decimals, expected):
+    i18n = create_i18n("en")
+    refusal = InvalidAnswer("too_precise", decimals=decimals)
+    with i18n.context(), i18n.use_locale(language):
+        assert explain_refusal(refusal, None, User(telegram_id=1, first_name="A")) == expected

@@ -188,6 +188,21 @@ def _subscription_ended_coach(params: dict[str, Any]) -> TextPayload:
     return TextPayload(text, buttons=_open_client(params))
 
 
+def _link_subscriber_unmatched(params: dict[str, Any]) -> str:
+    values = {"email": escape(params["email"]), "package": escape(params["package"])}
+    if params["clients"] > 1:
+        return _(
+            "🔗 {email} subscribed to {package} through your payment link. Several of your "
+            "clients have that e-mail, so I cannot tell whose plan it is. Sell it to the "
+            "client from their card instead, or ask the subscriber to use another e-mail."
+        ).format(**values)
+    return _(
+        "🔗 {email} subscribed to {package} through your payment link, but none of your "
+        "clients has that e-mail. Add them as a client with this e-mail: the plan is linked "
+        "to them with Stripe's next update of it, at the latest its next payment."
+    ).format(**values)
+
+
 BILLING_TEMPLATES: dict[str, Callable[[dict[str, Any]], str | TextPayload]] = {
     "package_offer": _package_offer,
     "payment_receipt": _payment_receipt,
@@ -202,4 +217,5 @@ BILLING_TEMPLATES: dict[str, Callable[[dict[str, Any]], str | TextPayload]] = {
     "trial_started_coach": _trial_started_coach,
     "subscription_ended": _subscription_ended,
     "subscription_ended_coach": _subscription_ended_coach,
+    "link_subscriber_unmatched": _link_subscriber_unmatched,
 }

@@ -304,8 +304,12 @@ class StripePayments:
     async def subscription_state(
         self, subscription_id: str, *, account: str | None
     ) -> SubscriptionState:
+        # The customer's e-mail ties a payment link's subscriber to a client.
         data = await self._retrieve(
-            self._client.v1.subscriptions.retrieve_async, subscription_id, account
+            self._client.v1.subscriptions.retrieve_async,
+            subscription_id,
+            account,
+            {"expand": ["customer"]},
         )
         return subscription_state(data)
 
@@ -367,16 +371,19 @@ def subscription_state(data: dict[str, Any]) -> SubscriptionState:
     item = items[0] if items else {}
     # Newer API versions keep the period on the item; older ones on the subscription.
     period_end = item.get("current_period_end") or data.get("current_period_end")
+    customer = data["customer"]
+    expanded = isinstance(customer, dict)
     return SubscriptionState(
         id=data["id"],
         status=SubscriptionStatus(data["status"]),
-        customer_id=data["customer"],
+        customer_id=customer["id"] if expanded else customer,
         price_id=(item.get("price") or {}).get("id"),
         item_id=item.get("id"),
         current_period_end=_time(period_end),
         cancel_at_period_end=bool(data.get("cancel_at_period_end")),
         paused=data.get("pause_collection") is not None,
         metadata=dict(data.get("metadata") or {}),
+        customer_email=customer.get("email") if expanded else None,
     )
 
 

@@ -303,7 +303,7 @@ class FakeStripeServer:
             "POST /v1/payment_links": self._create_payment_link,
             "POST /v1/payment_links/{payment_link}": self._update_payment_link,
             "POST /v1/billing_portal/sessions": self._create_portal_session,
-            "GET /v1/subscriptions/{subscription_exposed_id}": self._get("subscription"),
+            "GET /v1/subscriptions/{subscription_exposed_id}": self._get_subscription,
             "POST /v1/subscriptions/{subscription_exposed_id}": self._update_subscription,
             "DELETE /v1/subscriptions/{subscription_exposed_id}": self._cancel_subscription,
             "GET /v1/invoices/{invoice}": self._get_invoice,
@@ -594,6 +594,13 @@ class FakeStripeServer:
             )
         sub.update(status="canceled", canceled_at=self.now(), ended_at=self.now())
         self.emit("customer.subscription.deleted", sub)
+        return sub
+
+    def _get_subscription(self, sub_id: str, p: dict[str, Any]) -> dict[str, Any]:
+        sub = copy.deepcopy(self.store.get(sub_id, "subscription"))
+        if "customer" in (p.get("expand") or []):
+            customer = self.store.get(sub["customer"], "customer")
+            sub["customer"] = {k: v for k, v in customer.items() if not k.startswith("_")}
         return sub
 
     def _get_invoice(self, invoice_id: str, p: dict[str, Any]) -> dict[str, Any]:

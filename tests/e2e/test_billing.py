@@ -10,6 +10,7 @@ import aiohttp
 from sqlalchemy import func, select
 
 from coachbot.storage.tables import PaymentRow, StripeEventRow, SubscriptionRow
+from coachbot.storage.uow import SqlUnitOfWork
 from tests.e2e.billing_helpers import (  # noqa: F401  (fixtures)
     API_KEY,
     WEBHOOK_SECRET,
@@ -554,4 +555,63 @@ async def test_a_payment_link_purchase_counts_for_the_coach(shop: Shop):
     assert told.text == "💶 dana@example.org paid €35.00 for Plan review."
     revenue = await open_billing_menu(shop.coach, "💶 Revenue")
     assert revenue.text == ("Revenue (paid minus refunds): €35.00\n• Payment link buyers: €35.00")
+    shop.stripe.assert_no_rejections()
+
+
+async def give_client_email(shop: Shop, email: str) -> None:
+    async with SqlUnitOfWork(shop.harness.app.session_factory) as uow:
+        (client,) = await uow.clients.list_for_coach(1)
+        client.email = email
+        await uow.clients.update(client)
+        await uow.commit()
+
+
+async def test_a_payment_link_subscriber_is_linked_to_the_client_with_that_email(shop: Shop):
+    cleo = await joined_client(shop)
+    await give_client_email(shop, "cleo@example.org")
+    await create_package(shop)
+    await shop.coach.press("🔗 Payment link")
+    await shop.coach.next_bot_message()
+    link = shop.stripe.of_type("payment_link")[0]
+
+    # Stripe may name the customer in other letters than the coach typed.
+    await shop.stripe.pay_payment_link(link["id"], email="Cleo@Example.org")
+    receipt = await cleo.next_bot_message()
+    assert receipt.text.startswith("✅ Payment received: €49.90 for Monthly coaching.")
+    told = await shop.coach.next_bot_message()
+    assert told.text == "💶 Cleo Park paid €49.90 for Monthly coaching."
+    await cleo.send_text("/billing")
+    plan = await cleo.next_bot_message()
+    assert plan.text.startswith("Your plan with Anna Admin\nMonthly coaching · €49.90 per month")
+    revenue = await open_billing_menu(shop.coach, "💶 Revenue")
+    assert revenue.text == "Revenue (paid minus refunds): €49.90\n• Cleo Park: €49.90"
+    looked_up = shop.stripe.calls("GET", "/v1/subscriptions/")
+    assert looked_up and all(call.params.get("expand") == ["customer"] for call in looked_up)
+    shop.stripe.assert_no_rejections()
+
+
+async def test_a_payment_link_subscriber_who_is_no_client_is_told_to_the_coach_once(shop: Shop):
+    await create_package(shop)
+    await shop.coach.press("🔗 Payment link")
+    await shop.coach.next_bot_message()
+    link = shop.stripe.of_type("payment_link")[0]
+
+    await shop.stripe.pay_payment_link(link["id"], email="stranger@example.org")
+    told = await shop.coach.next_bot_message()
+    assert told.text == (
+        "🔗 stranger@example.org subscribed to Monthly coaching through your payment link, "
+        "but none of your clients has that e-mail. Add them as a client with this e-mail: "
+        "the plan is linked to them with Stripe's next update of it, at the latest its "
+        "next payment."
+    )
+    # Every event about the subscription (created, invoice paid, checkout completed)
+    # looked for the client; the coach heard of it once.
+    assert await shop.coach.bot_messages_until_idle() == []
+    async with SqlUnitOfWork(shop.harness.app.session_factory) as uow:
+        assert (
+            await uow.billing.subscription_by_stripe_id(
+                shop.stripe.of_type("subscription")[0]["id"]
+            )
+            is None
+        )
     shop.stripe.assert_no_rejections()

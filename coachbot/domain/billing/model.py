@@ -264,6 +264,7 @@ class SubscriptionState:
     cancel_at_period_end: bool
     paused: bool
     metadata: dict[str, str] = field(default_factory=dict)
+    customer_email: str | None = None  # who to match when the metadata names no client
 
 
 @dataclass(frozen=True)

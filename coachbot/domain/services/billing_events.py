@@ -20,6 +20,7 @@ from coachbot.domain.billing.model import (
     CheckoutState,
     CheckoutStatus,
     InvoiceState,
+    Package,
     Payment,
     PaymentKind,
     PaymentStatus,
@@ -179,6 +180,10 @@ class _Apply:
         if subscription is None:
             coach_id, client_id, package_id = metadata_ids(state.metadata)
             client = await self._our_client(coach_id, client_id)
+            if client is None and client_id is None and package is not None:
+                # Bought through the package's payment link: no metadata reaches the
+                # subscription, the package's price names the coach, the e-mail the client.
+                client = await self._link_subscriber(state, package)
             if client is None:
                 logger.info("Subscription %s is not one of ours", state.id)
                 return None
@@ -206,6 +211,28 @@ class _Apply:
         if changed and subscription.ended:
             await self._ended(subscription)
         return subscription
+
+    async def _link_subscriber(self, state: SubscriptionState, package: Package) -> Client | None:
+        """The coach's client with the subscriber's e-mail; without one, the coach is told
+        (once) to add them, and the next event about the subscription links it."""
+        email = (state.customer_email or "").strip().casefold()
+        clients = await self.uow.clients.list_for_coach(package.coach_id) if email else []
+        matches = [c for c in clients if (c.email or "").strip().casefold() == email]
+        if len(matches) == 1:
+            return matches[0]
+        await tell_coach(
+            self.uow,
+            package.coach_id,
+            "link_subscriber_unmatched",
+            {
+                **package_params(package),
+                "email": state.customer_email or "",
+                "clients": len(matches),
+            },
+            key=f"link-subscriber:{state.id}",
+            now=self.now,
+        )
+        return None
 
     async def _trial_started(self, subscription: Subscription, client: Client) -> None:
         ends = subscription.current_period_end

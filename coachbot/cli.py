@@ -104,7 +104,7 @@ def _sandbox(settings: Settings, *, demo: bool, host: str | None, port: int | No
     from coachbot.sandbox_app.runner import SandboxError, run_sandbox
 
     if settings.log_level == "INFO":  # a line per update and tick would bury the address
-        for chatty in ("aiogram.event", "apscheduler"):
+        for chatty in ("aiogram.event", "apscheduler", "alembic.runtime.plugins"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
 
     def announce(url: str) -> None:

@@ -17,7 +17,15 @@ from coachbot.domain.checkins.model import (
 )
 from coachbot.domain.forms.responses import FormResponse
 from coachbot.domain.forms.templates import FormTemplate
-from coachbot.domain.model import AuditEntry, Client, Coach, Invitation, OutgoingMessage, User
+from coachbot.domain.model import (
+    AuditEntry,
+    Client,
+    Coach,
+    Invitation,
+    OutgoingMessage,
+    User,
+    UserRoles,
+)
 from coachbot.domain.model.goals import Achievement, Goal, GoalChange, Milestone
 from coachbot.domain.model.outbox import Channel, ClaimedMessage
 
@@ -26,6 +34,10 @@ class UserRepository(Protocol):
     async def add(self, user: User) -> User: ...
     async def get(self, user_id: int) -> User | None: ...
     async def get_by_telegram_id(self, telegram_id: int) -> User | None: ...
+    async def with_roles(self, telegram_id: int) -> UserRoles | None:
+        """The user, their coach record and their client records, in one read."""
+        ...
+
     async def update(self, user: User) -> None: ...
 
 

@@ -9,7 +9,15 @@ from datetime import datetime
 from typing import Generic, Self, TypeVar
 
 from coachbot.domain.errors import AlreadyCoachError
-from coachbot.domain.model import AuditEntry, Client, Coach, Invitation, OutgoingMessage, User
+from coachbot.domain.model import (
+    AuditEntry,
+    Client,
+    Coach,
+    Invitation,
+    OutgoingMessage,
+    User,
+    UserRoles,
+)
 
 T = TypeVar("T")
 
@@ -34,8 +42,12 @@ class _Table(Generic[T]):
 
 
 class FakeUsers:
-    def __init__(self, table: _Table[User]) -> None:
+    def __init__(
+        self, table: _Table[User], coaches: _Table[Coach], clients: _Table[Client]
+    ) -> None:
         self.table = table
+        self.coaches = coaches
+        self.clients = clients
 
     async def add(self, user: User) -> User:
         return self.table.insert(user)
@@ -45,6 +57,13 @@ class FakeUsers:
 
     async def get_by_telegram_id(self, telegram_id: int) -> User | None:
         return next(iter(self.table.find(telegram_id=telegram_id)), None)
+
+    async def with_roles(self, telegram_id: int) -> UserRoles | None:
+        user = await self.get_by_telegram_id(telegram_id)
+        if user is None:
+            return None
+        coach = next(iter(self.coaches.find(user_id=user.id)), None)
+        return UserRoles(user, coach, tuple(self.clients.find(user_id=user.id)))
 
     async def update(self, user: User) -> None:
         self.table.rows[user.id] = copy.copy(user)  # type: ignore[index]
@@ -150,7 +169,7 @@ class FakeUnitOfWork:
     async def __aenter__(self) -> Self:
         self._working = copy.deepcopy(self._state)
         users, coaches, clients, invitations, audit, outbox, unreachable = self._working
-        self.users = FakeUsers(users)
+        self.users = FakeUsers(users, coaches, clients)
         self.coaches = FakeCoaches(coaches)
         self.clients = FakeClients(clients)
         self.invitations = FakeInvitations(invitations)

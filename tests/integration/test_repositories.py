@@ -17,6 +17,7 @@ from coachbot.domain.model import (
     Invitation,
     InvitationKind,
     User,
+    UserRoles,
 )
 from coachbot.storage.uow import SqlUnitOfWork
 
@@ -48,6 +49,41 @@ async def test_user_round_trip_keeps_every_field_and_utc_times(uow, clock):
         loaded = await uow.users.get_by_telegram_id(big_telegram_id)
     assert loaded == created
     assert loaded.created_at == clock.now() and loaded.created_at.utcoffset() == timedelta(0)
+
+
+async def test_a_user_is_read_with_their_coach_and_client_records_in_one_go(uow, clock):
+    coach_user = await add_user(uow, 1, "Anna", created_at=clock.now())
+    client_user = await add_user(uow, 2, "Cleo", created_at=clock.now())
+    async with uow:
+        coach = await uow.coaches.add(
+            Coach(user_id=coach_user.id, display_name="Anna", created_at=clock.now())
+        )
+        other = await uow.coaches.add(
+            Coach(user_id=client_user.id, display_name="Cleo", created_at=clock.now())
+        )
+        clients = [
+            await uow.clients.add(
+                Client(
+                    coach_id=coach_id,
+                    display_name="Cleo",
+                    status=status,
+                    created_at=clock.now(),
+                    user_id=client_user.id,
+                )
+            )
+            for coach_id, status in (
+                (coach.id, ClientStatus.active),
+                (other.id, ClientStatus.onboarding),
+            )
+        ]
+        await uow.commit()
+    async with uow:
+        anna = await uow.users.with_roles(1)
+        cleo = await uow.users.with_roles(2)
+        nobody = await uow.users.with_roles(3)
+    assert anna == UserRoles(coach_user, coach, ())
+    assert cleo == UserRoles(client_user, other, tuple(clients))
+    assert nobody is None
 
 
 async def test_update_changes_the_stored_user(uow, clock):

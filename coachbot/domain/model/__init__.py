@@ -3,7 +3,7 @@
 from coachbot.domain.model.audit import AuditEntry
 from coachbot.domain.model.invitations import Invitation, InvitationKind, InvitationState
 from coachbot.domain.model.outbox import Channel, Notice, OutboxStatus, OutgoingMessage
-from coachbot.domain.model.people import Client, ClientStatus, Coach, Role, User
+from coachbot.domain.model.people import Client, ClientStatus, Coach, Role, User, UserRoles
 
 __all__ = [
     "AuditEntry",
@@ -19,4 +19,5 @@ __all__ = [
     "OutgoingMessage",
     "Role",
     "User",
+    "UserRoles",
 ]

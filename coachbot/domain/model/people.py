@@ -77,3 +77,12 @@ class Client:
     phone: str | None = None
     notes: str = ""
     tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UserRoles:
+    """A user with the records that give them their roles, read together on every update."""
+
+    user: User
+    coach: Coach | None
+    clients: tuple[Client, ...]

@@ -75,12 +75,14 @@ class IdentifyUserUseCase:
 
     async def __call__(self, cmd: IdentifyUser) -> Identity:
         async with self._uow as uow:
-            user, is_new = await self._upsert_user(uow, cmd)
-            assert user.id is not None
-            coach = await uow.coaches.get_by_user(user.id)
+            found = await uow.users.with_roles(cmd.telegram_id)
+            if found is None:
+                user, coach, clients = await self._add_user(uow, cmd), None, ()
+            else:
+                user, coach, clients = found.user, found.coach, found.clients
+                await self._note_name_changes(uow, user, cmd)
             if coach is None and cmd.telegram_id in self._admin_ids:
                 coach = await self._make_admin_a_coach(uow, user)
-            clients = await uow.clients.list_for_user(user.id)
             await uow.commit()
         roles = {Role.coach} if coach else set()
         if cmd.telegram_id in self._admin_ids:
@@ -88,26 +90,27 @@ class IdentifyUserUseCase:
         if clients:
             roles.add(Role.client)
         onboarding = any(c.status is ClientStatus.onboarding for c in clients)
+        is_new = found is None
         return Identity(user, frozenset(roles), coach.id if coach else None, is_new, onboarding)
 
-    async def _upsert_user(self, uow: UnitOfWork, cmd: IdentifyUser) -> tuple[User, bool]:
-        user = await uow.users.get_by_telegram_id(cmd.telegram_id)
-        if user is None:
-            user = User(
-                telegram_id=cmd.telegram_id,
-                first_name=cmd.first_name,
-                last_name=cmd.last_name,
-                username=cmd.username,
-                language=self._languages.pick(cmd.language_code),
-                timezone=self._languages.default_timezone,
-                created_at=self._clock.now(),
-            )
-            return await uow.users.add(user), True
+    async def _add_user(self, uow: UnitOfWork, cmd: IdentifyUser) -> User:
+        user = User(
+            telegram_id=cmd.telegram_id,
+            first_name=cmd.first_name,
+            last_name=cmd.last_name,
+            username=cmd.username,
+            language=self._languages.pick(cmd.language_code),
+            timezone=self._languages.default_timezone,
+            created_at=self._clock.now(),
+        )
+        return await uow.users.add(user)
+
+    @staticmethod
+    async def _note_name_changes(uow: UnitOfWork, user: User, cmd: IdentifyUser) -> None:
         seen = (cmd.first_name, cmd.last_name, cmd.username)
         if (user.first_name, user.last_name, user.username) != seen:
             user.first_name, user.last_name, user.username = seen
             await uow.users.update(user)
-        return user, False
 
     async def _make_admin_a_coach(self, uow: UnitOfWork, user: User) -> Coach:
         assert user.id is not None

@@ -2,13 +2,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.checkins.model import CheckinRules
-from coachbot.domain.model import Client, ClientStatus, Coach, User
+from coachbot.domain.model import Client, ClientStatus, Coach, User, UserRoles
 from coachbot.storage.repositories._mapping import as_utc, insert, row_values, to_entity, update_row
 from coachbot.storage.tables import ClientRow, CoachRow, UserRow
+
+# Asked on every update: one round trip, and the statement is built once, not per call
+# (building it cost as much as running it).
+_USER_WITH_ROLES = (
+    select(UserRow, CoachRow, ClientRow)
+    .outerjoin(CoachRow, CoachRow.user_id == UserRow.id)
+    .outerjoin(ClientRow, ClientRow.user_id == UserRow.id)
+    .where(UserRow.telegram_id == bindparam("telegram_id"))
+    .order_by(ClientRow.id)
+)
 
 
 class SqlUserRepository:
@@ -25,6 +35,18 @@ class SqlUserRepository:
     async def get_by_telegram_id(self, telegram_id: int) -> User | None:
         row = await self._session.scalar(select(UserRow).where(UserRow.telegram_id == telegram_id))
         return to_entity(User, row) if row else None
+
+    async def with_roles(self, telegram_id: int) -> UserRoles | None:
+        result = await self._session.execute(_USER_WITH_ROLES, {"telegram_id": telegram_id})
+        rows = result.all()
+        if not rows:
+            return None
+        user_row, coach_row, _ = rows[0]
+        return UserRoles(
+            user=to_entity(User, user_row),
+            coach=_coach(coach_row) if coach_row is not None else None,
+            clients=tuple(_client_entity(row) for _u, _c, row in rows if row is not None),
+        )
 
     async def update(self, user: User) -> None:
         await update_row(self._session, UserRow, user)
@@ -66,6 +88,10 @@ def _coach_values(coach: Coach) -> dict:
     return values
 
 
+def _client_entity(row: ClientRow) -> Client:
+    return to_entity(Client, row, status=ClientStatus)
+
+
 def _coach(row: CoachRow) -> Coach:
     return Coach(
         id=row.id,
@@ -90,7 +116,7 @@ class SqlClientRepository:
 
     async def get(self, client_id: int) -> Client | None:
         row = await self._session.get(ClientRow, client_id)
-        return to_entity(Client, row, status=ClientStatus) if row else None
+        return _client_entity(row) if row else None
 
     async def update(self, client: Client) -> None:
         await update_row(self._session, ClientRow, client)
@@ -105,4 +131,4 @@ class SqlClientRepository:
         rows = await self._session.scalars(
             select(ClientRow).where(condition).order_by(ClientRow.id)
         )
-        return [to_entity(Client, row, status=ClientStatus) for row in rows]
+        return [_client_entity(row) for row in rows]

@@ -16,9 +16,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from coachbot.bot.callbacks import ProgressCb, ReportAction, ReportCb
-from coachbot.delivery import progress_jobs
+from coachbot.delivery import PdfReportsOnDemand, progress_jobs
 from coachbot.domain.services.reports import PurgeGeneratedFilesUseCase, SendMonthlyReportsUseCase
-from coachbot.reports.pdf import ReportlabReportRenderer
+from coachbot.reports.labels import untranslated
 from coachbot.storage.keys import create_blob_store
 from coachbot.storage.tables import GeneratedFileRow, ReportPlanRow
 from coachbot.storage.uow import SqlUnitOfWork
@@ -107,7 +107,7 @@ async def test_the_monthly_report_arrives_once_through_the_outbox(harness: Harne
     )
 
     blobs = create_blob_store(harness.app.settings)
-    renderer = ReportlabReportRenderer()
+    renderer = PdfReportsOnDemand(untranslated)  # as the delivery worker has it
     tick = SendMonthlyReportsUseCase(
         SqlUnitOfWork(harness.app.session_factory), harness.clock, renderer, blobs
     )

@@ -51,6 +51,14 @@ async def own_package(uow: UnitOfWork, coach_id: int | None, package_id: int) ->
     return package
 
 
+async def _own_package_and_account(
+    uow: UnitOfWork, coach_id: int | None, package_id: int
+) -> tuple[Package, str | None]:
+    """The coach's own package and the Stripe account its products live in."""
+    package = await own_package(uow, coach_id, package_id)
+    return package, (await uow.billing.settings(package.coach_id)).stripe_account
+
+
 @dataclass(frozen=True, kw_only=True)
 class CreatePackage:
     coach_id: int | None
@@ -172,8 +180,7 @@ class EditPackageUseCase:
     async def __call__(self, cmd: EditPackage) -> Package:
         payments = gateway(self._payments)
         async with self._uow as uow:
-            package = await own_package(uow, cmd.coach_id, cmd.package_id)
-            account = (await uow.billing.settings(package.coach_id)).stripe_account
+            package, account = await _own_package_and_account(uow, cmd.coach_id, cmd.package_id)
         if package.archived:
             raise PackageNotSellable()
         if package.stripe_price_id is None:  # an earlier publish did not finish
@@ -245,8 +252,7 @@ class ArchivePackageUseCase:
     async def __call__(self, cmd: PackageRef) -> Package:
         payments = gateway(self._payments)
         async with self._uow as uow:
-            package = await own_package(uow, cmd.coach_id, cmd.package_id)
-            account = (await uow.billing.settings(package.coach_id)).stripe_account
+            package, account = await _own_package_and_account(uow, cmd.coach_id, cmd.package_id)
             package.archived = True
             package.updated_at = self._clock.now()
             await uow.billing.save_package(package)
@@ -273,8 +279,7 @@ class PaymentLinkUseCase:
     async def __call__(self, cmd: PackageRef) -> Package:
         payments = gateway(self._payments)
         async with self._uow as uow:
-            package = await own_package(uow, cmd.coach_id, cmd.package_id)
-            account = (await uow.billing.settings(package.coach_id)).stripe_account
+            package, account = await _own_package_and_account(uow, cmd.coach_id, cmd.package_id)
         if not package.published:
             raise PackageNotSellable()
         if package.payment_link_url:

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from coachbot.domain.checkins.model import ThreadKind, ThreadMessage, ThreadRole
 from coachbot.domain.model import Client, ClientStatus, Coach, User
 from coachbot.domain.services.checkin_setup import SetCheckinPlan, SetCheckinPlanUseCase
 from coachbot.domain.services.checkins import (
@@ -299,3 +300,45 @@ async def test_a_client_without_a_schedule_has_nothing_to_bring_forward(
     )
     assert brought == CheckinBroughtForward(CheckinForwardOutcome.no_schedule, "Cleo")
     assert await count(session_factory, CheckinRow) == 0
+
+
+async def test_threads_and_responses_of_many_checkins_are_read_at_once(
+    session_factory, clock, cleo
+):
+    uow = SqlUnitOfWork(session_factory)
+    checkin_ids, response_ids = [], []
+    for _week in range(2):
+        clock.advance(days=7)
+        await OpenDueCheckinsUseCase(uow, clock)()
+        started = await StartCheckinUseCase(uow, clock)(StartCheckin(user_id=cleo["user"].id))
+        checkin_ids.append(started.checkin.id)
+        response_ids.append(started.step.response_id)
+    anna, cleo_user = cleo["anna"].id, cleo["user"].id
+    written = [(1, anna, "Great week"), (0, anna, "Well done"), (0, cleo_user, "Thanks!")]
+    async with uow:
+        for index, author, text in written:
+            role = ThreadRole.coach if author == anna else ThreadRole.client
+            await uow.checkins.add_message(
+                ThreadMessage(
+                    checkin_id=checkin_ids[index],
+                    author_user_id=author,
+                    role=role,
+                    kind=ThreadKind.text,
+                    created_at=clock.now(),
+                    text=text,
+                )
+            )
+        await uow.commit()
+    async with uow:
+        threads = await uow.checkins.messages_for_checkins(checkin_ids)
+        first_thread = await uow.checkins.list_messages(checkin_ids[0])
+        responses = await uow.forms.get_responses([*response_ids, 10_000])
+        assert await uow.checkins.messages_for_checkins([]) == []
+    assert [(m.checkin_id, m.text) for m in threads] == [
+        (checkin_ids[0], "Well done"),
+        (checkin_ids[0], "Thanks!"),
+        (checkin_ids[1], "Great week"),
+    ]
+    assert [m.text for m in first_thread] == ["Well done", "Thanks!"]
+    assert sorted(r.id for r in responses) == sorted(response_ids)
+    assert all(r.template.key == responses[0].template.key for r in responses)

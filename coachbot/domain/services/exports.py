@@ -23,7 +23,7 @@ from coachbot.domain.model import Client, User
 from coachbot.domain.ports import BlobStore, ExportWriter, UnitOfWork
 from coachbot.domain.progress.metrics import MetricDefinition, definition_of
 from coachbot.domain.progress.views import ClientRecord
-from coachbot.domain.services.progress import photos_by_checkin, visible_client
+from coachbot.domain.services.progress import photos_by_checkin, threads_in_order, visible_client
 from coachbot.domain.services.reports import send_stored_file, slug
 
 RECENT_CHECKINS = 5000
@@ -201,17 +201,16 @@ class ExportClientUseCase:
                 "text": client.notes,
             }
         ]
-        for checkin in checkins:
-            for message in await uow.checkins.list_messages(checkin.id or 0):
-                tables["notes"].append(
-                    {
-                        "at": message.created_at,
-                        "author": message.role.value,
-                        "kind": message.kind.value,
-                        "checkin_id": checkin.id,
-                        "text": message.text,
-                    }
-                )
+        tables["notes"] += [
+            {
+                "at": message.created_at,
+                "author": message.role.value,
+                "kind": message.kind.value,
+                "checkin_id": message.checkin_id,
+                "text": message.text,
+            }
+            for message in await threads_in_order(uow, checkins)
+        ]
         tables["achievements"] = [
             asdict(a) for a in await uow.achievements.list_for_client(client.id)
         ]
@@ -269,11 +268,15 @@ def _checkin_row(checkin: Checkin) -> dict[str, Any]:
 
 
 async def _answers(uow: UnitOfWork, checkins: list[Checkin]) -> list[dict[str, Any]]:
+    responses = {
+        r.id: r
+        for r in await uow.forms.get_responses(
+            [c.response_id for c in checkins if c.response_id is not None]
+        )
+    }
     rows = []
     for checkin in checkins:
-        if checkin.response_id is None:
-            continue
-        response = await uow.forms.get_response(checkin.response_id)
+        response = responses.get(checkin.response_id)
         if response is None:
             continue
         for question in response.template.questions:

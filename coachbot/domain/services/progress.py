@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from coachbot.domain.checkins.model import Checkin, CheckinStatus, MetricEntry, Photo
+from coachbot.domain.checkins.model import (
+    Checkin,
+    CheckinStatus,
+    MetricEntry,
+    Photo,
+    ThreadMessage,
+)
 from coachbot.domain.clock import Clock
 from coachbot.domain.errors import ClientNotFound, DomainError
 from coachbot.domain.forms.units import Metric, UnitSystem
@@ -381,6 +387,16 @@ async def photos_by_checkin(uow: UnitOfWork, checkins: Sequence[Checkin]) -> dic
     for photo in await uow.photos.list_for_checkins([c.id for c in checkins if c.id is not None]):
         found[photo.checkin_id or 0].append(photo)
     return dict(found)
+
+
+async def threads_in_order(uow: UnitOfWork, checkins: Sequence[Checkin]) -> list[ThreadMessage]:
+    """The thread messages of `checkins`, check-in by check-in in the order given."""
+    threads: dict[int, list[ThreadMessage]] = defaultdict(list)
+    for message in await uow.checkins.messages_for_checkins(
+        [c.id for c in checkins if c.id is not None]
+    ):
+        threads[message.checkin_id].append(message)
+    return [message for c in checkins for message in threads.get(c.id or 0, [])]
 
 
 @dataclass(frozen=True, kw_only=True)

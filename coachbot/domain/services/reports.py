@@ -42,6 +42,7 @@ from coachbot.domain.services.progress import (
     by_metric,
     goal_for,
     local_today,
+    threads_in_order,
     viewpoint,
     visible_client,
 )
@@ -97,17 +98,12 @@ async def build_report(
         submitted=sum(c.submitted_at is not None for c in checkins),
         late=sum(c.late for c in checkins),
     )
-    notes = []
-    for checkin in sorted(checkins, key=lambda c: c.due_at):
-        for message in await uow.checkins.list_messages(checkin.id or 0):
-            notes.append(
-                NoteLine(
-                    message.created_at,
-                    message.role is ThreadRole.coach,
-                    message.kind.value,
-                    message.text,
-                )
-            )
+    notes = [
+        NoteLine(
+            message.created_at, message.role is ThreadRole.coach, message.kind.value, message.text
+        )
+        for message in await threads_in_order(uow, sorted(checkins, key=lambda c: c.due_at))
+    ]
     achievements = [
         a
         for a in await uow.achievements.list_for_client(client.id)

@@ -160,10 +160,15 @@ class SqlCheckinRepository:
         return await insert(self._session, CheckinMessageRow, message)
 
     async def list_messages(self, checkin_id: int) -> Sequence[ThreadMessage]:
+        return await self.messages_for_checkins([checkin_id])
+
+    async def messages_for_checkins(self, checkin_ids: Sequence[int]) -> Sequence[ThreadMessage]:
+        if not checkin_ids:
+            return []
         rows = await self._session.scalars(
             select(CheckinMessageRow)
-            .where(CheckinMessageRow.checkin_id == checkin_id)
-            .order_by(CheckinMessageRow.id)
+            .where(CheckinMessageRow.checkin_id.in_(checkin_ids))
+            .order_by(CheckinMessageRow.checkin_id, CheckinMessageRow.id)
         )
         return [to_entity(ThreadMessage, row, role=ThreadRole, kind=ThreadKind) for row in rows]
 

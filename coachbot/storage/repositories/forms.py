@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -117,8 +118,17 @@ class SqlFormRepository:
         if for_update:  # PostgreSQL locks the row; SQLite's write transaction is already exclusive
             query = query.with_for_update()
         row = await self._session.scalar(query.limit(1))
-        if row is None:
-            return None
+        return None if row is None else await self._response(row)
+
+    async def get_responses(self, response_ids: Sequence[int]) -> Sequence[FormResponse]:
+        if not response_ids:
+            return []
+        rows = await self._session.scalars(
+            select(FormResponseRow).where(FormResponseRow.id.in_(response_ids))
+        )
+        return [await self._response(row) for row in rows]
+
+    async def _response(self, row: FormResponseRow) -> FormResponse:
         return FormResponse(
             id=row.id,
             template_id=row.template_id,

@@ -21,7 +21,13 @@ from coachbot.domain.checkins.model import (
 )
 from coachbot.domain.checkins.schedule import CheckinSchedule
 from coachbot.domain.model import ClientStatus
-from coachbot.storage.repositories._mapping import insert, row_values, to_entity, update_row
+from coachbot.storage.repositories._mapping import (
+    columns_of,
+    insert,
+    row_values,
+    to_entity,
+    update_row,
+)
 from coachbot.storage.tables import (
     CheckinMessageRow,
     CheckinPlanRow,
@@ -248,8 +254,8 @@ class SqlMetricRepository:
         await self._session.execute(delete(MetricEntryRow).where(MetricEntryRow.id == entry_id))
 
     async def recent(self, client_id: int, *, limit: int) -> Sequence[MetricEntry]:
-        rows = await self._session.scalars(
-            select(MetricEntryRow)
+        rows = await self._session.execute(
+            columns_of(MetricEntryRow)
             .where(MetricEntryRow.client_id == client_id)
             .order_by(MetricEntryRow.measured_at.desc(), MetricEntryRow.id.desc())
             .limit(limit)
@@ -257,8 +263,8 @@ class SqlMetricRepository:
         return [to_entity(MetricEntry, row) for row in rows]
 
     async def list_all(self, client_id: int) -> Sequence[MetricEntry]:
-        rows = await self._session.scalars(
-            select(MetricEntryRow)
+        rows = await self._session.execute(
+            columns_of(MetricEntryRow)
             .where(MetricEntryRow.client_id == client_id)
             .order_by(MetricEntryRow.measured_at, MetricEntryRow.id)
         )
@@ -269,8 +275,8 @@ class SqlMetricRepository:
     ) -> Sequence[MetricEntry]:
         if not client_ids:
             return []
-        rows = await self._session.scalars(
-            select(MetricEntryRow)
+        rows = await self._session.execute(
+            columns_of(MetricEntryRow)
             .where(
                 MetricEntryRow.client_id.in_(client_ids),
                 MetricEntryRow.metric == metric,

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from coachbot.bot.callbacks import FormAction, FormCb
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.keyboards import rows_of
+from coachbot.bot.keyboards import button, laid_out, rows_of
 from coachbot.bot.texts import escape
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind, Text
 from coachbot.domain.forms.units import UnitSystem, from_si, unit_symbol
@@ -69,45 +68,34 @@ def question_keyboard(
     """Buttons to answer with and to go Back or Skip; None for a typed first question."""
     question = step.question
     assert question is not None
-    builder = InlineKeyboardBuilder()
     rid = step.response_id
+    buttons: list[InlineKeyboardButton] = []
     widths: list[int] = []
     if question.kind is QuestionKind.multi_choice:
         for option in question.options:
             tick = "✅ " if option.key in selected else ""
-            builder.button(
-                text=tick + wording(option.label, user.language),
-                callback_data=FormCb(response_id=rid, action=FormAction.toggle, value=option.key),
-            )
-            widths.append(1)
-        builder.button(
-            text=_("Done"), callback_data=FormCb(response_id=rid, action=FormAction.done)
-        )
-        widths.append(1)
+            toggle = FormCb(response_id=rid, action=FormAction.toggle, value=option.key)
+            buttons.append(button(tick + wording(option.label, user.language), toggle))
+        buttons.append(button(_("Done"), FormCb(response_id=rid, action=FormAction.done)))
+        widths += [1] * len(buttons)
     elif question.button_options:
         labels = _button_labels(question, user)
         for option, label in zip(question.button_options, labels, strict=True):
-            builder.button(
-                text=label,
-                callback_data=FormCb(response_id=rid, action=FormAction.pick, value=option.key),
-            )
+            pick = FormCb(response_id=rid, action=FormAction.pick, value=option.key)
+            buttons.append(button(label, pick))
         widths += _rows(question)
     elif question.kind is QuestionKind.photo and step.collecting:
-        builder.button(
-            text=_("✅ Done"), callback_data=FormCb(response_id=rid, action=FormAction.photos_done)
-        )
+        done = FormCb(response_id=rid, action=FormAction.photos_done)
+        buttons.append(button(_("✅ Done"), done))
         widths.append(1)
     navigation = [(_("⬅ Back"), FormAction.back)] if step.answered or step.collecting else []
     if question.optional and not step.collecting:  # photos sent: Done or Back, not Skip
         navigation.append((_("Skip"), FormAction.skip))
     for label, action in navigation:
-        builder.button(text=label, callback_data=FormCb(response_id=rid, action=action))
+        buttons.append(button(label, FormCb(response_id=rid, action=action)))
     if navigation:
         widths.append(len(navigation))
-    if not widths:
-        return None
-    builder.adjust(*widths)
-    return builder.as_markup()
+    return laid_out(buttons, widths) if buttons else None
 
 
 def _button_labels(question: Question, user: User) -> list[str]:

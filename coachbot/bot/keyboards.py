@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from coachbot.bot.callbacks import (
@@ -123,3 +124,20 @@ def consent() -> InlineKeyboardMarkup:
 def rows_of(count: int, width: int) -> list[int]:
     """Row widths for `count` buttons, `width` to a row (the last row takes the rest)."""
     return [width] * (count // width) + ([count % width] if count % width else [])
+
+
+def button(text: str, callback_data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=callback_data.pack())
+
+
+def laid_out(
+    buttons: Sequence[InlineKeyboardButton], widths: Sequence[int]
+) -> InlineKeyboardMarkup:
+    """`buttons` in rows of `widths` (which add up to their number). For keyboards sent on
+    every answer: aiogram's builder deep-copies the whole keyboard on each button added."""
+    assert sum(widths) == len(buttons)
+    rows, start = [], 0
+    for width in widths:
+        rows.append(list(buttons[start : start + width]))
+        start += width
+    return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -9,12 +9,22 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from coachbot.domain.ports import UpdateClaim
 from coachbot.storage.tables import ProcessedUpdateRow
+
+# Built once, as Core statements: every update claims and finishes, and building the
+# statements (or flushing an ORM object) cost more than running them on SQLite.
+_LEDGER = ProcessedUpdateRow.__table__
+_CLAIM = insert(_LEDGER).values(update_id=bindparam("uid"), claimed_at=bindparam("at"))
+_FINISH = (
+    update(_LEDGER)
+    .where(_LEDGER.c.update_id == bindparam("uid"))
+    .values(finished_at=bindparam("at"))
+)
 
 
 class SqlUpdateLedger:
@@ -25,7 +35,7 @@ class SqlUpdateLedger:
         async with self._session_factory() as session:
             try:
                 async with session.begin():
-                    session.add(ProcessedUpdateRow(update_id=update_id, claimed_at=now))
+                    await session.execute(_CLAIM, {"uid": update_id, "at": now})
                 return UpdateClaim.claimed
             except IntegrityError:
                 pass
@@ -56,11 +66,7 @@ class SqlUpdateLedger:
 
     async def finish(self, update_id: int, *, now: datetime) -> None:
         async with self._session_factory() as session, session.begin():
-            await session.execute(
-                update(ProcessedUpdateRow)
-                .where(ProcessedUpdateRow.update_id == update_id)
-                .values(finished_at=now)
-            )
+            await session.execute(_FINISH, {"uid": update_id, "at": now})
 
     async def prune(self, *, older_than: datetime) -> int:
         async with self._session_factory() as session, session.begin():

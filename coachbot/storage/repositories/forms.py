@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.forms.progress import FormProgress
@@ -21,6 +21,22 @@ from coachbot.storage.tables import FormResponseRow, FormTemplateRow
 # by row id. Row ids mean nothing across databases, hence one cache per engine.
 _PARSED_TEMPLATES: WeakKeyDictionary[Engine, dict[int, FormTemplate]] = WeakKeyDictionary()
 _PARSED_TEMPLATES_MAX = 1024
+
+
+# Built once: every answer to a question reads and writes its response.
+_RESPONSE = select(FormResponseRow).where(FormResponseRow.id == bindparam("rid"))
+# PostgreSQL locks the row; SQLite's write transaction is already exclusive.
+_RESPONSE_LOCKED = _RESPONSE.with_for_update()
+_SAVE_RESPONSE = (
+    update(FormResponseRow.__table__)
+    .where(FormResponseRow.__table__.c.id == bindparam("rid"))
+    .values(
+        status=bindparam("status_"),
+        progress=bindparam("progress_"),
+        updated_at=bindparam("updated_at_"),
+        completed_at=bindparam("completed_at_"),
+    )
+)
 
 
 class SqlFormRepository:
@@ -68,7 +84,9 @@ class SqlFormRepository:
     async def get_response(
         self, response_id: int, *, for_update: bool = False
     ) -> FormResponse | None:
-        return await self._one(FormResponseRow.id == response_id, for_update=for_update)
+        query = _RESPONSE_LOCKED if for_update else _RESPONSE
+        row = await self._session.scalar(query, {"rid": response_id})
+        return None if row is None else await self._response(row)
 
     async def open_response(self, *, user_id: int, purpose: str) -> FormResponse | None:
         return await self._one(
@@ -79,14 +97,14 @@ class SqlFormRepository:
 
     async def save_response(self, response: FormResponse) -> None:
         await self._session.execute(
-            update(FormResponseRow)
-            .where(FormResponseRow.id == response.id)
-            .values(
-                status=response.status.value,
-                progress=response.progress.to_data(),
-                updated_at=response.updated_at,
-                completed_at=response.completed_at,
-            )
+            _SAVE_RESPONSE,
+            {
+                "rid": response.id,
+                "status_": response.status.value,
+                "progress_": response.progress.to_data(),
+                "updated_at_": response.updated_at,
+                "completed_at_": response.completed_at,
+            },
         )
 
     async def has_completed(self, *, user_id: int, purpose: str) -> bool:
@@ -113,10 +131,8 @@ class SqlFormRepository:
         )
         return as_utc(latest)
 
-    async def _one(self, *conditions, for_update: bool = False) -> FormResponse | None:
+    async def _one(self, *conditions) -> FormResponse | None:
         query = select(FormResponseRow).where(*conditions).order_by(FormResponseRow.id.desc())
-        if for_update:  # PostgreSQL locks the row; SQLite's write transaction is already exclusive
-            query = query.with_for_update()
         row = await self._session.scalar(query.limit(1))
         return None if row is None else await self._response(row)
 

@@ -12,9 +12,10 @@ import asyncio
 import hashlib
 from array import array
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from coachbot.domain.checkins.model import (
@@ -383,20 +384,27 @@ async def photo_checkins(uow: UnitOfWork, client: Client) -> list[PhotoCheckin]:
 
 async def photos_by_checkin(uow: UnitOfWork, checkins: Sequence[Checkin]) -> dict[int, list[Photo]]:
     """The photos of each of `checkins` that has any, in the order they were sent."""
-    found: dict[int, list[Photo]] = defaultdict(list)
-    for photo in await uow.photos.list_for_checkins([c.id for c in checkins if c.id is not None]):
-        found[photo.checkin_id or 0].append(photo)
-    return dict(found)
+    return _by_checkin(await uow.photos.list_for_checkins(_ids(checkins)))
 
 
 async def threads_in_order(uow: UnitOfWork, checkins: Sequence[Checkin]) -> list[ThreadMessage]:
     """The thread messages of `checkins`, check-in by check-in in the order given."""
-    threads: dict[int, list[ThreadMessage]] = defaultdict(list)
-    for message in await uow.checkins.messages_for_checkins(
-        [c.id for c in checkins if c.id is not None]
-    ):
-        threads[message.checkin_id].append(message)
+    threads = _by_checkin(await uow.checkins.messages_for_checkins(_ids(checkins)))
     return [message for c in checkins for message in threads.get(c.id or 0, [])]
+
+
+_OfCheckin = TypeVar("_OfCheckin", Photo, ThreadMessage)
+
+
+def _ids(checkins: Sequence[Checkin]) -> list[int]:
+    return [c.id for c in checkins if c.id is not None]
+
+
+def _by_checkin(items: Iterable[_OfCheckin]) -> dict[int, list[_OfCheckin]]:
+    found: dict[int, list[_OfCheckin]] = defaultdict(list)
+    for item in items:
+        found[item.checkin_id or 0].append(item)
+    return dict(found)
 
 
 @dataclass(frozen=True, kw_only=True)

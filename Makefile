@@ -54,6 +54,6 @@ clean:
 locales: $(STAMP)
 	$(BIN)/pybabel extract --no-location --sort-output -k __ -k ngettext:1,2 \
 		--project=coachbot --copyright-holder="Coachbot" \
-		-o coachbot/bot/locales/messages.pot coachbot
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i coachbot/bot/locales/messages.pot -d coachbot/bot/locales
+		-o coachbot/locales/messages.pot coachbot
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i coachbot/locales/messages.pot -d coachbot/locales
 	$(BIN)/python tools/fill_english_catalog.py

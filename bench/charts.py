@@ -39,16 +39,16 @@ from redis.asyncio import Redis
 
 from coachbot.domain.checkins.model import MetricEntry
 from coachbot.domain.forms.units import Metric, UnitSystem
-from coachbot.domain.model import Client, ClientStatus, Coach, User
-from coachbot.domain.model.goals import Goal, GoalCategory
+from coachbot.domain.goals.model import Goal, GoalCategory
+from coachbot.domain.people.model import Client, ClientStatus, Coach, User
 from coachbot.domain.progress.metrics import builtin_definition
-from coachbot.domain.progress.views import MetricChart, Viewpoint
-from coachbot.domain.services.progress import (
+from coachbot.domain.progress.pictures import (
     ShowProgress,
     ShowProgressUseCase,
     build_series,
     chart_key,
 )
+from coachbot.domain.progress.views import MetricChart, Viewpoint
 from coachbot.reports.cache import KEY_PREFIX, MemoryChartCache, RedisChartCache
 from coachbot.reports.charts import MatplotlibChartRenderer
 from coachbot.storage import migrate

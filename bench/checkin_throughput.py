@@ -178,11 +178,11 @@ async def seed(database_url: str, telegram_ids: Sequence[int]) -> None:
     already delivered (clients start with /checkin, so the outbox stays quiet)."""
     from sqlalchemy import delete
 
-    from coachbot.domain.clock import SystemClock
-    from coachbot.domain.model import Client, ClientStatus, Coach, User
-    from coachbot.domain.services.checkin_setup import SetCheckinPlan, SetCheckinPlanUseCase
-    from coachbot.domain.services.checkins import OpenDueCheckinsUseCase
-    from coachbot.domain.services.forms import SyncShippedFormsUseCase
+    from coachbot.domain.checkins.flow import OpenDueCheckinsUseCase
+    from coachbot.domain.checkins.setup import SetCheckinPlan, SetCheckinPlanUseCase
+    from coachbot.domain.forms.use_cases import SyncShippedFormsUseCase
+    from coachbot.domain.people.model import Client, ClientStatus, Coach, User
+    from coachbot.domain.shared.clock import SystemClock
     from coachbot.storage import migrate
     from coachbot.storage.db import create_engine, create_session_factory
     from coachbot.storage.form_templates import shipped_templates

@@ -29,8 +29,7 @@ from pathlib import Path
 from coachbot.bot.i18n import create_i18n
 from coachbot.config import Settings
 from coachbot.delivery import create_delivery
-from coachbot.domain.model import Channel, OutgoingMessage
-from coachbot.domain.model.outbox import TextPayload
+from coachbot.domain.outbox.model import Channel, OutgoingMessage, TextPayload
 from coachbot.sandbox.telegram_server import FakeTelegramServer
 from coachbot.scheduler.timing import ScaledTimer
 from coachbot.storage import migrate

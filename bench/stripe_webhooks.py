@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 
 from coachbot.bot.app import create_application
 from coachbot.config import Settings
-from coachbot.domain.model import Client, ClientStatus, Coach, User
+from coachbot.domain.people.model import Client, ClientStatus, Coach, User
 from coachbot.runner import start_web
 from coachbot.sandbox.stripe_server import FakeStripeServer
 from coachbot.storage import migrate

@@ -145,7 +145,7 @@ def _migrate(settings: Settings, revision: str, *, downgrade: bool) -> int:
 def _import_clients(settings: Settings, path: Path, coach_telegram_id: int) -> int:
     """Exit 0: all rows imported; 1: some rows refused (see the report); 2: nothing done."""
     from coachbot import imports
-    from coachbot.domain.errors import ClientNotFound
+    from coachbot.domain.shared.errors import ClientNotFound
 
     try:
         rows = imports.read_rows(path.read_text(encoding="utf-8-sig"))

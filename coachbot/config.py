@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from coachbot.languages import available_languages
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
@@ -152,10 +154,6 @@ class Settings(BaseSettings):
     @field_validator("default_language")
     @classmethod
     def _check_language(cls, value: str) -> str:
-        # Import here: the catalogue list lives with the bot, config must stay importable
-        # by every layer.
-        from coachbot.bot.i18n import available_languages
-
         if value not in available_languages():
             raise ValueError(f"no translation for {value!r}; have {sorted(available_languages())}")
         return value

@@ -21,16 +21,17 @@ from coachbot.bot.client import create_bot
 from coachbot.bot.i18n import create_i18n, translator
 from coachbot.bot.notices import notice_renderer
 from coachbot.config import Settings
-from coachbot.domain.clock import Clock
-from coachbot.domain.ports import BlobStore, ReportRenderer
-from coachbot.domain.progress.views import ProgressReport
-from coachbot.domain.services.billing_access import DunningUseCase
-from coachbot.domain.services.checkins import FollowUpCheckinsUseCase, OpenDueCheckinsUseCase
-from coachbot.domain.services.goals import FlagOverdueGoalsUseCase
-from coachbot.domain.services.reports import (
+from coachbot.domain.billing.dunning import DunningUseCase
+from coachbot.domain.checkins.flow import FollowUpCheckinsUseCase, OpenDueCheckinsUseCase
+from coachbot.domain.checkins.ports import BlobStore
+from coachbot.domain.goals.overdue import FlagOverdueGoalsUseCase
+from coachbot.domain.progress.ports import ReportRenderer
+from coachbot.domain.progress.report_files import (
     PurgeGeneratedFilesUseCase,
     SendMonthlyReportsUseCase,
 )
+from coachbot.domain.progress.views import ProgressReport
+from coachbot.domain.shared.clock import Clock
 from coachbot.reports.labels import Translate
 from coachbot.scheduler.jobs import TickJob, TickScheduler
 from coachbot.scheduler.limits import MemoryRateLimiter, RedisRateLimiter

@@ -13,8 +13,8 @@ import io
 from coachbot.bot.client import create_bot
 from coachbot.bot.texts import start_link
 from coachbot.config import Settings
-from coachbot.domain.clock import SystemClock
-from coachbot.domain.services.clients import ImportClients, ImportClientsUseCase, ImportReport
+from coachbot.domain.people.clients import ImportClients, ImportClientsUseCase, ImportReport
+from coachbot.domain.shared.clock import SystemClock
 from coachbot.storage import migrate
 from coachbot.storage.db import create_engine, create_session_factory
 from coachbot.storage.uow import SqlUnitOfWork

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-CATALOG = Path(__file__).resolve().parent.parent / "coachbot/bot/locales/en/LC_MESSAGES/messages.po"
+CATALOG = Path(__file__).resolve().parent.parent / "coachbot/locales/en/LC_MESSAGES/messages.po"
 
 
 def main() -> None:

@@ -19,8 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from coachbot.bot.client import create_bot
 from coachbot.bot.commands import set_default_commands
-from coachbot.bot.handlers import feature_routers
-from coachbot.bot.i18n import available_languages, create_i18n, translator
+from coachbot.bot.i18n import create_i18n, translator
 from coachbot.bot.inline_filters import run_sync_filters_inline
 from coachbot.bot.middlewares.callback_answer import AnswerCallbacksMiddleware
 from coachbot.bot.middlewares.chat_action import ChatActionFlagMiddleware
@@ -35,12 +34,14 @@ from coachbot.bot.middlewares.throttling import (
     ThrottlingMiddleware,
 )
 from coachbot.bot.middlewares.use_cases import UseCaseFactory, UseCaseMiddleware
+from coachbot.bot.routers import feature_routers
 from coachbot.config import Settings
-from coachbot.domain.clock import Clock, SystemClock
-from coachbot.domain.services.billing_sales import BillingUrls
-from coachbot.domain.services.forms import SyncShippedFormsUseCase
-from coachbot.domain.services.identity import LanguagePolicy
+from coachbot.domain.billing.sales import BillingUrls
+from coachbot.domain.forms.use_cases import SyncShippedFormsUseCase
+from coachbot.domain.people.identity import LanguagePolicy
+from coachbot.domain.shared.clock import Clock, SystemClock
 from coachbot.integrations.stripe_gateway import StripePayments
+from coachbot.languages import available_languages
 from coachbot.reports.photos import PillowPhotoProcessor
 from coachbot.reports.tools import progress_tools
 from coachbot.storage.db import create_engine, create_session_factory

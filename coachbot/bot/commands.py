@@ -10,7 +10,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from aiogram.utils.i18n import I18n
 
 from coachbot.bot.i18n import lazy_gettext as __
-from coachbot.domain.services.identity import Identity
+from coachbot.domain.people.identity import Identity
 
 logger = logging.getLogger(__name__)
 

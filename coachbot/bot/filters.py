@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
-from coachbot.domain.services.identity import Identity
+from coachbot.domain.people.identity import Identity
 
 
 class IsAdmin(Filter):

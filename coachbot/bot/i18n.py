@@ -7,30 +7,18 @@ so there is no build step and no binary `.mo` file to keep in sync.
 from __future__ import annotations
 
 import io
-from functools import cache
 from gettext import GNUTranslations
-from pathlib import Path
 
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LOCALES_DIR = Path(__file__).parent / "locales"
-DOMAIN = "messages"
-
-
-def _po_path(language: str) -> Path:
-    return LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-
-@cache
-def available_languages() -> frozenset[str]:
-    return frozenset(p.name for p in LOCALES_DIR.iterdir() if _po_path(p.name).is_file())
+from coachbot.languages import DOMAIN, LOCALES_DIR, available_languages, po_path
 
 
 def compile_catalog(language: str) -> GNUTranslations:
-    with _po_path(language).open("rb") as po_file:
+    with po_path(language).open("rb") as po_file:
         catalog = read_po(po_file, locale=language, domain=DOMAIN)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)

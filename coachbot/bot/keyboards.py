@@ -22,8 +22,8 @@ from coachbot.bot.callbacks import (
 )
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.domain.services.identity import Identity
-from coachbot.domain.services.invitations import InvitationSummary
+from coachbot.domain.invitations.use_cases import InvitationSummary
+from coachbot.domain.people.identity import Identity
 
 INVITATION_VALIDITY_DAYS = (1, 7, 30)
 

@@ -22,9 +22,9 @@ from coachbot.bot.callbacks import (
 )
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.progress_notices import PROGRESS_TEMPLATES
+from coachbot.bot.progress.notices import PROGRESS_TEMPLATES
 from coachbot.bot.texts import escape
-from coachbot.domain.model.outbox import (
+from coachbot.domain.outbox.model import (
     Button,
     DocumentPayload,
     FileRef,
@@ -35,7 +35,7 @@ from coachbot.domain.model.outbox import (
     TextPayload,
     VoicePayload,
 )
-from coachbot.domain.services.reports import STORED_DOCUMENT
+from coachbot.domain.progress.report_files import STORED_DOCUMENT
 
 
 def _coach_joined(params: dict[str, Any]) -> str:
@@ -203,6 +203,6 @@ def _with_attachment(notice: Notice, text: TextPayload) -> Payload:
 
 
 # Billing notices (appended).
-from coachbot.bot.billing_notices import BILLING_TEMPLATES  # noqa: E402
+from coachbot.bot.billing.notices import BILLING_TEMPLATES  # noqa: E402
 
 TEMPLATES.update(BILLING_TEMPLATES)

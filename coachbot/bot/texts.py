@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_datetime_format
 
-from coachbot.domain.model import User
+from coachbot.domain.people.model import User
 
 
 def local_datetime(moment: datetime, user: User) -> str:

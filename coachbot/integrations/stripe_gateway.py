@@ -32,7 +32,7 @@ from coachbot.domain.billing.model import (
     SubscriptionState,
     SubscriptionStatus,
 )
-from coachbot.domain.clock import Clock
+from coachbot.domain.shared.clock import Clock
 
 logger = logging.getLogger(__name__)
 

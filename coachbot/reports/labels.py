@@ -17,7 +17,7 @@ from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
 from coachbot.domain.forms.units import Metric, UnitSystem
-from coachbot.domain.model.goals import Achievement, GoalStatus
+from coachbot.domain.goals.model import Achievement, GoalStatus
 from coachbot.domain.progress.metrics import (
     MetricDefinition,
     builtin_definition,

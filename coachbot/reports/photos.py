@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageCms, ImageDraw, ImageFont, ImageOps
 
-from coachbot.domain.model.photos import InvalidPhoto, ProcessedPhoto
+from coachbot.domain.checkins.photos import InvalidPhoto, ProcessedPhoto
 from coachbot.domain.progress.views import ComparisonSide, PhotoComparison, Viewpoint
 from coachbot.reports.labels import (
     N_,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from coachbot.domain.ports import (
+from coachbot.domain.progress.ports import (
     ChartCache,
     ChartRenderer,
     ExportWriter,

@@ -11,8 +11,8 @@ decline it, to try the reminders and paying the invoice with another card).
 from __future__ import annotations
 
 from coachbot.bot.app import BotApplication
-from coachbot.domain.services.billing_sales import ShowClientBillingUseCase
-from coachbot.domain.services.checkins import (
+from coachbot.domain.billing.sales import ShowClientBillingUseCase
+from coachbot.domain.checkins.flow import (
     BringCheckinForward,
     BringCheckinForwardUseCase,
     CheckinForwardOutcome,

@@ -24,17 +24,21 @@ from PIL import Image, ImageDraw, ImageFont
 
 from coachbot.bot.app import BotApplication
 from coachbot.bot.legal import CURRENT_VERSION, LEGAL_DOCUMENTS
+from coachbot.domain.checkins.flow import (
+    OpenDueCheckinsUseCase,
+    StartCheckin,
+    StartCheckinUseCase,
+    SubmitCheckin,
+    SubmitCheckinUseCase,
+)
 from coachbot.domain.checkins.model import ThreadKind
-from coachbot.domain.forms.questions import Question, QuestionKind
-from coachbot.domain.forms.units import PLAUSIBLE_RANGES, Metric
-from coachbot.domain.model import OutgoingMessage
-from coachbot.domain.services.checkin_review import (
+from coachbot.domain.checkins.review import (
     FinishReview,
     FinishReviewUseCase,
     ReplyToCheckin,
     ReplyToCheckinUseCase,
 )
-from coachbot.domain.services.checkin_setup import (
+from coachbot.domain.checkins.setup import (
     EditCheckinTemplate,
     EditCheckinTemplateUseCase,
     ListCheckinTemplates,
@@ -45,14 +49,9 @@ from coachbot.domain.services.checkin_setup import (
     ShowCheckinPlanUseCase,
     TemplateEdit,
 )
-from coachbot.domain.services.checkins import (
-    OpenDueCheckinsUseCase,
-    StartCheckin,
-    StartCheckinUseCase,
-    SubmitCheckin,
-    SubmitCheckinUseCase,
-)
-from coachbot.domain.services.forms import (
+from coachbot.domain.forms.questions import Question, QuestionKind
+from coachbot.domain.forms.units import PLAUSIBLE_RANGES, Metric
+from coachbot.domain.forms.use_cases import (
     AddFormPhoto,
     AddFormPhotoUseCase,
     AnswerForm,
@@ -61,9 +60,8 @@ from coachbot.domain.services.forms import (
     MoveInForm,
     MoveInFormUseCase,
 )
-from coachbot.domain.services.identity import Identity
-from coachbot.domain.services.invitations import AcceptInvitation, AcceptInvitationUseCase
-from coachbot.domain.services.onboarding import (
+from coachbot.domain.invitations.use_cases import AcceptInvitation, AcceptInvitationUseCase
+from coachbot.domain.onboarding.use_cases import (
     ApplyStage,
     ApplyStageUseCase,
     FinishOnboarding,
@@ -73,6 +71,8 @@ from coachbot.domain.services.onboarding import (
     ResumeOnboarding,
     ResumeOnboardingUseCase,
 )
+from coachbot.domain.outbox.model import OutgoingMessage
+from coachbot.domain.people.identity import Identity
 from coachbot.reports.photos import PillowPhotoProcessor
 from coachbot.sandbox_app.seed import HistoryClock, Person, SeededPerson, Seeding
 from coachbot.storage.keys import create_blob_store

@@ -17,17 +17,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coachbot.bot.app import BotApplication, billing_urls
+from coachbot.domain.billing.events import HandleStripeEventUseCase, StripeEventReceived
 from coachbot.domain.billing.model import Interval
-from coachbot.domain.model import OutgoingMessage
-from coachbot.domain.services.billing_events import HandleStripeEventUseCase, StripeEventReceived
-from coachbot.domain.services.billing_packages import CreatePackage, CreatePackageUseCase
-from coachbot.domain.services.billing_sales import (
+from coachbot.domain.billing.packages import CreatePackage, CreatePackageUseCase
+from coachbot.domain.billing.sales import (
     OpenCheckout,
     OpenCheckoutUseCase,
     SendPackage,
     SendPackageUseCase,
 )
-from coachbot.domain.services.identity import Identity
+from coachbot.domain.outbox.model import OutgoingMessage
+from coachbot.domain.people.identity import Identity
 from coachbot.sandbox.stripe_pages import read_card
 from coachbot.sandbox.stripe_server import FakeStripeServer
 from coachbot.sandbox_app.demo import CLIENTS, HistoryUnitOfWork

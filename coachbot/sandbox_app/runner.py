@@ -27,7 +27,7 @@ from coachbot.bot.app import BotApplication, create_application
 from coachbot.bot.commands import set_commands_for
 from coachbot.config import Settings
 from coachbot.delivery import create_delivery
-from coachbot.domain.clock import Clock
+from coachbot.domain.shared.clock import Clock
 from coachbot.sandbox.stripe_server import FakeStripeServer
 from coachbot.sandbox.telegram_server import FakeTelegramServer
 from coachbot.sandbox.web_chat import WebChat

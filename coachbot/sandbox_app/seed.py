@@ -11,16 +11,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from coachbot.bot.app import BotApplication
-from coachbot.bot.i18n import available_languages
-from coachbot.domain.clock import Clock
-from coachbot.domain.services.clients import AddClient, AddClientUseCase
-from coachbot.domain.services.forms import SyncShippedFormsUseCase
-from coachbot.domain.services.identity import (
+from coachbot.domain.forms.use_cases import SyncShippedFormsUseCase
+from coachbot.domain.people.clients import AddClient, AddClientUseCase
+from coachbot.domain.people.identity import (
     IdentifyUser,
     IdentifyUserUseCase,
     Identity,
     LanguagePolicy,
 )
+from coachbot.domain.shared.clock import Clock
+from coachbot.languages import available_languages
 from coachbot.storage.form_templates import shipped_templates
 from coachbot.storage.uow import SqlUnitOfWork
 

@@ -22,8 +22,8 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from coachbot.domain.clock import Clock
-from coachbot.domain.ports import Leases
+from coachbot.domain.shared.clock import Clock
+from coachbot.domain.shared.ports import Leases
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from coachbot.domain.model.outbox import ClaimedMessage
-from coachbot.domain.ports import OutboxQueue
+from coachbot.domain.outbox.model import ClaimedMessage
+from coachbot.domain.outbox.ports import OutboxQueue
 from coachbot.scheduler.sender import DeliveryError, Failure, RateLimitedSender, Send
 from coachbot.scheduler.timing import Timer
 

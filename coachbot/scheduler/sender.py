@@ -39,7 +39,8 @@ from aiogram.types import (
     Message,
 )
 
-from coachbot.domain.model.outbox import (
+from coachbot.domain.checkins.ports import BlobStore
+from coachbot.domain.outbox.model import (
     ClaimedMessage,
     DocumentPayload,
     FileRef,
@@ -51,7 +52,6 @@ from coachbot.domain.model.outbox import (
     TextPayload,
     VoicePayload,
 )
-from coachbot.domain.ports import BlobStore
 from coachbot.scheduler.limits import Limit, RateLimiter
 from coachbot.scheduler.timing import Timer
 

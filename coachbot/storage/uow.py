@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coachbot.domain.billing.errors import DuplicateEventError
-from coachbot.domain.errors import AlreadyClientError, AlreadyCoachError, DomainError
+from coachbot.domain.shared.errors import AlreadyClientError, AlreadyCoachError, DomainError
 from coachbot.storage import tables
 from coachbot.storage.repositories import (
     SqlAuditLog,

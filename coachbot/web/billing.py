@@ -17,10 +17,7 @@ from coachbot.bot.app import BotApplication
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape
 from coachbot.domain.billing.errors import PaymentsRefusedError, PaymentsUnavailableError
-from coachbot.domain.services.billing_events import (
-    HandleStripeEventUseCase,
-    StripeEventReceived,
-)
+from coachbot.domain.billing.events import HandleStripeEventUseCase, StripeEventReceived
 from coachbot.integrations.stripe_gateway import InvalidWebhook, StripeWebhookVerifier
 from coachbot.storage.uow import SqlUnitOfWork
 

@@ -12,7 +12,7 @@ from types import MappingProxyType
 import pytest
 
 from coachbot.bot.app import create_application
-from coachbot.domain.services.billing_access import DunningUseCase
+from coachbot.domain.billing.dunning import DunningUseCase
 from coachbot.runner import start_web
 from coachbot.sandbox.stripe_server import FakeStripeServer
 from coachbot.sandbox.telegram_server import ChatMessage, FakeUser

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from PIL import Image
 
-from coachbot.domain.model import Client, ClientStatus, User
-from coachbot.domain.services.checkins import FollowUpCheckinsUseCase, OpenDueCheckinsUseCase
+from coachbot.domain.checkins.flow import FollowUpCheckinsUseCase, OpenDueCheckinsUseCase
+from coachbot.domain.people.model import Client, ClientStatus, User
 from coachbot.sandbox.telegram_server import FakeUser
 from coachbot.storage.uow import SqlUnitOfWork
 from tests.e2e.conftest import ADMIN_ID, Harness

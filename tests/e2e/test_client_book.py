@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from coachbot.domain.model import Client, ClientStatus
+from coachbot.domain.people.model import Client, ClientStatus
 from coachbot.storage.tables import AuditRow, ClientRow
 from coachbot.storage.uow import SqlUnitOfWork
 from tests.e2e.conftest import Harness
@@ -107,7 +107,7 @@ async def test_another_coach_cannot_open_or_change_this_card(harness: Harness):
     await otto.send_text("/start")
     await otto.next_bot_message()
     async with uow:  # Otto becomes a coach too
-        from coachbot.domain.model import Coach
+        from coachbot.domain.people.model import Coach
 
         user = await uow.users.get_by_telegram_id(4500)
         await uow.coaches.add(

@@ -10,7 +10,7 @@ import re
 import pytest
 from PIL import Image
 
-from coachbot.domain.services.clients import ListClientsUseCase
+from coachbot.domain.people.clients import ListClientsUseCase
 from tests.e2e.conftest import Harness
 
 
@@ -70,7 +70,7 @@ async def test_an_unexpected_error_gives_a_reference_that_is_in_the_log(
         raise RuntimeError("the database is on fire")
 
     monkeypatch.setattr(ListClientsUseCase, "__call__", broken)
-    caplog.set_level(logging.ERROR, logger="coachbot.bot.handlers.errors")
+    caplog.set_level(logging.ERROR, logger="coachbot.bot.errors")
     await harness.admin.send_text("/clients")
     reply = await harness.admin.next_bot_message()
     match = re.fullmatch(

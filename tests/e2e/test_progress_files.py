@@ -17,7 +17,10 @@ from sqlalchemy import select
 
 from coachbot.bot.callbacks import ProgressCb, ReportAction, ReportCb
 from coachbot.delivery import PdfReportsOnDemand, progress_jobs
-from coachbot.domain.services.reports import PurgeGeneratedFilesUseCase, SendMonthlyReportsUseCase
+from coachbot.domain.progress.report_files import (
+    PurgeGeneratedFilesUseCase,
+    SendMonthlyReportsUseCase,
+)
 from coachbot.reports.labels import untranslated
 from coachbot.storage.keys import create_blob_store
 from coachbot.storage.tables import GeneratedFileRow, ReportPlanRow

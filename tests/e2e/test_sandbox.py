@@ -21,10 +21,10 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from coachbot.config import Settings
+from coachbot.domain.billing.admin import RevenueUseCase
+from coachbot.domain.billing.packages import ListPackagesUseCase
 from coachbot.domain.checkins.model import CheckinStatus
-from coachbot.domain.model import ClientStatus
-from coachbot.domain.services.billing_admin import RevenueUseCase
-from coachbot.domain.services.billing_packages import ListPackagesUseCase
+from coachbot.domain.people.model import ClientStatus
 from coachbot.sandbox.telegram_server import FakeUser
 from coachbot.sandbox_app.demo import CLIENTS, HISTORY_WEEKS
 from coachbot.sandbox_app.runner import (

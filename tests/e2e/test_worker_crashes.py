@@ -15,8 +15,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
-from coachbot.domain.model import Channel, OutgoingMessage
-from coachbot.domain.model.outbox import TextPayload
+from coachbot.domain.outbox.model import Channel, OutgoingMessage, TextPayload
 from coachbot.sandbox.telegram_server import FakeTelegramServer
 from coachbot.storage.db import create_engine, create_session_factory
 from coachbot.storage.tables import OutboxRow

@@ -8,16 +8,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Generic, Self, TypeVar
 
-from coachbot.domain.errors import AlreadyCoachError
-from coachbot.domain.model import (
-    AuditEntry,
-    Client,
-    Coach,
-    Invitation,
-    OutgoingMessage,
-    User,
-    UserRoles,
-)
+from coachbot.domain.invitations.model import Invitation
+from coachbot.domain.outbox.model import OutgoingMessage
+from coachbot.domain.people.model import Client, Coach, User, UserRoles
+from coachbot.domain.shared.audit import AuditEntry
+from coachbot.domain.shared.errors import AlreadyCoachError
 
 T = TypeVar("T")
 

@@ -21,9 +21,9 @@ from coachbot.domain.billing.model import (
     Subscription,
     SubscriptionStatus,
 )
-from coachbot.domain.errors import ClientNotFound
-from coachbot.domain.model import Client, ClientStatus, Coach, User
-from coachbot.domain.services.billing_sales import PackagesForSale, PackagesForSaleUseCase
+from coachbot.domain.billing.sales import PackagesForSale, PackagesForSaleUseCase
+from coachbot.domain.people.model import Client, ClientStatus, Coach, User
+from coachbot.domain.shared.errors import ClientNotFound
 from coachbot.storage.uow import SqlUnitOfWork
 
 

@@ -13,10 +13,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from coachbot.domain.checkins.model import ThreadKind, ThreadMessage, ThreadRole
-from coachbot.domain.model import Client, ClientStatus, Coach, User
-from coachbot.domain.services.checkin_setup import SetCheckinPlan, SetCheckinPlanUseCase
-from coachbot.domain.services.checkins import (
+from coachbot.domain.checkins.flow import (
     BringCheckinForward,
     BringCheckinForwardUseCase,
     CheckinBroughtForward,
@@ -26,8 +23,9 @@ from coachbot.domain.services.checkins import (
     StartCheckinUseCase,
     replan_for_user,
 )
-from coachbot.domain.services.clients import UpdateClient, UpdateClientUseCase
-from coachbot.domain.services.forms import (
+from coachbot.domain.checkins.model import ThreadKind, ThreadMessage, ThreadRole
+from coachbot.domain.checkins.setup import SetCheckinPlan, SetCheckinPlanUseCase
+from coachbot.domain.forms.use_cases import (
     AddFormPhoto,
     AddFormPhotoUseCase,
     AnswerForm,
@@ -36,6 +34,8 @@ from coachbot.domain.services.forms import (
     MoveInFormUseCase,
     SyncShippedFormsUseCase,
 )
+from coachbot.domain.people.clients import UpdateClient, UpdateClientUseCase
+from coachbot.domain.people.model import Client, ClientStatus, Coach, User
 from coachbot.reports.photos import PillowPhotoProcessor
 from coachbot.storage.blobs import EncryptedBlobStore
 from coachbot.storage.db import create_engine, create_session_factory

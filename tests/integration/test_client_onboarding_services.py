@@ -5,27 +5,28 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from coachbot.domain.errors import (
+from coachbot.domain.invitations.model import InvitationKind
+from coachbot.domain.invitations.use_cases import AcceptInvitation, AcceptInvitationUseCase
+from coachbot.domain.onboarding.use_cases import (
+    FinishOnboarding,
+    FinishOnboardingUseCase,
+    RecordConsent,
+    RecordConsentUseCase,
+)
+from coachbot.domain.people.clients import (
+    AddClient,
+    AddClientUseCase,
+    ChangeClientLink,
+    ChangeClientLinkUseCase,
+)
+from coachbot.domain.people.model import ClientStatus, Coach, User
+from coachbot.domain.shared.errors import (
     AlreadyClientError,
     ClientNotFound,
     InvalidDetailError,
     InvitationRevokedError,
     InvitationUsedError,
     NotAllowedError,
-)
-from coachbot.domain.model import ClientStatus, Coach, InvitationKind, User
-from coachbot.domain.services.clients import (
-    AddClient,
-    AddClientUseCase,
-    ChangeClientLink,
-    ChangeClientLinkUseCase,
-)
-from coachbot.domain.services.invitations import AcceptInvitation, AcceptInvitationUseCase
-from coachbot.domain.services.onboarding import (
-    FinishOnboarding,
-    FinishOnboardingUseCase,
-    RecordConsent,
-    RecordConsentUseCase,
 )
 from coachbot.storage.tables import OutboxRow
 from coachbot.storage.uow import SqlUnitOfWork

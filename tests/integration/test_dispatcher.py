@@ -18,13 +18,15 @@ from sqlalchemy import select
 
 from coachbot.bot.i18n import create_i18n
 from coachbot.bot.notices import notice_renderer
-from coachbot.domain.model import Channel, Notice, OutgoingMessage
-from coachbot.domain.model.outbox import (
+from coachbot.domain.outbox.model import (
     Button,
+    Channel,
     DocumentPayload,
     FileRef,
     MediaGroupPayload,
     MediaItem,
+    Notice,
+    OutgoingMessage,
     PhotoPayload,
     TextPayload,
 )

@@ -6,8 +6,7 @@ import pytest
 
 from coachbot.domain.forms.questions import InvalidAnswer
 from coachbot.domain.forms.templates import FormTemplate
-from coachbot.domain.model import User
-from coachbot.domain.services.forms import (
+from coachbot.domain.forms.use_cases import (
     AnswerForm,
     AnswerFormUseCase,
     FormNotFound,
@@ -17,6 +16,7 @@ from coachbot.domain.services.forms import (
     StartFormUseCase,
     SyncShippedFormsUseCase,
 )
+from coachbot.domain.people.model import User
 from coachbot.storage.form_templates import shipped_templates
 from coachbot.storage.uow import SqlUnitOfWork
 

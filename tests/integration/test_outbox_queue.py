@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from coachbot.domain.model import Channel, Notice, OutgoingMessage
-from coachbot.domain.model.outbox import TextPayload
+from coachbot.domain.outbox.model import Channel, Notice, OutgoingMessage, TextPayload
 from coachbot.storage.repositories import SqlOutboxQueue
 from coachbot.storage.tables import OutboxRow
 from coachbot.storage.uow import SqlUnitOfWork

@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from coachbot.domain.checkins.model import MetricEntry
 from coachbot.domain.forms.units import Metric
-from coachbot.domain.model import Client, ClientStatus, Coach, User
-from coachbot.domain.model.goals import Achievement, Goal, GoalCategory
+from coachbot.domain.goals.evaluation import record_progress
+from coachbot.domain.goals.model import Achievement, Goal, GoalCategory
+from coachbot.domain.goals.overdue import FlagOverdueGoalsUseCase
+from coachbot.domain.people.model import Client, ClientStatus, Coach, User
 from coachbot.domain.progress.metrics import CustomMetric
+from coachbot.domain.progress.pictures import PANEL, ShowProgress, ShowProgressUseCase
 from coachbot.domain.progress.reports import GeneratedFile, ReportPlan
-from coachbot.domain.services.goals import FlagOverdueGoalsUseCase, record_progress
-from coachbot.domain.services.progress import PANEL, ShowProgress, ShowProgressUseCase
 from coachbot.reports.cache import MemoryChartCache, RedisChartCache
 from coachbot.reports.charts import MatplotlibChartRenderer
 from coachbot.storage.tables import OutboxRow

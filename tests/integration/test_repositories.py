@@ -8,17 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from coachbot.domain.errors import AlreadyCoachError
-from coachbot.domain.model import (
-    AuditEntry,
-    Client,
-    ClientStatus,
-    Coach,
-    Invitation,
-    InvitationKind,
-    User,
-    UserRoles,
-)
+from coachbot.domain.invitations.model import Invitation, InvitationKind
+from coachbot.domain.people.model import Client, ClientStatus, Coach, User, UserRoles
+from coachbot.domain.shared.audit import AuditEntry
+from coachbot.domain.shared.errors import AlreadyCoachError
 from coachbot.storage.uow import SqlUnitOfWork
 
 

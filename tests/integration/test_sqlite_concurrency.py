@@ -7,7 +7,8 @@ import asyncio
 
 from sqlalchemy import text
 
-from coachbot.domain.model import AuditEntry, User
+from coachbot.domain.people.model import User
+from coachbot.domain.shared.audit import AuditEntry
 from coachbot.storage.db import create_engine, create_session_factory
 from coachbot.storage.uow import SqlUnitOfWork
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from coachbot.domain.ports import UpdateClaim
+from coachbot.domain.shared.ports import UpdateClaim
 from coachbot.storage.repositories import SqlUpdateLedger
 
 LEASE = 60.0

@@ -14,7 +14,7 @@ from coachbot.domain.billing.model import (
     SubscriptionStatus,
 )
 from coachbot.domain.billing.money import Money, clean_currency
-from coachbot.domain.errors import InvalidDetailError
+from coachbot.domain.shared.errors import InvalidDetailError
 from coachbot.integrations.stripe_gateway import InvalidWebhook, StripeWebhookVerifier
 from coachbot.sandbox.stripe_server import sign_payload
 from tests.fakes.clock import FakeClock
@@ -144,7 +144,7 @@ def test_the_webhook_verifier_takes_fresh_signed_events_only():
 
 
 def test_amounts_are_shown_in_the_readers_language():
-    from coachbot.bot.billing_texts import money
+    from coachbot.bot.billing.texts import money
 
     assert money(4990, "eur", "de") == "49,90\xa0€"
     assert money(4990, "eur", "en") == "€49.90"

@@ -9,10 +9,11 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 import coachbot
-from coachbot.bot.forms import explain_refusal
-from coachbot.bot.i18n import _po_path, available_languages, create_i18n, gettext, ngettext
+from coachbot.bot.forms.rendering import explain_refusal
+from coachbot.bot.i18n import create_i18n, gettext, ngettext
 from coachbot.domain.forms.questions import InvalidAnswer
-from coachbot.domain.model import User
+from coachbot.domain.people.model import User
+from coachbot.languages import available_languages, po_path
 
 KEYWORDS = {"_": None, "__": None, "ngettext": (1, 2)}
 
@@ -33,7 +34,7 @@ def test_code_has_translatable_messages():
 
 @pytest.mark.parametrize("language", sorted(available_languages()))
 def test_catalogue_holds_every_message_of_the_code(language):
-    with _po_path(language).open("rb") as po_file:
+    with po_path(language).open("rb") as po_file:
         catalog = read_po(po_file, locale=language)
     missing = sorted(m for m in messages_in_code() if m not in catalog)
     assert missing == [], f"run `make locales`; missing in {language}: {missing}"
@@ -41,7 +42,7 @@ def test_catalogue_holds_every_message_of_the_code(language):
 
 @pytest.mark.parametrize("language", sorted(available_languages()))
 def test_every_catalogue_translates_every_message(language):
-    with _po_path(language).open("rb") as po_file:
+    with po_path(language).open("rb") as po_file:
         catalog = read_po(po_file, locale=language)
     untranslated = [
         m.id
@@ -61,7 +62,7 @@ def test_placeholders_survive_translation():
 
     placeholder = re.compile(r"{(\w+)}")
     for language in available_languages():
-        with _po_path(language).open("rb") as po_file:
+        with po_path(language).open("rb") as po_file:
             catalog = read_po(po_file, locale=language)
         for message in catalog:
             if not message.id:

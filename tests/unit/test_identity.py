@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from coachbot.domain.model import Client, ClientStatus, Role
-from coachbot.domain.services.identity import IdentifyUser, IdentifyUserUseCase, LanguagePolicy
+from coachbot.domain.people.identity import IdentifyUser, IdentifyUserUseCase, LanguagePolicy
+from coachbot.domain.people.model import Client, ClientStatus, Role
 from tests.fakes.uow import FakeUnitOfWork
 
 LANGUAGES = LanguagePolicy("en", frozenset({"en", "de"}), "Europe/Berlin")

@@ -7,17 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from coachbot.domain.errors import (
-    AlreadyCoachError,
-    InvitationExpiredError,
-    InvitationNotFound,
-    InvitationRevokedError,
-    InvitationUsedError,
-    NotAllowedError,
+from coachbot.domain.invitations.model import (
+    Invitation,
+    InvitationKind,
+    InvitationState,
+    hash_token,
 )
-from coachbot.domain.model import InvitationKind, InvitationState, Notice, User
-from coachbot.domain.model.invitations import Invitation, hash_token
-from coachbot.domain.services.invitations import (
+from coachbot.domain.invitations.use_cases import (
     AcceptInvitation,
     AcceptInvitationUseCase,
     InviteCoach,
@@ -26,6 +22,16 @@ from coachbot.domain.services.invitations import (
     ListInvitationsUseCase,
     RevokeInvitation,
     RevokeInvitationUseCase,
+)
+from coachbot.domain.outbox.model import Notice
+from coachbot.domain.people.model import User
+from coachbot.domain.shared.errors import (
+    AlreadyCoachError,
+    InvitationExpiredError,
+    InvitationNotFound,
+    InvitationRevokedError,
+    InvitationUsedError,
+    NotAllowedError,
 )
 from tests.fakes.clock import FakeClock
 from tests.fakes.uow import FakeUnitOfWork

@@ -7,7 +7,7 @@ from io import BytesIO
 import pytest
 from PIL import ExifTags, Image, ImageCms
 
-from coachbot.domain.model.photos import InvalidPhoto
+from coachbot.domain.checkins.photos import InvalidPhoto
 from coachbot.reports.photos import PillowPhotoProcessor
 
 RED = (255, 0, 0)

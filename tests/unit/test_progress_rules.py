@@ -8,11 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from coachbot.domain.checkins.templates import add_question
-from coachbot.domain.errors import InvalidDetailError
 from coachbot.domain.forms.questions import AnswerContext, InvalidAnswer, Question, QuestionKind
 from coachbot.domain.forms.templates import FormTemplate
 from coachbot.domain.forms.units import Metric, UnitSystem
-from coachbot.domain.model.goals import Goal, GoalCategory, suggest_milestones
+from coachbot.domain.goals.model import Goal, GoalCategory, suggest_milestones
 from coachbot.domain.progress import trends
 from coachbot.domain.progress.metrics import (
     LOGGABLE,
@@ -23,6 +22,7 @@ from coachbot.domain.progress.metrics import (
     definitions_for,
 )
 from coachbot.domain.progress.reports import next_report_due, previous_month
+from coachbot.domain.shared.errors import InvalidDetailError
 
 START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 

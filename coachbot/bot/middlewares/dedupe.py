@@ -13,8 +13,8 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
 from coachbot.bot.middlewares import NextHandler
-from coachbot.domain.clock import Clock
-from coachbot.domain.ports import UpdateClaim, UpdateLedger
+from coachbot.domain.shared.clock import Clock
+from coachbot.domain.shared.ports import UpdateClaim, UpdateLedger
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
 from coachbot.bot.middlewares import NextHandler
-from coachbot.domain.services.identity import IdentifyUser
+from coachbot.domain.people.identity import IdentifyUser
 
 
 class IdentityMiddleware(BaseMiddleware):

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from coachbot.domain.clock import Clock
-from coachbot.domain.ports import BlobStore, UnitOfWork
-from coachbot.domain.services.exports import ExportClientUseCase, ExportMetricsUseCase
-from coachbot.domain.services.goals import (
-    AddGoalUseCase,
+from coachbot.domain.checkins.ports import BlobStore
+from coachbot.domain.goals.achievements import ShowAchievementsUseCase
+from coachbot.domain.goals.changes import (
     DecideGoalChangeUseCase,
     EditGoalUseCase,
     ProposeGoalChangeUseCase,
-    SetMilestonesUseCase,
-    ShowAchievementsUseCase,
-    ShowGoalsUseCase,
 )
-from coachbot.domain.services.metrics import (
+from coachbot.domain.goals.setting import AddGoalUseCase, SetMilestonesUseCase
+from coachbot.domain.goals.viewing import ShowGoalsUseCase
+from coachbot.domain.progress.exports import ExportClientUseCase, ExportMetricsUseCase
+from coachbot.domain.progress.measurements import (
     ArchiveCustomMetricUseCase,
     ChangeEntryUseCase,
     DefineCustomMetricUseCase,
@@ -25,12 +23,14 @@ from coachbot.domain.services.metrics import (
     ListRecentEntriesUseCase,
     LogMetricUseCase,
 )
-from coachbot.domain.services.progress import (
+from coachbot.domain.progress.pictures import (
     ComparePhotosUseCase,
     ListPhotoCheckinsUseCase,
     ShowProgressUseCase,
 )
-from coachbot.domain.services.reports import MakeProgressReportUseCase, MonthlyReportUseCase
+from coachbot.domain.progress.report_files import MakeProgressReportUseCase, MonthlyReportUseCase
+from coachbot.domain.shared.clock import Clock
+from coachbot.domain.shared.ports import UnitOfWork
 from coachbot.reports.tools import ProgressTools
 
 

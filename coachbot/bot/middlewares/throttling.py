@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.middlewares import NextHandler
-from coachbot.domain.services.identity import LanguagePolicy
+from coachbot.domain.people.identity import LanguagePolicy
 
 
 class FloodCounter(Protocol):

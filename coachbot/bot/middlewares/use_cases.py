@@ -10,9 +10,7 @@ from aiogram.types import TelegramObject
 
 from coachbot.bot.middlewares import NextHandler
 from coachbot.bot.middlewares.progress_use_cases import progress_use_cases
-from coachbot.domain.clock import Clock
-from coachbot.domain.ports import BlobStore, Payments, PhotoProcessor, UnitOfWork
-from coachbot.domain.services.billing_admin import (
+from coachbot.domain.billing.admin import (
     BillingRulesUseCase,
     ChangeSubscriptionUseCase,
     DecideRefundUseCase,
@@ -20,10 +18,10 @@ from coachbot.domain.services.billing_admin import (
     RevenueUseCase,
     ShowPaymentUseCase,
 )
-from coachbot.domain.services.billing_admin import (
+from coachbot.domain.billing.admin import (
     ShowClientBillingUseCase as ShowClientBillingForCoachUseCase,
 )
-from coachbot.domain.services.billing_packages import (
+from coachbot.domain.billing.packages import (
     ArchivePackageUseCase,
     CreatePackageUseCase,
     EditPackageUseCase,
@@ -31,7 +29,8 @@ from coachbot.domain.services.billing_packages import (
     PaymentLinkUseCase,
     ShowPackageUseCase,
 )
-from coachbot.domain.services.billing_sales import (
+from coachbot.domain.billing.ports import Payments
+from coachbot.domain.billing.sales import (
     BillingUrls,
     OpenCheckoutUseCase,
     OpenPortalUseCase,
@@ -39,14 +38,16 @@ from coachbot.domain.services.billing_sales import (
     SendPackageUseCase,
     ShowClientBillingUseCase,
 )
-from coachbot.domain.services.checkin_review import (
+from coachbot.domain.checkins.flow import StartCheckinUseCase, SubmitCheckinUseCase
+from coachbot.domain.checkins.ports import BlobStore, PhotoProcessor
+from coachbot.domain.checkins.review import (
     AnswerFeedbackUseCase,
     FinishReviewUseCase,
     ReplyToCheckinUseCase,
     ReviewQueueSizeUseCase,
     ShowReviewCardUseCase,
 )
-from coachbot.domain.services.checkin_setup import (
+from coachbot.domain.checkins.setup import (
     EditCheckinTemplateUseCase,
     ListCheckinTemplatesUseCase,
     NewCheckinTemplateUseCase,
@@ -54,39 +55,40 @@ from coachbot.domain.services.checkin_setup import (
     SetCheckinRulesUseCase,
     ShowCheckinPlanUseCase,
 )
-from coachbot.domain.services.checkins import StartCheckinUseCase, SubmitCheckinUseCase
-from coachbot.domain.services.clients import (
+from coachbot.domain.forms.use_cases import (
+    AddFormPhotoUseCase,
+    AnswerFormUseCase,
+    MoveInFormUseCase,
+    ShowFormUseCase,
+)
+from coachbot.domain.invitations.use_cases import (
+    AcceptInvitationUseCase,
+    InviteCoachUseCase,
+    ListInvitationsUseCase,
+    RevokeInvitationUseCase,
+)
+from coachbot.domain.onboarding.use_cases import (
+    ApplyStageUseCase,
+    FinishOnboardingUseCase,
+    RecordConsentUseCase,
+    ResumeOnboardingUseCase,
+)
+from coachbot.domain.people.clients import (
     AddClientUseCase,
     ChangeClientLinkUseCase,
     ListClientsUseCase,
     ShowClientUseCase,
     UpdateClientUseCase,
 )
-from coachbot.domain.services.forms import (
-    AddFormPhotoUseCase,
-    AnswerFormUseCase,
-    MoveInFormUseCase,
-    ShowFormUseCase,
-)
-from coachbot.domain.services.identity import IdentifyUserUseCase, LanguagePolicy
-from coachbot.domain.services.invitations import (
-    AcceptInvitationUseCase,
-    InviteCoachUseCase,
-    ListInvitationsUseCase,
-    RevokeInvitationUseCase,
-)
-from coachbot.domain.services.onboarding import (
-    ApplyStageUseCase,
-    FinishOnboardingUseCase,
-    RecordConsentUseCase,
-    ResumeOnboardingUseCase,
-)
-from coachbot.domain.services.profile import (
+from coachbot.domain.people.identity import IdentifyUserUseCase, LanguagePolicy
+from coachbot.domain.people.profile import (
     AskProfileFieldUseCase,
     ChangeProfileFieldUseCase,
     ShowProfileUseCase,
 )
-from coachbot.domain.services.reachability import RecordReachabilityUseCase
+from coachbot.domain.people.reachability import RecordReachabilityUseCase
+from coachbot.domain.shared.clock import Clock
+from coachbot.domain.shared.ports import UnitOfWork
 from coachbot.reports.tools import ProgressTools, progress_tools
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from coachbot.domain.errors import InvalidDetailError
+from coachbot.domain.shared.errors import InvalidDetailError
 
 MAX_TRIAL_DAYS = 730  # Stripe's limit
 MAX_GRACE_DAYS = 30

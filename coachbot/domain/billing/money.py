@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from coachbot.domain.errors import InvalidDetailError
+from coachbot.domain.shared.errors import InvalidDetailError
 
 ZERO_DECIMAL = frozenset(
     "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()  # noqa: SIM905

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-from coachbot.domain.errors import DomainError
+from coachbot.domain.shared.errors import DomainError
 
 MIN_INTERVAL_DAYS = 1
 MAX_INTERVAL_DAYS = 90

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from coachbot.domain.errors import InvalidDetailError
 from coachbot.domain.forms.questions import Question, QuestionKind, Text
 from coachbot.domain.forms.templates import FormTemplate
 from coachbot.domain.forms.units import PLAUSIBLE_RANGES
+from coachbot.domain.shared.errors import InvalidDetailError
 
 MAX_QUESTIONS = 30
 

@@ -17,8 +17,8 @@ from zoneinfo import available_timezones
 
 from dateutil import parser as date_parser
 
-from coachbot.domain.errors import DomainError
 from coachbot.domain.forms.units import Metric, UnitError, UnitSystem, parse_number, to_si
+from coachbot.domain.shared.errors import DomainError
 
 Text = dict[str, str]  # language -> wording; "en" is always present
 

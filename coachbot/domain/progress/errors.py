@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coachbot.domain.errors import DomainError, NotAllowedError
+from coachbot.domain.shared.errors import DomainError, NotAllowedError
 
 
 class GoalNotFound(NotAllowedError):

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from coachbot.domain.errors import InvalidDetailError
 from coachbot.domain.forms.questions import AnswerContext, Question, QuestionKind
 from coachbot.domain.forms.units import (
     PLAUSIBLE_RANGES,
@@ -23,6 +22,7 @@ from coachbot.domain.forms.units import (
     from_si,
     unit_symbol,
 )
+from coachbot.domain.shared.errors import InvalidDetailError
 
 CUSTOM_PREFIX = "custom:"
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from coachbot.domain.forms.units import UnitSystem
-from coachbot.domain.model.goals import Achievement, Goal, Milestone
+from coachbot.domain.goals.model import Achievement, Goal, Milestone
 from coachbot.domain.progress.metrics import MetricDefinition
 from coachbot.domain.progress.trends import CohortSummary, PeriodComparison, Point
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coachbot.domain.model import AuditEntry
+from coachbot.domain.shared.audit import AuditEntry
 from coachbot.storage.repositories._mapping import row_values, to_entity
 from coachbot.storage.tables import AuditRow
 

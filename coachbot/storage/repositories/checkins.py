@@ -20,7 +20,7 @@ from coachbot.domain.checkins.model import (
     ThreadRole,
 )
 from coachbot.domain.checkins.schedule import CheckinSchedule
-from coachbot.domain.model import ClientStatus
+from coachbot.domain.people.model import ClientStatus
 from coachbot.storage.repositories._mapping import (
     columns_of,
     insert,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coachbot.domain.model.goals import (
+from coachbot.domain.goals.model import (
     ChangeStatus,
     Goal,
     GoalCategory,

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coachbot.domain.model import Invitation, InvitationKind
+from coachbot.domain.invitations.model import Invitation, InvitationKind
 from coachbot.storage.repositories._mapping import insert, to_entity
 from coachbot.storage.tables import InvitationRow
 

@@ -18,8 +18,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coachbot.domain.model import Channel, OutgoingMessage
-from coachbot.domain.model.outbox import ClaimedMessage, payload_from_json, payload_to_json
+from coachbot.domain.outbox.model import (
+    Channel,
+    ClaimedMessage,
+    OutgoingMessage,
+    payload_from_json,
+    payload_to_json,
+)
 from coachbot.storage.tables import OutboxRow, UnreachableRecipientRow
 
 # PostgreSQL may skip locked candidates: look at more than needed, keep `limit`.

@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.checkins.model import CheckinRules
-from coachbot.domain.model import Client, ClientStatus, Coach, User, UserRoles
+from coachbot.domain.people.model import Client, ClientStatus, Coach, User, UserRoles
 from coachbot.storage.repositories._mapping import as_utc, insert, row_values, to_entity, update_row
 from coachbot.storage.tables import ClientRow, CoachRow, UserRow
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coachbot.domain.model import ClientStatus
-from coachbot.domain.model.goals import Achievement
+from coachbot.domain.goals.model import Achievement
+from coachbot.domain.people.model import ClientStatus
 from coachbot.domain.progress.metrics import CustomMetric
 from coachbot.domain.progress.reports import GeneratedFile, ReportPlan
 from coachbot.storage.repositories._mapping import insert, row_values, to_entity, update_row

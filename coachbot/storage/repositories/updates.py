@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from coachbot.domain.ports import UpdateClaim
+from coachbot.domain.shared.ports import UpdateClaim
 from coachbot.storage.tables import ProcessedUpdateRow
 
 # Built once, as Core statements: every update claims and finishes, and building the

@@ -1,1 +1,0 @@
-"""FSM flows for multi-step dialogs, each cancellable at any step."""

@@ -1,0 +1,266 @@
+"""One conversation that runs any form: one question at a time, buttons or typed
+answers, wrong answers re-asked with the reason, Back and Skip, ticks for multi choice.
+
+Progress lives in the database after every answer; the FSM only remembers which
+response is open and the ticks of a multi-choice question not yet Done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypedDict
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from coachbot.bot.callbacks import FormAction, FormCb
+from coachbot.bot.forms.rendering import (
+    explain_photo_refusal,
+    explain_refusal,
+    photos_received_text,
+    question_keyboard,
+    question_text,
+)
+from coachbot.bot.i18n import gettext as _
+from coachbot.config import Settings
+from coachbot.domain.checkins.photos import InvalidPhoto
+from coachbot.domain.forms.questions import InvalidAnswer, QuestionKind
+from coachbot.domain.forms.use_cases import (
+    AddFormPhoto,
+    AddFormPhotoUseCase,
+    AnswerForm,
+    AnswerFormUseCase,
+    FormStep,
+    MoveInForm,
+    MoveInFormUseCase,
+    ShowForm,
+    ShowFormUseCase,
+)
+from coachbot.domain.people.identity import Identity
+from coachbot.integrations.timezones import zone_at
+
+router = Router(name=__name__)
+
+# What happens when a form is complete, by purpose ("onboarding:profile", ...), registered
+# by the conversation that started the form; `data` carries "finished_purpose".
+Completion = Callable[[Message, FormStep, Identity, FSMContext, dict[str, Any]], Awaitable[None]]
+COMPLETIONS: dict[str, Completion] = {}
+
+
+def completion_for(purpose: str) -> Completion:
+    """Registered by exact purpose ("onboarding:profile") or by its kind ("checkin")."""
+    return COMPLETIONS.get(purpose) or COMPLETIONS[purpose.split(":", 1)[0]]
+
+
+class FormConversation(StatesGroup):
+    answering = State()
+
+
+class FormData(TypedDict):
+    response_id: int
+    purpose: str
+    selected: list[str]
+
+
+async def show_step(
+    message: Message,
+    step: FormStep,
+    identity: Identity,
+    state: FSMContext,
+    purpose: str,
+    **data: Any,
+) -> None:
+    """Ask the next question, or hand the finished form to its purpose."""
+    if step.completed:
+        await state.clear()
+        await completion_for(purpose)(
+            message, step, identity, state, {**data, "finished_purpose": purpose}
+        )
+        return
+    await state.set_state(FormConversation.answering)
+    await state.set_data(FormData(response_id=step.response_id, purpose=purpose, selected=[]))
+    await message.answer(
+        question_text(step, identity.user), reply_markup=question_keyboard(step, identity.user)
+    )
+
+
+async def _apply(
+    message: Message, identity: Identity, state: FSMContext, change, **data: Any
+) -> None:
+    """Run an answer or a move; a refusal explains itself and asks the question again."""
+    form_data: FormData = await state.get_data()  # type: ignore[assignment]
+    try:
+        step = await change(form_data["response_id"])
+    except InvalidAnswer as error:
+        show_form: ShowFormUseCase = data["show_form"]
+        step = await show_form(
+            ShowForm(user_id=identity.user_id, response_id=form_data["response_id"])
+        )
+        await message.answer(explain_refusal(error, step.question, identity.user))
+    await show_step(message, step, identity, state, form_data["purpose"], **data)
+
+
+@router.message(FormConversation.answering, F.text)
+async def typed_answer(
+    message: Message,
+    identity: Identity,
+    state: FSMContext,
+    answer_form: AnswerFormUseCase,
+    **data: Any,
+) -> None:
+    async def change(response_id: int) -> FormStep:
+        return await answer_form(
+            AnswerForm(user_id=identity.user_id, response_id=response_id, text=message.text)
+        )
+
+    await _apply(message, identity, state, change, **data)
+
+
+@router.message(FormConversation.answering, F.photo | F.document)
+async def photo_answer(
+    message: Message,
+    identity: Identity,
+    state: FSMContext,
+    bot: Bot,
+    settings: Settings,
+    add_form_photo: AddFormPhotoUseCase,
+    show_form: ShowFormUseCase,
+    **data: Any,
+) -> None:
+    """A photo, also one sent uncompressed as a file, or one of an album (every photo of
+    an album is its own update, all with the same media_group_id)."""
+    form_data: FormData = await state.get_data()  # type: ignore[assignment]
+    file = message.photo[-1] if message.photo else message.document
+    assert file is not None
+    refusal = _photo_file_refusal(message, settings)
+    if refusal is None:
+        try:
+            content = await bot.download(file)
+            assert content is not None
+            step = await add_form_photo(
+                AddFormPhoto(
+                    user_id=identity.user_id,
+                    response_id=form_data["response_id"],
+                    data=content.read(),
+                    album=message.media_group_id,
+                )
+            )
+        except InvalidPhoto as error:
+            refusal = explain_photo_refusal(error)
+        except InvalidAnswer as error:
+            step = await show_form(
+                ShowForm(user_id=identity.user_id, response_id=form_data["response_id"])
+            )
+            refusal = explain_refusal(error, step.question, identity.user)
+    if refusal is not None:
+        step = await show_form(
+            ShowForm(user_id=identity.user_id, response_id=form_data["response_id"])
+        )
+        await message.answer(refusal)
+    elif step.collecting:
+        if message.media_group_id is None:  # an album is acknowledged once, from the outbox
+            await message.answer(
+                photos_received_text(step), reply_markup=question_keyboard(step, identity.user)
+            )
+        return
+    await show_step(message, step, identity, state, form_data["purpose"], **data)
+
+
+def _photo_file_refusal(message: Message, settings: Settings) -> str | None:
+    """Refuse before downloading: a file that is not a picture, or one too large."""
+    document = message.document
+    if document is not None and not (document.mime_type or "").startswith("image/"):
+        return _("That file is not a photo. Please send a photo (JPEG, PNG or WebP).")
+    file = message.photo[-1] if message.photo else document
+    if file is not None and (file.file_size or 0) > settings.photo_max_bytes:
+        return _("That file is too large: photos up to {maximum_mb} MB, please.").format(
+            maximum_mb=settings.photo_max_bytes // (1024 * 1024)
+        )
+    return None
+
+
+@router.message(FormConversation.answering, F.location)
+async def location_answer(
+    message: Message,
+    identity: Identity,
+    state: FSMContext,
+    answer_form: AnswerFormUseCase,
+    show_form: ShowFormUseCase,
+    **data: Any,
+) -> None:
+    """A shared location answers a time zone question with the zone at that place."""
+    form_data: FormData = await state.get_data()  # type: ignore[assignment]
+    step = await show_form(ShowForm(user_id=identity.user_id, response_id=form_data["response_id"]))
+    location = message.location
+    zone = zone_at(location.latitude, location.longitude) if location else None
+    if step.question is None or step.question.kind is not QuestionKind.timezone or not zone:
+        await message.answer(_("Please answer the question above, or send /cancel to stop."))
+        return
+
+    async def change(response_id: int) -> FormStep:
+        return await answer_form(
+            AnswerForm(user_id=identity.user_id, response_id=response_id, text=zone)
+        )
+
+    await _apply(message, identity, state, change, show_form=show_form, **data)
+
+
+@router.callback_query(FormConversation.answering, FormCb.filter())
+async def pressed(
+    query: CallbackQuery,
+    callback_data: FormCb,
+    identity: Identity,
+    state: FSMContext,
+    answer_form: AnswerFormUseCase,
+    move_in_form: MoveInFormUseCase,
+    callback_answer: CallbackAnswer,
+    **data: Any,
+) -> None:
+    form_data: FormData = await state.get_data()  # type: ignore[assignment]
+    if callback_data.response_id != form_data.get("response_id") or not isinstance(
+        query.message, Message
+    ):
+        callback_answer.text = _("This button is no longer active.")
+        return
+    if callback_data.action is FormAction.toggle:
+        await _toggle(query.message, callback_data.value, form_data, state)
+        return
+    await query.message.edit_reply_markup(reply_markup=None)  # answered: no second tap
+
+    async def change(response_id: int) -> FormStep:
+        user_id = identity.user_id
+        if callback_data.action in (FormAction.skip, FormAction.back, FormAction.photos_done):
+            return await move_in_form(
+                MoveInForm(
+                    user_id=user_id, response_id=response_id, action=callback_data.action.name
+                )
+            )
+        choices = (
+            form_data["selected"]
+            if callback_data.action is FormAction.done
+            else [callback_data.value]
+        )
+        return await answer_form(
+            AnswerForm(user_id=user_id, response_id=response_id, choices=choices)
+        )
+
+    await _apply(query.message, identity, state, change, **data)
+
+
+async def _toggle(message: Message, key: str, form_data: FormData, state: FSMContext) -> None:
+    selected = list(form_data["selected"])
+    selected.remove(key) if key in selected else selected.append(key)
+    await state.update_data(selected=selected)
+    markup = message.reply_markup
+    if markup is None:
+        return
+    for row in markup.inline_keyboard:
+        for button in row:
+            parsed = FormCb.unpack(button.callback_data) if button.callback_data else None
+            if parsed is not None and parsed.action is FormAction.toggle:
+                label = button.text.removeprefix("✅ ")
+                button.text = ("✅ " if parsed.value in selected else "") + label
+    await message.edit_reply_markup(reply_markup=markup)

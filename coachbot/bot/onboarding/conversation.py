@@ -1,0 +1,179 @@
+"""A new client's onboarding: welcome from their coach, consent to the privacy policy,
+then the forms of the onboarding stages (profile, initial assessment, first goal,
+reminders), then a summary for the client and a note to the coach.
+
+Every step is stored (consent record, form progress, client status), so after a restart
+`/start` resumes where the client stopped, whatever the FSM storage kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from aiogram import Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import I18n
+
+from coachbot.bot import keyboards
+from coachbot.bot.callbacks import ConsentCb
+from coachbot.bot.commands import set_commands_for
+from coachbot.bot.forms.conversation import COMPLETIONS, show_step
+from coachbot.bot.i18n import gettext as _
+from coachbot.bot.legal import CURRENT_VERSION, LEGAL_DOCUMENTS
+from coachbot.bot.texts import escape
+from coachbot.domain.forms.use_cases import FormStep
+from coachbot.domain.onboarding.use_cases import (
+    PROFILE,
+    STAGES,
+    ApplyStage,
+    ApplyStageUseCase,
+    FinishOnboarding,
+    FinishOnboardingUseCase,
+    RecordConsent,
+    RecordConsentUseCase,
+    ResumeOnboarding,
+    ResumeOnboardingUseCase,
+)
+from coachbot.domain.people.identity import Identity
+
+router = Router(name=__name__)
+
+
+class Onboarding(StatesGroup):
+    consent = State()
+
+
+async def continue_onboarding(
+    message: Message,
+    identity: Identity,
+    state: FSMContext,
+    resume_onboarding: ResumeOnboardingUseCase,
+    *,
+    welcome: bool,
+    returning: bool = False,
+    **data: Any,
+) -> None:
+    """Show the step the client is at: consent, or the next assessment question.
+    `welcome` greets a newcomer, `returning` someone coming back to finish."""
+    position = await resume_onboarding(
+        ResumeOnboarding(
+            user_id=identity.user_id,
+            legal_version=CURRENT_VERSION,
+            legal_documents=LEGAL_DOCUMENTS,
+        )
+    )
+    name, coach = escape(identity.user.first_name), escape(position.coach_name)
+    if welcome:
+        await message.answer(
+            _(
+                "Welcome, {name}! {coach} invited you to work together with Coachbot. "
+                "Setting you up takes a few minutes."
+            ).format(name=name, coach=coach)
+        )
+    if position.needs_consent:
+        await state.set_state(Onboarding.consent)
+        await message.answer(consent_text(), reply_markup=keyboards.consent())
+        return
+    if position.step is None:
+        await finish(message, identity, **data)
+        return
+    if returning:
+        await message.answer(_("Welcome back, {name}! Let us continue.").format(name=name))
+    await show_step(message, position.step, identity, state, position.purpose, **data)
+
+
+def consent_text() -> str:
+    return _(
+        "<b>Your privacy</b>\n\n"
+        "Your coach and you will see what you enter here: profile, answers, photos and "
+        "measurements. Photos are stored encrypted and without location data, nothing is "
+        "sold or used for advertising, and you can export or delete your data at any time.\n\n"
+        "Read the full privacy policy with /privacy and the terms of use with /terms. "
+        "Do you agree to both?"
+    )
+
+
+@router.callback_query(Onboarding.consent, ConsentCb.filter())
+async def answer_consent(
+    query: CallbackQuery,
+    callback_data: ConsentCb,
+    identity: Identity,
+    state: FSMContext,
+    record_consent: RecordConsentUseCase,
+    resume_onboarding: ResumeOnboardingUseCase,
+    callback_answer: CallbackAnswer,
+    **data: Any,
+) -> None:
+    if not isinstance(query.message, Message):
+        return
+    await query.message.edit_reply_markup(reply_markup=None)
+    if not callback_data.accept:
+        await state.clear()
+        callback_answer.text = _("Nothing was stored.")
+        await query.message.answer(
+            _(
+                "Understood: nothing more is stored and we stop here. If you change your "
+                "mind, send /start."
+            )
+        )
+        return
+    for document in LEGAL_DOCUMENTS:
+        await record_consent(
+            RecordConsent(user_id=identity.user_id, document=document, version=CURRENT_VERSION)
+        )
+    callback_answer.text = _("Thank you!")
+    await continue_onboarding(
+        query.message, identity, state, resume_onboarding, welcome=False, **data
+    )
+
+
+async def finish(message: Message, identity: Identity, **data: Any) -> None:
+    finish_onboarding: FinishOnboardingUseCase = data["finish_onboarding"]
+    finished = await finish_onboarding(FinishOnboarding(user_id=identity.user_id))
+    user = identity.user
+    # Now a client: the menu gains /checkin (set first, so it is there with the summary).
+    await set_commands_for(data["bot"], data["i18n"], identity)
+    await message.answer(
+        _(
+            "All set, {name}! Your answers are with {coach}, who will be in touch soon. "
+            "Check-ins, goals and messages from your coach will arrive in this chat."
+        ).format(name=escape(user.call_name), coach=escape(finished.coach_name))
+        + "\n\n"
+        + _("Reminders come at {time} ({zone}); I stay quiet from {start} to {end}.").format(
+            time=user.reminder_time, zone=user.timezone, start=user.quiet_start, end=user.quiet_end
+        )
+        + "\n"
+        + _("Change any of this with /profile.")
+    )
+
+
+async def stage_done(
+    message: Message, step: FormStep, identity: Identity, state: FSMContext, data: dict[str, Any]
+) -> None:
+    """A stage's form is complete: file its answers, then go on (in the language the
+    profile may just have changed)."""
+    apply_stage: ApplyStageUseCase = data.pop("apply_stage")
+    purpose = data.pop("finished_purpose")
+    user = await apply_stage(
+        ApplyStage(user_id=identity.user_id, purpose=purpose, answers=step.answers)
+    )
+    identity = replace(identity, user=user)
+    i18n: I18n = data["i18n"]
+    with i18n.use_locale(user.language):
+        if purpose == PROFILE:
+            await message.answer(
+                _("Thanks, {name}! Now a few questions about where you stand today.").format(
+                    name=escape(user.call_name)
+                )
+            )
+        await continue_onboarding(
+            message, identity, state, welcome=False, apply_stage=apply_stage, **data
+        )
+
+
+for _form_key, _purpose in STAGES:
+    COMPLETIONS[_purpose] = stage_done

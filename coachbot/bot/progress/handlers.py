@@ -1,0 +1,437 @@
+"""Seeing progress: charts with their trends (/progress, the coach's Charts button),
+photo comparisons, achievements, the PDF report (/report), exports (/export, the coach's
+ZIP) and the coach's progress menu for one client with the monthly report switch."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from coachbot.bot.callbacks import (
+    ClientAction,
+    ClientCardCb,
+    PhotoAction,
+    PhotoCb,
+    ProgressCb,
+    ReportAction,
+    ReportCb,
+    metric_key,
+)
+from coachbot.bot.filters import IsCoach
+from coachbot.bot.i18n import gettext as _
+from coachbot.bot.i18n import ngettext
+from coachbot.bot.progress import keyboards
+from coachbot.bot.progress.texts import achievement_line, day, metric_title, trend_caption
+from coachbot.bot.texts import escape, local_date
+from coachbot.domain.goals.achievements import ShowAchievements, ShowAchievementsUseCase
+from coachbot.domain.people.identity import Identity
+from coachbot.domain.people.model import User
+from coachbot.domain.progress.exports import (
+    ExportClient,
+    ExportClientUseCase,
+    ExportMetrics,
+    ExportMetricsUseCase,
+)
+from coachbot.domain.progress.pictures import (
+    ComparePhotos,
+    ComparePhotosUseCase,
+    ListPhotoCheckins,
+    ListPhotoCheckinsUseCase,
+    ProgressPicture,
+    ShowProgress,
+    ShowProgressUseCase,
+    viewpoint,
+)
+from coachbot.domain.progress.report_files import (
+    MakeProgressReport,
+    MakeProgressReportUseCase,
+    MonthlyReport,
+    MonthlyReportUseCase,
+)
+from coachbot.reports.labels import number
+
+router = Router(name=__name__)
+
+CAPTION_LIMIT = 1024
+UPLOAD_PHOTO = {"chat_action": "upload_photo"}
+UPLOAD_DOCUMENT = {"chat_action": "upload_document"}
+
+
+# -- charts ----------------------------------------------------------------------------
+
+
+@router.message(Command("progress"), flags=UPLOAD_PHOTO)
+async def progress_command(
+    message: Message, identity: Identity, show_progress: ShowProgressUseCase
+) -> None:
+    picture = await _chart(show_progress, identity, client_id=None)
+    await send_chart(message, picture, identity.user, client_id=0)
+
+
+@router.callback_query(ProgressCb.filter(), flags=UPLOAD_PHOTO)
+async def show_chart(
+    query: CallbackQuery,
+    callback_data: ProgressCb,
+    identity: Identity,
+    show_progress: ShowProgressUseCase,
+) -> None:
+    # "weight" is the default view: weight, or the first metric measured without one.
+    metric = None if callback_data.view == "weight" else metric_key(callback_data.view)
+    picture = await _chart(show_progress, identity, callback_data.client_id or None, metric)
+    if isinstance(query.message, Message):
+        await send_chart(query.message, picture, identity.user, client_id=callback_data.client_id)
+
+
+@router.callback_query(
+    ClientCardCb.filter(F.action == ClientAction.charts), IsCoach(), flags=UPLOAD_PHOTO
+)
+async def charts_from_card(
+    query: CallbackQuery,
+    callback_data: ClientCardCb,
+    identity: Identity,
+    show_progress: ShowProgressUseCase,
+) -> None:
+    picture = await _chart(show_progress, identity, callback_data.client_id)
+    if isinstance(query.message, Message):
+        await send_chart(query.message, picture, identity.user, client_id=callback_data.client_id)
+
+
+async def _chart(
+    show_progress: ShowProgressUseCase,
+    identity: Identity,
+    client_id: int | None,
+    metric: str | None = None,
+) -> ProgressPicture:
+    return await show_progress(
+        ShowProgress(
+            user_id=identity.user_id, coach_id=identity.coach_id, client_id=client_id, metric=metric
+        )
+    )
+
+
+async def send_chart(
+    message: Message, picture: ProgressPicture, viewer: User, *, client_id: int
+) -> None:
+    own = client_id == 0
+    if picture.image is None:
+        if own:
+            text = _("Nothing measured yet. Log your first measurement with /log.")
+        else:
+            text = _("{name} has not logged any measurements yet.").format(
+                name=escape(picture.client.display_name)
+            )
+        await message.answer(text)
+        return
+    if picture.trends is not None:
+        caption = trend_caption(picture.trends, picture.view, own=own)
+    else:
+        names = ", ".join(metric_title(s.definition) for s in picture.panel)
+        caption = _("<b>Your progress</b>: {metrics}").format(metrics=names)
+    if not own:
+        caption = f"👤 {escape(picture.client.display_name)}\n{caption}"
+    extra = None
+    if len(caption) > CAPTION_LIMIT:  # Telegram's limit for captions
+        caption, extra = caption.split("\n", 1)[0], caption
+    await message.answer_photo(
+        BufferedInputFile(picture.image, filename=f"{picture.metric.replace(':', '-')}.png"),
+        caption=caption,
+        reply_markup=keyboards.chart_views(picture, client_id),
+    )
+    if extra is not None:
+        await message.answer(extra)
+
+
+# -- photos ----------------------------------------------------------------------------
+
+
+@router.callback_query(PhotoCb.filter(F.action == PhotoAction.compare), flags=UPLOAD_PHOTO)
+async def compare_photos(
+    query: CallbackQuery,
+    callback_data: PhotoCb,
+    identity: Identity,
+    compare_photos: ComparePhotosUseCase,
+) -> None:
+    result = await compare_photos(
+        ComparePhotos(
+            user_id=identity.user_id,
+            coach_id=identity.coach_id,
+            client_id=callback_data.client_id or None,
+            before_id=callback_data.before or None,
+            after_id=callback_data.after or None,
+        )
+    )
+    if not isinstance(query.message, Message):
+        return
+    user = identity.user
+    caption = _("📷 {before} → {after}").format(
+        before=local_date(result.before.taken.date(), user),
+        after=local_date(result.after.taken.date(), user),
+    )
+    if callback_data.client_id:
+        caption = f"👤 {escape(result.client.display_name)} · {caption}"
+    await query.message.answer_photo(
+        BufferedInputFile(result.image, filename="comparison.jpg"),
+        caption=caption,
+        protect_content=result.protect,
+        reply_markup=keyboards.after_comparison(callback_data.client_id),
+    )
+
+
+@router.callback_query(PhotoCb.filter(F.action.in_({PhotoAction.choose, PhotoAction.before})))
+async def choose_checkins(
+    query: CallbackQuery,
+    callback_data: PhotoCb,
+    identity: Identity,
+    list_photo_checkins: ListPhotoCheckinsUseCase,
+) -> None:
+    found = await list_photo_checkins(
+        ListPhotoCheckins(
+            user_id=identity.user_id,
+            coach_id=identity.coach_id,
+            client_id=callback_data.client_id or None,
+        )
+    )
+    checkins = found.checkins
+    if callback_data.action is PhotoAction.before:
+        first = next((c for c in checkins if c.checkin_id == callback_data.before), None)
+        checkins = [c for c in checkins if first and c.taken > first.taken]
+        text = _("And the later check-in?")
+    else:
+        checkins = checkins[:-1]  # the latest cannot be the earlier of two
+        text = _("Compare which check-in's photos? Choose the earlier one:")
+    if not isinstance(query.message, Message):
+        return
+    if not checkins:
+        await query.message.answer(_("There are no other check-ins with photos to compare."))
+        return
+    await query.message.answer(
+        text,
+        reply_markup=keyboards.photo_checkins(
+            checkins[-20:], identity.user, callback_data.client_id, before=callback_data.before
+        ),
+    )
+
+
+# -- achievements ------------------------------------------------------------------------
+
+
+@router.message(Command("achievements"))
+async def achievements_command(
+    message: Message, identity: Identity, show_achievements: ShowAchievementsUseCase
+) -> None:
+    await _send_achievements(message, identity, show_achievements, client_id=0)
+
+
+@router.callback_query(ReportCb.filter(F.action == ReportAction.achievements))
+async def achievements_button(
+    query: CallbackQuery,
+    callback_data: ReportCb,
+    identity: Identity,
+    show_achievements: ShowAchievementsUseCase,
+) -> None:
+    if isinstance(query.message, Message):
+        await _send_achievements(
+            query.message, identity, show_achievements, client_id=callback_data.client_id
+        )
+
+
+async def _send_achievements(
+    message: Message,
+    identity: Identity,
+    show_achievements: ShowAchievementsUseCase,
+    *,
+    client_id: int,
+) -> None:
+    found = await show_achievements(
+        ShowAchievements(
+            user_id=identity.user_id, coach_id=identity.coach_id, client_id=client_id or None
+        )
+    )
+    view = viewpoint(identity.user)
+    if client_id:
+        lines = [
+            _("🏅 <b>Achievements of {name}</b>").format(name=escape(found.client.display_name))
+        ]
+    else:
+        lines = [_("🏅 <b>Your achievements</b>")]
+    lines += [achievement_line(a, view) for a in reversed(found.achievements)]
+    if not found.achievements:
+        lines.append(
+            _("None yet. They come with check-ins in a row, milestones and goals reached.")
+        )
+    if found.streak:
+        lines += [
+            "",
+            ngettext(
+                "🔥 Current streak: {count} check-in in a row.",
+                "🔥 Current streak: {count} check-ins in a row.",
+                found.streak,
+            ).format(count=found.streak),
+        ]
+    await message.answer("\n".join(lines))
+
+
+# -- reports and exports ---------------------------------------------------------------
+
+
+@router.message(Command("report"), flags=UPLOAD_DOCUMENT)
+async def report_command(
+    message: Message, identity: Identity, make_progress_report: MakeProgressReportUseCase
+) -> None:
+    await _send_report(message, identity, make_progress_report, client_id=0)
+
+
+@router.callback_query(ReportCb.filter(F.action == ReportAction.pdf), flags=UPLOAD_DOCUMENT)
+async def report_button(
+    query: CallbackQuery,
+    callback_data: ReportCb,
+    identity: Identity,
+    make_progress_report: MakeProgressReportUseCase,
+) -> None:
+    if isinstance(query.message, Message):
+        await _send_report(
+            query.message, identity, make_progress_report, client_id=callback_data.client_id
+        )
+
+
+async def _send_report(
+    message: Message,
+    identity: Identity,
+    make_progress_report: MakeProgressReportUseCase,
+    *,
+    client_id: int,
+) -> None:
+    report = await make_progress_report(
+        MakeProgressReport(
+            user_id=identity.user_id, coach_id=identity.coach_id, client_id=client_id or None
+        )
+    )
+    language = identity.user.language
+    caption = _("📄 Progress report, {start} – {end}").format(
+        start=day(report.start, language), end=day(report.end, language)
+    )
+    if client_id:
+        caption = f"👤 {escape(report.client.display_name)} · {caption}"
+    await message.answer_document(
+        BufferedInputFile(report.content, filename=report.filename), caption=caption
+    )
+
+
+@router.message(Command("export"), flags=UPLOAD_DOCUMENT)
+async def export_command(
+    message: Message, identity: Identity, export_metrics: ExportMetricsUseCase
+) -> None:
+    await _send_metrics(message, identity, export_metrics, client_id=0)
+
+
+@router.callback_query(ReportCb.filter(F.action == ReportAction.csv), flags=UPLOAD_DOCUMENT)
+async def export_button(
+    query: CallbackQuery,
+    callback_data: ReportCb,
+    identity: Identity,
+    export_metrics: ExportMetricsUseCase,
+) -> None:
+    if isinstance(query.message, Message):
+        await _send_metrics(
+            query.message, identity, export_metrics, client_id=callback_data.client_id
+        )
+
+
+async def _send_metrics(
+    message: Message, identity: Identity, export_metrics: ExportMetricsUseCase, *, client_id: int
+) -> None:
+    exported = await export_metrics(
+        ExportMetrics(
+            user_id=identity.user_id, coach_id=identity.coach_id, client_id=client_id or None
+        )
+    )
+    if exported.rows == 0:
+        await message.answer(_("There are no measurements to export yet."))
+        return
+    caption = ngettext(
+        "📊 {count} measurement as CSV: one row each, in your units and as stored (kg, cm).",
+        "📊 {count} measurements as CSV: one row each, in your units and as stored (kg, cm).",
+        exported.rows,
+    ).format(count=exported.rows)
+    await message.answer_document(
+        BufferedInputFile(exported.content, filename=exported.filename), caption=caption
+    )
+
+
+@router.callback_query(ReportCb.filter(F.action == ReportAction.export), IsCoach())
+async def export_everything(
+    query: CallbackQuery,
+    callback_data: ReportCb,
+    identity: Identity,
+    export_client: ExportClientUseCase,
+    callback_answer: CallbackAnswer,
+) -> None:
+    queued = await export_client(
+        ExportClient(
+            coach_id=identity.coach_id,
+            user_id=identity.user_id,
+            client_id=callback_data.client_id,
+        )
+    )
+    callback_answer.text = _("Preparing the export…")
+    if isinstance(query.message, Message):
+        size = number(queued.size / 1024 / 1024, identity.user.language)
+        await query.message.answer(
+            ngettext(
+                "📦 The export of {name} is on its way: {count} ZIP file, {size} MB.",
+                "📦 The export of {name} is on its way: {count} ZIP files, {size} MB in all "
+                "(Telegram takes files up to 50 MB).",
+                queued.parts,
+            ).format(name=escape(queued.client.display_name), count=queued.parts, size=size)
+        )
+
+
+# -- the coach's progress menu for a client ----------------------------------------------
+
+
+@router.callback_query(ClientCardCb.filter(F.action == ClientAction.progress), IsCoach())
+async def progress_menu(
+    query: CallbackQuery,
+    callback_data: ClientCardCb,
+    identity: Identity,
+    monthly_report: MonthlyReportUseCase,
+) -> None:
+    plan = await monthly_report(
+        MonthlyReport(coach_id=identity.coach_id, client_id=callback_data.client_id)
+    )
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            _("🗂 Progress: charts, photos, goals, reports and exports."),
+            reply_markup=keyboards.coach_progress_menu(callback_data.client_id, plan),
+        )
+
+
+@router.callback_query(
+    ReportCb.filter(F.action.in_({ReportAction.monthly_on, ReportAction.monthly_off})), IsCoach()
+)
+async def switch_monthly_report(
+    query: CallbackQuery,
+    callback_data: ReportCb,
+    identity: Identity,
+    monthly_report: MonthlyReportUseCase,
+    callback_answer: CallbackAnswer,
+) -> None:
+    plan = await monthly_report(
+        MonthlyReport(
+            coach_id=identity.coach_id,
+            client_id=callback_data.client_id,
+            active=callback_data.action is ReportAction.monthly_on,
+        )
+    )
+    if plan is not None and plan.active and plan.next_due_at is not None:
+        callback_answer.text = _("Monthly report on: the next arrives on {date}.").format(
+            date=local_date(plan.next_due_at.date(), identity.user)
+        )
+    else:
+        callback_answer.text = _("Monthly report off.")
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(
+            reply_markup=keyboards.coach_progress_menu(callback_data.client_id, plan)
+        )

@@ -1,0 +1,474 @@
+"""Seeing progress: a metric's chart with its trend, the multi-metric panel, and two
+check-ins' photos side by side. A client sees their own; a coach sees their clients'.
+
+Charts are cached by a key built from the client, the metric, the last entry and a
+digest of everything drawn (entries, goal, view, day), so an unchanged chart is drawn
+once; rendering and photo composition run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from coachbot.domain.checkins.model import (
+    Checkin,
+    CheckinStatus,
+    MetricEntry,
+    Photo,
+    ThreadMessage,
+)
+from coachbot.domain.checkins.ports import BlobStore
+from coachbot.domain.forms.units import Metric, UnitSystem
+from coachbot.domain.goals.model import Goal, GoalStatus
+from coachbot.domain.people.model import Client, ClientStatus, User
+from coachbot.domain.progress import trends
+from coachbot.domain.progress.metrics import (
+    CUSTOM_PREFIX,
+    PANEL_METRICS,
+    CustomMetric,
+    MetricDefinition,
+    builtin_definition,
+    definition_of,
+    display_order,
+)
+from coachbot.domain.progress.ports import ChartCache, ChartRenderer, PhotoComparer
+from coachbot.domain.progress.views import (
+    ChartPanel,
+    ComparisonSide,
+    MetricChart,
+    MetricSeries,
+    PhotoComparison,
+    Trends,
+    Viewpoint,
+)
+from coachbot.domain.shared.clock import Clock
+from coachbot.domain.shared.errors import ClientNotFound, DomainError
+from coachbot.domain.shared.ports import UnitOfWork
+
+PANEL = "panel"
+CLIENT_PREFERENCE = (ClientStatus.active, ClientStatus.paused, ClientStatus.onboarding)
+RECENT_CHECKINS = 500
+
+
+class NotEnoughPhotos(DomainError):
+    """Comparing needs two check-ins with photos."""
+
+
+# -- who may see whose progress ------------------------------------------------------
+
+
+async def own_client(uow: UnitOfWork, user_id: int) -> Client:
+    """The person's client record: their active coaching first (a person is rarely the
+    client of two coaches)."""
+    clients = [c for c in await uow.clients.list_for_user(user_id) if c.status in CLIENT_PREFERENCE]
+    if not clients:
+        raise ClientNotFound()
+    return min(clients, key=lambda c: (CLIENT_PREFERENCE.index(c.status), -(c.id or 0)))
+
+
+async def visible_client(
+    uow: UnitOfWork, *, user_id: int, coach_id: int | None, client_id: int | None
+) -> Client:
+    """`client_id` None: the person's own record. Otherwise the client must be the
+    person themselves or one of their coaching clients (ids are never trusted alone)."""
+    if client_id is None:
+        return await own_client(uow, user_id)
+    client = await uow.clients.get(client_id)
+    if client is None:
+        raise ClientNotFound()
+    if client.user_id == user_id or (coach_id is not None and client.coach_id == coach_id):
+        return client
+    raise ClientNotFound()
+
+
+def viewpoint(user: User) -> Viewpoint:
+    return Viewpoint(user.language, UnitSystem(user.units), user.timezone)
+
+
+async def viewer_and_client_user(
+    uow: UnitOfWork, user_id: int, client: Client
+) -> tuple[User, User | None]:
+    viewer = await uow.users.get(user_id)
+    assert viewer is not None
+    if client.user_id == user_id:
+        return viewer, viewer
+    return viewer, await uow.users.get(client.user_id) if client.user_id else None
+
+
+# -- series ----------------------------------------------------------------------------
+
+
+def goal_for(goals: Sequence[Goal], metric: str) -> Goal | None:
+    """The goal a metric's chart shows: the active one, else the latest reached."""
+    mine = [g for g in goals if g.metric == metric and g.target_value is not None]
+    active = [g for g in mine if g.status == GoalStatus.active]
+    achieved = [g for g in mine if g.status == GoalStatus.achieved]
+    found = active or achieved
+    return found[-1] if found else None
+
+
+def build_series(
+    entries: Sequence[MetricEntry],
+    definition: MetricDefinition,
+    goal: Goal | None,
+    now: datetime,
+) -> MetricSeries:
+    points = tuple((e.measured_at, e.value) for e in entries)
+    average = tuple(trends.moving_average(points))
+    rate = trends.weekly_rate(points, now)
+    target = goal.target_value if goal is not None else None
+    projection = None
+    if target is not None and goal is not None and goal.active:
+        projection = trends.projection(average, rate, target)
+    return MetricSeries(
+        definition=definition,
+        points=points,
+        average=average,
+        goal=target,
+        target_date=goal.target_date if goal is not None else None,
+        start_value=goal.start_value if goal is not None else None,
+        projection=projection,
+        weekly_rate=rate,
+    )
+
+
+def by_metric(entries: Sequence[MetricEntry]) -> dict[str, list[MetricEntry]]:
+    grouped: dict[str, list[MetricEntry]] = defaultdict(list)
+    for entry in entries:
+        grouped[entry.metric].append(entry)
+    return grouped
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def month_comparison(points: Sequence[trends.Point], now: datetime, timezone: str):
+    """This calendar month (so far) against the previous one, in local time."""
+    zone = ZoneInfo(timezone)
+    first = local_today(now, timezone).replace(day=1)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
+    before = datetime.combine(previous, datetime.min.time(), tzinfo=zone)
+    return trends.PeriodComparison(
+        current=trends.period_stats(points, start, now + timedelta(seconds=1)),
+        previous=trends.period_stats(points, before, start),
+    )
+
+
+async def cohort_rates(uow: UnitOfWork, coach_id: int, metric: str, now: datetime) -> list[float]:
+    """(client id, weekly rate) of the coach's active clients with a trend, flattened."""
+    active = [
+        c.id
+        for c in await uow.clients.list_for_coach(coach_id)
+        if c.status is ClientStatus.active and c.id is not None
+    ]
+    if len(active) < trends.COHORT_MINIMUM:
+        return []
+    since = now - timedelta(days=trends.RATE_WINDOW_DAYS)
+    entries = by_client(await uow.metrics.list_for_clients(active, metric, since=since))
+    flat: list[float] = []
+    for client_id, points in entries.items():
+        rate = trends.weekly_rate([(e.measured_at, e.value) for e in points], now)
+        if rate is not None:
+            flat += [float(client_id), rate]
+    return flat
+
+
+def _pairs(flat: list[float]) -> list[tuple[int, float]]:
+    return [(int(flat[i]), flat[i + 1]) for i in range(0, len(flat) - 1, 2)]
+
+
+def by_client(entries: Sequence[MetricEntry]) -> dict[int, list[MetricEntry]]:
+    grouped: dict[int, list[MetricEntry]] = defaultdict(list)
+    for entry in entries:
+        grouped[entry.client_id].append(entry)
+    return grouped
+
+
+def chart_key(client_id: int, metric: str, entries: Sequence[MetricEntry], drawn: object) -> str:
+    """Changes whenever the picture would: new, edited or deleted entries (their values
+    and times), another goal, language, units, time zone or day."""
+    numbers = array("d")
+    for entry in entries:
+        numbers.extend((entry.id or 0, entry.value, entry.measured_at.timestamp()))
+    digest = hashlib.blake2b(numbers.tobytes(), digest_size=16)
+    digest.update(repr(drawn).encode())
+    last = entries[-1].id if entries else 0
+    return f"{client_id}:{metric}:{last}:{digest.hexdigest()}"
+
+
+# -- charts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowProgress:
+    user_id: int
+    coach_id: int | None = None
+    client_id: int | None = None  # None: the person's own progress
+    metric: str | None = None  # a metric's key or PANEL; None: weight, else the first measured
+
+
+@dataclass(frozen=True)
+class ProgressPicture:
+    client: Client
+    view: Viewpoint
+    metric: str
+    image: bytes | None  # None: nothing measured yet
+    trends: Trends | None  # for one metric
+    panel: tuple[MetricSeries, ...]  # for the panel
+    measured: tuple[MetricDefinition, ...]  # metrics with entries, for the buttons
+    cached: bool = False
+
+
+class ShowProgressUseCase:
+    def __init__(
+        self, uow: UnitOfWork, clock: Clock, renderer: ChartRenderer, cache: ChartCache
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._renderer = renderer
+        self._cache = cache
+
+    async def __call__(self, cmd: ShowProgress) -> ProgressPicture:
+        now = self._clock.now()
+        async with self._uow as uow:
+            client = await visible_client(
+                uow, user_id=cmd.user_id, coach_id=cmd.coach_id, client_id=cmd.client_id
+            )
+            viewer, client_user = await viewer_and_client_user(uow, cmd.user_id, client)
+            view = viewpoint(viewer)
+            entries = by_metric(await uow.metrics.list_all(client.id or 0))
+            custom: list[CustomMetric] = []
+            if any(key.startswith(CUSTOM_PREFIX) for key in [*entries, cmd.metric or ""]):
+                custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
+            goals = await uow.goals.list_for_client(client.id or 0)
+            measured = _measured(entries, custom)
+            metric = cmd.metric or _first_shown(entries, measured)
+            if metric == PANEL:
+                return await self._panel(client, view, entries, goals, measured, now)
+            definition = definition_of(metric, custom)
+            found = entries.get(metric, [])
+            if definition is None or not found:
+                return ProgressPicture(client, view, metric, None, None, (), measured)
+            goal = goal_for(goals, metric)
+            series = build_series(found, definition, goal, now)
+            home = client_user.timezone if client_user else view.timezone
+            cohort = await self._cohort(uow, client, metric, series.weekly_rate, now)
+        found_trends = Trends(series, month_comparison(series.points, now, home), cohort)
+        chart = MetricChart(series, view, local_today(now, view.timezone))
+        key = chart_key(client.id or 0, metric, found, (goal, view, chart.today))
+        image, cached = await self._draw(key, self._renderer.metric_chart, chart)
+        return ProgressPicture(
+            client, view, metric, image, found_trends, (), measured, cached=cached
+        )
+
+    async def _panel(self, client, view, entries, goals, measured, now) -> ProgressPicture:
+        series = tuple(
+            build_series(entries[m.value], builtin_definition(m), goal_for(goals, m.value), now)
+            for m in PANEL_METRICS
+            if entries.get(m.value)
+        )
+        if not series:
+            return ProgressPicture(client, view, PANEL, None, None, (), measured)
+        panel = ChartPanel(series, view, local_today(now, view.timezone))
+        drawn = [e for m in PANEL_METRICS for e in entries.get(m.value, [])]
+        goals_drawn = [goal_for(goals, m.value) for m in PANEL_METRICS]
+        key = chart_key(client.id or 0, PANEL, drawn, (goals_drawn, view, panel.today))
+        image, cached = await self._draw(key, self._renderer.panel_chart, panel)
+        return ProgressPicture(client, view, PANEL, image, None, series, measured, cached=cached)
+
+    async def _cohort(
+        self, uow: UnitOfWork, client: Client, metric: str, own: float | None, now: datetime
+    ) -> trends.CohortSummary | None:
+        """The cohort's quartiles, worked out once a day per coach and metric (they move
+        slowly, and cost a read of every client's entries); the client's own rate is
+        always current."""
+        key = f"cohort:{client.coach_id}:{metric}:{now.date().isoformat()}"
+        if (kept := await self._cache.get(key)) is not None:
+            rates = [float(rate) for rate in kept.decode().split()]
+        else:
+            rates = await cohort_rates(uow, client.coach_id, metric, now)
+            await self._cache.put(key, " ".join(repr(rate) for rate in rates).encode())
+        others = [rate for client_id, rate in _pairs(rates) if client_id != client.id]
+        return trends.cohort_summary([*others, *([own] if own is not None else [])], own)
+
+    async def _draw(self, key: str, render, chart) -> tuple[bytes, bool]:
+        cached = await self._cache.get(key)
+        if cached is not None:
+            return cached, True
+        image = await asyncio.to_thread(render, chart)
+        await self._cache.put(key, image)
+        return image, False
+
+
+def _first_shown(
+    entries: dict[str, list[MetricEntry]], measured: Sequence[MetricDefinition]
+) -> str:
+    """Weight, or the first metric measured when there is no weight yet."""
+    if Metric.weight.value in entries or not measured:
+        return Metric.weight.value
+    return measured[0].key
+
+
+def _measured(
+    entries: dict[str, list[MetricEntry]], custom: list[CustomMetric]
+) -> tuple[MetricDefinition, ...]:
+    found = [definition_of(metric, custom) for metric in sorted(entries, key=display_order)]
+    return tuple(d for d in found if d is not None)
+
+
+# -- photos ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhotoCheckin:
+    checkin_id: int
+    taken: datetime
+    blob_keys: tuple[str, ...] = field(repr=False)  # its photos, in the order they were sent
+
+    @property
+    def photos(self) -> int:
+        return len(self.blob_keys)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListPhotoCheckins:
+    user_id: int
+    coach_id: int | None = None
+    client_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PhotoCheckins:
+    client: Client
+    view: Viewpoint
+    checkins: list[PhotoCheckin]  # oldest first
+
+
+class ListPhotoCheckinsUseCase:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, cmd: ListPhotoCheckins) -> PhotoCheckins:
+        async with self._uow as uow:
+            client = await visible_client(
+                uow, user_id=cmd.user_id, coach_id=cmd.coach_id, client_id=cmd.client_id
+            )
+            viewer = await uow.users.get(cmd.user_id)
+            assert viewer is not None
+            found = await photo_checkins(uow, client)
+        return PhotoCheckins(client, viewpoint(viewer), found)
+
+
+async def photo_checkins(uow: UnitOfWork, client: Client) -> list[PhotoCheckin]:
+    submitted = [
+        c
+        for c in await uow.checkins.recent_for_client(client.id or 0, limit=RECENT_CHECKINS)
+        if c.submitted_at is not None and c.status is not CheckinStatus.open
+    ]
+    photos = await photos_by_checkin(uow, submitted)
+    found = [
+        PhotoCheckin(c.id or 0, c.submitted_at or c.due_at, tuple(p.blob_key for p in photos[c.id]))
+        for c in submitted
+        if c.id in photos
+    ]
+    return sorted(found, key=lambda c: c.taken)
+
+
+async def photos_by_checkin(uow: UnitOfWork, checkins: Sequence[Checkin]) -> dict[int, list[Photo]]:
+    """The photos of each of `checkins` that has any, in the order they were sent."""
+    return _by_checkin(await uow.photos.list_for_checkins(_ids(checkins)))
+
+
+async def threads_in_order(uow: UnitOfWork, checkins: Sequence[Checkin]) -> list[ThreadMessage]:
+    """The thread messages of `checkins`, check-in by check-in in the order given."""
+    threads = _by_checkin(await uow.checkins.messages_for_checkins(_ids(checkins)))
+    return [message for c in checkins for message in threads.get(c.id or 0, [])]
+
+
+_OfCheckin = TypeVar("_OfCheckin", Photo, ThreadMessage)
+
+
+def _ids(checkins: Sequence[Checkin]) -> list[int]:
+    return [c.id for c in checkins if c.id is not None]
+
+
+def _by_checkin(items: Iterable[_OfCheckin]) -> dict[int, list[_OfCheckin]]:
+    found: dict[int, list[_OfCheckin]] = defaultdict(list)
+    for item in items:
+        found[item.checkin_id or 0].append(item)
+    return dict(found)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComparePhotos:
+    user_id: int
+    coach_id: int | None = None
+    client_id: int | None = None
+    before_id: int | None = None  # None: the first check-in with photos
+    after_id: int | None = None  # None: the latest
+
+
+@dataclass(frozen=True)
+class PhotoComparisonPicture:
+    client: Client
+    image: bytes
+    before: PhotoCheckin
+    after: PhotoCheckin
+    protect: bool  # no forwarding or saving unless the client allowed it
+
+
+class ComparePhotosUseCase:
+    def __init__(self, uow: UnitOfWork, blobs: BlobStore, comparer: PhotoComparer) -> None:
+        self._uow = uow
+        self._blobs = blobs
+        self._comparer = comparer
+
+    async def __call__(self, cmd: ComparePhotos) -> PhotoComparisonPicture:
+        async with self._uow as uow:
+            client = await visible_client(
+                uow, user_id=cmd.user_id, coach_id=cmd.coach_id, client_id=cmd.client_id
+            )
+            viewer, client_user = await viewer_and_client_user(uow, cmd.user_id, client)
+            checkins = await photo_checkins(uow, client)
+            before, after = _pick(checkins, cmd.before_id, cmd.after_id)
+            weights = {
+                e.checkin_id: e.value
+                for e in await uow.metrics.list_for_client(client.id or 0, Metric.weight.value)
+                if e.checkin_id is not None
+            }
+        definition = builtin_definition(Metric.weight)
+        sides = []
+        for chosen in (before, after):
+            images = tuple([await self._blobs.get(key) for key in chosen.blob_keys])
+            sides.append(
+                ComparisonSide(chosen.taken, images, weights.get(chosen.checkin_id), definition)
+            )
+        comparison = PhotoComparison(sides[0], sides[1], viewpoint(viewer))
+        image = await asyncio.to_thread(self._comparer.compare, comparison)
+        protect = not (client_user.allow_photo_forwarding if client_user else False)
+        return PhotoComparisonPicture(client, image, before, after, protect)
+
+
+def _pick(
+    checkins: list[PhotoCheckin], before_id: int | None, after_id: int | None
+) -> tuple[PhotoCheckin, PhotoCheckin]:
+    by_id = {c.checkin_id: c for c in checkins}
+    if len(checkins) < 2:
+        raise NotEnoughPhotos()
+    before = by_id.get(before_id) if before_id is not None else checkins[0]
+    after = by_id.get(after_id) if after_id is not None else checkins[-1]
+    if before is None or after is None:
+        raise ClientNotFound()  # a check-in that is not this client's, or has no photos
+    if before.checkin_id == after.checkin_id:
+        raise NotEnoughPhotos()
+    return (before, after) if before.taken <= after.taken else (after, before)

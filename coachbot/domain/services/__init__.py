@@ -1,1 +1,0 @@
-"""Use cases: each takes ports (unit of work, clock) and one command dataclass."""

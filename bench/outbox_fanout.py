@@ -28,6 +28,7 @@ from pathlib import Path
 
 from coachbot.bot.i18n import create_i18n
 from coachbot.config import Settings
+from coachbot.container import build_container
 from coachbot.delivery import create_delivery
 from coachbot.domain.outbox.model import Channel, OutgoingMessage, TextPayload
 from coachbot.sandbox.telegram_server import FakeTelegramServer
@@ -61,21 +62,16 @@ async def run_worker(args: argparse.Namespace) -> None:
     settings = Settings(
         _env_file=None, bot_token=TOKEN, database_url=args.database, outbox_poll_seconds=0.2
     )
-    engine = create_engine(args.database)
+    container = build_container(settings)
     bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(args.api)))
     delivery = create_delivery(
-        settings,
-        bot=bot,
-        session_factory=create_session_factory(engine),
-        redis=None,
-        i18n=create_i18n("en"),
-        timer=ScaledTimer(args.speed, args.origin),
+        container, bot=bot, i18n=create_i18n("en"), timer=ScaledTimer(args.speed, args.origin)
     )
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await delivery.run(stop)
     await bot.session.close()
-    await engine.dispose()
+    await container.close()
 
 
 async def seed(database_url: str, server: FakeTelegramServer, count: int, run: str) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 import stripe
 from sqlalchemy import func, select
 
-from coachbot.bot.app import create_application
+from coachbot.application import create_application
 from coachbot.config import Settings
 from coachbot.domain.people.model import Client, ClientStatus, Coach, User
 from coachbot.runner import start_web

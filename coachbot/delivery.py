@@ -10,44 +10,29 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
-from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from coachbot.bot.client import create_bot
-from coachbot.bot.i18n import create_i18n, translator
+from coachbot.bot.i18n import create_i18n
 from coachbot.bot.notices import notice_renderer
 from coachbot.config import Settings
-from coachbot.domain.billing.dunning import DunningUseCase
-from coachbot.domain.checkins.flow import FollowUpCheckinsUseCase, OpenDueCheckinsUseCase
-from coachbot.domain.checkins.ports import BlobStore
-from coachbot.domain.goals.overdue import FlagOverdueGoalsUseCase
-from coachbot.domain.progress.ports import ReportRenderer
-from coachbot.domain.progress.report_files import (
-    PurgeGeneratedFilesUseCase,
-    SendMonthlyReportsUseCase,
-)
-from coachbot.domain.progress.views import ProgressReport
-from coachbot.domain.shared.clock import Clock
-from coachbot.reports.labels import Translate
+from coachbot.container import Container, build_container
+from coachbot.domain.use_cases import UseCases
 from coachbot.scheduler.jobs import TickJob, TickScheduler
 from coachbot.scheduler.limits import MemoryRateLimiter, RedisRateLimiter
 from coachbot.scheduler.outbox import DispatcherSettings, OutboxDispatcher
 from coachbot.scheduler.sender import RateLimitedSender, TelegramChannel, TelegramLimits
 from coachbot.scheduler.timing import SystemTimer, Timer
 from coachbot.storage import migrate
-from coachbot.storage.db import create_engine, create_session_factory
-from coachbot.storage.keys import create_blob_store
-from coachbot.storage.repositories import SqlLeases, SqlOutboxQueue, SqlUpdateLedger
-from coachbot.storage.uow import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
 
 UPDATE_LEDGER_RETENTION = timedelta(days=2)
 OUTBOX_RETENTION = timedelta(days=90)
+PROGRESS_TICK_SECONDS = 600
 
 
 @dataclass
@@ -64,26 +49,19 @@ class Delivery:
 
 
 def create_delivery(
-    settings: Settings,
-    *,
-    bot: Bot,
-    session_factory: async_sessionmaker,
-    redis: Redis | None,
-    i18n: I18n,
-    timer: Timer | None = None,
+    container: Container, *, bot: Bot, i18n: I18n, timer: Timer | None = None
 ) -> Delivery:
+    settings, redis = container.settings, container.redis
     timer = timer or SystemTimer()
-    queue = SqlOutboxQueue(session_factory)
-    blobs = create_blob_store(settings)
     sender = RateLimitedSender(
-        TelegramChannel(bot, notice_renderer(i18n), blobs),
+        TelegramChannel(bot, notice_renderer(i18n), container.blobs),
         RedisRateLimiter(redis) if redis else MemoryRateLimiter(),
         timer,
         limits=TelegramLimits(per_second=settings.outbox_rate_per_second),
         max_in_flight=settings.outbox_max_in_flight,
     )
     dispatcher = OutboxDispatcher(
-        queue,
+        container.outbox_queue,
         sender,
         timer,
         DispatcherSettings(
@@ -99,38 +77,28 @@ def create_delivery(
             idle_poll_seconds=settings.outbox_poll_seconds,
         ),
     )
-    jobs = housekeeping_jobs(session_factory) + checkin_jobs(
-        session_factory, timer, settings.checkin_tick_seconds
-    )
-    jobs += billing_jobs(session_factory, timer, settings.billing_tick_seconds)
-    jobs += progress_jobs(session_factory, timer, blobs, PdfReportsOnDemand(translator(i18n)))
-    ticks = TickScheduler(jobs, SqlLeases(session_factory), timer)
-    return Delivery(dispatcher, ticks)
+    uc = container.use_cases
+    jobs = housekeeping_jobs(container)
+    jobs += checkin_jobs(uc, settings.checkin_tick_seconds)
+    jobs += billing_jobs(uc, settings.billing_tick_seconds)
+    jobs += progress_jobs(uc)
+    return Delivery(dispatcher, TickScheduler(jobs, container.leases, timer))
 
 
 async def run_worker(settings: Settings) -> None:
     """`coachbot worker`: only the delivery core, for processes beside webhook-serving
     bot processes. Builds no dispatcher, so a restarted worker is sending again sooner."""
     await migrate.upgrade(settings.effective_database_url)
-    engine = create_engine(settings.effective_database_url)
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    container = build_container(settings)
     bot = create_bot(settings)
-    delivery = create_delivery(
-        settings,
-        bot=bot,
-        session_factory=create_session_factory(engine),
-        redis=redis,
-        i18n=create_i18n(settings.default_language),
-    )
+    delivery = create_delivery(container, bot=bot, i18n=create_i18n(settings.default_language))
     stop = asyncio.Event()
     stop_on_signals(stop)
     try:
         await delivery.run(stop)
     finally:
         await bot.session.close()
-        if redis is not None:
-            await redis.aclose()
-        await engine.dispose()
+        await container.close()
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:
@@ -139,31 +107,14 @@ def stop_on_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(signum, stop.set)
 
 
-class PdfReportsOnDemand:
-    """`ReportRenderer` that loads the PDF renderer (reportlab, matplotlib: a second or
-    two) when the first monthly report is due rather than when the worker starts."""
+def housekeeping_jobs(container: Container) -> list[TickJob]:
+    ledger, queue = container.ledger, container.outbox_queue
 
-    def __init__(self, translate: Translate) -> None:
-        self._translate = translate
-        self._renderer: ReportRenderer | None = None
-
-    def render(self, report: ProgressReport) -> bytes:
-        if self._renderer is None:
-            from coachbot.reports.pdf import ReportlabReportRenderer
-
-            self._renderer = ReportlabReportRenderer(self._translate)
-        return self._renderer.render(report)
-
-
-def housekeeping_jobs(session_factory: async_sessionmaker) -> list[TickJob]:
-    ledger = SqlUpdateLedger(session_factory)
-    queue = SqlOutboxQueue(session_factory)
-
-    async def forget_old_updates(now) -> None:
+    async def forget_old_updates(now: datetime) -> None:
         pruned = await ledger.prune(older_than=now - UPDATE_LEDGER_RETENTION)
         logger.info("Forgot %d handled update ids", pruned)
 
-    async def purge_delivered_messages(now) -> None:
+    async def purge_delivered_messages(now: datetime) -> None:
         purged = await queue.purge_finished(older_than=now - OUTBOX_RETENTION)
         logger.info("Purged %d finished outbox messages", purged)
 
@@ -173,19 +124,15 @@ def housekeeping_jobs(session_factory: async_sessionmaker) -> list[TickJob]:
     ]
 
 
-def checkin_jobs(
-    session_factory: async_sessionmaker, clock: Clock, interval_seconds: float
-) -> list[TickJob]:
+def checkin_jobs(uc: UseCases, interval_seconds: float) -> list[TickJob]:
     """Open due check-ins, then nudges, missed follow-ups and coach alerts."""
 
-    async def open_due_checkins(_now) -> None:
-        opened = await OpenDueCheckinsUseCase(SqlUnitOfWork(session_factory), clock)()
-        if opened:
+    async def open_due_checkins(_now: datetime) -> None:
+        if opened := await uc.checkins.open_due_checkins():
             logger.info("Opened %d check-in(s)", opened)
 
-    async def follow_up_checkins(_now) -> None:
-        sent = await FollowUpCheckinsUseCase(SqlUnitOfWork(session_factory), clock)()
-        if sent:
+    async def follow_up_checkins(_now: datetime) -> None:
+        if sent := await uc.checkins.follow_up_checkins():
             logger.info("Sent %d check-in follow-up(s)", sent)
 
     return [
@@ -194,46 +141,29 @@ def checkin_jobs(
     ]
 
 
-def billing_jobs(
-    session_factory: async_sessionmaker, clock: Clock, interval_seconds: float
-) -> list[TickJob]:
+def billing_jobs(uc: UseCases, interval_seconds: float) -> list[TickJob]:
     """Payment reminders three days after a failure, and the end of grace periods."""
 
-    async def dun(_now) -> None:
-        sent = await DunningUseCase(SqlUnitOfWork(session_factory), clock)()
-        if sent:
+    async def dun(_now: datetime) -> None:
+        if sent := await uc.billing.dunning():
             logger.info("Sent %d billing reminder(s)", sent)
 
     return [TickJob("billing-dunning", interval_seconds, dun)]
 
 
-PROGRESS_TICK_SECONDS = 600
-
-
-def progress_jobs(
-    session_factory: async_sessionmaker,
-    clock: Clock,
-    blobs: BlobStore,
-    reports: ReportRenderer,
-    interval_seconds: float = PROGRESS_TICK_SECONDS,
-) -> list[TickJob]:
+def progress_jobs(uc: UseCases, interval_seconds: float = PROGRESS_TICK_SECONDS) -> list[TickJob]:
     """Monthly reports due, goals past their date, generated files past delivery."""
 
-    async def send_monthly_reports(_now) -> None:
-        sent = await SendMonthlyReportsUseCase(
-            SqlUnitOfWork(session_factory), clock, reports, blobs
-        )()
-        if sent:
+    async def send_monthly_reports(_now: datetime) -> None:
+        if sent := await uc.progress.send_monthly_reports():
             logger.info("Sent %d monthly progress report(s)", sent)
 
-    async def flag_overdue_goals(_now) -> None:
-        flagged = await FlagOverdueGoalsUseCase(SqlUnitOfWork(session_factory), clock)()
-        if flagged:
+    async def flag_overdue_goals(_now: datetime) -> None:
+        if flagged := await uc.goals.flag_overdue_goals():
             logger.info("Told coaches of %d overdue goal(s)", flagged)
 
-    async def purge_generated_files(_now) -> None:
-        purged = await PurgeGeneratedFilesUseCase(SqlUnitOfWork(session_factory), clock, blobs)()
-        if purged:
+    async def purge_generated_files(_now: datetime) -> None:
+        if purged := await uc.progress.purge_generated_files():
             logger.info("Deleted %d delivered or expired generated file(s)", purged)
 
     return [

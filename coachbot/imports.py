@@ -13,11 +13,9 @@ import io
 from coachbot.bot.client import create_bot
 from coachbot.bot.texts import start_link
 from coachbot.config import Settings
-from coachbot.domain.people.clients import ImportClients, ImportClientsUseCase, ImportReport
-from coachbot.domain.shared.clock import SystemClock
+from coachbot.container import build_container
+from coachbot.domain.people.clients import ImportClients, ImportReport
 from coachbot.storage import migrate
-from coachbot.storage.db import create_engine, create_session_factory
-from coachbot.storage.uow import SqlUnitOfWork
 
 COLUMNS = frozenset({"name", "email", "phone", "notes", "tags"})
 
@@ -66,13 +64,12 @@ async def import_clients(
     settings: Settings, rows: list[tuple[int, dict[str, str]]], coach_telegram_id: int
 ) -> ImportReport:
     await migrate.upgrade(settings.effective_database_url)
-    engine = create_engine(settings.effective_database_url)
+    container = build_container(settings)
     try:
-        uow = SqlUnitOfWork(create_session_factory(engine))
-        use_case = ImportClientsUseCase(uow, SystemClock())
-        return await use_case(ImportClients(coach_telegram_id=coach_telegram_id, rows=rows))
+        import_rows = container.use_cases.people.import_clients
+        return await import_rows(ImportClients(coach_telegram_id=coach_telegram_id, rows=rows))
     finally:
-        await engine.dispose()
+        await container.close()
 
 
 async def bot_username(settings: Settings) -> str | None:

@@ -7,7 +7,7 @@ import logging
 
 from aiohttp import web
 
-from coachbot.bot.app import BotApplication, create_application
+from coachbot.application import BotApplication, create_application
 from coachbot.config import Settings
 from coachbot.delivery import create_delivery, stop_on_signals
 from coachbot.storage import migrate
@@ -35,13 +35,7 @@ async def run_bot(settings: Settings, *, with_delivery: bool = True) -> None:
 
 
 async def _deliver(application: BotApplication, stop: asyncio.Event) -> None:
-    delivery = create_delivery(
-        application.settings,
-        bot=application.bot,
-        session_factory=application.session_factory,
-        redis=application.redis,
-        i18n=application.i18n,
-    )
+    delivery = create_delivery(application.container, bot=application.bot, i18n=application.i18n)
     await delivery.run(stop)
 
 

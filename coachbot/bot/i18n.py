@@ -6,24 +6,12 @@ so there is no build step and no binary `.mo` file to keep in sync.
 
 from __future__ import annotations
 
-import io
 from gettext import GNUTranslations
 
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n.lazy_proxy import LazyProxy
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
-from coachbot.languages import DOMAIN, LOCALES_DIR, available_languages, po_path
-
-
-def compile_catalog(language: str) -> GNUTranslations:
-    with po_path(language).open("rb") as po_file:
-        catalog = read_po(po_file, locale=language, domain=DOMAIN)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return GNUTranslations(buffer)
+from coachbot.languages import DOMAIN, LOCALES_DIR, available_languages, compile_catalog
 
 
 class PoCatalogI18n(I18n):

@@ -1,8 +1,15 @@
-"""`ProgressTools`: the adapters the progress use cases need, built together."""
+"""`ProgressTools`: the adapters the progress use cases need, built together.
+
+matplotlib and reportlab take a second to import and most processes (the worker, a bot
+that nobody asked for a chart yet) never need them: each drawing adapter is built on its
+first use.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 from redis.asyncio import Redis
 
@@ -14,11 +21,8 @@ from coachbot.domain.progress.ports import (
     ReportRenderer,
 )
 from coachbot.reports.cache import MemoryChartCache, RedisChartCache
-from coachbot.reports.charts import MatplotlibChartRenderer
 from coachbot.reports.exports import CsvZipExportWriter
 from coachbot.reports.labels import Translate, untranslated
-from coachbot.reports.pdf import ReportlabReportRenderer
-from coachbot.reports.photos import PillowPhotoComparer
 
 MEGABYTE = 1024 * 1024
 
@@ -33,6 +37,19 @@ class ProgressTools:
     export_part_bytes: int = int(49.5 * MEGABYTE)
 
 
+class OnFirstUse:
+    """Stands in for the adapter `build` makes, building it when first asked."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._built: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._built is None:
+            self._built = self._build()
+        return getattr(self._built, name)
+
+
 def progress_tools(
     translate: Translate = untranslated,
     *,
@@ -40,12 +57,30 @@ def progress_tools(
     export_part_mb: float = 49.5,
 ) -> ProgressTools:
     """Charts cached in Redis when there is one (shared by all processes), else in memory."""
-    charts = MatplotlibChartRenderer(translate)
+    charts = cast(ChartRenderer, OnFirstUse(lambda: _chart_renderer(translate)))
     return ProgressTools(
         charts=charts,
         cache=RedisChartCache(redis) if redis is not None else MemoryChartCache(),
-        comparer=PillowPhotoComparer(translate),
-        reports=ReportlabReportRenderer(translate, charts),
+        comparer=cast(PhotoComparer, OnFirstUse(lambda: _photo_comparer(translate))),
+        reports=cast(ReportRenderer, OnFirstUse(lambda: _report_renderer(translate, charts))),
         exports=CsvZipExportWriter(),
         export_part_bytes=int(export_part_mb * MEGABYTE),
     )
+
+
+def _chart_renderer(translate: Translate) -> ChartRenderer:
+    from coachbot.reports.charts import MatplotlibChartRenderer
+
+    return MatplotlibChartRenderer(translate)
+
+
+def _photo_comparer(translate: Translate) -> PhotoComparer:
+    from coachbot.reports.photos import PillowPhotoComparer
+
+    return PillowPhotoComparer(translate)
+
+
+def _report_renderer(translate: Translate, charts: ChartRenderer) -> ReportRenderer:
+    from coachbot.reports.pdf import ReportlabReportRenderer
+
+    return ReportlabReportRenderer(translate, charts)

@@ -10,7 +10,7 @@ decline it, to try the reminders and paying the invoice with another card).
 
 from __future__ import annotations
 
-from coachbot.bot.app import BotApplication
+from coachbot.application import BotApplication
 from coachbot.domain.billing.sales import ShowClientBillingUseCase
 from coachbot.domain.checkins.flow import (
     BringCheckinForward,

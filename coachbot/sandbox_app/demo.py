@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageFont
 
-from coachbot.bot.app import BotApplication
+from coachbot.application import BotApplication
 from coachbot.bot.legal import CURRENT_VERSION, LEGAL_DOCUMENTS
 from coachbot.domain.checkins.flow import (
     OpenDueCheckinsUseCase,

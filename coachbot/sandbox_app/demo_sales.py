@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coachbot.bot.app import BotApplication, billing_urls
+from coachbot.application import BotApplication
+from coachbot.container import billing_urls
 from coachbot.domain.billing.events import HandleStripeEventUseCase, StripeEventReceived
 from coachbot.domain.billing.model import Interval
 from coachbot.domain.billing.packages import CreatePackage, CreatePackageUseCase

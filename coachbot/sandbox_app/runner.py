@@ -23,7 +23,7 @@ from pathlib import Path
 from aiohttp import web
 from pydantic import SecretStr
 
-from coachbot.bot.app import BotApplication, create_application
+from coachbot.application import BotApplication, create_application
 from coachbot.bot.commands import set_commands_for
 from coachbot.config import Settings
 from coachbot.delivery import create_delivery
@@ -159,13 +159,9 @@ async def running_sandbox(
 
         stop = asyncio.Event()
         delivery = asyncio.create_task(
-            create_delivery(
-                settings,
-                bot=application.bot,
-                session_factory=application.session_factory,
-                redis=None,
-                i18n=application.i18n,
-            ).run(stop)
+            create_delivery(application.container, bot=application.bot, i18n=application.i18n).run(
+                stop
+            )
         )
         polling = await _start_polling(application, telegram)
         try:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from coachbot.bot.app import BotApplication
-from coachbot.domain.forms.use_cases import SyncShippedFormsUseCase
+from coachbot.application import BotApplication
 from coachbot.domain.people.clients import AddClient, AddClientUseCase
 from coachbot.domain.people.identity import (
     IdentifyUser,
@@ -120,9 +119,7 @@ class Seeding:
 
 async def store_shipped_forms(application: BotApplication) -> None:
     """Normally done when the bot starts; the seed fills in forms before that."""
-    await SyncShippedFormsUseCase(SqlUnitOfWork(application.session_factory), application.clock)(
-        shipped_templates()
-    )
+    await application.container.use_cases.forms.sync_shipped_forms(shipped_templates())
 
 
 async def seed_people(application: BotApplication) -> Seed:

@@ -47,6 +47,11 @@ class SqlUnitOfWork:
         self._session_factory = session_factory
         self._session: AsyncSession | None = None
 
+    def __call__(self) -> SqlUnitOfWork:
+        """Another unit on the same database: a unit of work is also its own factory, so
+        use cases built once at start-up open one per call."""
+        return type(self)(self._session_factory)
+
     async def __aenter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("this unit of work is already open")

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from coachbot.bot.app import BotApplication
+from coachbot.application import BotApplication
 from coachbot.web.billing import add_billing_routes
 
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"

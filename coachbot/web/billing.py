@@ -13,13 +13,12 @@ import logging
 
 from aiohttp import web
 
-from coachbot.bot.app import BotApplication
+from coachbot.application import BotApplication
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape
 from coachbot.domain.billing.errors import PaymentsRefusedError, PaymentsUnavailableError
-from coachbot.domain.billing.events import HandleStripeEventUseCase, StripeEventReceived
+from coachbot.domain.billing.events import StripeEventReceived
 from coachbot.integrations.stripe_gateway import InvalidWebhook, StripeWebhookVerifier
-from coachbot.storage.uow import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +54,8 @@ async def stripe_webhook(request: web.Request) -> web.Response:
     except InvalidWebhook as error:
         logger.warning("Refused a Stripe webhook: %s", error)
         return web.json_response({"error": "invalid signature"}, status=400)
-    assert application.payments is not None
-    handle = HandleStripeEventUseCase(
-        SqlUnitOfWork(application.session_factory), application.clock, application.payments
-    )
+    handle = application.container.use_cases.billing.handle_stripe_event
+    assert handle is not None  # the routes exist only when billing is configured
     command = StripeEventReceived(
         event_id=event.id, event_type=event.type, object_id=event.object_id, account=event.account
     )

@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 import pytest
 
-from coachbot.bot.app import create_application
+from coachbot.application import create_application
 from coachbot.domain.billing.dunning import DunningUseCase
 from coachbot.runner import start_web
 from coachbot.sandbox.stripe_server import FakeStripeServer

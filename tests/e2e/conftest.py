@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from coachbot.bot.app import BotApplication, create_application
+from coachbot.application import BotApplication, create_application
 from coachbot.config import Settings
 from coachbot.delivery import Delivery, create_delivery
 from coachbot.sandbox.telegram_server import FakeTelegramServer, FakeUser
@@ -120,11 +120,4 @@ async def harness(
 
 
 def start_delivery(app: BotApplication, clock: FakeClock) -> Delivery:
-    return create_delivery(
-        app.settings,
-        bot=app.bot,
-        session_factory=app.session_factory,
-        redis=app.redis,
-        i18n=app.i18n,
-        timer=FakeClockTimer(clock),
-    )
+    return create_delivery(app.container, bot=app.bot, i18n=app.i18n, timer=FakeClockTimer(clock))

@@ -16,13 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from coachbot.bot.callbacks import ProgressCb, ReportAction, ReportCb
-from coachbot.delivery import PdfReportsOnDemand, progress_jobs
-from coachbot.domain.progress.report_files import (
-    PurgeGeneratedFilesUseCase,
-    SendMonthlyReportsUseCase,
-)
-from coachbot.reports.labels import untranslated
-from coachbot.storage.keys import create_blob_store
+from coachbot.delivery import progress_jobs
 from coachbot.storage.tables import GeneratedFileRow, ReportPlanRow
 from coachbot.storage.uow import SqlUnitOfWork
 from tests.e2e.checkin_helpers import move_clock_to, onboarded_client
@@ -109,11 +103,9 @@ async def test_the_monthly_report_arrives_once_through_the_outbox(harness: Harne
         lambda chat: ["📅 Monthly report: on"] in chat.get(menu.message_id).buttons
     )
 
-    blobs = create_blob_store(harness.app.settings)
-    renderer = PdfReportsOnDemand(untranslated)  # as the delivery worker has it
-    tick = SendMonthlyReportsUseCase(
-        SqlUnitOfWork(harness.app.session_factory), harness.clock, renderer, blobs
-    )
+    uc = harness.app.container.use_cases
+    blobs = harness.app.container.blobs
+    tick = uc.progress.send_monthly_reports  # as the delivery worker has it
     assert await tick() == 0  # not due yet
     move_clock_to(harness, datetime(2026, 4, 1, 7, 5, tzinfo=UTC))  # 09:05 in Berlin
     assert await tick() == 1
@@ -128,18 +120,13 @@ async def test_the_monthly_report_arrives_once_through_the_outbox(harness: Harne
         (stored,) = (await session.scalars(select(GeneratedFileRow))).all()
     assert plan.next_due_at.replace(tzinfo=UTC) == datetime(2026, 5, 1, 7, 0, tzinfo=UTC)
 
-    purge = PurgeGeneratedFilesUseCase(
-        SqlUnitOfWork(harness.app.session_factory), harness.clock, blobs
-    )
+    purge = uc.progress.purge_generated_files
     assert await purge() == 0  # kept while it may still be sent
     harness.clock.advance(days=4)
     assert await purge() == 1
     with pytest.raises(KeyError):
         await blobs.get(stored.blob_key)
-    names = [
-        job.name
-        for job in progress_jobs(harness.app.session_factory, harness.clock, blobs, renderer)
-    ]
+    names = [job.name for job in progress_jobs(uc)]
     assert names == ["monthly-progress-reports", "overdue-goals", "purge-generated-files"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from coachbot.bot.app import create_application
+from coachbot.application import create_application
 from tests.e2e.conftest import make_settings, start_polling, stop_polling
 
 

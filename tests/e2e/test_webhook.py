@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from coachbot.bot.app import create_application
+from coachbot.application import create_application
 from coachbot.bot.middlewares.dedupe import CLAIM_LEASE_SECONDS
 from coachbot.runner import start_webhook
 from coachbot.sandbox.telegram_server import FakeTelegramServer

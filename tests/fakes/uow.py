@@ -156,6 +156,10 @@ class FakeUnitOfWork:
     """Commits by snapshot: changes made without `commit()` are thrown away on exit,
     like the real unit of work rolls back."""
 
+    def __call__(self) -> FakeUnitOfWork:
+        """The same in-memory database: tests run one call at a time."""
+        return self
+
     def __init__(self) -> None:
         self._state: tuple = (_Table(), _Table(), _Table(), _Table(), [], [], set())
         self.committed = 0

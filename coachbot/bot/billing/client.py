@@ -18,13 +18,11 @@ from coachbot.domain.billing.model import Payment
 from coachbot.domain.billing.sales import (
     ClientPlan,
     OpenCheckout,
-    OpenCheckoutUseCase,
     OpenPortal,
-    OpenPortalUseCase,
-    ShowClientBillingUseCase,
 )
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 
@@ -33,13 +31,12 @@ router = Router(name=__name__)
 async def show_my_billing(
     message: Message,
     identity: Identity,
-    show_my_billing: ShowClientBillingUseCase,
-    billing_configured: bool,
+    uc: UseCases,
 ) -> None:
-    if not billing_configured:
+    if not uc.billing.configured:
         await message.answer(_("Billing is not configured on this bot yet."))
         return
-    plans = await show_my_billing(identity.user_id)
+    plans = await uc.billing.show_my_billing(identity.user_id)
     for plan in plans:
         await message.answer(render_plan(plan, identity.user), reply_markup=plan_keyboard(plan))
 
@@ -48,11 +45,10 @@ async def show_my_billing(
 async def show_my_billing_button(
     query: CallbackQuery,
     identity: Identity,
-    show_my_billing: ShowClientBillingUseCase,
-    billing_configured: bool,
+    uc: UseCases,
 ) -> None:
     if isinstance(query.message, Message):
-        await show_my_billing(query.message, identity, show_my_billing, billing_configured)
+        await show_my_billing(query.message, identity, uc)
 
 
 def render_plan(plan: ClientPlan, user: User) -> str:
@@ -111,9 +107,9 @@ async def open_checkout(
     query: CallbackQuery,
     callback_data: BuyCb,
     identity: Identity,
-    open_checkout: OpenCheckoutUseCase,
+    uc: UseCases,
 ) -> None:
-    url = await open_checkout(
+    url = await uc.billing.open_checkout(
         OpenCheckout(user_id=identity.user_id, checkout_id=callback_data.checkout_id)
     )
     builder = InlineKeyboardBuilder()
@@ -130,9 +126,11 @@ async def open_portal(
     query: CallbackQuery,
     callback_data: PortalCb,
     identity: Identity,
-    open_portal: OpenPortalUseCase,
+    uc: UseCases,
 ) -> None:
-    url = await open_portal(OpenPortal(user_id=identity.user_id, client_id=callback_data.client_id))
+    url = await uc.billing.open_portal(
+        OpenPortal(user_id=identity.user_id, client_id=callback_data.client_id)
+    )
     builder = InlineKeyboardBuilder()
     builder.button(text=_("💳 Open billing portal"), url=url)
     if isinstance(query.message, Message):

@@ -47,21 +47,15 @@ from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape
 from coachbot.domain.billing.admin import (
-    BillingRulesUseCase,
     ChangeSubscription,
-    ChangeSubscriptionUseCase,
     ClientBilling,
     ClientRef,
     DecideRefund,
-    DecideRefundUseCase,
     PaymentRef,
     PrepareRefund,
-    PrepareRefundUseCase,
     RefundDraft,
-    RevenueUseCase,
     SetBillingRules,
     ShowClientBillingUseCase,
-    ShowPaymentUseCase,
 )
 from coachbot.domain.billing.model import (
     BillingSettings,
@@ -71,21 +65,17 @@ from coachbot.domain.billing.model import (
     SubscriptionChange,
 )
 from coachbot.domain.billing.packages import (
-    ArchivePackageUseCase,
-    ListPackagesUseCase,
     PackageRef,
-    PaymentLinkUseCase,
-    ShowPackageUseCase,
 )
 from coachbot.domain.billing.sales import (
     PackagesForSale,
     PackagesForSaleUseCase,
     SendPackage,
-    SendPackageUseCase,
 )
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
 from coachbot.domain.shared.errors import InvalidDetailError
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 router.message.filter(IsCoach())
@@ -123,8 +113,8 @@ def new_package_button(builder: InlineKeyboardBuilder) -> None:
 
 
 @router.callback_query(MenuCb.filter(F.action == MenuAction.billing))
-async def billing_menu(query: CallbackQuery, billing_configured: bool) -> None:
-    if not billing_configured:
+async def billing_menu(query: CallbackQuery, uc: UseCases) -> None:
+    if not uc.billing.configured:
         await _answer(
             query,
             _(
@@ -149,10 +139,8 @@ async def billing_menu(query: CallbackQuery, billing_configured: bool) -> None:
 
 
 @router.callback_query(BillingCb.filter(F.action == BillingAction.packages))
-async def list_packages(
-    query: CallbackQuery, identity: Identity, list_packages: ListPackagesUseCase
-) -> None:
-    packages = await list_packages(identity.coach_id)
+async def list_packages(query: CallbackQuery, identity: Identity, uc: UseCases) -> None:
+    packages = await uc.billing.list_packages(identity.coach_id)
     builder = package_choices(
         packages, identity.user.language, lambda package: PackageCb(package_id=package.id or 0)
     )
@@ -167,9 +155,9 @@ async def show_package(
     query: CallbackQuery,
     callback_data: PackageCb,
     identity: Identity,
-    show_package: ShowPackageUseCase,
+    uc: UseCases,
 ) -> None:
-    package = await show_package(
+    package = await uc.billing.show_package(
         PackageRef(coach_id=identity.coach_id, package_id=callback_data.package_id)
     )
     await _answer(query, render_package(package, identity.user.language), package_keyboard(package))
@@ -180,9 +168,9 @@ async def archive_package(
     query: CallbackQuery,
     callback_data: PackageCb,
     identity: Identity,
-    archive_package: ArchivePackageUseCase,
+    uc: UseCases,
 ) -> None:
-    package = await archive_package(
+    package = await uc.billing.archive_package(
         PackageRef(coach_id=identity.coach_id, package_id=callback_data.package_id)
     )
     await _answer(
@@ -198,9 +186,9 @@ async def payment_link(
     query: CallbackQuery,
     callback_data: PackageCb,
     identity: Identity,
-    payment_link: PaymentLinkUseCase,
+    uc: UseCases,
 ) -> None:
-    package = await payment_link(
+    package = await uc.billing.payment_link(
         PackageRef(coach_id=identity.coach_id, package_id=callback_data.package_id)
     )
     assert package.payment_link_url is not None
@@ -216,8 +204,8 @@ async def payment_link(
 
 
 @router.callback_query(BillingCb.filter(F.action == BillingAction.revenue))
-async def show_revenue(query: CallbackQuery, identity: Identity, revenue: RevenueUseCase) -> None:
-    result = await revenue(identity.coach_id)
+async def show_revenue(query: CallbackQuery, identity: Identity, uc: UseCases) -> None:
+    result = await uc.billing.revenue(identity.coach_id)
     locale = identity.user.language
     lines = [
         _("<b>Revenue</b> (paid minus refunds): {total}").format(total=totals(result.total, locale))
@@ -274,17 +262,17 @@ async def billing_rules(
     query: CallbackQuery,
     callback_data: BillingCb,
     identity: Identity,
-    billing_rules: BillingRulesUseCase,
+    uc: UseCases,
 ) -> None:
     change = SetBillingRules(coach_id=identity.coach_id)  # none: show the rules
     if callback_data.action is BillingAction.require:
-        current = await billing_rules(change)
+        current = await uc.billing.billing_rules(change)
         change = SetBillingRules(
             coach_id=identity.coach_id, require_subscription=not current.require_subscription
         )
     elif callback_data.action is BillingAction.grace and callback_data.value.isdigit():
         change = SetBillingRules(coach_id=identity.coach_id, grace_days=int(callback_data.value))
-    settings = await billing_rules(change)
+    settings = await uc.billing.billing_rules(change)
     if callback_data.action is BillingAction.rules or not isinstance(query.message, Message):
         await _answer(query, render_rules(settings), rules_keyboard(settings))
         return
@@ -390,10 +378,12 @@ async def client_billing(
     query: CallbackQuery,
     callback_data: ClientCardCb | ClientBillingCb,
     identity: Identity,
-    show_client_billing: ShowClientBillingUseCase,
+    uc: UseCases,
 ) -> None:
     """From the client's card, or from a notice about one of their payments."""
-    await _show_client_billing(query, identity, callback_data.client_id, show_client_billing)
+    await _show_client_billing(
+        query, identity, callback_data.client_id, uc.billing.show_client_billing
+    )
 
 
 @router.callback_query(ClientBillingCb.filter(F.action == ClientBillingAction.offer))
@@ -401,10 +391,10 @@ async def choose_package_to_send(
     query: CallbackQuery,
     callback_data: ClientBillingCb,
     identity: Identity,
-    packages_for_sale: PackagesForSaleUseCase,
+    uc: UseCases,
 ) -> None:
     # Ownership of the client is checked now, not only when the package is sent.
-    packages = await packages_for_sale(
+    packages = await uc.billing.packages_for_sale(
         PackagesForSale(coach_id=identity.coach_id, client_id=callback_data.client_id)
     )
     if not packages:
@@ -430,11 +420,11 @@ async def send_package(
     query: CallbackQuery,
     callback_data: ClientBillingCb,
     identity: Identity,
-    send_package: SendPackageUseCase,
+    uc: UseCases,
 ) -> None:
     if not callback_data.value.isdigit():
         return
-    client, package = await send_package(
+    client, package = await uc.billing.send_package(
         SendPackage(
             coach_id=identity.coach_id,
             client_id=callback_data.client_id,
@@ -459,9 +449,7 @@ async def change_subscription(
     query: CallbackQuery,
     callback_data: SubscriptionCb,
     identity: Identity,
-    change_subscription: ChangeSubscriptionUseCase,
-    packages_for_sale: PackagesForSaleUseCase,
-    show_client_billing: ShowClientBillingUseCase,
+    uc: UseCases,
     callback_answer: CallbackAnswer,
 ) -> None:
     try:
@@ -486,10 +474,10 @@ async def change_subscription(
     package_id = None
     if change is SubscriptionChange.change_price:
         if not callback_data.value.isdigit():
-            await _choose_plan(query, callback_data, identity, packages_for_sale)
+            await _choose_plan(query, callback_data, identity, uc.billing.packages_for_sale)
             return
         package_id = int(callback_data.value)
-    subscription = await change_subscription(
+    subscription = await uc.billing.change_subscription(
         ChangeSubscription(
             coach_id=identity.coach_id,
             actor_user_id=identity.user_id,
@@ -499,7 +487,9 @@ async def change_subscription(
         )
     )
     callback_answer.text = _("Done ✅")
-    await _show_client_billing(query, identity, subscription.client_id, show_client_billing)
+    await _show_client_billing(
+        query, identity, subscription.client_id, uc.billing.show_client_billing
+    )
 
 
 async def _choose_plan(
@@ -535,9 +525,9 @@ async def show_payment(
     query: CallbackQuery,
     callback_data: PaymentCb,
     identity: Identity,
-    show_payment: ShowPaymentUseCase,
+    uc: UseCases,
 ) -> None:
-    view = await show_payment(
+    view = await uc.billing.show_payment(
         PaymentRef(coach_id=identity.coach_id, payment_id=callback_data.payment_id)
     )
     payment, viewer = view.payment, identity.user
@@ -576,9 +566,9 @@ async def refund_all(
     query: CallbackQuery,
     callback_data: PaymentCb,
     identity: Identity,
-    prepare_refund: PrepareRefundUseCase,
+    uc: UseCases,
 ) -> None:
-    draft = await prepare_refund(
+    draft = await uc.billing.prepare_refund(
         PrepareRefund(
             coach_id=identity.coach_id,
             actor_user_id=identity.user_id,
@@ -593,10 +583,10 @@ async def ask_refund_amount(
     query: CallbackQuery,
     callback_data: PaymentCb,
     identity: Identity,
-    show_payment: ShowPaymentUseCase,
+    uc: UseCases,
     state: FSMContext,
 ) -> None:
-    view = await show_payment(
+    view = await uc.billing.show_payment(
         PaymentRef(coach_id=identity.coach_id, payment_id=callback_data.payment_id)
     )
     await state.set_state(RefundForm.amount)
@@ -611,11 +601,11 @@ async def ask_refund_amount(
 
 @router.message(RefundForm.amount, F.text)
 async def refund_amount_typed(
-    message: Message, identity: Identity, prepare_refund: PrepareRefundUseCase, state: FSMContext
+    message: Message, identity: Identity, uc: UseCases, state: FSMContext
 ) -> None:
     payment_id = (await state.get_data())["payment_id"]
     try:
-        draft = await prepare_refund(
+        draft = await uc.billing.prepare_refund(
             PrepareRefund(
                 coach_id=identity.coach_id,
                 actor_user_id=identity.user_id,
@@ -651,10 +641,10 @@ async def decide_refund(
     query: CallbackQuery,
     callback_data: RefundCb,
     identity: Identity,
-    decide_refund: DecideRefundUseCase,
+    uc: UseCases,
     callback_answer: CallbackAnswer,
 ) -> None:
-    draft = await decide_refund(
+    draft = await uc.billing.decide_refund(
         DecideRefund(
             coach_id=identity.coach_id,
             actor_user_id=identity.user_id,

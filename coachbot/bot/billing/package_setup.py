@@ -36,14 +36,13 @@ from coachbot.domain.billing.packages import (
     CreatePackage,
     CreatePackageUseCase,
     EditPackage,
-    EditPackageUseCase,
     PackageRef,
-    ShowPackageUseCase,
     clean_description,
     clean_package_name,
 )
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.shared.errors import InvalidDetailError
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 router.message.filter(IsCoach())
@@ -97,10 +96,10 @@ def refusal(error: InvalidDetailError) -> str:
 
 
 @router.callback_query(BillingCb.filter(F.action == BillingAction.new_package))
-async def start_package(query: CallbackQuery, state: FSMContext, billing_configured: bool) -> None:
+async def start_package(query: CallbackQuery, state: FSMContext, uc: UseCases) -> None:
     if not isinstance(query.message, Message):
         return
-    if not billing_configured:
+    if not uc.billing.configured:
         await query.message.answer(_("Billing is not configured on this bot yet."))
         return
     await state.clear()
@@ -216,7 +215,7 @@ async def interval_picked(
     callback_data: PackageSetupCb,
     state: FSMContext,
     identity: Identity,
-    create_package: CreatePackageUseCase,
+    uc: UseCases,
 ) -> None:
     if not isinstance(query.message, Message):
         return
@@ -224,7 +223,7 @@ async def interval_picked(
         return
     await state.update_data(interval=callback_data.value)
     if not callback_data.value:
-        await finish(query.message, state, identity, create_package, trial_days=0)
+        await finish(query.message, state, identity, uc.billing.create_package, trial_days=0)
         return
     await state.set_state(PackageForm.trial)
     trials = [
@@ -243,21 +242,23 @@ async def trial_picked(
     callback_data: PackageSetupCb,
     state: FSMContext,
     identity: Identity,
-    create_package: CreatePackageUseCase,
+    uc: UseCases,
 ) -> None:
     if isinstance(query.message, Message) and callback_data.value.isdigit():
-        await finish(query.message, state, identity, create_package, int(callback_data.value))
+        await finish(
+            query.message, state, identity, uc.billing.create_package, int(callback_data.value)
+        )
 
 
 @router.message(PackageForm.trial, F.text)
 async def trial_typed(
-    message: Message, state: FSMContext, identity: Identity, create_package: CreatePackageUseCase
+    message: Message, state: FSMContext, identity: Identity, uc: UseCases
 ) -> None:
     text = (message.text or "").strip()
     if not text.isdigit():
         await message.answer(_("Please send a whole number of days, or 0 for no trial."))
         return
-    await finish(message, state, identity, create_package, int(text))
+    await finish(message, state, identity, uc.billing.create_package, int(text))
 
 
 async def finish(
@@ -324,9 +325,9 @@ async def ask_edit(
     callback_data: PackageCb,
     state: FSMContext,
     identity: Identity,
-    show_package: ShowPackageUseCase,
+    uc: UseCases,
 ) -> None:
-    package = await show_package(
+    package = await uc.billing.show_package(
         PackageRef(coach_id=identity.coach_id, package_id=callback_data.package_id)
     )
     await state.set_state(EDITS[callback_data.action])
@@ -348,9 +349,7 @@ async def ask_edit(
     StateFilter(PackageForm.edit_name, PackageForm.edit_description, PackageForm.edit_price),
     F.text,
 )
-async def edit_typed(
-    message: Message, state: FSMContext, identity: Identity, edit_package: EditPackageUseCase
-) -> None:
+async def edit_typed(message: Message, state: FSMContext, identity: Identity, uc: UseCases) -> None:
     current = await state.get_state()
     data: PackageData = await state.get_data()  # type: ignore[assignment]
     text = message.text or ""
@@ -360,7 +359,7 @@ async def edit_typed(
         PackageForm.edit_price.state: {"price": text},
     }[current or ""]
     try:
-        package = await edit_package(
+        package = await uc.billing.edit_package(
             EditPackage(coach_id=identity.coach_id, package_id=data["package_id"], **fields)
         )
     except InvalidDetailError as error:

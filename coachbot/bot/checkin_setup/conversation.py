@@ -23,13 +23,13 @@ from coachbot.bot.i18n import ngettext
 from coachbot.bot.texts import escape
 from coachbot.domain.checkins.setup import (
     EditCheckinTemplate,
-    EditCheckinTemplateUseCase,
     TemplateEdit,
 )
 from coachbot.domain.forms.questions import Option, Question, QuestionKind
 from coachbot.domain.forms.units import Metric
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.shared.errors import InvalidDetailError
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 router.message.filter(IsCoach())
@@ -91,10 +91,10 @@ async def start_adding(
     callback_data: TemplateCb,
     identity: Identity,
     state: FSMContext,
-    edit_checkin_template: EditCheckinTemplateUseCase,
+    uc: UseCases,
 ) -> None:
     # Whose template it is is checked now, not only when the question is saved.
-    view = await edit_checkin_template(
+    view = await uc.checkins.edit_checkin_template(
         EditCheckinTemplate(coach_id=identity.coach_id, template_id=callback_data.template_id)
     )
     await state.set_state(QuestionSetup.kind)
@@ -260,7 +260,7 @@ async def save_question(
     callback_data: TemplateCb,
     identity: Identity,
     state: FSMContext,
-    edit_checkin_template: EditCheckinTemplateUseCase,
+    uc: UseCases,
 ) -> None:
     if not isinstance(query.message, Message):
         return
@@ -274,7 +274,7 @@ async def save_question(
     )
     language = identity.user.language
     try:
-        view = await edit_checkin_template(
+        view = await uc.checkins.edit_checkin_template(
             EditCheckinTemplate(
                 coach_id=identity.coach_id,
                 template_id=data["template_id"],

@@ -24,13 +24,13 @@ from coachbot.domain.checkins.setup import (
     SetCheckinPlan,
     SetCheckinPlanUseCase,
     ShowCheckinPlan,
-    ShowCheckinPlanUseCase,
 )
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind
 from coachbot.domain.forms.use_cases import answer_context
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
 from coachbot.domain.shared.errors import InvalidDetailError
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 router.message.filter(IsCoach())
@@ -61,9 +61,9 @@ async def show_plan(
     query: CallbackQuery,
     callback_data: ClientCardCb,
     identity: Identity,
-    show_checkin_plan: ShowCheckinPlanUseCase,
+    uc: UseCases,
 ) -> None:
-    view = await show_checkin_plan(
+    view = await uc.checkins.show_checkin_plan(
         ShowCheckinPlan(coach_id=identity.coach_id, client_id=callback_data.client_id)
     )
     if isinstance(query.message, Message):
@@ -160,10 +160,12 @@ async def time_picked(
     callback_data: PlanCb,
     identity: Identity,
     state: FSMContext,
-    set_checkin_plan: SetCheckinPlanUseCase,
+    uc: UseCases,
 ) -> None:
     if isinstance(query.message, Message):
-        await _save(query.message, identity, state, set_checkin_plan, callback_data.value)
+        await _save(
+            query.message, identity, state, uc.checkins.set_checkin_plan, callback_data.value
+        )
 
 
 @router.message(PlanSetup.time, F.text)
@@ -171,7 +173,7 @@ async def time_typed(
     message: Message,
     identity: Identity,
     state: FSMContext,
-    set_checkin_plan: SetCheckinPlanUseCase,
+    uc: UseCases,
     clock: Any,
 ) -> None:
     try:
@@ -181,7 +183,7 @@ async def time_typed(
     except InvalidAnswer:
         await message.answer(_("Please send a time of day, like 08:00 or 7 pm."))
         return
-    await _save(message, identity, state, set_checkin_plan, local_time)
+    await _save(message, identity, state, uc.checkins.set_checkin_plan, local_time)
 
 
 @router.callback_query(PlanCb.filter(F.action == PlanAction.stop))
@@ -189,9 +191,9 @@ async def stop_checkins(
     query: CallbackQuery,
     callback_data: PlanCb,
     identity: Identity,
-    set_checkin_plan: SetCheckinPlanUseCase,
+    uc: UseCases,
 ) -> None:
-    view = await set_checkin_plan(
+    view = await uc.checkins.set_checkin_plan(
         SetCheckinPlan(
             coach_id=identity.coach_id, client_id=callback_data.client_id, frequency=None
         )

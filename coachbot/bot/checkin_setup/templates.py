@@ -27,13 +27,9 @@ from coachbot.bot.texts import escape
 from coachbot.domain.checkins.model import CheckinRules
 from coachbot.domain.checkins.setup import (
     EditCheckinTemplate,
-    EditCheckinTemplateUseCase,
     ListCheckinTemplates,
-    ListCheckinTemplatesUseCase,
     NewCheckinTemplate,
-    NewCheckinTemplateUseCase,
     SetCheckinRules,
-    SetCheckinRulesUseCase,
     TemplateEdit,
     TemplateView,
 )
@@ -42,6 +38,7 @@ from coachbot.domain.forms.questions import Question, QuestionKind
 from coachbot.domain.forms.units import Metric
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.shared.errors import InvalidDetailError
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 router.message.filter(IsCoach())
@@ -76,9 +73,9 @@ class RuleData(TypedDict):
 async def show_templates(
     query: CallbackQuery,
     identity: Identity,
-    list_checkin_templates: ListCheckinTemplatesUseCase,
+    uc: UseCases,
 ) -> None:
-    views = await list_checkin_templates(
+    views = await uc.checkins.list_checkin_templates(
         ListCheckinTemplates(coach_id=identity.coach_id, default_name=_("Weekly check-in"))
     )
     if isinstance(query.message, Message):
@@ -91,9 +88,9 @@ async def show_templates(
 async def back_to_templates(
     query: CallbackQuery,
     identity: Identity,
-    list_checkin_templates: ListCheckinTemplatesUseCase,
+    uc: UseCases,
 ) -> None:
-    views = await list_checkin_templates(
+    views = await uc.checkins.list_checkin_templates(
         ListCheckinTemplates(coach_id=identity.coach_id, default_name=_("Weekly check-in"))
     )
     if isinstance(query.message, Message):
@@ -105,9 +102,9 @@ async def show_template(
     query: CallbackQuery,
     callback_data: TemplateCb,
     identity: Identity,
-    edit_checkin_template: EditCheckinTemplateUseCase,
+    uc: UseCases,
 ) -> None:
-    view = await edit_checkin_template(
+    view = await uc.checkins.edit_checkin_template(
         EditCheckinTemplate(coach_id=identity.coach_id, template_id=callback_data.template_id)
     )
     if isinstance(query.message, Message):
@@ -122,10 +119,10 @@ async def show_question(
     query: CallbackQuery,
     callback_data: TemplateCb,
     identity: Identity,
-    edit_checkin_template: EditCheckinTemplateUseCase,
+    uc: UseCases,
     callback_answer: CallbackAnswer,
 ) -> None:
-    view = await edit_checkin_template(
+    view = await uc.checkins.edit_checkin_template(
         EditCheckinTemplate(coach_id=identity.coach_id, template_id=callback_data.template_id)
     )
     if not isinstance(query.message, Message):
@@ -149,12 +146,12 @@ async def edit_template(
     query: CallbackQuery,
     callback_data: TemplateCb,
     identity: Identity,
-    edit_checkin_template: EditCheckinTemplateUseCase,
+    uc: UseCases,
     callback_answer: CallbackAnswer,
 ) -> None:
     key = callback_data.value
     try:
-        view = await edit_checkin_template(
+        view = await uc.checkins.edit_checkin_template(
             EditCheckinTemplate(
                 coach_id=identity.coach_id,
                 template_id=callback_data.template_id,
@@ -166,7 +163,7 @@ async def edit_template(
         callback_answer.text = explain_edit_refusal(error)
         callback_answer.show_alert = True
         if error.code == "unknown":  # a button of an older version: show the current one
-            await show_template(query, callback_data, identity, edit_checkin_template)
+            await show_template(query, callback_data, identity, uc)
         return
     if not isinstance(query.message, Message):
         return
@@ -211,10 +208,10 @@ async def create_template(
     message: Message,
     identity: Identity,
     state: FSMContext,
-    new_checkin_template: NewCheckinTemplateUseCase,
+    uc: UseCases,
 ) -> None:
     try:
-        view = await new_checkin_template(
+        view = await uc.checkins.new_checkin_template(
             NewCheckinTemplate(coach_id=identity.coach_id, name=message.text or "")
         )
     except InvalidDetailError:
@@ -432,10 +429,8 @@ async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None)
 
 
 @router.callback_query(MenuCb.filter(F.action == MenuAction.checkin_rules))
-async def show_rules(
-    query: CallbackQuery, identity: Identity, set_checkin_rules: SetCheckinRulesUseCase
-) -> None:
-    rules = await set_checkin_rules(SetCheckinRules(coach_id=identity.coach_id))
+async def show_rules(query: CallbackQuery, identity: Identity, uc: UseCases) -> None:
+    rules = await uc.checkins.set_checkin_rules(SetCheckinRules(coach_id=identity.coach_id))
     if isinstance(query.message, Message):
         await query.message.answer(render_rules(rules), reply_markup=rules_keyboard(rules))
 
@@ -446,9 +441,9 @@ async def ask_rule(
     callback_data: RulesCb,
     identity: Identity,
     state: FSMContext,
-    set_checkin_rules: SetCheckinRulesUseCase,
+    uc: UseCases,
 ) -> None:
-    rules = await set_checkin_rules(SetCheckinRules(coach_id=identity.coach_id))
+    rules = await uc.checkins.set_checkin_rules(SetCheckinRules(coach_id=identity.coach_id))
     await state.set_state(TemplateSetup.rule)
     await state.set_data(RuleData(field=callback_data.field))
     if isinstance(query.message, Message):
@@ -462,7 +457,7 @@ async def change_rule(
     message: Message,
     identity: Identity,
     state: FSMContext,
-    set_checkin_rules: SetCheckinRulesUseCase,
+    uc: UseCases,
 ) -> None:
     field = (await state.get_data()).get("field", "")
     if field not in RULE_FIELDS:
@@ -470,7 +465,7 @@ async def change_rule(
         return
     text = (message.text or "").strip()
     if not WHOLE_NUMBER.fullmatch(text):
-        rules = await set_checkin_rules(SetCheckinRules(coach_id=identity.coach_id))
+        rules = await uc.checkins.set_checkin_rules(SetCheckinRules(coach_id=identity.coach_id))
         low, high = rule_bounds(field, rules)
         await message.answer(
             _("Please send a whole number from {minimum} to {maximum}.").format(
@@ -480,7 +475,7 @@ async def change_rule(
         return
     value = int(text)
     try:
-        rules = await set_checkin_rules(
+        rules = await uc.checkins.set_checkin_rules(
             SetCheckinRules(
                 coach_id=identity.coach_id,
                 nudge_after_hours=value if field == "nudge" else None,
@@ -489,7 +484,7 @@ async def change_rule(
             )
         )
     except InvalidDetailError:
-        rules = await set_checkin_rules(SetCheckinRules(coach_id=identity.coach_id))
+        rules = await uc.checkins.set_checkin_rules(SetCheckinRules(coach_id=identity.coach_id))
         await message.answer(explain_rule_bounds(field, rules))
         return
     await state.clear()

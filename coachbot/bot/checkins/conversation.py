@@ -22,13 +22,12 @@ from coachbot.domain.checkins.flow import (
     CheckinClosed,
     CheckinNotFound,
     StartCheckin,
-    StartCheckinUseCase,
     SubmitCheckin,
-    SubmitCheckinUseCase,
 )
-from coachbot.domain.checkins.review import AnswerFeedback, AnswerFeedbackUseCase
+from coachbot.domain.checkins.review import AnswerFeedback
 from coachbot.domain.forms.use_cases import FormStep
 from coachbot.domain.people.identity import Identity
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 
@@ -39,21 +38,22 @@ async def start_checkin(
     callback_data: CheckinCb,
     identity: Identity,
     state: FSMContext,
-    start_checkin: StartCheckinUseCase,
+    uc: UseCases,
     callback_answer: CallbackAnswer,
     **data: Any,
 ) -> None:
     if not isinstance(query.message, Message):
         return
     try:
-        started = await start_checkin(
+        started = await uc.checkins.start_checkin(
             StartCheckin(user_id=identity.user_id, checkin_id=callback_data.checkin_id)
         )
     except CheckinClosed:
         callback_answer.text = _("This check-in is closed: the next one is already due.")
         callback_answer.show_alert = True
         return
-    await show_step(query.message, started.step, identity, state, started.checkin.purpose, **data)
+    purpose = started.checkin.purpose
+    await show_step(query.message, started.step, identity, state, purpose, uc, **data)
 
 
 @router.message(Command("checkin"))
@@ -61,24 +61,30 @@ async def checkin_command(
     message: Message,
     identity: Identity,
     state: FSMContext,
-    start_checkin: StartCheckinUseCase,
+    uc: UseCases,
     **data: Any,
 ) -> None:
     try:
-        started = await start_checkin(StartCheckin(user_id=identity.user_id))
+        started = await uc.checkins.start_checkin(StartCheckin(user_id=identity.user_id))
     except CheckinNotFound:
         await message.answer(
             _("You have no open check-in right now. I will message you when the next one is due.")
         )
         return
-    await show_step(message, started.step, identity, state, started.checkin.purpose, **data)
+    await show_step(message, started.step, identity, state, started.checkin.purpose, uc, **data)
 
 
 async def checkin_finished(
-    message: Message, step: FormStep, identity: Identity, state: FSMContext, data: dict[str, Any]
+    message: Message,
+    step: FormStep,
+    identity: Identity,
+    state: FSMContext,
+    uc: UseCases,
+    data: dict[str, Any],
 ) -> None:
-    submit: SubmitCheckinUseCase = data["submit_checkin"]
-    submitted = await submit(SubmitCheckin(user_id=identity.user_id, response_id=step.response_id))
+    submitted = await uc.checkins.submit_checkin(
+        SubmitCheckin(user_id=identity.user_id, response_id=step.response_id)
+    )
     lines = [
         _("Thank you, {name}! Your check-in is with your coach.").format(
             name=identity.user.call_name
@@ -117,11 +123,11 @@ async def ask_for_answer(
 
 @router.message(CheckinThread.answering, F.text | F.voice | F.photo)
 async def send_answer(
-    message: Message, identity: Identity, state: FSMContext, answer_feedback: AnswerFeedbackUseCase
+    message: Message, identity: Identity, state: FSMContext, uc: UseCases
 ) -> None:
     kind, text, file_id = thread_content(message)
     checkin_id = (await state.get_data())["checkin_id"]
-    await answer_feedback(
+    await uc.checkins.answer_feedback(
         AnswerFeedback(
             user_id=identity.user_id, checkin_id=checkin_id, kind=kind, text=text, file_id=file_id
         )

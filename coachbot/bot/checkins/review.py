@@ -29,15 +29,13 @@ from coachbot.bot.texts import escape, local_date, local_datetime
 from coachbot.domain.checkins.model import ThreadKind, ThreadMessage, ThreadRole
 from coachbot.domain.checkins.review import (
     FinishReview,
-    FinishReviewUseCase,
     ReplyToCheckin,
-    ReplyToCheckinUseCase,
     ReviewCard,
     ShowReviewCard,
-    ShowReviewCardUseCase,
 )
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 router.message.filter(IsCoach())
@@ -54,20 +52,18 @@ class ReplyData(TypedDict):
 
 
 @router.message(Command("review"))
-async def review_command(
-    message: Message, identity: Identity, show_review_card: ShowReviewCardUseCase
-) -> None:
+async def review_command(message: Message, identity: Identity, uc: UseCases) -> None:
     await send_card(
-        message, await show_review_card(ShowReviewCard(coach_id=identity.coach_id)), identity.user
+        message,
+        await uc.checkins.show_review_card(ShowReviewCard(coach_id=identity.coach_id)),
+        identity.user,
     )
 
 
 @router.callback_query(MenuCb.filter(F.action == MenuAction.review))
-async def review_from_menu(
-    query: CallbackQuery, identity: Identity, show_review_card: ShowReviewCardUseCase
-) -> None:
+async def review_from_menu(query: CallbackQuery, identity: Identity, uc: UseCases) -> None:
     if isinstance(query.message, Message):
-        card = await show_review_card(ShowReviewCard(coach_id=identity.coach_id))
+        card = await uc.checkins.show_review_card(ShowReviewCard(coach_id=identity.coach_id))
         await send_card(query.message, card, identity.user)
 
 
@@ -76,7 +72,7 @@ async def show_or_next(
     query: CallbackQuery,
     callback_data: ReviewCb,
     identity: Identity,
-    show_review_card: ShowReviewCardUseCase,
+    uc: UseCases,
 ) -> None:
     wanted = callback_data.checkin_id or None
     if callback_data.action is ReviewAction.next:
@@ -84,7 +80,7 @@ async def show_or_next(
     else:
         cmd = ShowReviewCard(coach_id=identity.coach_id, checkin_id=wanted)
     if isinstance(query.message, Message):
-        await send_card(query.message, await show_review_card(cmd), identity.user)
+        await send_card(query.message, await uc.checkins.show_review_card(cmd), identity.user)
 
 
 @router.callback_query(ReviewCb.filter(F.action.in_({ReviewAction.reviewed, ReviewAction.skip})))
@@ -92,10 +88,9 @@ async def finish_review(
     query: CallbackQuery,
     callback_data: ReviewCb,
     identity: Identity,
-    finish_review: FinishReviewUseCase,
-    show_review_card: ShowReviewCardUseCase,
+    uc: UseCases,
 ) -> None:
-    await finish_review(
+    await uc.checkins.finish_review(
         FinishReview(
             coach_id=identity.coach_id,
             user_id=identity.user_id,
@@ -109,7 +104,7 @@ async def finish_review(
     await query.message.answer(
         _("Skipped.") if callback_data.action is ReviewAction.skip else _("Marked as reviewed ✅")
     )
-    card = await show_review_card(ShowReviewCard(coach_id=identity.coach_id))
+    card = await uc.checkins.show_review_card(ShowReviewCard(coach_id=identity.coach_id))
     await send_card(query.message, card, identity.user)
 
 
@@ -119,9 +114,9 @@ async def ask_for_feedback(
     callback_data: ReviewCb,
     identity: Identity,
     state: FSMContext,
-    show_review_card: ShowReviewCardUseCase,
+    uc: UseCases,
 ) -> None:
-    card = await show_review_card(  # the coach's own check-in, or "not found"
+    card = await uc.checkins.show_review_card(  # the coach's own check-in, or "not found"
         ShowReviewCard(coach_id=identity.coach_id, checkin_id=callback_data.checkin_id)
     )
     assert card is not None
@@ -144,11 +139,11 @@ async def send_feedback(
     message: Message,
     identity: Identity,
     state: FSMContext,
-    reply_to_checkin: ReplyToCheckinUseCase,
+    uc: UseCases,
 ) -> None:
     reply: ReplyData = await state.get_data()  # type: ignore[assignment]
     kind, text, file_id = thread_content(message)
-    await reply_to_checkin(
+    await uc.checkins.reply_to_checkin(
         ReplyToCheckin(
             coach_id=identity.coach_id,
             user_id=identity.user_id,

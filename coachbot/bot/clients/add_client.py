@@ -26,6 +26,7 @@ from coachbot.domain.people.contact import (
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
 from coachbot.domain.shared.errors import InvalidDetailError
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 router.message.filter(IsCoach())
@@ -92,7 +93,7 @@ async def take_detail(
     message: Message,
     state: FSMContext,
     identity: Identity,
-    add_client: AddClientUseCase,
+    uc: UseCases,
     bot: Bot,
 ) -> None:
     field, check, next_step = STEPS[await state.get_state()]
@@ -102,7 +103,7 @@ async def take_detail(
         await message.answer(refusal(error))
         return
     await state.update_data({field: value})
-    await _next(message, state, identity, add_client, bot, next_step)
+    await _next(message, state, identity, uc.people.add_client, bot, next_step)
 
 
 @router.message(StateFilter(AddClientForm))
@@ -115,7 +116,7 @@ async def skip_detail(
     query: CallbackQuery,
     state: FSMContext,
     identity: Identity,
-    add_client: AddClientUseCase,
+    uc: UseCases,
     bot: Bot,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -124,7 +125,7 @@ async def skip_detail(
         callback_answer.text = _("The name is needed.")
         return
     await query.message.edit_reply_markup(reply_markup=None)
-    await _next(query.message, state, identity, add_client, bot, STEPS[current][2])
+    await _next(query.message, state, identity, uc.people.add_client, bot, STEPS[current][2])
 
 
 async def _next(

@@ -25,20 +25,17 @@ from coachbot.bot.callbacks import (
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape, local_date, local_datetime
-from coachbot.domain.checkins.review import ReviewQueueSizeUseCase
 from coachbot.domain.people.clients import (
     ClientCard,
     ClientPage,
     ListClients,
-    ListClientsUseCase,
     ShowClient,
-    ShowClientUseCase,
     UpdateClient,
-    UpdateClientUseCase,
 )
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import Client, ClientStatus, User
 from coachbot.domain.shared.errors import InvalidDetailError
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 router.message.filter(IsCoach())
@@ -59,27 +56,21 @@ class ClientEdit(StatesGroup):
 
 
 @router.message(Command("menu"))
-async def show_coach_menu(
-    message: Message, identity: Identity, review_queue_size: ReviewQueueSizeUseCase
-) -> None:
-    waiting = await review_queue_size(identity.coach_id)
+async def show_coach_menu(message: Message, identity: Identity, uc: UseCases) -> None:
+    waiting = await uc.checkins.review_queue_size(identity.coach_id)
     await message.answer(_("Coach menu:"), reply_markup=keyboards.coach_menu(identity, waiting))
 
 
 @router.message(Command("clients"))
-async def list_clients_command(
-    message: Message, identity: Identity, list_clients: ListClientsUseCase
-) -> None:
-    page = await list_clients(ListClients(coach_id=identity.coach_id))
+async def list_clients_command(message: Message, identity: Identity, uc: UseCases) -> None:
+    page = await uc.people.list_clients(ListClients(coach_id=identity.coach_id))
     await message.answer(render_client_page(page, ""), reply_markup=client_page_keyboard(page))
 
 
 @router.callback_query(MenuCb.filter(F.action == MenuAction.clients))
-async def list_clients_button(
-    query: CallbackQuery, identity: Identity, list_clients: ListClientsUseCase
-) -> None:
+async def list_clients_button(query: CallbackQuery, identity: Identity, uc: UseCases) -> None:
     if isinstance(query.message, Message):
-        await list_clients_command(query.message, identity, list_clients)
+        await list_clients_command(query.message, identity, uc)
 
 
 @router.callback_query(ClientListCb.filter())
@@ -87,12 +78,12 @@ async def turn_client_page(
     query: CallbackQuery,
     callback_data: ClientListCb,
     identity: Identity,
-    list_clients: ListClientsUseCase,
+    uc: UseCases,
     state: FSMContext,
 ) -> None:
     search = (await state.get_data()).get("client_search", "") if callback_data.search else ""
     status = ClientStatus(callback_data.status) if callback_data.status else None
-    page = await list_clients(
+    page = await uc.people.list_clients(
         ListClients(
             coach_id=identity.coach_id, search=search, status=status, page=callback_data.page
         )
@@ -116,12 +107,12 @@ async def ask_for_search(query: CallbackQuery, state: FSMContext) -> None:
 
 @router.message(ClientEdit.search, F.text)
 async def search_clients(
-    message: Message, identity: Identity, list_clients: ListClientsUseCase, state: FSMContext
+    message: Message, identity: Identity, uc: UseCases, state: FSMContext
 ) -> None:
     search = (message.text or "").strip()[:100]
     await state.set_state(None)
     await state.update_data(client_search=search)
-    page = await list_clients(ListClients(coach_id=identity.coach_id, search=search))
+    page = await uc.people.list_clients(ListClients(coach_id=identity.coach_id, search=search))
     await message.answer(
         render_client_page(page, search), reply_markup=client_page_keyboard(page, None, True)
     )
@@ -182,9 +173,9 @@ async def show_client_card(
     query: CallbackQuery,
     callback_data: ClientCardCb,
     identity: Identity,
-    show_client: ShowClientUseCase,
+    uc: UseCases,
 ) -> None:
-    card = await show_client(
+    card = await uc.people.show_client(
         ShowClient(coach_id=identity.coach_id, client_id=callback_data.client_id)
     )
     if isinstance(query.message, Message):
@@ -198,11 +189,10 @@ async def change_client_status(
     query: CallbackQuery,
     callback_data: ClientCardCb,
     identity: Identity,
-    update_client: UpdateClientUseCase,
-    show_client: ShowClientUseCase,
+    uc: UseCases,
     callback_answer: CallbackAnswer,
 ) -> None:
-    client = await update_client(
+    client = await uc.people.update_client(
         UpdateClient(
             coach_id=identity.coach_id,
             actor_user_id=identity.user_id,
@@ -211,7 +201,9 @@ async def change_client_status(
         )
     )
     callback_answer.text = status_label(client.status)
-    card = await show_client(ShowClient(coach_id=identity.coach_id, client_id=client.id or 0))
+    card = await uc.people.show_client(
+        ShowClient(coach_id=identity.coach_id, client_id=client.id or 0)
+    )
     if isinstance(query.message, Message):
         await query.message.edit_text(
             render_card(card, identity.user), reply_markup=card_keyboard(client)
@@ -223,11 +215,13 @@ async def ask_for_detail(
     query: CallbackQuery,
     callback_data: ClientCardCb,
     identity: Identity,
-    show_client: ShowClientUseCase,
+    uc: UseCases,
     state: FSMContext,
 ) -> None:
     # Check ownership now, not only when the answer comes.
-    await show_client(ShowClient(coach_id=identity.coach_id, client_id=callback_data.client_id))
+    await uc.people.show_client(
+        ShowClient(coach_id=identity.coach_id, client_id=callback_data.client_id)
+    )
     notes = callback_data.action is ClientAction.notes
     await state.set_state(ClientEdit.notes if notes else ClientEdit.tags)
     await state.update_data(client_id=callback_data.client_id)
@@ -244,15 +238,14 @@ async def ask_for_detail(
 async def save_detail(
     message: Message,
     identity: Identity,
-    update_client: UpdateClientUseCase,
-    show_client: ShowClientUseCase,
+    uc: UseCases,
     state: FSMContext,
 ) -> None:
     editing_notes = await state.get_state() == ClientEdit.notes.state
     client_id = (await state.get_data())["client_id"]
     text = message.text or ""
     try:
-        client = await update_client(
+        client = await uc.people.update_client(
             UpdateClient(
                 coach_id=identity.coach_id,
                 actor_user_id=identity.user_id,
@@ -269,7 +262,9 @@ async def save_detail(
         )
         return
     await state.set_state(None)
-    card = await show_client(ShowClient(coach_id=identity.coach_id, client_id=client.id or 0))
+    card = await uc.people.show_client(
+        ShowClient(coach_id=identity.coach_id, client_id=client.id or 0)
+    )
     await message.answer(render_card(card, identity.user), reply_markup=card_keyboard(client))
 
 

@@ -11,8 +11,9 @@ from coachbot.bot.callbacks import ClientLinkAction, ClientLinkCb
 from coachbot.bot.clients.add_client import render_link
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.domain.people.clients import ChangeClientLink, ChangeClientLinkUseCase
+from coachbot.domain.people.clients import ChangeClientLink
 from coachbot.domain.people.identity import Identity
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 router.callback_query.filter(IsCoach())
@@ -23,12 +24,12 @@ async def change_link(
     query: CallbackQuery,
     callback_data: ClientLinkCb,
     identity: Identity,
-    change_client_link: ChangeClientLinkUseCase,
+    uc: UseCases,
     callback_answer: CallbackAnswer,
     bot: Bot,
 ) -> None:
     renew = callback_data.action is ClientLinkAction.renew
-    link = await change_client_link(
+    link = await uc.people.change_client_link(
         ChangeClientLink(
             coach_id=identity.coach_id,
             actor_user_id=identity.user_id,

@@ -30,23 +30,22 @@ from coachbot.domain.checkins.photos import InvalidPhoto
 from coachbot.domain.forms.questions import InvalidAnswer, QuestionKind
 from coachbot.domain.forms.use_cases import (
     AddFormPhoto,
-    AddFormPhotoUseCase,
     AnswerForm,
-    AnswerFormUseCase,
     FormStep,
     MoveInForm,
-    MoveInFormUseCase,
     ShowForm,
-    ShowFormUseCase,
 )
 from coachbot.domain.people.identity import Identity
+from coachbot.domain.use_cases import UseCases
 from coachbot.integrations.timezones import zone_at
 
 router = Router(name=__name__)
 
 # What happens when a form is complete, by purpose ("onboarding:profile", ...), registered
 # by the conversation that started the form; `data` carries "finished_purpose".
-Completion = Callable[[Message, FormStep, Identity, FSMContext, dict[str, Any]], Awaitable[None]]
+Completion = Callable[
+    [Message, FormStep, Identity, FSMContext, UseCases, dict[str, Any]], Awaitable[None]
+]
 COMPLETIONS: dict[str, Completion] = {}
 
 
@@ -71,13 +70,14 @@ async def show_step(
     identity: Identity,
     state: FSMContext,
     purpose: str,
+    uc: UseCases,
     **data: Any,
 ) -> None:
     """Ask the next question, or hand the finished form to its purpose."""
     if step.completed:
         await state.clear()
         await completion_for(purpose)(
-            message, step, identity, state, {**data, "finished_purpose": purpose}
+            message, step, identity, state, uc, {**data, "finished_purpose": purpose}
         )
         return
     await state.set_state(FormConversation.answering)
@@ -88,19 +88,23 @@ async def show_step(
 
 
 async def _apply(
-    message: Message, identity: Identity, state: FSMContext, change, **data: Any
+    message: Message,
+    identity: Identity,
+    state: FSMContext,
+    change: Callable[[int], Awaitable[FormStep]],
+    uc: UseCases,
+    **data: Any,
 ) -> None:
     """Run an answer or a move; a refusal explains itself and asks the question again."""
     form_data: FormData = await state.get_data()  # type: ignore[assignment]
     try:
         step = await change(form_data["response_id"])
     except InvalidAnswer as error:
-        show_form: ShowFormUseCase = data["show_form"]
-        step = await show_form(
+        step = await uc.forms.show_form(
             ShowForm(user_id=identity.user_id, response_id=form_data["response_id"])
         )
         await message.answer(explain_refusal(error, step.question, identity.user))
-    await show_step(message, step, identity, state, form_data["purpose"], **data)
+    await show_step(message, step, identity, state, form_data["purpose"], uc, **data)
 
 
 @router.message(FormConversation.answering, F.text)
@@ -108,15 +112,15 @@ async def typed_answer(
     message: Message,
     identity: Identity,
     state: FSMContext,
-    answer_form: AnswerFormUseCase,
+    uc: UseCases,
     **data: Any,
 ) -> None:
     async def change(response_id: int) -> FormStep:
-        return await answer_form(
+        return await uc.forms.answer_form(
             AnswerForm(user_id=identity.user_id, response_id=response_id, text=message.text)
         )
 
-    await _apply(message, identity, state, change, **data)
+    await _apply(message, identity, state, change, uc, **data)
 
 
 @router.message(FormConversation.answering, F.photo | F.document)
@@ -126,8 +130,7 @@ async def photo_answer(
     state: FSMContext,
     bot: Bot,
     settings: Settings,
-    add_form_photo: AddFormPhotoUseCase,
-    show_form: ShowFormUseCase,
+    uc: UseCases,
     **data: Any,
 ) -> None:
     """A photo, also one sent uncompressed as a file, or one of an album (every photo of
@@ -140,7 +143,7 @@ async def photo_answer(
         try:
             content = await bot.download(file)
             assert content is not None
-            step = await add_form_photo(
+            step = await uc.forms.add_form_photo(
                 AddFormPhoto(
                     user_id=identity.user_id,
                     response_id=form_data["response_id"],
@@ -151,12 +154,12 @@ async def photo_answer(
         except InvalidPhoto as error:
             refusal = explain_photo_refusal(error)
         except InvalidAnswer as error:
-            step = await show_form(
+            step = await uc.forms.show_form(
                 ShowForm(user_id=identity.user_id, response_id=form_data["response_id"])
             )
             refusal = explain_refusal(error, step.question, identity.user)
     if refusal is not None:
-        step = await show_form(
+        step = await uc.forms.show_form(
             ShowForm(user_id=identity.user_id, response_id=form_data["response_id"])
         )
         await message.answer(refusal)
@@ -166,7 +169,7 @@ async def photo_answer(
                 photos_received_text(step), reply_markup=question_keyboard(step, identity.user)
             )
         return
-    await show_step(message, step, identity, state, form_data["purpose"], **data)
+    await show_step(message, step, identity, state, form_data["purpose"], uc, **data)
 
 
 def _photo_file_refusal(message: Message, settings: Settings) -> str | None:
@@ -187,13 +190,14 @@ async def location_answer(
     message: Message,
     identity: Identity,
     state: FSMContext,
-    answer_form: AnswerFormUseCase,
-    show_form: ShowFormUseCase,
+    uc: UseCases,
     **data: Any,
 ) -> None:
     """A shared location answers a time zone question with the zone at that place."""
     form_data: FormData = await state.get_data()  # type: ignore[assignment]
-    step = await show_form(ShowForm(user_id=identity.user_id, response_id=form_data["response_id"]))
+    step = await uc.forms.show_form(
+        ShowForm(user_id=identity.user_id, response_id=form_data["response_id"])
+    )
     location = message.location
     zone = zone_at(location.latitude, location.longitude) if location else None
     if step.question is None or step.question.kind is not QuestionKind.timezone or not zone:
@@ -201,11 +205,11 @@ async def location_answer(
         return
 
     async def change(response_id: int) -> FormStep:
-        return await answer_form(
+        return await uc.forms.answer_form(
             AnswerForm(user_id=identity.user_id, response_id=response_id, text=zone)
         )
 
-    await _apply(message, identity, state, change, show_form=show_form, **data)
+    await _apply(message, identity, state, change, uc, **data)
 
 
 @router.callback_query(FormConversation.answering, FormCb.filter())
@@ -214,8 +218,7 @@ async def pressed(
     callback_data: FormCb,
     identity: Identity,
     state: FSMContext,
-    answer_form: AnswerFormUseCase,
-    move_in_form: MoveInFormUseCase,
+    uc: UseCases,
     callback_answer: CallbackAnswer,
     **data: Any,
 ) -> None:
@@ -233,7 +236,7 @@ async def pressed(
     async def change(response_id: int) -> FormStep:
         user_id = identity.user_id
         if callback_data.action in (FormAction.skip, FormAction.back, FormAction.photos_done):
-            return await move_in_form(
+            return await uc.forms.move_in_form(
                 MoveInForm(
                     user_id=user_id, response_id=response_id, action=callback_data.action.name
                 )
@@ -243,11 +246,11 @@ async def pressed(
             if callback_data.action is FormAction.done
             else [callback_data.value]
         )
-        return await answer_form(
+        return await uc.forms.answer_form(
             AnswerForm(user_id=user_id, response_id=response_id, choices=choices)
         )
 
-    await _apply(query.message, identity, state, change, **data)
+    await _apply(query.message, identity, state, change, uc, **data)
 
 
 async def _toggle(message: Message, key: str, form_data: FormData, state: FSMContext) -> None:

@@ -5,7 +5,7 @@ and adds goals; either edits the milestones."""
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -34,11 +34,8 @@ from coachbot.domain.forms.questions import InvalidAnswer, Question
 from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.goals.changes import (
     DecideGoalChange,
-    DecideGoalChangeUseCase,
     EditGoal,
-    EditGoalUseCase,
     ProposeGoalChange,
-    ProposeGoalChangeUseCase,
 )
 from coachbot.domain.goals.model import GoalCategory
 from coachbot.domain.goals.setting import (
@@ -59,6 +56,7 @@ from coachbot.domain.progress.metrics import (
 )
 from coachbot.domain.progress.pictures import viewpoint
 from coachbot.domain.shared.clock import Clock
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 
@@ -96,15 +94,15 @@ class GoalData(TypedDict, total=False):
 
 
 @router.message(Command("goals"))
-async def goals_command(message: Message, identity: Identity, show_goals: ShowGoalsUseCase) -> None:
-    await send_goals(message, await _goals(show_goals, identity, None), coach=False)
+async def goals_command(message: Message, identity: Identity, uc: UseCases) -> None:
+    await send_goals(message, await _goals(uc.goals.show_goals, identity, None), coach=False)
 
 
 @router.callback_query(GoalCb.filter(F.action == GoalAction.list))
 async def goals_button(
-    query: CallbackQuery, callback_data: GoalCb, identity: Identity, show_goals: ShowGoalsUseCase
+    query: CallbackQuery, callback_data: GoalCb, identity: Identity, uc: UseCases
 ) -> None:
-    view = await _goals(show_goals, identity, callback_data.client_id or None)
+    view = await _goals(uc.goals.show_goals, identity, callback_data.client_id or None)
     if isinstance(query.message, Message):
         await send_goals(query.message, view, coach=bool(callback_data.client_id))
 
@@ -179,10 +177,10 @@ async def start_change(
     callback_data: GoalCb,
     identity: Identity,
     state: FSMContext,
-    show_goals: ShowGoalsUseCase,
+    uc: UseCases,
 ) -> None:
     coach = callback_data.action is GoalAction.edit
-    view = await show_goals(
+    view = await uc.goals.show_goals(
         ShowGoals(
             user_id=identity.user_id,
             coach_id=identity.coach_id if coach else None,
@@ -243,7 +241,7 @@ async def target_typed(message: Message, state: FSMContext) -> None:
 
 @router.message(GoalForm.date, F.text)
 async def date_typed(
-    message: Message, state: FSMContext, identity: Identity, clock: Clock, **data: Any
+    message: Message, state: FSMContext, identity: Identity, clock: Clock, uc: UseCases
 ) -> None:
     text = (message.text or "").strip()
     try:  # checked now, so a typo is re-asked here and not after the reason
@@ -252,14 +250,14 @@ async def date_typed(
         await message.answer(explain_refusal(error, TARGET_DATE, identity.user))
         return
     await state.update_data(target_date=text)
-    await _after_date(message, state, identity, data)
+    await _after_date(message, state, identity, uc)
 
 
 @router.callback_query(
     StateFilter(GoalForm.target, GoalForm.date, GoalForm.reason), SkipCb.filter()
 )
 async def skip_step(
-    query: CallbackQuery, state: FSMContext, identity: Identity, **data: Any
+    query: CallbackQuery, state: FSMContext, identity: Identity, uc: UseCases
 ) -> None:
     if not isinstance(query.message, Message):
         return
@@ -268,12 +266,14 @@ async def skip_step(
     if current == GoalForm.target.state:
         await _ask_date(query.message, state)
     elif current == GoalForm.date.state:
-        await _after_date(query.message, state, identity, data)
+        await _after_date(query.message, state, identity, uc)
     else:
-        await _finish_change(query.message, state, identity, data, reason="")
+        await _finish_change(query.message, state, identity, uc, reason="")
 
 
-async def _after_date(message: Message, state: FSMContext, identity: Identity, data: dict) -> None:
+async def _after_date(
+    message: Message, state: FSMContext, identity: Identity, uc: UseCases
+) -> None:
     form: GoalData = await state.get_data()  # type: ignore[assignment]
     if form.get("mode") == "propose":
         await state.set_state(GoalForm.reason)
@@ -282,18 +282,18 @@ async def _after_date(message: Message, state: FSMContext, identity: Identity, d
             reply_markup=common_keyboards.skip_or_cancel(),
         )
         return
-    await _finish_change(message, state, identity, data, reason="")
+    await _finish_change(message, state, identity, uc, reason="")
 
 
 @router.message(GoalForm.reason, F.text)
 async def reason_typed(
-    message: Message, state: FSMContext, identity: Identity, **data: Any
+    message: Message, state: FSMContext, identity: Identity, uc: UseCases
 ) -> None:
-    await _finish_change(message, state, identity, data, reason=message.text or "")
+    await _finish_change(message, state, identity, uc, reason=message.text or "")
 
 
 async def _finish_change(
-    message: Message, state: FSMContext, identity: Identity, data: dict, *, reason: str
+    message: Message, state: FSMContext, identity: Identity, uc: UseCases, *, reason: str
 ) -> None:
     form: GoalData = await state.get_data()  # type: ignore[assignment]
     target, target_date = form.get("target") or None, form.get("target_date") or None
@@ -303,8 +303,7 @@ async def _finish_change(
         return
     try:
         if form["mode"] == "propose":
-            propose: ProposeGoalChangeUseCase = data["propose_goal_change"]
-            await propose(
+            await uc.goals.propose_goal_change(
                 ProposeGoalChange(
                     user_id=identity.user_id,
                     goal_id=form["goal_id"],
@@ -315,8 +314,7 @@ async def _finish_change(
             )
             text = _("Sent to your coach ✅ You will hear back here.")
         elif form["mode"] == "edit":
-            edit: EditGoalUseCase = data["edit_goal"]
-            await edit(
+            await uc.goals.edit_goal(
                 EditGoal(
                     coach_id=identity.coach_id,
                     user_id=identity.user_id,
@@ -327,8 +325,7 @@ async def _finish_change(
             )
             text = _("Saved ✅ Your client is told.")
         else:
-            decide: DecideGoalChangeUseCase = data["decide_goal_change"]
-            await decide(
+            await uc.goals.decide_goal_change(
                 DecideGoalChange(
                     coach_id=identity.coach_id,
                     user_id=identity.user_id,
@@ -360,11 +357,11 @@ async def decide_proposal(
     query: CallbackQuery,
     callback_data: GoalChangeCb,
     identity: Identity,
-    decide_goal_change: DecideGoalChangeUseCase,
+    uc: UseCases,
     callback_answer: CallbackAnswer,
 ) -> None:
     approve = callback_data.action is GoalChangeAction.approve
-    decision = await decide_goal_change(
+    decision = await uc.goals.decide_goal_change(
         DecideGoalChange(
             coach_id=identity.coach_id,
             user_id=identity.user_id,
@@ -411,12 +408,17 @@ async def milestones_typed(
     message: Message,
     identity: Identity,
     state: FSMContext,
-    set_milestones: SetMilestonesUseCase,
-    show_goals: ShowGoalsUseCase,
+    uc: UseCases,
 ) -> None:
     form: GoalData = await state.get_data()  # type: ignore[assignment]
     await _set_milestones(
-        message, identity, state, set_milestones, show_goals, form, message.text or ""
+        message,
+        identity,
+        state,
+        uc.goals.set_milestones,
+        uc.goals.show_goals,
+        form,
+        message.text or "",
     )
 
 
@@ -426,12 +428,13 @@ async def suggested_milestones(
     callback_data: GoalCb,
     identity: Identity,
     state: FSMContext,
-    set_milestones: SetMilestonesUseCase,
-    show_goals: ShowGoalsUseCase,
+    uc: UseCases,
 ) -> None:
     if isinstance(query.message, Message):
         form = GoalData(goal_id=callback_data.goal_id, client_id=callback_data.client_id)
-        await _set_milestones(query.message, identity, state, set_milestones, show_goals, form, "")
+        await _set_milestones(
+            query.message, identity, state, uc.goals.set_milestones, uc.goals.show_goals, form, ""
+        )
 
 
 async def _set_milestones(
@@ -476,11 +479,10 @@ async def close_goal(
     query: CallbackQuery,
     callback_data: GoalCb,
     identity: Identity,
-    edit_goal: EditGoalUseCase,
-    show_goals: ShowGoalsUseCase,
+    uc: UseCases,
     callback_answer: CallbackAnswer,
 ) -> None:
-    await edit_goal(
+    await uc.goals.edit_goal(
         EditGoal(
             coach_id=identity.coach_id,
             user_id=identity.user_id,
@@ -489,7 +491,7 @@ async def close_goal(
         )
     )
     callback_answer.text = _("Goal closed.")
-    view = await _goals(show_goals, identity, callback_data.client_id or None)
+    view = await _goals(uc.goals.show_goals, identity, callback_data.client_id or None)
     if isinstance(query.message, Message):
         await send_goals(query.message, view, coach=True)
 
@@ -500,9 +502,11 @@ async def new_goal(
     callback_data: GoalCb,
     identity: Identity,
     state: FSMContext,
-    show_goals: ShowGoalsUseCase,
+    uc: UseCases,
 ) -> None:
-    await _goals(show_goals, identity, callback_data.client_id)  # the coach's client, or refused
+    await _goals(
+        uc.goals.show_goals, identity, callback_data.client_id
+    )  # the coach's client, or refused
     await state.set_state(NewGoalForm.category)
     await state.set_data(GoalData(mode="new", client_id=callback_data.client_id))
     if isinstance(query.message, Message):
@@ -517,7 +521,7 @@ async def category_chosen(
     callback_data: NewGoalCb,
     identity: Identity,
     state: FSMContext,
-    show_goals: ShowGoalsUseCase,
+    uc: UseCases,
 ) -> None:
     category = GoalCategory(callback_data.value)
     await state.update_data(category=category.value)
@@ -528,7 +532,7 @@ async def category_chosen(
         await _ask_new_target(query.message, state, builtin_definition(Metric.weight), identity)
         return
     form: GoalData = await state.get_data()  # type: ignore[assignment]
-    view = await _goals(show_goals, identity, form["client_id"])
+    view = await _goals(uc.goals.show_goals, identity, form["client_id"])
     if category is GoalCategory.body:
         options = [d for d in view.definitions if d.builtin in BODY_METRICS]
     else:
@@ -546,13 +550,13 @@ async def metric_chosen(
     callback_data: NewGoalCb,
     identity: Identity,
     state: FSMContext,
-    show_goals: ShowGoalsUseCase,
+    uc: UseCases,
 ) -> None:
     if not isinstance(query.message, Message):
         return
     await query.message.edit_reply_markup(reply_markup=None)
     form: GoalData = await state.get_data()  # type: ignore[assignment]
-    view = await _goals(show_goals, identity, form["client_id"])
+    view = await _goals(uc.goals.show_goals, identity, form["client_id"])
     definition = definition_with(view.definitions, metric_key(callback_data.value))
     if definition is None:
         await _ask_description(query.message, state)
@@ -598,11 +602,10 @@ async def new_date_typed(
     message: Message,
     identity: Identity,
     state: FSMContext,
-    add_goal: AddGoalUseCase,
-    show_goals: ShowGoalsUseCase,
+    uc: UseCases,
 ) -> None:
     await state.update_data(target_date=(message.text or "").strip())
-    await _add_goal(message, identity, state, add_goal, show_goals)
+    await _add_goal(message, identity, state, uc.goals.add_goal, uc.goals.show_goals)
 
 
 @router.callback_query(NewGoalForm.date, SkipCb.filter())
@@ -610,12 +613,11 @@ async def new_date_skipped(
     query: CallbackQuery,
     identity: Identity,
     state: FSMContext,
-    add_goal: AddGoalUseCase,
-    show_goals: ShowGoalsUseCase,
+    uc: UseCases,
 ) -> None:
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
-        await _add_goal(query.message, identity, state, add_goal, show_goals)
+        await _add_goal(query.message, identity, state, uc.goals.add_goal, uc.goals.show_goals)
 
 
 async def _add_goal(

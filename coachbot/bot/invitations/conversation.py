@@ -19,10 +19,10 @@ from coachbot.bot.texts import escape, local_datetime, start_link
 from coachbot.domain.invitations.use_cases import (
     NOTE_MAX_LENGTH,
     InviteCoach,
-    InviteCoachUseCase,
     clean_note,
 )
 from coachbot.domain.people.identity import Identity
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 router.message.filter(IsAdmin())
@@ -98,12 +98,12 @@ async def issue_invitation(
     callback_data: InviteValidityCb,
     state: FSMContext,
     identity: Identity,
-    invite_coach: InviteCoachUseCase,
+    uc: UseCases,
     bot: Bot,
     callback_answer: CallbackAnswer,
 ) -> None:
     data: InviteCoachData = await state.get_data()  # type: ignore[assignment]
-    issued = await invite_coach(
+    issued = await uc.invitations.invite_coach(
         InviteCoach(
             actor_user_id=identity.user_id,
             actor_is_admin=identity.is_admin,

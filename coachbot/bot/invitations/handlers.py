@@ -19,10 +19,10 @@ from coachbot.domain.invitations.use_cases import (
     ListInvitations,
     ListInvitationsUseCase,
     RevokeInvitation,
-    RevokeInvitationUseCase,
 )
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 router.message.filter(IsAdmin())
@@ -30,10 +30,8 @@ router.callback_query.filter(IsAdmin())
 
 
 @router.message(Command("invitations"))
-async def show_invitations(
-    message: Message, identity: Identity, list_invitations: ListInvitationsUseCase
-) -> None:
-    invitations = await _open_invitations(identity, list_invitations)
+async def show_invitations(message: Message, identity: Identity, uc: UseCases) -> None:
+    invitations = await _open_invitations(identity, uc.invitations.list_invitations)
     await message.answer(
         render_invitations(invitations, identity.user),
         reply_markup=keyboards.invitation_list(keyboards.invitation_ids(invitations)),
@@ -41,11 +39,9 @@ async def show_invitations(
 
 
 @router.callback_query(MenuCb.filter(F.action == MenuAction.invitations))
-async def show_invitations_button(
-    query: CallbackQuery, identity: Identity, list_invitations: ListInvitationsUseCase
-) -> None:
+async def show_invitations_button(query: CallbackQuery, identity: Identity, uc: UseCases) -> None:
     if isinstance(query.message, Message):
-        await show_invitations(query.message, identity, list_invitations)
+        await show_invitations(query.message, identity, uc)
 
 
 @router.callback_query(InvitationCb.filter(F.action == InvitationAction.revoke))
@@ -53,11 +49,10 @@ async def revoke_invitation_button(
     query: CallbackQuery,
     callback_data: InvitationCb,
     identity: Identity,
-    revoke_invitation: RevokeInvitationUseCase,
-    list_invitations: ListInvitationsUseCase,
+    uc: UseCases,
     callback_answer: CallbackAnswer,
 ) -> None:
-    await revoke_invitation(
+    await uc.invitations.revoke_invitation(
         RevokeInvitation(
             actor_user_id=identity.user_id,
             actor_is_admin=identity.is_admin,
@@ -65,7 +60,7 @@ async def revoke_invitation_button(
         )
     )
     callback_answer.text = _("Invitation revoked.")
-    invitations = await _open_invitations(identity, list_invitations)
+    invitations = await _open_invitations(identity, uc.invitations.list_invitations)
     if query.message is not None and not isinstance(query.message, InaccessibleMessage):
         # The pressed message may have shown the revoked link: replace it entirely.
         await query.message.edit_text(

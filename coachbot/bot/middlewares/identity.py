@@ -8,10 +8,13 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
 from coachbot.bot.middlewares import NextHandler
-from coachbot.domain.people.identity import IdentifyUser
+from coachbot.domain.people.identity import IdentifyUser, IdentifyUserUseCase
 
 
 class IdentityMiddleware(BaseMiddleware):
+    def __init__(self, identify_user: IdentifyUserUseCase) -> None:
+        self._identify_user = identify_user
+
     async def __call__(
         self,
         handler: NextHandler,
@@ -20,7 +23,7 @@ class IdentityMiddleware(BaseMiddleware):
     ) -> Any:
         sender: User | None = data.get("event_from_user")
         if sender is not None and not sender.is_bot:
-            data["identity"] = await data["identify_user"](
+            data["identity"] = await self._identify_user(
                 IdentifyUser(
                     telegram_id=sender.id,
                     first_name=sender.first_name,

@@ -30,15 +30,12 @@ from coachbot.domain.onboarding.use_cases import (
     PROFILE,
     STAGES,
     ApplyStage,
-    ApplyStageUseCase,
     FinishOnboarding,
-    FinishOnboardingUseCase,
     RecordConsent,
-    RecordConsentUseCase,
     ResumeOnboarding,
-    ResumeOnboardingUseCase,
 )
 from coachbot.domain.people.identity import Identity
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 
@@ -51,7 +48,7 @@ async def continue_onboarding(
     message: Message,
     identity: Identity,
     state: FSMContext,
-    resume_onboarding: ResumeOnboardingUseCase,
+    uc: UseCases,
     *,
     welcome: bool,
     returning: bool = False,
@@ -59,7 +56,7 @@ async def continue_onboarding(
 ) -> None:
     """Show the step the client is at: consent, or the next assessment question.
     `welcome` greets a newcomer, `returning` someone coming back to finish."""
-    position = await resume_onboarding(
+    position = await uc.onboarding.resume_onboarding(
         ResumeOnboarding(
             user_id=identity.user_id,
             legal_version=CURRENT_VERSION,
@@ -79,11 +76,11 @@ async def continue_onboarding(
         await message.answer(consent_text(), reply_markup=keyboards.consent())
         return
     if position.step is None:
-        await finish(message, identity, **data)
+        await finish(message, identity, uc, **data)
         return
     if returning:
         await message.answer(_("Welcome back, {name}! Let us continue.").format(name=name))
-    await show_step(message, position.step, identity, state, position.purpose, **data)
+    await show_step(message, position.step, identity, state, position.purpose, uc, **data)
 
 
 def consent_text() -> str:
@@ -103,8 +100,7 @@ async def answer_consent(
     callback_data: ConsentCb,
     identity: Identity,
     state: FSMContext,
-    record_consent: RecordConsentUseCase,
-    resume_onboarding: ResumeOnboardingUseCase,
+    uc: UseCases,
     callback_answer: CallbackAnswer,
     **data: Any,
 ) -> None:
@@ -122,18 +118,15 @@ async def answer_consent(
         )
         return
     for document in LEGAL_DOCUMENTS:
-        await record_consent(
+        await uc.onboarding.record_consent(
             RecordConsent(user_id=identity.user_id, document=document, version=CURRENT_VERSION)
         )
     callback_answer.text = _("Thank you!")
-    await continue_onboarding(
-        query.message, identity, state, resume_onboarding, welcome=False, **data
-    )
+    await continue_onboarding(query.message, identity, state, uc, welcome=False, **data)
 
 
-async def finish(message: Message, identity: Identity, **data: Any) -> None:
-    finish_onboarding: FinishOnboardingUseCase = data["finish_onboarding"]
-    finished = await finish_onboarding(FinishOnboarding(user_id=identity.user_id))
+async def finish(message: Message, identity: Identity, uc: UseCases, **data: Any) -> None:
+    finished = await uc.onboarding.finish_onboarding(FinishOnboarding(user_id=identity.user_id))
     user = identity.user
     # Now a client: the menu gains /checkin (set first, so it is there with the summary).
     await set_commands_for(data["bot"], data["i18n"], identity)
@@ -152,13 +145,17 @@ async def finish(message: Message, identity: Identity, **data: Any) -> None:
 
 
 async def stage_done(
-    message: Message, step: FormStep, identity: Identity, state: FSMContext, data: dict[str, Any]
+    message: Message,
+    step: FormStep,
+    identity: Identity,
+    state: FSMContext,
+    uc: UseCases,
+    data: dict[str, Any],
 ) -> None:
     """A stage's form is complete: file its answers, then go on (in the language the
     profile may just have changed)."""
-    apply_stage: ApplyStageUseCase = data.pop("apply_stage")
     purpose = data.pop("finished_purpose")
-    user = await apply_stage(
+    user = await uc.onboarding.apply_stage(
         ApplyStage(user_id=identity.user_id, purpose=purpose, answers=step.answers)
     )
     identity = replace(identity, user=user)
@@ -170,9 +167,7 @@ async def stage_done(
                     name=escape(user.call_name)
                 )
             )
-        await continue_onboarding(
-            message, identity, state, welcome=False, apply_stage=apply_stage, **data
-        )
+        await continue_onboarding(message, identity, state, uc, welcome=False, **data)
 
 
 for _form_key, _purpose in STAGES:

@@ -20,13 +20,11 @@ from coachbot.domain.forms.units import Metric, UnitSystem, from_si, unit_symbol
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.profile import (
     AskProfileField,
-    AskProfileFieldUseCase,
     ChangeProfileField,
-    ChangeProfileFieldUseCase,
     ProfileView,
     ShowProfile,
-    ShowProfileUseCase,
 )
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 
@@ -118,10 +116,8 @@ def question_markup(field: str, question: Question, language: str) -> InlineKeyb
 
 
 @router.message(Command("profile"))
-async def show_profile(
-    message: Message, identity: Identity, show_profile_view: ShowProfileUseCase
-) -> None:
-    view = await show_profile_view(ShowProfile(user_id=identity.user_id))
+async def show_profile(message: Message, identity: Identity, uc: UseCases) -> None:
+    view = await uc.people.show_profile_view(ShowProfile(user_id=identity.user_id))
     await message.answer(render_profile(view), reply_markup=profile_keyboard())
 
 
@@ -130,10 +126,10 @@ async def ask_field(
     query: CallbackQuery,
     callback_data: ProfileCb,
     identity: Identity,
-    ask_profile_field: AskProfileFieldUseCase,
+    uc: UseCases,
     state: FSMContext,
 ) -> None:
-    question = await ask_profile_field(AskProfileField(field=callback_data.field))
+    question = await uc.people.ask_profile_field(AskProfileField(field=callback_data.field))
     await state.set_state(ProfileEdit.value)
     await state.update_data(profile_field=callback_data.field)
     if isinstance(query.message, Message):
@@ -153,9 +149,7 @@ async def typed_field(
     message: Message,
     identity: Identity,
     state: FSMContext,
-    change_profile_field: ChangeProfileFieldUseCase,
-    ask_profile_field: AskProfileFieldUseCase,
-    show_profile_view: ShowProfileUseCase,
+    uc: UseCases,
     i18n: I18n,
 ) -> None:
     field = (await state.get_data()).get("profile_field", "")
@@ -165,9 +159,9 @@ async def typed_field(
         state,
         field,
         ChangeProfileField(user_id=identity.user_id, field=field, text=message.text),
-        change_profile_field,
-        ask_profile_field,
-        show_profile_view,
+        uc.people.change_profile_field,
+        uc.people.ask_profile_field,
+        uc.people.show_profile_view,
         i18n,
     )
 
@@ -178,9 +172,7 @@ async def chosen_field(
     callback_data: ProfileCb,
     identity: Identity,
     state: FSMContext,
-    change_profile_field: ChangeProfileFieldUseCase,
-    ask_profile_field: AskProfileFieldUseCase,
-    show_profile_view: ShowProfileUseCase,
+    uc: UseCases,
     i18n: I18n,
 ) -> None:
     if not isinstance(query.message, Message):
@@ -194,9 +186,9 @@ async def chosen_field(
         ChangeProfileField(
             user_id=identity.user_id, field=callback_data.field, choices=[callback_data.value]
         ),
-        change_profile_field,
-        ask_profile_field,
-        show_profile_view,
+        uc.people.change_profile_field,
+        uc.people.ask_profile_field,
+        uc.people.show_profile_view,
         i18n,
     )
 

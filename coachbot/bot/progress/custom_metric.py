@@ -22,14 +22,12 @@ from coachbot.bot.texts import escape
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.progress.measurements import (
     ArchiveCustomMetric,
-    ArchiveCustomMetricUseCase,
     CustomMetricsView,
     DefineCustomMetric,
-    DefineCustomMetricUseCase,
     ListCustomMetrics,
-    ListCustomMetricsUseCase,
 )
 from coachbot.domain.shared.errors import InvalidDetailError
+from coachbot.domain.use_cases import UseCases
 from coachbot.reports.labels import number
 
 router = Router(name=__name__)
@@ -53,10 +51,8 @@ class CustomMetricData(TypedDict, total=False):
 
 
 @router.callback_query(MenuCb.filter(F.action == MenuAction.custom_metrics))
-async def show_metrics(
-    query: CallbackQuery, identity: Identity, list_custom_metrics: ListCustomMetricsUseCase
-) -> None:
-    found = await list_custom_metrics(ListCustomMetrics(coach_id=identity.coach_id))
+async def show_metrics(query: CallbackQuery, identity: Identity, uc: UseCases) -> None:
+    found = await uc.progress.list_custom_metrics(ListCustomMetrics(coach_id=identity.coach_id))
     if isinstance(query.message, Message):
         await send_metrics(query.message, found, identity.user.language)
 
@@ -124,8 +120,7 @@ async def range_typed(
     message: Message,
     identity: Identity,
     state: FSMContext,
-    define_custom_metric: DefineCustomMetricUseCase,
-    list_custom_metrics: ListCustomMetricsUseCase,
+    uc: UseCases,
 ) -> None:
     found = _RANGE.match(message.text or "")
     if found is None:
@@ -134,7 +129,7 @@ async def range_typed(
     low, high = (float(part.replace(",", ".").replace("−", "-")) for part in found.groups())
     data: CustomMetricData = await state.get_data()  # type: ignore[assignment]
     try:
-        metric = await define_custom_metric(
+        metric = await uc.progress.define_custom_metric(
             DefineCustomMetric(
                 coach_id=identity.coach_id,
                 name=data.get("name", ""),
@@ -151,7 +146,7 @@ async def range_typed(
     await message.answer(
         _("Added ✅ {name}: clients can log it with /log now.").format(name=escape(metric.name))
     )
-    view = await list_custom_metrics(ListCustomMetrics(coach_id=identity.coach_id))
+    view = await uc.progress.list_custom_metrics(ListCustomMetrics(coach_id=identity.coach_id))
     await send_metrics(message, view, identity.user.language)
 
 
@@ -183,10 +178,9 @@ async def archive_metric(
     query: CallbackQuery,
     callback_data: CustomMetricCb,
     identity: Identity,
-    archive_custom_metric: ArchiveCustomMetricUseCase,
-    list_custom_metrics: ListCustomMetricsUseCase,
+    uc: UseCases,
 ) -> None:
-    archived = await archive_custom_metric(
+    archived = await uc.progress.archive_custom_metric(
         ArchiveCustomMetric(coach_id=identity.coach_id, metric_id=callback_data.metric_id)
     )
     if isinstance(query.message, Message):
@@ -195,5 +189,5 @@ async def archive_metric(
                 name=escape(archived.name)
             )
         )
-        view = await list_custom_metrics(ListCustomMetrics(coach_id=identity.coach_id))
+        view = await uc.progress.list_custom_metrics(ListCustomMetrics(coach_id=identity.coach_id))
         await send_metrics(query.message, view, identity.user.language)

@@ -30,15 +30,12 @@ from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
 from coachbot.domain.progress.exports import (
     ExportClient,
-    ExportClientUseCase,
     ExportMetrics,
     ExportMetricsUseCase,
 )
 from coachbot.domain.progress.pictures import (
     ComparePhotos,
-    ComparePhotosUseCase,
     ListPhotoCheckins,
-    ListPhotoCheckinsUseCase,
     ProgressPicture,
     ShowProgress,
     ShowProgressUseCase,
@@ -48,8 +45,8 @@ from coachbot.domain.progress.report_files import (
     MakeProgressReport,
     MakeProgressReportUseCase,
     MonthlyReport,
-    MonthlyReportUseCase,
 )
+from coachbot.domain.use_cases import UseCases
 from coachbot.reports.labels import number
 
 router = Router(name=__name__)
@@ -63,10 +60,8 @@ UPLOAD_DOCUMENT = {"chat_action": "upload_document"}
 
 
 @router.message(Command("progress"), flags=UPLOAD_PHOTO)
-async def progress_command(
-    message: Message, identity: Identity, show_progress: ShowProgressUseCase
-) -> None:
-    picture = await _chart(show_progress, identity, client_id=None)
+async def progress_command(message: Message, identity: Identity, uc: UseCases) -> None:
+    picture = await _chart(uc.progress.show_progress, identity, client_id=None)
     await send_chart(message, picture, identity.user, client_id=0)
 
 
@@ -75,11 +70,13 @@ async def show_chart(
     query: CallbackQuery,
     callback_data: ProgressCb,
     identity: Identity,
-    show_progress: ShowProgressUseCase,
+    uc: UseCases,
 ) -> None:
     # "weight" is the default view: weight, or the first metric measured without one.
     metric = None if callback_data.view == "weight" else metric_key(callback_data.view)
-    picture = await _chart(show_progress, identity, callback_data.client_id or None, metric)
+    picture = await _chart(
+        uc.progress.show_progress, identity, callback_data.client_id or None, metric
+    )
     if isinstance(query.message, Message):
         await send_chart(query.message, picture, identity.user, client_id=callback_data.client_id)
 
@@ -91,9 +88,9 @@ async def charts_from_card(
     query: CallbackQuery,
     callback_data: ClientCardCb,
     identity: Identity,
-    show_progress: ShowProgressUseCase,
+    uc: UseCases,
 ) -> None:
-    picture = await _chart(show_progress, identity, callback_data.client_id)
+    picture = await _chart(uc.progress.show_progress, identity, callback_data.client_id)
     if isinstance(query.message, Message):
         await send_chart(query.message, picture, identity.user, client_id=callback_data.client_id)
 
@@ -151,9 +148,9 @@ async def compare_photos(
     query: CallbackQuery,
     callback_data: PhotoCb,
     identity: Identity,
-    compare_photos: ComparePhotosUseCase,
+    uc: UseCases,
 ) -> None:
-    result = await compare_photos(
+    result = await uc.progress.compare_photos(
         ComparePhotos(
             user_id=identity.user_id,
             coach_id=identity.coach_id,
@@ -184,9 +181,9 @@ async def choose_checkins(
     query: CallbackQuery,
     callback_data: PhotoCb,
     identity: Identity,
-    list_photo_checkins: ListPhotoCheckinsUseCase,
+    uc: UseCases,
 ) -> None:
-    found = await list_photo_checkins(
+    found = await uc.progress.list_photo_checkins(
         ListPhotoCheckins(
             user_id=identity.user_id,
             coach_id=identity.coach_id,
@@ -218,10 +215,8 @@ async def choose_checkins(
 
 
 @router.message(Command("achievements"))
-async def achievements_command(
-    message: Message, identity: Identity, show_achievements: ShowAchievementsUseCase
-) -> None:
-    await _send_achievements(message, identity, show_achievements, client_id=0)
+async def achievements_command(message: Message, identity: Identity, uc: UseCases) -> None:
+    await _send_achievements(message, identity, uc.goals.show_achievements, client_id=0)
 
 
 @router.callback_query(ReportCb.filter(F.action == ReportAction.achievements))
@@ -229,11 +224,11 @@ async def achievements_button(
     query: CallbackQuery,
     callback_data: ReportCb,
     identity: Identity,
-    show_achievements: ShowAchievementsUseCase,
+    uc: UseCases,
 ) -> None:
     if isinstance(query.message, Message):
         await _send_achievements(
-            query.message, identity, show_achievements, client_id=callback_data.client_id
+            query.message, identity, uc.goals.show_achievements, client_id=callback_data.client_id
         )
 
 
@@ -277,10 +272,8 @@ async def _send_achievements(
 
 
 @router.message(Command("report"), flags=UPLOAD_DOCUMENT)
-async def report_command(
-    message: Message, identity: Identity, make_progress_report: MakeProgressReportUseCase
-) -> None:
-    await _send_report(message, identity, make_progress_report, client_id=0)
+async def report_command(message: Message, identity: Identity, uc: UseCases) -> None:
+    await _send_report(message, identity, uc.progress.make_progress_report, client_id=0)
 
 
 @router.callback_query(ReportCb.filter(F.action == ReportAction.pdf), flags=UPLOAD_DOCUMENT)
@@ -288,11 +281,14 @@ async def report_button(
     query: CallbackQuery,
     callback_data: ReportCb,
     identity: Identity,
-    make_progress_report: MakeProgressReportUseCase,
+    uc: UseCases,
 ) -> None:
     if isinstance(query.message, Message):
         await _send_report(
-            query.message, identity, make_progress_report, client_id=callback_data.client_id
+            query.message,
+            identity,
+            uc.progress.make_progress_report,
+            client_id=callback_data.client_id,
         )
 
 
@@ -320,10 +316,8 @@ async def _send_report(
 
 
 @router.message(Command("export"), flags=UPLOAD_DOCUMENT)
-async def export_command(
-    message: Message, identity: Identity, export_metrics: ExportMetricsUseCase
-) -> None:
-    await _send_metrics(message, identity, export_metrics, client_id=0)
+async def export_command(message: Message, identity: Identity, uc: UseCases) -> None:
+    await _send_metrics(message, identity, uc.progress.export_metrics, client_id=0)
 
 
 @router.callback_query(ReportCb.filter(F.action == ReportAction.csv), flags=UPLOAD_DOCUMENT)
@@ -331,11 +325,11 @@ async def export_button(
     query: CallbackQuery,
     callback_data: ReportCb,
     identity: Identity,
-    export_metrics: ExportMetricsUseCase,
+    uc: UseCases,
 ) -> None:
     if isinstance(query.message, Message):
         await _send_metrics(
-            query.message, identity, export_metrics, client_id=callback_data.client_id
+            query.message, identity, uc.progress.export_metrics, client_id=callback_data.client_id
         )
 
 
@@ -365,10 +359,10 @@ async def export_everything(
     query: CallbackQuery,
     callback_data: ReportCb,
     identity: Identity,
-    export_client: ExportClientUseCase,
+    uc: UseCases,
     callback_answer: CallbackAnswer,
 ) -> None:
-    queued = await export_client(
+    queued = await uc.progress.export_client(
         ExportClient(
             coach_id=identity.coach_id,
             user_id=identity.user_id,
@@ -396,9 +390,9 @@ async def progress_menu(
     query: CallbackQuery,
     callback_data: ClientCardCb,
     identity: Identity,
-    monthly_report: MonthlyReportUseCase,
+    uc: UseCases,
 ) -> None:
-    plan = await monthly_report(
+    plan = await uc.progress.monthly_report(
         MonthlyReport(coach_id=identity.coach_id, client_id=callback_data.client_id)
     )
     if isinstance(query.message, Message):
@@ -415,10 +409,10 @@ async def switch_monthly_report(
     query: CallbackQuery,
     callback_data: ReportCb,
     identity: Identity,
-    monthly_report: MonthlyReportUseCase,
+    uc: UseCases,
     callback_answer: CallbackAnswer,
 ) -> None:
-    plan = await monthly_report(
+    plan = await uc.progress.monthly_report(
         MonthlyReport(
             coach_id=identity.coach_id,
             client_id=callback_data.client_id,

@@ -23,9 +23,7 @@ from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
 from coachbot.domain.progress.measurements import (
     ChangeEntry,
-    ChangeEntryUseCase,
     ListMetrics,
-    ListMetricsUseCase,
     ListRecentEntries,
     ListRecentEntriesUseCase,
     LogMetric,
@@ -37,6 +35,7 @@ from coachbot.domain.progress.measurements import (
 )
 from coachbot.domain.progress.metrics import MetricDefinition, definition_with
 from coachbot.domain.shared.errors import ClientNotFound
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 
@@ -57,11 +56,10 @@ async def log_command(
     command: CommandObject,
     identity: Identity,
     state: FSMContext,
-    list_metrics: ListMetricsUseCase,
-    log_metric: LogMetricUseCase,
+    uc: UseCases,
 ) -> None:
     try:
-        choices = await list_metrics(ListMetrics(user_id=identity.user_id))
+        choices = await uc.progress.list_metrics(ListMetrics(user_id=identity.user_id))
     except ClientNotFound:
         await message.answer(_("Logging measurements is for clients of a coach here."))
         return
@@ -79,7 +77,7 @@ async def log_command(
             reply_markup=keyboards.metric_choices(choices.definitions),
         )
         return
-    await _log(message, identity, state, log_metric, definition, text)
+    await _log(message, identity, state, uc.progress.log_metric, definition, text)
 
 
 def _quick(words: list[str], choices: MetricChoices) -> tuple[MetricDefinition | None, str]:
@@ -101,11 +99,11 @@ async def pick_metric(
     callback_data: LogCb,
     identity: Identity,
     state: FSMContext,
-    list_metrics: ListMetricsUseCase,
+    uc: UseCases,
 ) -> None:
     if not isinstance(query.message, Message):
         return
-    choices = await list_metrics(ListMetrics(user_id=identity.user_id))
+    choices = await uc.progress.list_metrics(ListMetrics(user_id=identity.user_id))
     wanted = metric_key(callback_data.metric)
     definition = definition_with(choices.definitions, wanted)
     if definition is None:
@@ -142,17 +140,16 @@ async def value_typed(
     message: Message,
     identity: Identity,
     state: FSMContext,
-    list_metrics: ListMetricsUseCase,
-    log_metric: LogMetricUseCase,
+    uc: UseCases,
 ) -> None:
     data: LogData = await state.get_data()  # type: ignore[assignment]
-    choices = await list_metrics(ListMetrics(user_id=identity.user_id))
+    choices = await uc.progress.list_metrics(ListMetrics(user_id=identity.user_id))
     definition = definition_with(choices.definitions, data.get("metric"))
     if definition is None:
         await state.clear()
         await message.answer(_("That metric is not available any more."))
         return
-    await _log(message, identity, state, log_metric, definition, message.text or "")
+    await _log(message, identity, state, uc.progress.log_metric, definition, message.text or "")
 
 
 async def _log(
@@ -209,10 +206,8 @@ def logged_text(logged: MetricLogged) -> str:
 
 
 @router.callback_query(LogCb.filter(F.action == LogAction.recent))
-async def recent_entries(
-    query: CallbackQuery, identity: Identity, list_recent_entries: ListRecentEntriesUseCase
-) -> None:
-    recent = await list_recent_entries(ListRecentEntries(user_id=identity.user_id))
+async def recent_entries(query: CallbackQuery, identity: Identity, uc: UseCases) -> None:
+    recent = await uc.progress.list_recent_entries(ListRecentEntries(user_id=identity.user_id))
     if not isinstance(query.message, Message):
         return
     if not recent.entries:
@@ -229,9 +224,11 @@ async def entry_chosen(
     query: CallbackQuery,
     callback_data: LogCb,
     identity: Identity,
-    list_recent_entries: ListRecentEntriesUseCase,
+    uc: UseCases,
 ) -> None:
-    recent, item = await _recent_entry(list_recent_entries, identity, callback_data.entry_id)
+    recent, item = await _recent_entry(
+        uc.progress.list_recent_entries, identity, callback_data.entry_id
+    )
     if not isinstance(query.message, Message):
         return
     if item is None or item.definition is None:
@@ -253,9 +250,11 @@ async def ask_correction(
     callback_data: LogCb,
     identity: Identity,
     state: FSMContext,
-    list_recent_entries: ListRecentEntriesUseCase,
+    uc: UseCases,
 ) -> None:
-    recent, item = await _recent_entry(list_recent_entries, identity, callback_data.entry_id)
+    recent, item = await _recent_entry(
+        uc.progress.list_recent_entries, identity, callback_data.entry_id
+    )
     if not isinstance(query.message, Message) or item is None or item.definition is None:
         return
     await state.set_state(LogForm.correction)
@@ -279,11 +278,11 @@ async def correction_typed(
     message: Message,
     identity: Identity,
     state: FSMContext,
-    change_entry: ChangeEntryUseCase,
+    uc: UseCases,
 ) -> None:
     data: LogData = await state.get_data()  # type: ignore[assignment]
     try:
-        changed = await change_entry(
+        changed = await uc.progress.change_entry(
             ChangeEntry(user_id=identity.user_id, entry_id=data["entry_id"], text=message.text)
         )
     except InvalidAnswer as error:
@@ -320,8 +319,10 @@ async def delete_entry(
     query: CallbackQuery,
     callback_data: LogCb,
     identity: Identity,
-    change_entry: ChangeEntryUseCase,
+    uc: UseCases,
 ) -> None:
-    await change_entry(ChangeEntry(user_id=identity.user_id, entry_id=callback_data.entry_id))
+    await uc.progress.change_entry(
+        ChangeEntry(user_id=identity.user_id, entry_id=callback_data.entry_id)
+    )
     if isinstance(query.message, Message):
         await query.message.edit_text(_("Deleted 🗑"))

@@ -18,8 +18,9 @@ from coachbot.bot.onboarding.conversation import continue_onboarding
 from coachbot.bot.progress.keyboards import client_menu
 from coachbot.bot.texts import escape
 from coachbot.domain.invitations.model import InvitationKind
-from coachbot.domain.invitations.use_cases import AcceptInvitation, AcceptInvitationUseCase
+from coachbot.domain.invitations.use_cases import AcceptInvitation
 from coachbot.domain.people.identity import Identity
+from coachbot.domain.use_cases import UseCases
 
 router = Router(name=__name__)
 router.message.filter(IsPrivateChat())
@@ -30,18 +31,18 @@ async def open_invitation(
     message: Message,
     command: CommandObject,
     identity: Identity,
-    accept_invitation: AcceptInvitationUseCase,
+    uc: UseCases,
     state: FSMContext,
     bot: Bot,
     i18n: I18n,
     **data: Any,
 ) -> None:
-    accepted = await accept_invitation(
+    accepted = await uc.invitations.accept_invitation(
         AcceptInvitation(user_id=identity.user_id, token=command.args or "")
     )
     await state.clear()
     if accepted.kind is InvitationKind.client:
-        await continue_onboarding(message, identity, state, welcome=True, **data)
+        await continue_onboarding(message, identity, state, uc, welcome=True, **data)
         return
     coach = identity.as_coach(accepted.coach_id)
     await set_commands_for(bot, i18n, coach)
@@ -57,11 +58,19 @@ async def open_invitation(
 
 @router.message(CommandStart())
 async def greet(
-    message: Message, identity: Identity, bot: Bot, i18n: I18n, state: FSMContext, **data: Any
+    message: Message,
+    identity: Identity,
+    bot: Bot,
+    i18n: I18n,
+    state: FSMContext,
+    uc: UseCases,
+    **data: Any,
 ) -> None:
     name = escape(identity.user.first_name)
     if identity.onboarding:
-        await continue_onboarding(message, identity, state, welcome=False, returning=True, **data)
+        await continue_onboarding(
+            message, identity, state, uc, welcome=False, returning=True, **data
+        )
     elif identity.is_coach:
         await set_commands_for(bot, i18n, identity)
         await message.answer(

@@ -32,7 +32,7 @@ from coachbot.domain.people.model import Client
 from coachbot.domain.shared.audit import AuditEntry
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import NotAllowedError
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -65,12 +65,12 @@ def net_by_currency(payments: list[Payment]) -> dict[str, int]:
 
 
 class ShowClientBillingUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: ClientRef) -> ClientBilling:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await client_of_coach(uow, cmd.coach_id, cmd.client_id)
             settings = await uow.billing.settings(client.coach_id)
             subscriptions = list(await uow.billing.subscriptions_of_client(cmd.client_id))
@@ -109,7 +109,7 @@ class ChangeSubscriptionUseCase:
     """Pause or resume collection, cancel at period end (or undo that), cancel now, or
     move the client to another recurring package (prorated)."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, payments: Payments | None) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, payments: Payments | None) -> None:
         self._uow = uow
         self._clock = clock
         self._payments = payments
@@ -117,7 +117,7 @@ class ChangeSubscriptionUseCase:
     async def __call__(self, cmd: ChangeSubscription) -> Subscription:
         payments = gateway(self._payments)
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             subscription = await uow.billing.get_subscription(cmd.subscription_id)
             if subscription is None or subscription.coach_id != cmd.coach_id or subscription.ended:
                 raise SubscriptionNotFound()
@@ -150,7 +150,7 @@ class ChangeSubscriptionUseCase:
             key=f"subscription-{sub_id}-{cmd.change.value}-v{subscription.version}",
             account=settings.stripe_account,
         )
-        async with self._uow as uow:
+        async with self._uow() as uow:
             stored = await sync_subscription(uow, state, now)
             await uow.commit()
         assert stored is not None
@@ -177,11 +177,11 @@ class PaymentView:
 
 
 class ShowPaymentUseCase:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: PaymentRef) -> PaymentView:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             payment = await _own_payment(uow, cmd.coach_id, cmd.payment_id)
             client = await uow.clients.get(payment.client_id) if payment.client_id else None
         return PaymentView(payment, client)
@@ -206,12 +206,12 @@ class RefundDraft:
 class PrepareRefundUseCase:
     """Step one of a refund: what would be refunded, waiting for the coach's yes."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: PrepareRefund) -> RefundDraft:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             payment = await _own_payment(uow, cmd.coach_id, cmd.payment_id)
             refundable = payment.refundable
             if refundable <= 0:
@@ -246,13 +246,13 @@ class DecideRefundUseCase:
     """Step two: the coach confirms (the provider refunds, once, however often the button
     is pressed) or cancels. The client is told."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, payments: Payments | None) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, payments: Payments | None) -> None:
         self._uow = uow
         self._clock = clock
         self._payments = payments
 
     async def __call__(self, cmd: DecideRefund) -> RefundDraft:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             refund = await uow.billing.get_refund(cmd.refund_id)
             if refund is None or cmd.coach_id is None or refund.coach_id != cmd.coach_id:
                 raise PaymentNotFound()
@@ -277,7 +277,7 @@ class DecideRefundUseCase:
             account=settings.stripe_account,
         )
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             refund = await uow.billing.get_refund(cmd.refund_id, for_update=True)
             assert refund is not None
             if refund.status is not RefundStatus.requested:  # a racing press recorded it
@@ -334,13 +334,13 @@ class Revenue:
 class RevenueUseCase:
     """What the coach earned, per client and in total (paid minus refunded)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, coach_id: int | None) -> Revenue:
         if coach_id is None:
             raise NotAllowedError()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             payments = list(await uow.billing.payments(coach_id=coach_id, limit=10_000))
             names = {c.id: c.display_name for c in await uow.clients.list_for_coach(coach_id)}
         by_client: dict[int | None, list[Payment]] = defaultdict(list)
@@ -369,13 +369,13 @@ class SetBillingRules:
 class BillingRulesUseCase:
     """Show (no change given) or change whether coaching needs an active subscription."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: SetBillingRules) -> BillingSettings:
         if cmd.coach_id is None:
             raise NotAllowedError()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             settings = await uow.billing.settings(cmd.coach_id)
             if cmd.require_subscription is None and cmd.grace_days is None:
                 return settings

@@ -13,7 +13,7 @@ from coachbot.domain.billing.common import tell_client, tell_coach
 from coachbot.domain.billing.model import PaymentStatus, SubscriptionStatus
 from coachbot.domain.people.model import Client
 from coachbot.domain.shared.clock import Clock
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 REMINDER_AFTER = timedelta(days=3)
 BATCH = 200
@@ -31,14 +31,14 @@ class DunningUseCase:
     """The tick: remind clients whose payment failed three days ago, and tell clients and
     coaches when the grace period ends without payment. Each message goes once."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self) -> int:
         now = self._clock.now()
         sent = 0
-        async with self._uow as uow:
+        async with self._uow() as uow:
             sent += await self._remind(uow, now)
             sent += await self._lapse(uow, now)
             await uow.commit()

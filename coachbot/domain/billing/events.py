@@ -33,7 +33,7 @@ from coachbot.domain.billing.model import (
 from coachbot.domain.billing.ports import Payments
 from coachbot.domain.people.model import Client
 from coachbot.domain.shared.clock import Clock
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
@@ -87,20 +87,20 @@ class _Current:
 
 
 class HandleStripeEventUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock, payments: Payments) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, payments: Payments) -> None:
         self._uow = uow
         self._clock = clock
         self._payments = payments
 
     async def __call__(self, cmd: StripeEventReceived) -> EventOutcome:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             if await uow.billing.event_seen(cmd.event_id):
                 return EventOutcome.duplicate
         handled = cmd.event_type in HANDLED
         current = await self._read(cmd) if handled else _Current()
         now = self._clock.now()
         try:
-            async with self._uow as uow:
+            async with self._uow() as uow:
                 if not await uow.billing.record_event(cmd.event_id, cmd.event_type, at=now):
                     return EventOutcome.duplicate
                 if handled:

@@ -19,7 +19,7 @@ from coachbot.domain.billing.money import Money, clean_currency
 from coachbot.domain.billing.ports import Payments
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import InvalidDetailError, NotAllowedError
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 MAX_NAME = 80
 MAX_DESCRIPTION = 500
@@ -72,7 +72,7 @@ class CreatePackage:
 
 
 class CreatePackageUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock, payments: Payments | None) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, payments: Payments | None) -> None:
         self._uow = uow
         self._clock = clock
         self._payments = payments
@@ -95,7 +95,7 @@ class CreatePackageUseCase:
             created_at=now,
             updated_at=now,
         )
-        async with self._uow as uow:
+        async with self._uow() as uow:
             package = await uow.billing.add_package(package)
             account = (await uow.billing.settings(package.coach_id)).stripe_account
             await uow.commit()
@@ -103,7 +103,7 @@ class CreatePackageUseCase:
 
 
 async def publish(
-    uow: UnitOfWork, payments: Payments, package: Package, account: str | None
+    units: UnitOfWorkFactory, payments: Payments, package: Package, account: str | None
 ) -> Package:
     """Make sure the provider (on the coach's `account`) has the package's product and
     current price."""
@@ -127,7 +127,7 @@ async def publish(
             key=f"package-{package.id}-price-v{package.version}",
             account=account,
         )
-    async with uow:
+    async with units() as uow:
         await uow.billing.save_package(package)
         await uow.commit()
     return package
@@ -140,23 +140,23 @@ class PackageRef:
 
 
 class ListPackagesUseCase:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, coach_id: int | None) -> Sequence[Package]:
         if coach_id is None:
             raise NotAllowedError()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             packages = await uow.billing.list_packages(coach_id)
         return [p for p in packages if not p.archived]
 
 
 class ShowPackageUseCase:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: PackageRef) -> Package:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             return await own_package(uow, cmd.coach_id, cmd.package_id)
 
 
@@ -173,14 +173,14 @@ class EditPackage:
 
 
 class EditPackageUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock, payments: Payments | None) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, payments: Payments | None) -> None:
         self._uow = uow
         self._clock = clock
         self._payments = payments
 
     async def __call__(self, cmd: EditPackage) -> Package:
         payments = gateway(self._payments)
-        async with self._uow as uow:
+        async with self._uow() as uow:
             package, account = await _own_package_and_account(uow, cmd.coach_id, cmd.package_id)
         if package.archived:
             raise PackageNotSellable()
@@ -202,7 +202,7 @@ class EditPackageUseCase:
             package.stripe_price_id = None
             package.payment_link_id = package.payment_link_url = None
         # The new version is stored before the provider hears of it: a retry resumes.
-        async with self._uow as uow:
+        async with self._uow() as uow:
             await uow.billing.save_package(package)
             await uow.commit()
         await _update_product(
@@ -245,14 +245,14 @@ async def _retire(
 class ArchivePackageUseCase:
     """No longer sold: offers not paid yet cannot be paid; subscriptions go on."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, payments: Payments | None) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, payments: Payments | None) -> None:
         self._uow = uow
         self._clock = clock
         self._payments = payments
 
     async def __call__(self, cmd: PackageRef) -> Package:
         payments = gateway(self._payments)
-        async with self._uow as uow:
+        async with self._uow() as uow:
             package, account = await _own_package_and_account(uow, cmd.coach_id, cmd.package_id)
             package.archived = True
             package.updated_at = self._clock.now()
@@ -273,13 +273,13 @@ class ArchivePackageUseCase:
 class PaymentLinkUseCase:
     """A reusable link to buy the package, for the coach to share anywhere."""
 
-    def __init__(self, uow: UnitOfWork, payments: Payments | None) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, payments: Payments | None) -> None:
         self._uow = uow
         self._payments = payments
 
     async def __call__(self, cmd: PackageRef) -> Package:
         payments = gateway(self._payments)
-        async with self._uow as uow:
+        async with self._uow() as uow:
             package, account = await _own_package_and_account(uow, cmd.coach_id, cmd.package_id)
         if not package.published:
             raise PackageNotSellable()
@@ -295,7 +295,7 @@ class PaymentLinkUseCase:
             key=f"package-{package.id}-link-{package.stripe_price_id}",
             account=account,
         )
-        async with self._uow as uow:
+        async with self._uow() as uow:
             package = await own_package(uow, cmd.coach_id, cmd.package_id)
             package.payment_link_id, package.payment_link_url = link_id, url
             await uow.billing.save_package(package)

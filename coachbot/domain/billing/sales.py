@@ -34,7 +34,7 @@ from coachbot.domain.people.clients import client_of_coach
 from coachbot.domain.people.model import Client
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import ClientNotFound, NotAllowedError
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWorkFactory
 
 # A checkout session that expires sooner than this is replaced rather than reused.
 REUSE_MARGIN = timedelta(minutes=10)
@@ -59,11 +59,11 @@ class PackagesForSale:
 class PackagesForSaleUseCase:
     """The coach's packages that can be sold now (published to the provider)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: PackagesForSale) -> list[Package]:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             if cmd.client_id is not None:
                 await client_of_coach(uow, cmd.coach_id, cmd.client_id)
             if cmd.coach_id is None:
@@ -82,13 +82,13 @@ class SendPackage:
 class SendPackageUseCase:
     """The client gets the package with a button to pay for it."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: SendPackage) -> tuple[Client, Package]:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             package = await own_package(uow, cmd.coach_id, cmd.package_id)
             client = await uow.clients.get(cmd.client_id)
             if client is None or client.coach_id != package.coach_id:
@@ -138,7 +138,7 @@ class OpenCheckoutUseCase:
     still good), with the client's billing customer created once and reused."""
 
     def __init__(
-        self, uow: UnitOfWork, clock: Clock, payments: Payments | None, urls: BillingUrls
+        self, uow: UnitOfWorkFactory, clock: Clock, payments: Payments | None, urls: BillingUrls
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -148,7 +148,7 @@ class OpenCheckoutUseCase:
     async def __call__(self, cmd: OpenCheckout) -> str:
         payments = gateway(self._payments)
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             checkout = await uow.billing.get_checkout(cmd.checkout_id)
             client = await uow.clients.get(checkout.client_id) if checkout else None
             if checkout is None or client is None or client.user_id != cmd.user_id:
@@ -199,7 +199,7 @@ class OpenCheckoutUseCase:
                 account=settings.stripe_account,
             )
         )
-        async with self._uow as uow:
+        async with self._uow() as uow:
             if await uow.billing.customer_of(client.id or 0) is None:
                 await uow.billing.set_customer(client.id or 0, customer_id)
             stored = await uow.billing.get_checkout(checkout.id, for_update=True)
@@ -238,14 +238,14 @@ class ShowClientBillingUseCase:
     """A client's /billing: for each coach, the plan, its status and next payment date,
     and the payments and invoices so far."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, user_id: int) -> list[ClientPlan]:
         now = self._clock.now()
         plans = []
-        async with self._uow as uow:
+        async with self._uow() as uow:
             for client in await uow.clients.list_for_user(user_id):
                 assert client.id is not None
                 coach = await uow.coaches.get(client.coach_id)
@@ -283,7 +283,7 @@ class OpenPortalUseCase:
     """A customer-portal session for the client: change card, see invoices, cancel."""
 
     def __init__(
-        self, uow: UnitOfWork, clock: Clock, payments: Payments | None, urls: BillingUrls
+        self, uow: UnitOfWorkFactory, clock: Clock, payments: Payments | None, urls: BillingUrls
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -292,7 +292,7 @@ class OpenPortalUseCase:
 
     async def __call__(self, cmd: OpenPortal) -> str:
         payments = gateway(self._payments)
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await uow.clients.get(cmd.client_id)
             if client is None or client.user_id != cmd.user_id:
                 raise ClientNotFound()

@@ -24,7 +24,7 @@ from coachbot.domain.outbox.notices import notice_for, send_time
 from coachbot.domain.people.model import Client, ClientStatus, Coach, User
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import NotAllowedError
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 BATCH = 200  # rows per tick; the next tick takes the rest
 
@@ -43,14 +43,14 @@ class CheckinClosed(NotAllowedError):
 class OpenDueCheckinsUseCase:
     """Open the check-ins whose time has come and tell each client it is ready."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self) -> int:
         now = self._clock.now()
         opened = 0
-        async with self._uow as uow:
+        async with self._uow() as uow:
             for plan in await uow.checkins.due_plans(now=now, limit=BATCH):
                 opened += await self._open(uow, plan, now)
             await uow.commit()
@@ -109,7 +109,7 @@ class FollowUpCheckinsUseCase:
     """Nudge clients who have not finished, mark missed check-ins after the coach's
     grace period with a friendly follow-up, and alert the coach after K in a row."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
@@ -117,7 +117,7 @@ class FollowUpCheckinsUseCase:
         now = self._clock.now()
         sent = 0
         coaches: dict[int, Coach] = {}
-        async with self._uow as uow:
+        async with self._uow() as uow:
             for checkin in await uow.checkins.open_checkins(due_before=now, limit=BATCH * 5):
                 if checkin.coach_id not in coaches:
                     coach = await uow.coaches.get(checkin.coach_id)
@@ -214,13 +214,13 @@ class CheckinStart:
 class StartCheckinUseCase:
     """Begin, or continue where it stopped, the person's own open check-in."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: StartCheckin) -> CheckinStart:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             checkin = await _own_checkin(uow, cmd.user_id, cmd.checkin_id)
             if not checkin.answerable:
                 raise CheckinClosed()
@@ -280,13 +280,13 @@ class SubmitCheckinUseCase:
     """The client finished the form: record the metric answers as measurements, attach
     the photos, queue it for the coach and tell them."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: SubmitCheckin) -> CheckinSubmitted:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             response = await uow.forms.get_response(cmd.response_id)
             if response is None or response.user_id != cmd.user_id:
                 raise CheckinNotFound()
@@ -405,13 +405,13 @@ class BringCheckinForwardUseCase:
     waiting for its day (the sandbox offers this). The schedule stays as it was: after
     this one, check-ins come on their usual days."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: BringCheckinForward) -> CheckinBroughtForward:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             user = await uow.users.get_by_telegram_id(cmd.telegram_id)
             clients = await uow.clients.list_for_user(user.id) if user and user.id else []
             active = [c for c in clients if c.status is ClientStatus.active and c.id]

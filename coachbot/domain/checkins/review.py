@@ -22,7 +22,7 @@ from coachbot.domain.forms.responses import FormResponse
 from coachbot.domain.outbox.notices import notice_for
 from coachbot.domain.people.model import Client, User
 from coachbot.domain.shared.clock import Clock
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 QUEUE_LIMIT = 500
 NUMERIC = (QuestionKind.metric, QuestionKind.number, QuestionKind.scale)
@@ -76,7 +76,7 @@ class ShowReviewCard:
 
 
 class ShowReviewCardUseCase:
-    def __init__(self, uow: UnitOfWork, blobs: BlobStore) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, blobs: BlobStore) -> None:
         self._uow = uow
         self._blobs = blobs
 
@@ -84,7 +84,7 @@ class ShowReviewCardUseCase:
         """None when nothing is waiting."""
         if cmd.coach_id is None:
             raise CheckinNotFound()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             queue = list(await uow.checkins.review_queue(cmd.coach_id, limit=QUEUE_LIMIT))
             if cmd.checkin_id is not None:
                 checkin = await _coach_checkin(uow, cmd.coach_id, cmd.checkin_id)
@@ -157,12 +157,12 @@ class FinishReview:
 
 
 class FinishReviewUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: FinishReview) -> Checkin:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             checkin = await _coach_checkin(uow, cmd.coach_id, cmd.checkin_id)
             if checkin.status is CheckinStatus.submitted:
                 checkin.status = (
@@ -194,13 +194,13 @@ MAX_FEEDBACK = 3500  # leaves room in Telegram's 4096 for the heading
 class ReplyToCheckinUseCase:
     """The coach's feedback on a check-in: kept in its thread, relayed to the client."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: ReplyToCheckin) -> ThreadMessage:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             checkin = await _coach_checkin(uow, cmd.coach_id, cmd.checkin_id)
             message = await _add_to_thread(uow, checkin, cmd, ThreadRole.coach, now)
             if checkin.first_feedback_at is None:
@@ -226,13 +226,13 @@ class AnswerFeedback:
 
 
 class AnswerFeedbackUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: AnswerFeedback) -> ThreadMessage:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             checkin = await uow.checkins.get(cmd.checkin_id)
             if checkin is None or checkin.user_id != cmd.user_id:
                 raise CheckinNotFound()
@@ -299,11 +299,11 @@ async def _relay(
 
 
 class ReviewQueueSizeUseCase:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, coach_id: int | None) -> int:
         if coach_id is None:
             return 0
-        async with self._uow as uow:
+        async with self._uow() as uow:
             return await uow.checkins.count_review_queue(coach_id)

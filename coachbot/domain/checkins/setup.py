@@ -16,7 +16,7 @@ from coachbot.domain.forms.templates import FormTemplate
 from coachbot.domain.people.model import Client, Coach, User
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import ClientNotFound, InvalidDetailError, NotAllowedError
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 DEFAULT_FORM = "checkin_weekly"
 
@@ -82,12 +82,12 @@ class ListCheckinTemplates:
 
 
 class ListCheckinTemplatesUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: ListCheckinTemplates) -> list[TemplateView]:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             coach = await _coach(uow, cmd.coach_id)
             templates = await coach_templates(uow, coach, self._clock.now(), cmd.default_name)
             views = [await _own_template(uow, coach, t.id or 0) for t in templates]
@@ -102,7 +102,7 @@ class NewCheckinTemplate:
 
 
 class NewCheckinTemplateUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
@@ -110,7 +110,7 @@ class NewCheckinTemplateUseCase:
         name = " ".join(cmd.name.split())
         if not 1 <= len(name) <= 64:
             raise InvalidDetailError("name", "length")
-        async with self._uow as uow:
+        async with self._uow() as uow:
             coach = await _coach(uow, cmd.coach_id)
             template = await _add_template(uow, coach, name, self._clock.now(), titled=True)
             view = await _own_template(uow, coach, template.id or 0)
@@ -154,12 +154,12 @@ def _edited(form: FormTemplate, cmd: EditCheckinTemplate) -> FormTemplate:
 class EditCheckinTemplateUseCase:
     """Show a template, or store the next version of its form after one edit."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: EditCheckinTemplate) -> TemplateView:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             coach = await _coach(uow, cmd.coach_id)
             view = await _own_template(uow, coach, cmd.template_id)
             if cmd.action is None:
@@ -207,11 +207,11 @@ class ShowCheckinPlan:
 
 
 class ShowCheckinPlanUseCase:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: ShowCheckinPlan) -> PlanView:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             coach = await _coach(uow, cmd.coach_id)
             return await _plan_view(uow, await _own_client(uow, coach, cmd.client_id))
 
@@ -247,13 +247,13 @@ class SetCheckinPlan:
 
 
 class SetCheckinPlanUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: SetCheckinPlan) -> PlanView:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             coach = await _coach(uow, cmd.coach_id)
             client = await _own_client(uow, coach, cmd.client_id)
             view = await _plan_view(uow, client)
@@ -323,11 +323,11 @@ def _given(value: int | None, current: int) -> int:
 class SetCheckinRulesUseCase:
     """Change (or, with nothing given, show) the coach's follow-up rules."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: SetCheckinRules) -> CheckinRules:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             coach = await _coach(uow, cmd.coach_id)
             current = coach.checkin_rules
             try:

@@ -23,7 +23,7 @@ from coachbot.domain.outbox.notices import notice_for
 from coachbot.domain.people.model import User
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import NotAllowedError
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 
 class FormNotFound(NotAllowedError):
@@ -90,27 +90,27 @@ def step_of(response: FormResponse) -> FormStep:
 
 
 class SyncShippedFormsUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, templates: Sequence[FormTemplate]) -> int:
         """Store the shipped versions that are not stored yet; returns how many."""
-        async with self._uow as uow:
+        async with self._uow() as uow:
             added = [await uow.forms.add_template(t, now=self._clock.now()) for t in templates]
             await uow.commit()
         return sum(added)
 
 
 class StartFormUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: StartForm) -> FormStep:
         """The open response for this purpose if there is one, else a new one on the
         latest version of the form."""
-        async with self._uow as uow:
+        async with self._uow() as uow:
             response = await open_or_start_response(
                 uow,
                 user_id=cmd.user_id,
@@ -149,13 +149,13 @@ async def open_or_start_response(
 class _ResponseStep:
     """Load the person's own open response, change its progress, save, report."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def _change(self, user_id: int, response_id: int, change: Change) -> FormStep:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             # Locked: the photos of an album, handled by several processes at once, all count.
             response = await uow.forms.get_response(response_id, for_update=True)
             if response is None or response.user_id != user_id:
@@ -221,11 +221,11 @@ class ShowForm:
 class ShowFormUseCase:
     """Where a response stands now (to ask its question again)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: ShowForm) -> FormStep:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             response = await uow.forms.get_response(cmd.response_id)
         if response is None or response.user_id != cmd.user_id:
             raise FormNotFound()
@@ -253,7 +253,7 @@ class AddFormPhotoUseCase(_ResponseStep):
     its photos; the photo that completes the answer cancels that message."""
 
     def __init__(
-        self, uow: UnitOfWork, clock: Clock, processor: PhotoProcessor, blobs: BlobStore
+        self, uow: UnitOfWorkFactory, clock: Clock, processor: PhotoProcessor, blobs: BlobStore
     ) -> None:
         super().__init__(uow, clock)
         self._processor = processor

@@ -10,7 +10,7 @@ from coachbot.domain.goals.model import (
 )
 from coachbot.domain.people.model import Client
 from coachbot.domain.progress.pictures import visible_client
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWorkFactory
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,11 +28,11 @@ class AchievementsView:
 
 
 class ShowAchievementsUseCase:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: ShowAchievements) -> AchievementsView:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await visible_client(
                 uow, user_id=cmd.user_id, coach_id=cmd.coach_id, client_id=cmd.client_id
             )

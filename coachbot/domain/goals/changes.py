@@ -30,7 +30,7 @@ from coachbot.domain.progress.metrics import (
 )
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import DomainError
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 
 class ChangePending(DomainError):
@@ -49,13 +49,13 @@ class ProposeGoalChange:
 
 
 class ProposeGoalChangeUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: ProposeGoalChange) -> GoalChange:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             goal, client = await _goal_in_view(uow, cmd.goal_id, user_id=cmd.user_id, coach_id=None)
             if client.user_id != cmd.user_id or not goal.active:
                 raise GoalNotFound()
@@ -150,13 +150,13 @@ class GoalChangeDecided:
 
 
 class DecideGoalChangeUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: DecideGoalChange) -> GoalChangeDecided:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             change = await uow.goals.get_change(cmd.change_id)
             if change is None or cmd.coach_id is None:
                 raise GoalChangeNotFound()
@@ -198,13 +198,13 @@ class EditGoal:
 
 
 class EditGoalUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: EditGoal) -> Goal:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             goal, client = await _goal_in_view(
                 uow, cmd.goal_id, user_id=cmd.user_id, coach_id=cmd.coach_id
             )

@@ -15,7 +15,7 @@ from coachbot.domain.progress.metrics import (
 )
 from coachbot.domain.progress.pictures import local_today
 from coachbot.domain.shared.clock import Clock
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 OVERDUE_BATCH = 200
 
@@ -23,14 +23,14 @@ OVERDUE_BATCH = 200
 class FlagOverdueGoalsUseCase:
     """Tell the coach once when a client's goal passes its target date unreached."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self) -> int:
         now = self._clock.now()
         told = 0
-        async with self._uow as uow:
+        async with self._uow() as uow:
             # A day ahead of UTC covers every time zone; each goal is checked locally.
             for goal in await uow.goals.overdue(
                 before=now.date() + timedelta(days=1), limit=OVERDUE_BATCH

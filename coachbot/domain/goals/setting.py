@@ -31,7 +31,7 @@ from coachbot.domain.progress.metrics import (
 from coachbot.domain.progress.pictures import local_today, visible_client
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import ClientNotFound, InvalidDetailError
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWorkFactory
 
 REASON_MAX = 300
 
@@ -55,13 +55,13 @@ class AddGoal:
 
 
 class AddGoalUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: AddGoal) -> Goal:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await visible_client(
                 uow, user_id=cmd.user_id, coach_id=cmd.coach_id, client_id=cmd.client_id
             )
@@ -121,13 +121,13 @@ class SetMilestones:
 
 
 class SetMilestonesUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: SetMilestones) -> list[Milestone]:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             goal, client = await _goal_in_view(
                 uow, cmd.goal_id, user_id=cmd.user_id, coach_id=cmd.coach_id
             )

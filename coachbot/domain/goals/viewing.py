@@ -26,7 +26,7 @@ from coachbot.domain.progress.pictures import by_metric, local_today, visible_cl
 from coachbot.domain.progress.views import GoalProgress
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import ClientNotFound
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -57,13 +57,13 @@ class ShowGoals:
 
 
 class ShowGoalsUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: ShowGoals) -> GoalsView:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await visible_client(
                 uow, user_id=cmd.user_id, coach_id=cmd.coach_id, client_id=cmd.client_id
             )

@@ -23,7 +23,7 @@ from coachbot.domain.shared.errors import (
     InvitationUsedError,
     NotAllowedError,
 )
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 NOTE_MAX_LENGTH = 100
 MAX_VALID_DAYS = 30
@@ -128,14 +128,14 @@ async def issue_invitation(
 
 
 class InviteCoachUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: InviteCoach) -> InvitationIssued:
         if not cmd.actor_is_admin:
             raise NotAllowedError()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             issued = await issue_invitation(
                 uow,
                 kind=InvitationKind.coach,
@@ -149,7 +149,7 @@ class InviteCoachUseCase:
 
 
 class AcceptInvitationUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
@@ -157,7 +157,7 @@ class AcceptInvitationUseCase:
         if not is_token_shaped(cmd.token):
             raise InvitationNotFound()
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             invitation = await uow.invitations.get_by_token_hash(hash_token(cmd.token))
             if invitation is None or invitation.id is None:
                 raise InvitationNotFound()
@@ -239,13 +239,13 @@ async def _tell(
 
 
 class RevokeInvitationUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: RevokeInvitation) -> None:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             invitation = await uow.invitations.get(cmd.invitation_id)
             if invitation is None:
                 raise InvitationNotFound()
@@ -261,13 +261,13 @@ class RevokeInvitationUseCase:
 
 
 class ListInvitationsUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: ListInvitations) -> Sequence[InvitationSummary]:
         created_by = None if cmd.actor_is_admin else cmd.actor_user_id
-        async with self._uow as uow:
+        async with self._uow() as uow:
             invitations = await uow.invitations.list_active(
                 created_by=created_by, now=self._clock.now()
             )

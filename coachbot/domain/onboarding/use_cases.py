@@ -13,7 +13,7 @@ from coachbot.domain.outbox.notices import notice_for
 from coachbot.domain.people.model import Client, ClientStatus, User
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import ClientNotFound
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 # The forms of onboarding in order, each with the purpose its response is filed under.
 PROFILE = "onboarding:profile"
@@ -39,12 +39,12 @@ class RecordConsent:
 
 
 class RecordConsentUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: RecordConsent) -> None:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             await uow.consents.record(
                 user_id=cmd.user_id,
                 document=cmd.document,
@@ -73,12 +73,12 @@ class OnboardingPosition:
 
 
 class ResumeOnboardingUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: ResumeOnboarding) -> OnboardingPosition:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await _onboarding_client(uow, cmd.user_id)
             coach = await uow.coaches.get(client.coach_id)
             consented = all(
@@ -121,13 +121,13 @@ PRIVACY_FIELDS = ("allow_photo_forwarding",)
 
 
 class ApplyStageUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: ApplyStage) -> User:
         answers = cmd.answers
-        async with self._uow as uow:
+        async with self._uow() as uow:
             user = await uow.users.get(cmd.user_id)
             assert user is not None
             if cmd.purpose in (PROFILE, REMINDERS):
@@ -198,13 +198,13 @@ class OnboardingFinished:
 class FinishOnboardingUseCase:
     """The client becomes active and their coach is told, once."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: FinishOnboarding) -> OnboardingFinished:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await _onboarding_client(uow, cmd.user_id)
             client.status = ClientStatus.active
             await uow.clients.update(client)

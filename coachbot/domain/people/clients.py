@@ -25,7 +25,7 @@ from coachbot.domain.shared.errors import (
     InvitationUsedError,
     NotAllowedError,
 )
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 STATUS_ORDER = tuple(ClientStatus)
 
@@ -64,13 +64,13 @@ def _matches(client: Client, search: str) -> bool:
 
 
 class ListClientsUseCase:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: ListClients) -> ClientPage:
         if cmd.coach_id is None:
             raise NotAllowedError()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             clients = await uow.clients.list_for_coach(cmd.coach_id)
         counts = {status: 0 for status in ClientStatus}
         for client in clients:
@@ -126,11 +126,11 @@ class ClientCard:
 
 
 class ShowClientUseCase:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: ShowClient) -> ClientCard:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await client_of_coach(uow, cmd.coach_id, cmd.client_id)
             if client.user_id is None:
                 return ClientCard(client, None, None)
@@ -140,12 +140,12 @@ class ShowClientUseCase:
 
 
 class UpdateClientUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: UpdateClient) -> Client:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await client_of_coach(uow, cmd.coach_id, cmd.client_id)
             if cmd.notes is not None:
                 client.notes = clean_notes(cmd.notes)
@@ -214,7 +214,7 @@ DEFAULT_LINK_DAYS = 7
 
 class AddClientUseCase:
     def __init__(
-        self, uow: UnitOfWork, clock: Clock, *, link_days: int = DEFAULT_LINK_DAYS
+        self, uow: UnitOfWorkFactory, clock: Clock, *, link_days: int = DEFAULT_LINK_DAYS
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -233,7 +233,7 @@ class AddClientUseCase:
             notes=clean_notes(cmd.notes),
             tags=list(cmd.tags),
         )
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await uow.clients.add(client)
             assert client.id is not None
             issued = await issue_invitation(
@@ -252,7 +252,7 @@ class AddClientUseCase:
 
 class ChangeClientLinkUseCase:
     def __init__(
-        self, uow: UnitOfWork, clock: Clock, *, link_days: int = DEFAULT_LINK_DAYS
+        self, uow: UnitOfWorkFactory, clock: Clock, *, link_days: int = DEFAULT_LINK_DAYS
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -260,7 +260,7 @@ class ChangeClientLinkUseCase:
 
     async def __call__(self, cmd: ChangeClientLink) -> ClientLink | None:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await client_of_coach(uow, cmd.coach_id, cmd.client_id)
             if client.user_id is not None:
                 raise InvitationUsedError()  # the client already joined with a link
@@ -313,7 +313,7 @@ class ImportClientsUseCase:
     """Clients from a file: every good row becomes a client with an invitation link, every
     bad row is refused with its reason, all in one transaction (a crash imports nothing)."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
@@ -321,7 +321,7 @@ class ImportClientsUseCase:
         now = self._clock.now()
         imported: list[ImportedClient] = []
         refused: list[RefusedRow] = []
-        async with self._uow as uow:
+        async with self._uow() as uow:
             coach_user = await uow.users.get_by_telegram_id(cmd.coach_telegram_id)
             coach = await uow.coaches.get_by_user(coach_user.id) if coach_user else None
             if coach is None or coach.id is None or coach_user is None:

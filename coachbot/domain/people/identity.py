@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from coachbot.domain.people.model import ClientStatus, Coach, Role, User
 from coachbot.domain.shared.audit import AuditEntry
 from coachbot.domain.shared.clock import Clock
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,7 +63,7 @@ class LanguagePolicy:
 class IdentifyUserUseCase:
     def __init__(
         self,
-        uow: UnitOfWork,
+        uow: UnitOfWorkFactory,
         clock: Clock,
         *,
         admin_ids: frozenset[int],
@@ -75,7 +75,7 @@ class IdentifyUserUseCase:
         self._languages = languages
 
     async def __call__(self, cmd: IdentifyUser) -> Identity:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             found = await uow.users.with_roles(cmd.telegram_id)
             if found is None:
                 user, coach, clients = await self._add_user(uow, cmd), None, ()

@@ -17,7 +17,7 @@ from coachbot.domain.forms.use_cases import FormNotFound, answer_context
 from coachbot.domain.onboarding.use_cases import PRIVACY, PROFILE, REMINDERS, apply_answers
 from coachbot.domain.people.model import User
 from coachbot.domain.shared.clock import Clock
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 # The forms whose questions edit the profile, and the purpose their answers are filed as.
 PROFILE_FORMS = (("profile", PROFILE), ("notifications", REMINDERS), ("privacy", PRIVACY))
@@ -49,11 +49,11 @@ class AskProfileField:
 class AskProfileFieldUseCase:
     """The question that changes one field (to show it with its buttons)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: AskProfileField) -> Question:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             fields = await editable_fields(uow)
         if cmd.field not in fields:
             raise FormNotFound()
@@ -69,12 +69,12 @@ class ChangeProfileField:
 
 
 class ChangeProfileFieldUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: ChangeProfileField) -> User:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             fields = await editable_fields(uow)
             editable = fields.get(cmd.field)
             if editable is None:
@@ -110,11 +110,11 @@ class ProfileView:
 
 
 class ShowProfileUseCase:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: ShowProfile) -> ProfileView:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             user = await uow.users.get(cmd.user_id)
             assert user is not None
             return ProfileView(user, await editable_fields(uow))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from coachbot.domain.outbox.model import Channel
 from coachbot.domain.shared.clock import Clock
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWorkFactory
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -16,12 +16,12 @@ class RecordReachability:
 
 
 class RecordReachabilityUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: RecordReachability) -> None:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             await uow.outbox.set_reachable(
                 Channel.telegram,
                 str(cmd.telegram_chat_id),

@@ -26,7 +26,7 @@ from coachbot.domain.progress.report_files import send_stored_file, slug
 from coachbot.domain.progress.views import ClientRecord
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import ClientNotFound
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 RECENT_CHECKINS = 5000
 TELEGRAM_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -81,14 +81,14 @@ class ExportFile:
 
 
 class ExportMetricsUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock, writer: ExportWriter) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, writer: ExportWriter) -> None:
         self._uow = uow
         self._clock = clock
         self._writer = writer
 
     async def __call__(self, cmd: ExportMetrics) -> ExportFile:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await visible_client(
                 uow, user_id=cmd.user_id, coach_id=cmd.coach_id, client_id=cmd.client_id
             )
@@ -121,7 +121,7 @@ class ExportClientUseCase:
 
     def __init__(
         self,
-        uow: UnitOfWork,
+        uow: UnitOfWorkFactory,
         clock: Clock,
         blobs: BlobStore,
         writer: ExportWriter,
@@ -136,7 +136,7 @@ class ExportClientUseCase:
 
     async def __call__(self, cmd: ExportClient) -> ExportQueued:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await visible_client(
                 uow, user_id=cmd.user_id, coach_id=cmd.coach_id, client_id=cmd.client_id
             )
@@ -148,7 +148,7 @@ class ExportClientUseCase:
         parts = await asyncio.to_thread(self._writer.archive, record, part_bytes=self._part_bytes)
         keys = [await self._blobs.put(part) for part in parts]
         try:
-            async with self._uow as uow:
+            async with self._uow() as uow:
                 base = f"export-{slug(client)}-{now.date().isoformat()}"
                 for number, (key, part) in enumerate(zip(keys, parts, strict=True), start=1):
                     suffix = f"-part{number}of{len(parts)}" if len(parts) > 1 else ""

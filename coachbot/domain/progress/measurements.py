@@ -22,7 +22,7 @@ from coachbot.domain.progress.metrics import (
 from coachbot.domain.progress.pictures import local_today, own_client
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import ClientNotFound, InvalidDetailError, NotAllowedError
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 RECENT_ENTRIES = 8
 CUSTOM_METRICS_MAX = 30
@@ -44,11 +44,11 @@ class ListMetrics:
 class ListMetricsUseCase:
     """What the person can log, with their last values."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: ListMetrics) -> MetricChoices:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await own_client(uow, cmd.user_id)
             user = await uow.users.get(cmd.user_id)
             assert user is not None and client.id is not None
@@ -77,13 +77,13 @@ class LogMetricUseCase:
     """Read and check the value (its range, the person's units), store it in SI units,
     then see what it means for the client's goals and badges."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: LogMetric) -> MetricLogged:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await own_client(uow, cmd.user_id)
             user = await uow.users.get(cmd.user_id)
             assert user is not None and client.id is not None
@@ -134,11 +134,11 @@ class RecentEntries:
 
 
 class ListRecentEntriesUseCase:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: ListRecentEntries) -> RecentEntries:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await own_client(uow, cmd.user_id)
             user = await uow.users.get(cmd.user_id)
             assert user is not None
@@ -169,13 +169,13 @@ class EntryChanged:
 class ChangeEntryUseCase:
     """Correct or delete one of the person's own measurements (a typo, a wrong scale)."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: ChangeEntry) -> EntryChanged:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             entry = await uow.metrics.get(cmd.entry_id)
             clients = {c.id: c for c in await uow.clients.list_for_user(cmd.user_id)}
             if entry is None or entry.client_id not in clients:
@@ -212,7 +212,7 @@ class DefineCustomMetric:
 
 
 class DefineCustomMetricUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
@@ -220,7 +220,7 @@ class DefineCustomMetricUseCase:
         if cmd.coach_id is None:
             raise NotAllowedError()
         name, unit = check_custom_metric(cmd.name, cmd.unit, cmd.minimum, cmd.maximum)
-        async with self._uow as uow:
+        async with self._uow() as uow:
             if cmd.client_id is not None:
                 client = await uow.clients.get(cmd.client_id)
                 if client is None or client.coach_id != cmd.coach_id:
@@ -263,13 +263,13 @@ class CustomMetricsView:
 
 
 class ListCustomMetricsUseCase:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: ListCustomMetrics) -> CustomMetricsView:
         if cmd.coach_id is None:
             raise NotAllowedError()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             found = list(await uow.custom_metrics.list_for_coach(cmd.coach_id))
             names = {
                 c.id or 0: c.display_name for c in await uow.clients.list_for_coach(cmd.coach_id)
@@ -286,11 +286,11 @@ class ArchiveCustomMetric:
 class ArchiveCustomMetricUseCase:
     """Clients stop seeing it in /log; what they logged stays (charts, exports)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: ArchiveCustomMetric) -> CustomMetric:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             metric = await uow.custom_metrics.get(cmd.metric_id)
             if metric is None or cmd.coach_id is None or metric.coach_id != cmd.coach_id:
                 raise MetricNotFound()

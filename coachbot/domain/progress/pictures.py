@@ -51,7 +51,7 @@ from coachbot.domain.progress.views import (
 )
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import ClientNotFound, DomainError
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 PANEL = "panel"
 CLIENT_PREFERENCE = (ClientStatus.active, ClientStatus.paused, ClientStatus.onboarding)
@@ -231,7 +231,7 @@ class ProgressPicture:
 
 class ShowProgressUseCase:
     def __init__(
-        self, uow: UnitOfWork, clock: Clock, renderer: ChartRenderer, cache: ChartCache
+        self, uow: UnitOfWorkFactory, clock: Clock, renderer: ChartRenderer, cache: ChartCache
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -240,7 +240,7 @@ class ShowProgressUseCase:
 
     async def __call__(self, cmd: ShowProgress) -> ProgressPicture:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await visible_client(
                 uow, user_id=cmd.user_id, coach_id=cmd.coach_id, client_id=cmd.client_id
             )
@@ -355,11 +355,11 @@ class PhotoCheckins:
 
 
 class ListPhotoCheckinsUseCase:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: ListPhotoCheckins) -> PhotoCheckins:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await visible_client(
                 uow, user_id=cmd.user_id, coach_id=cmd.coach_id, client_id=cmd.client_id
             )
@@ -428,13 +428,13 @@ class PhotoComparisonPicture:
 
 
 class ComparePhotosUseCase:
-    def __init__(self, uow: UnitOfWork, blobs: BlobStore, comparer: PhotoComparer) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, blobs: BlobStore, comparer: PhotoComparer) -> None:
         self._uow = uow
         self._blobs = blobs
         self._comparer = comparer
 
     async def __call__(self, cmd: ComparePhotos) -> PhotoComparisonPicture:
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await visible_client(
                 uow, user_id=cmd.user_id, coach_id=cmd.coach_id, client_id=cmd.client_id
             )

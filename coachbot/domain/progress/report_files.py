@@ -47,7 +47,7 @@ from coachbot.domain.progress.reports import (
 from coachbot.domain.progress.views import Compliance, NoteLine, ProgressReport, Trends
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import ClientNotFound
-from coachbot.domain.shared.ports import UnitOfWork
+from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 logger = logging.getLogger(__name__)
 
@@ -161,14 +161,14 @@ class MakeProgressReportUseCase:
     """A PDF for the person asking: the client's own, or a coach's copy with their
     private notes."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, renderer: ReportRenderer) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, renderer: ReportRenderer) -> None:
         self._uow = uow
         self._clock = clock
         self._renderer = renderer
 
     async def __call__(self, cmd: MakeProgressReport) -> ReportFile:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await visible_client(
                 uow, user_id=cmd.user_id, coach_id=cmd.coach_id, client_id=cmd.client_id
             )
@@ -193,13 +193,13 @@ class MonthlyReport:
 
 
 class MonthlyReportUseCase:
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
     async def __call__(self, cmd: MonthlyReport) -> ReportPlan | None:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await uow.clients.get(cmd.client_id)
             if client is None or cmd.coach_id is None or client.coach_id != cmd.coach_id:
                 raise ClientNotFound()
@@ -224,7 +224,7 @@ class SendMonthlyReportsUseCase:
     """The tick: each due client's report for the month that ended, once."""
 
     def __init__(
-        self, uow: UnitOfWork, clock: Clock, renderer: ReportRenderer, blobs: BlobStore
+        self, uow: UnitOfWorkFactory, clock: Clock, renderer: ReportRenderer, blobs: BlobStore
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -233,7 +233,7 @@ class SendMonthlyReportsUseCase:
 
     async def __call__(self) -> int:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             due = list(await uow.reports.due_plans(now=now, limit=BATCH))
         sent = 0
         for plan in due:
@@ -245,7 +245,7 @@ class SendMonthlyReportsUseCase:
 
     async def _send(self, plan: ReportPlan, now: datetime) -> int:
         assert plan.next_due_at is not None
-        async with self._uow as uow:
+        async with self._uow() as uow:
             client = await uow.clients.get(plan.client_id)
             user = await uow.users.get(client.user_id) if client and client.user_id else None
             if client is None or user is None:
@@ -255,7 +255,7 @@ class SendMonthlyReportsUseCase:
         content = await asyncio.to_thread(self._renderer.render, report)
         key = await self._blobs.put(content)
         try:
-            async with self._uow as uow:
+            async with self._uow() as uow:
                 current = await uow.reports.get_plan(plan.client_id)
                 if current is None or not current.active or current.next_due_at != plan.next_due_at:
                     await self._blobs.delete(key)  # another run took it, or it was switched off
@@ -318,14 +318,14 @@ async def send_stored_file(
 class PurgeGeneratedFilesUseCase:
     """Delete reports and exports whose time to be delivered is over."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, blobs: BlobStore) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, blobs: BlobStore) -> None:
         self._uow = uow
         self._clock = clock
         self._blobs = blobs
 
     async def __call__(self) -> int:
         now = self._clock.now()
-        async with self._uow as uow:
+        async with self._uow() as uow:
             expired = list(await uow.reports.expired_files(now=now, limit=BATCH * 10))
             for file in expired:
                 await self._blobs.delete(file.blob_key)

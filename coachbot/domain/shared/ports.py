@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, Self
@@ -81,3 +81,8 @@ class Leases(Protocol):
         self, name: str, *, holder: str, now: datetime, ttl_seconds: float
     ) -> bool: ...
     async def release(self, name: str, *, holder: str) -> None: ...
+
+
+# A use case is built once and serves concurrent updates: it opens a fresh unit of work
+# for each call.
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,426 @@
+"""Every use case, grouped by feature and built once at start-up.
+
+Handlers receive one `UseCases` (`uc`) and call, e.g., `uc.checkins.submit_checkin(...)`:
+the type checker sees every call. Each use case opens its own unit of work per call, so
+one instance serves concurrent updates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coachbot.domain.billing.admin import (
+    BillingRulesUseCase,
+    ChangeSubscriptionUseCase,
+    DecideRefundUseCase,
+    PrepareRefundUseCase,
+    RevenueUseCase,
+    ShowPaymentUseCase,
+)
+from coachbot.domain.billing.admin import (
+    ShowClientBillingUseCase as ShowClientBillingForCoachUseCase,
+)
+from coachbot.domain.billing.dunning import DunningUseCase
+from coachbot.domain.billing.events import HandleStripeEventUseCase
+from coachbot.domain.billing.packages import (
+    ArchivePackageUseCase,
+    CreatePackageUseCase,
+    EditPackageUseCase,
+    ListPackagesUseCase,
+    PaymentLinkUseCase,
+    ShowPackageUseCase,
+)
+from coachbot.domain.billing.ports import Payments
+from coachbot.domain.billing.sales import (
+    BillingUrls,
+    OpenCheckoutUseCase,
+    OpenPortalUseCase,
+    PackagesForSaleUseCase,
+    SendPackageUseCase,
+    ShowClientBillingUseCase,
+)
+from coachbot.domain.checkins.flow import (
+    BringCheckinForwardUseCase,
+    FollowUpCheckinsUseCase,
+    OpenDueCheckinsUseCase,
+    StartCheckinUseCase,
+    SubmitCheckinUseCase,
+)
+from coachbot.domain.checkins.ports import BlobStore, PhotoProcessor
+from coachbot.domain.checkins.review import (
+    AnswerFeedbackUseCase,
+    FinishReviewUseCase,
+    ReplyToCheckinUseCase,
+    ReviewQueueSizeUseCase,
+    ShowReviewCardUseCase,
+)
+from coachbot.domain.checkins.setup import (
+    EditCheckinTemplateUseCase,
+    ListCheckinTemplatesUseCase,
+    NewCheckinTemplateUseCase,
+    SetCheckinPlanUseCase,
+    SetCheckinRulesUseCase,
+    ShowCheckinPlanUseCase,
+)
+from coachbot.domain.forms.use_cases import (
+    AddFormPhotoUseCase,
+    AnswerFormUseCase,
+    MoveInFormUseCase,
+    ShowFormUseCase,
+    StartFormUseCase,
+    SyncShippedFormsUseCase,
+)
+from coachbot.domain.goals.achievements import ShowAchievementsUseCase
+from coachbot.domain.goals.changes import (
+    DecideGoalChangeUseCase,
+    EditGoalUseCase,
+    ProposeGoalChangeUseCase,
+)
+from coachbot.domain.goals.overdue import FlagOverdueGoalsUseCase
+from coachbot.domain.goals.setting import AddGoalUseCase, SetMilestonesUseCase
+from coachbot.domain.goals.viewing import ShowGoalsUseCase
+from coachbot.domain.invitations.use_cases import (
+    AcceptInvitationUseCase,
+    InviteCoachUseCase,
+    ListInvitationsUseCase,
+    RevokeInvitationUseCase,
+)
+from coachbot.domain.onboarding.use_cases import (
+    ApplyStageUseCase,
+    FinishOnboardingUseCase,
+    RecordConsentUseCase,
+    ResumeOnboardingUseCase,
+)
+from coachbot.domain.people.clients import (
+    AddClientUseCase,
+    ChangeClientLinkUseCase,
+    ImportClientsUseCase,
+    ListClientsUseCase,
+    ShowClientUseCase,
+    UpdateClientUseCase,
+)
+from coachbot.domain.people.identity import IdentifyUserUseCase, LanguagePolicy
+from coachbot.domain.people.profile import (
+    AskProfileFieldUseCase,
+    ChangeProfileFieldUseCase,
+    ShowProfileUseCase,
+)
+from coachbot.domain.people.reachability import RecordReachabilityUseCase
+from coachbot.domain.progress.exports import ExportClientUseCase, ExportMetricsUseCase
+from coachbot.domain.progress.measurements import (
+    ArchiveCustomMetricUseCase,
+    ChangeEntryUseCase,
+    DefineCustomMetricUseCase,
+    ListCustomMetricsUseCase,
+    ListMetricsUseCase,
+    ListRecentEntriesUseCase,
+    LogMetricUseCase,
+)
+from coachbot.domain.progress.pictures import (
+    ComparePhotosUseCase,
+    ListPhotoCheckinsUseCase,
+    ShowProgressUseCase,
+)
+from coachbot.domain.progress.ports import (
+    ChartCache,
+    ChartRenderer,
+    ExportWriter,
+    PhotoComparer,
+    ReportRenderer,
+)
+from coachbot.domain.progress.report_files import (
+    MakeProgressReportUseCase,
+    MonthlyReportUseCase,
+    PurgeGeneratedFilesUseCase,
+    SendMonthlyReportsUseCase,
+)
+from coachbot.domain.shared.clock import Clock
+from coachbot.domain.shared.ports import UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class Adapters:
+    """What the use cases need besides the database and the clock."""
+
+    photos: PhotoProcessor
+    blobs: BlobStore
+    charts: ChartRenderer
+    chart_cache: ChartCache
+    comparer: PhotoComparer
+    reports: ReportRenderer
+    exports: ExportWriter
+    export_part_bytes: int
+    billing_urls: BillingUrls
+    payments: Payments | None = None
+
+
+@dataclass(frozen=True)
+class Policies:
+    """Settings that change what the use cases decide."""
+
+    admin_ids: frozenset[int]
+    languages: LanguagePolicy
+    link_days: int
+
+
+@dataclass(frozen=True)
+class PeopleUseCases:
+    identify_user: IdentifyUserUseCase
+    record_reachability: RecordReachabilityUseCase
+    list_clients: ListClientsUseCase
+    add_client: AddClientUseCase
+    show_client: ShowClientUseCase
+    update_client: UpdateClientUseCase
+    change_client_link: ChangeClientLinkUseCase
+    import_clients: ImportClientsUseCase
+    show_profile_view: ShowProfileUseCase
+    ask_profile_field: AskProfileFieldUseCase
+    change_profile_field: ChangeProfileFieldUseCase
+
+
+@dataclass(frozen=True)
+class InvitationUseCases:
+    invite_coach: InviteCoachUseCase
+    accept_invitation: AcceptInvitationUseCase
+    revoke_invitation: RevokeInvitationUseCase
+    list_invitations: ListInvitationsUseCase
+
+
+@dataclass(frozen=True)
+class OnboardingUseCases:
+    record_consent: RecordConsentUseCase
+    resume_onboarding: ResumeOnboardingUseCase
+    apply_stage: ApplyStageUseCase
+    finish_onboarding: FinishOnboardingUseCase
+
+
+@dataclass(frozen=True)
+class FormUseCases:
+    sync_shipped_forms: SyncShippedFormsUseCase
+    start_form: StartFormUseCase
+    answer_form: AnswerFormUseCase
+    move_in_form: MoveInFormUseCase
+    show_form: ShowFormUseCase
+    add_form_photo: AddFormPhotoUseCase
+
+
+@dataclass(frozen=True)
+class CheckinUseCases:
+    start_checkin: StartCheckinUseCase
+    submit_checkin: SubmitCheckinUseCase
+    bring_checkin_forward: BringCheckinForwardUseCase
+    open_due_checkins: OpenDueCheckinsUseCase
+    follow_up_checkins: FollowUpCheckinsUseCase
+    show_review_card: ShowReviewCardUseCase
+    finish_review: FinishReviewUseCase
+    reply_to_checkin: ReplyToCheckinUseCase
+    answer_feedback: AnswerFeedbackUseCase
+    review_queue_size: ReviewQueueSizeUseCase
+    list_checkin_templates: ListCheckinTemplatesUseCase
+    new_checkin_template: NewCheckinTemplateUseCase
+    edit_checkin_template: EditCheckinTemplateUseCase
+    show_checkin_plan: ShowCheckinPlanUseCase
+    set_checkin_plan: SetCheckinPlanUseCase
+    set_checkin_rules: SetCheckinRulesUseCase
+
+
+@dataclass(frozen=True)
+class GoalUseCases:
+    show_goals: ShowGoalsUseCase
+    add_goal: AddGoalUseCase
+    set_milestones: SetMilestonesUseCase
+    propose_goal_change: ProposeGoalChangeUseCase
+    decide_goal_change: DecideGoalChangeUseCase
+    edit_goal: EditGoalUseCase
+    show_achievements: ShowAchievementsUseCase
+    flag_overdue_goals: FlagOverdueGoalsUseCase
+
+
+@dataclass(frozen=True)
+class ProgressUseCases:
+    list_metrics: ListMetricsUseCase
+    log_metric: LogMetricUseCase
+    list_recent_entries: ListRecentEntriesUseCase
+    change_entry: ChangeEntryUseCase
+    define_custom_metric: DefineCustomMetricUseCase
+    list_custom_metrics: ListCustomMetricsUseCase
+    archive_custom_metric: ArchiveCustomMetricUseCase
+    show_progress: ShowProgressUseCase
+    list_photo_checkins: ListPhotoCheckinsUseCase
+    compare_photos: ComparePhotosUseCase
+    make_progress_report: MakeProgressReportUseCase
+    monthly_report: MonthlyReportUseCase
+    send_monthly_reports: SendMonthlyReportsUseCase
+    purge_generated_files: PurgeGeneratedFilesUseCase
+    export_metrics: ExportMetricsUseCase
+    export_client: ExportClientUseCase
+
+
+@dataclass(frozen=True)
+class BillingUseCases:
+    configured: bool
+    list_packages: ListPackagesUseCase
+    show_package: ShowPackageUseCase
+    create_package: CreatePackageUseCase
+    edit_package: EditPackageUseCase
+    archive_package: ArchivePackageUseCase
+    payment_link: PaymentLinkUseCase
+    send_package: SendPackageUseCase
+    packages_for_sale: PackagesForSaleUseCase
+    open_checkout: OpenCheckoutUseCase
+    open_portal: OpenPortalUseCase
+    show_my_billing: ShowClientBillingUseCase
+    show_client_billing: ShowClientBillingForCoachUseCase
+    change_subscription: ChangeSubscriptionUseCase
+    show_payment: ShowPaymentUseCase
+    prepare_refund: PrepareRefundUseCase
+    decide_refund: DecideRefundUseCase
+    revenue: RevenueUseCase
+    billing_rules: BillingRulesUseCase
+    dunning: DunningUseCase
+    handle_stripe_event: HandleStripeEventUseCase | None
+
+
+@dataclass(frozen=True)
+class UseCases:
+    people: PeopleUseCases
+    invitations: InvitationUseCases
+    onboarding: OnboardingUseCases
+    forms: FormUseCases
+    checkins: CheckinUseCases
+    goals: GoalUseCases
+    progress: ProgressUseCases
+    billing: BillingUseCases
+
+    @classmethod
+    def build(
+        cls, uow: UnitOfWorkFactory, clock: Clock, adapters: Adapters, policies: Policies
+    ) -> UseCases:
+        return cls(
+            people=_people(uow, clock, policies),
+            invitations=InvitationUseCases(
+                InviteCoachUseCase(uow, clock),
+                AcceptInvitationUseCase(uow, clock),
+                RevokeInvitationUseCase(uow, clock),
+                ListInvitationsUseCase(uow, clock),
+            ),
+            onboarding=OnboardingUseCases(
+                RecordConsentUseCase(uow, clock),
+                ResumeOnboardingUseCase(uow, clock),
+                ApplyStageUseCase(uow, clock),
+                FinishOnboardingUseCase(uow, clock),
+            ),
+            forms=FormUseCases(
+                SyncShippedFormsUseCase(uow, clock),
+                StartFormUseCase(uow, clock),
+                AnswerFormUseCase(uow, clock),
+                MoveInFormUseCase(uow, clock),
+                ShowFormUseCase(uow),
+                AddFormPhotoUseCase(uow, clock, adapters.photos, adapters.blobs),
+            ),
+            checkins=_checkins(uow, clock, adapters),
+            goals=GoalUseCases(
+                ShowGoalsUseCase(uow, clock),
+                AddGoalUseCase(uow, clock),
+                SetMilestonesUseCase(uow, clock),
+                ProposeGoalChangeUseCase(uow, clock),
+                DecideGoalChangeUseCase(uow, clock),
+                EditGoalUseCase(uow, clock),
+                ShowAchievementsUseCase(uow),
+                FlagOverdueGoalsUseCase(uow, clock),
+            ),
+            progress=_progress(uow, clock, adapters),
+            billing=_billing(uow, clock, adapters),
+        )
+
+
+def _people(uow: UnitOfWorkFactory, clock: Clock, policies: Policies) -> PeopleUseCases:
+    return PeopleUseCases(
+        identify_user=IdentifyUserUseCase(
+            uow, clock, admin_ids=policies.admin_ids, languages=policies.languages
+        ),
+        record_reachability=RecordReachabilityUseCase(uow, clock),
+        list_clients=ListClientsUseCase(uow),
+        add_client=AddClientUseCase(uow, clock, link_days=policies.link_days),
+        show_client=ShowClientUseCase(uow),
+        update_client=UpdateClientUseCase(uow, clock),
+        change_client_link=ChangeClientLinkUseCase(uow, clock, link_days=policies.link_days),
+        import_clients=ImportClientsUseCase(uow, clock),
+        show_profile_view=ShowProfileUseCase(uow),
+        ask_profile_field=AskProfileFieldUseCase(uow),
+        change_profile_field=ChangeProfileFieldUseCase(uow, clock),
+    )
+
+
+def _checkins(uow: UnitOfWorkFactory, clock: Clock, adapters: Adapters) -> CheckinUseCases:
+    return CheckinUseCases(
+        start_checkin=StartCheckinUseCase(uow, clock),
+        submit_checkin=SubmitCheckinUseCase(uow, clock),
+        bring_checkin_forward=BringCheckinForwardUseCase(uow, clock),
+        open_due_checkins=OpenDueCheckinsUseCase(uow, clock),
+        follow_up_checkins=FollowUpCheckinsUseCase(uow, clock),
+        show_review_card=ShowReviewCardUseCase(uow, adapters.blobs),
+        finish_review=FinishReviewUseCase(uow, clock),
+        reply_to_checkin=ReplyToCheckinUseCase(uow, clock),
+        answer_feedback=AnswerFeedbackUseCase(uow, clock),
+        review_queue_size=ReviewQueueSizeUseCase(uow),
+        list_checkin_templates=ListCheckinTemplatesUseCase(uow, clock),
+        new_checkin_template=NewCheckinTemplateUseCase(uow, clock),
+        edit_checkin_template=EditCheckinTemplateUseCase(uow, clock),
+        show_checkin_plan=ShowCheckinPlanUseCase(uow),
+        set_checkin_plan=SetCheckinPlanUseCase(uow, clock),
+        set_checkin_rules=SetCheckinRulesUseCase(uow),
+    )
+
+
+def _progress(uow: UnitOfWorkFactory, clock: Clock, adapters: Adapters) -> ProgressUseCases:
+    a = adapters
+    return ProgressUseCases(
+        list_metrics=ListMetricsUseCase(uow),
+        log_metric=LogMetricUseCase(uow, clock),
+        list_recent_entries=ListRecentEntriesUseCase(uow),
+        change_entry=ChangeEntryUseCase(uow, clock),
+        define_custom_metric=DefineCustomMetricUseCase(uow, clock),
+        list_custom_metrics=ListCustomMetricsUseCase(uow),
+        archive_custom_metric=ArchiveCustomMetricUseCase(uow),
+        show_progress=ShowProgressUseCase(uow, clock, a.charts, a.chart_cache),
+        list_photo_checkins=ListPhotoCheckinsUseCase(uow),
+        compare_photos=ComparePhotosUseCase(uow, a.blobs, a.comparer),
+        make_progress_report=MakeProgressReportUseCase(uow, clock, a.reports),
+        monthly_report=MonthlyReportUseCase(uow, clock),
+        send_monthly_reports=SendMonthlyReportsUseCase(uow, clock, a.reports, a.blobs),
+        purge_generated_files=PurgeGeneratedFilesUseCase(uow, clock, a.blobs),
+        export_metrics=ExportMetricsUseCase(uow, clock, a.exports),
+        export_client=ExportClientUseCase(
+            uow, clock, a.blobs, a.exports, part_bytes=a.export_part_bytes
+        ),
+    )
+
+
+def _billing(uow: UnitOfWorkFactory, clock: Clock, adapters: Adapters) -> BillingUseCases:
+    payments, urls = adapters.payments, adapters.billing_urls
+    return BillingUseCases(
+        configured=payments is not None,
+        list_packages=ListPackagesUseCase(uow),
+        show_package=ShowPackageUseCase(uow),
+        create_package=CreatePackageUseCase(uow, clock, payments),
+        edit_package=EditPackageUseCase(uow, clock, payments),
+        archive_package=ArchivePackageUseCase(uow, clock, payments),
+        payment_link=PaymentLinkUseCase(uow, payments),
+        send_package=SendPackageUseCase(uow, clock),
+        packages_for_sale=PackagesForSaleUseCase(uow),
+        open_checkout=OpenCheckoutUseCase(uow, clock, payments, urls),
+        open_portal=OpenPortalUseCase(uow, clock, payments, urls),
+        show_my_billing=ShowClientBillingUseCase(uow, clock),
+        show_client_billing=ShowClientBillingForCoachUseCase(uow, clock),
+        change_subscription=ChangeSubscriptionUseCase(uow, clock, payments),
+        show_payment=ShowPaymentUseCase(uow),
+        prepare_refund=PrepareRefundUseCase(uow, clock),
+        decide_refund=DecideRefundUseCase(uow, clock, payments),
+        revenue=RevenueUseCase(uow),
+        billing_rules=BillingRulesUseCase(uow),
+        dunning=DunningUseCase(uow, clock),
+        handle_stripe_event=(
+            HandleStripeEventUseCase(uow, clock, payments) if payments is not None else None
+        ),
+    )

@@ -31,7 +31,7 @@ def pin_response_models() -> tuple[type, ...]:
         if inspect.isclass(method) and issubclass(method, TelegramMethod)
         if method is not TelegramMethod
     }
-    return tuple(Response[result] for result in results)
+    return tuple(Response[result] for result in results)  # type: ignore[valid-type]
 
 
 def create_bot(settings: Settings) -> Bot:

@@ -44,7 +44,7 @@ ADMIN = (
 
 
 def commands_for(identity: Identity | None) -> tuple[tuple[str, object], ...]:
-    commands = EVERYONE
+    commands: tuple[tuple[str, object], ...] = EVERYONE
     if identity is not None and identity.is_client:
         commands += CLIENT
     if identity is not None and identity.is_coach:

@@ -31,7 +31,7 @@ def create_i18n(default_language: str) -> PoCatalogI18n:
 
 def _current() -> PoCatalogI18n:
     i18n = PoCatalogI18n.get_current(no_error=True)
-    if i18n is None:
+    if not isinstance(i18n, PoCatalogI18n):
         raise LookupError("no I18n context: translate inside a handler or `i18n.context()`")
     return i18n
 

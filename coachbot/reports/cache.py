@@ -60,7 +60,8 @@ class RedisChartCache:
 
     async def get(self, key: str) -> bytes | None:
         try:
-            return await self._redis.get(KEY_PREFIX + key)
+            found = await self._redis.get(KEY_PREFIX + key)
+            return found if isinstance(found, bytes) else None
         except (RedisError, OSError):
             logger.warning("Chart cache unavailable; drawing the chart", exc_info=True)
             return None

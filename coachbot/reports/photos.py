@@ -161,7 +161,8 @@ def _to_srgb(image: Image.Image) -> Image.Image:
         return image
     try:
         profile = ImageCms.ImageCmsProfile(BytesIO(icc))
-        return ImageCms.profileToProfile(image, profile, _SRGB, outputMode=image.mode)
+        converted = ImageCms.profileToProfile(image, profile, _SRGB, outputMode=image.mode)
+        return converted if converted is not None else image
     except (ImageCms.PyCMSError, *DECODE_ERRORS) as error:
         logger.info("Ignoring unusable ICC profile: %s", error)
         return image

@@ -62,7 +62,7 @@ def progress_tools(
         charts=charts,
         cache=RedisChartCache(redis) if redis is not None else MemoryChartCache(),
         comparer=cast(PhotoComparer, OnFirstUse(lambda: _photo_comparer(translate))),
-        reports=cast(ReportRenderer, OnFirstUse(lambda: _report_renderer(translate, charts))),
+        reports=cast(ReportRenderer, OnFirstUse(lambda: _report_renderer(translate))),
         exports=CsvZipExportWriter(),
         export_part_bytes=int(export_part_mb * MEGABYTE),
     )
@@ -80,7 +80,7 @@ def _photo_comparer(translate: Translate) -> PhotoComparer:
     return PillowPhotoComparer(translate)
 
 
-def _report_renderer(translate: Translate, charts: ChartRenderer) -> ReportRenderer:
+def _report_renderer(translate: Translate) -> ReportRenderer:
     from coachbot.reports.pdf import ReportlabReportRenderer
 
-    return ReportlabReportRenderer(translate, charts)
+    return ReportlabReportRenderer(translate)

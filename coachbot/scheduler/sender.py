@@ -176,7 +176,9 @@ class TelegramChannel:
             for item in payload.items
         ]
         return await self._bot.send_media_group(
-            chat_id, media, protect_content=payload.protect_content
+            chat_id,
+            media,  # type: ignore[arg-type]  # aiogram's list type is invariant
+            protect_content=payload.protect_content,
         )
 
     async def _input(self, file: FileRef) -> str | BufferedInputFile:

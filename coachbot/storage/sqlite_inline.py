@@ -131,7 +131,7 @@ class InlineConnection:
 
     @isolation_level.setter
     def isolation_level(self, value: str | None) -> None:
-        self._conn.isolation_level = value
+        self._conn.isolation_level = value  # type: ignore[assignment]  # sqlite3 checks it
 
     def cursor(self) -> InlineCursor:
         return InlineCursor(self._conn.cursor(), self._busy_timeout)

@@ -8,7 +8,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coachbot.domain.billing.errors import DuplicateEventError
+from coachbot.domain.billing.ports import BillingRepository
+from coachbot.domain.checkins.ports import CheckinRepository, PhotoRepository
+from coachbot.domain.forms.ports import FormRepository
+from coachbot.domain.goals.ports import GoalRepository
+from coachbot.domain.invitations.ports import InvitationRepository
+from coachbot.domain.outbox.ports import Outbox
+from coachbot.domain.people.ports import (
+    ClientRepository,
+    CoachRepository,
+    ConsentRepository,
+    UserRepository,
+)
+from coachbot.domain.progress.ports import (
+    AchievementRepository,
+    CustomMetricRepository,
+    MetricRepository,
+    ReportRepository,
+)
 from coachbot.domain.shared.errors import AlreadyClientError, AlreadyCoachError, DomainError
+from coachbot.domain.shared.ports import AuditLog
 from coachbot.storage import tables
 from coachbot.storage.repositories import (
     SqlAuditLog,
@@ -43,6 +62,24 @@ CONSTRAINT_ERRORS: dict[str, type[DomainError]] = {
 
 
 class SqlUnitOfWork:
+    # Typed as the domain's ports: mypy checks each repository against its protocol.
+    users: UserRepository
+    coaches: CoachRepository
+    clients: ClientRepository
+    invitations: InvitationRepository
+    audit: AuditLog
+    outbox: Outbox
+    forms: FormRepository
+    consents: ConsentRepository
+    goals: GoalRepository
+    checkins: CheckinRepository
+    photos: PhotoRepository
+    metrics: MetricRepository
+    billing: BillingRepository
+    custom_metrics: CustomMetricRepository
+    achievements: AchievementRepository
+    reports: ReportRepository
+
     def __init__(self, session_factory: async_sessionmaker) -> None:
         self._session_factory = session_factory
         self._session: AsyncSession | None = None
@@ -76,7 +113,8 @@ class SqlUnitOfWork:
         await session.begin()
         return self
 
-    async def __aexit__(self, exc_type, exc, tb) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
+        exc = exc_info[1] if len(exc_info) > 1 else None
         session, self._session = self._session, None
         assert session is not None
         try:

@@ -203,7 +203,7 @@ def format_answer(question: Question, value: Any, viewer: User, delta: float | N
     elif question.kind in (QuestionKind.single_choice, QuestionKind.multi_choice):
         labels = {o.key: wording(o.label, viewer.language) for o in question.options}
         keys = value if isinstance(value, list) else [value]
-        shown = ", ".join(escape(labels.get(key, key)) for key in keys)
+        shown = ", ".join(escape(labels.get(key) or key) for key in keys)
     else:
         shown = escape(str(value))
     text = f"{shown}{unit}"

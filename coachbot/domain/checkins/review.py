@@ -62,8 +62,9 @@ def compare_answers(response: FormResponse, previous: dict[str, Any] | None) -> 
             continue
         value = response.progress.answers[question.key]
         before = (previous or {}).get(question.key)
-        numeric = question.kind in NUMERIC and value is not None and before is not None
-        delta = round(float(value) - float(before), 2) if numeric else None
+        delta = None
+        if question.kind in NUMERIC and value is not None and before is not None:
+            delta = round(float(value) - float(before), 2)
         lines.append(AnswerLine(question, value, delta))
     return lines
 

@@ -443,12 +443,12 @@ def _build_rule(parts: dict[str, str], dtstart: datetime, *, until: date | None)
     text = ";".join(f"{name}={value}" for name, value in parts.items())
     try:
         rule = rrulestr(text, dtstart=dtstart)
+        if not isinstance(rule, rrule):  # a set of rules: not something we offer
+            raise InvalidSchedule("bad_rule")
         if until is not None:
             rule = rule.replace(until=datetime.combine(until, _MIDNIGHT))
     except (ValueError, TypeError, KeyError, IndexError, OverflowError):
         raise InvalidSchedule("bad_rule") from None
-    if not isinstance(rule, rrule):
-        raise InvalidSchedule("bad_rule")
     return rule
 
 

@@ -232,12 +232,14 @@ class SetCheckinPlan:
     default_name: str = "Weekly check-in"
 
     def schedule(self, starts_on: date) -> CheckinSchedule:
+        assert self.frequency is not None, "no schedule when check-ins stop"
         frequency = Frequency(self.frequency)
-        fields: dict[str, Any] = {
+        by_frequency: dict[Frequency, dict[str, Any]] = {
             Frequency.weekly: {"weekdays": self.weekdays},
             Frequency.every_n_days: {"interval_days": self.interval_days},
             Frequency.rrule: {"rule": self.rule},
-        }[frequency]
+        }
+        fields = by_frequency[frequency]
         return CheckinSchedule(
             frequency=frequency,
             local_time=time.fromisoformat(self.local_time),

@@ -264,6 +264,7 @@ class ChangeClientLinkUseCase:
             client = await client_of_coach(uow, cmd.coach_id, cmd.client_id)
             if client.user_id is not None:
                 raise InvitationUsedError()  # the client already joined with a link
+            assert client.id is not None
             for invitation in await uow.invitations.active_for_client(client.id, now=now):
                 assert invitation.id is not None
                 await uow.invitations.mark_revoked(invitation.id, now=now)
@@ -323,7 +324,11 @@ class ImportClientsUseCase:
         refused: list[RefusedRow] = []
         async with self._uow() as uow:
             coach_user = await uow.users.get_by_telegram_id(cmd.coach_telegram_id)
-            coach = await uow.coaches.get_by_user(coach_user.id) if coach_user else None
+            coach = (
+                await uow.coaches.get_by_user(coach_user.id)
+                if coach_user and coach_user.id
+                else None
+            )
             if coach is None or coach.id is None or coach_user is None:
                 raise ClientNotFound()
             emails = {c.email for c in await uow.clients.list_for_coach(coach.id) if c.email}

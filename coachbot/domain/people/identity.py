@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from coachbot.domain.people.model import ClientStatus, Coach, Role, User
+from coachbot.domain.people.model import Client, ClientStatus, Coach, Role, User
 from coachbot.domain.shared.audit import AuditEntry
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
@@ -77,6 +77,7 @@ class IdentifyUserUseCase:
     async def __call__(self, cmd: IdentifyUser) -> Identity:
         async with self._uow() as uow:
             found = await uow.users.with_roles(cmd.telegram_id)
+            clients: tuple[Client, ...]
             if found is None:
                 user, coach, clients = await self._add_user(uow, cmd), None, ()
             else:
@@ -90,7 +91,7 @@ class IdentifyUserUseCase:
             roles.add(Role.admin)
         if clients:
             roles.add(Role.client)
-        onboarding = any(c.status is ClientStatus.onboarding for c in clients)
+        onboarding = any(client.status is ClientStatus.onboarding for client in clients)
         is_new = found is None
         return Identity(user, frozenset(roles), coach.id if coach else None, is_new, onboarding)
 

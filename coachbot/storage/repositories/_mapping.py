@@ -11,7 +11,7 @@ import functools
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import CursorResult, Result, Select, select, update
 
 
 def as_utc(value: Any) -> Any:
@@ -61,3 +61,9 @@ async def insert(session: Any, row_class: type, entity: Any) -> Any:
     await session.flush()
     entity.id = row.id
     return entity
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an INSERT/UPDATE/DELETE touched (typed as a plain Result by `execute`)."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount

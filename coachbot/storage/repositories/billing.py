@@ -42,7 +42,7 @@ class SqlBillingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def _save(self, row_class: type, entity: Any) -> None:
+    async def _save(self, row_class: Any, entity: Any) -> None:
         values = row_values(entity)
         await self._session.execute(
             update(row_class).where(row_class.id == entity.id).values(**values)

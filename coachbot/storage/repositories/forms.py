@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy import Engine, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.forms.progress import FormProgress
 from coachbot.domain.forms.responses import FormResponse, ResponseStatus
 from coachbot.domain.forms.templates import FormTemplate
-from coachbot.storage.repositories._mapping import as_utc
+from coachbot.storage.repositories._mapping import as_utc, rowcount
 from coachbot.storage.repositories.outbox import insert_ignoring_conflicts
 from coachbot.storage.tables import FormResponseRow, FormTemplateRow
 
@@ -27,9 +27,10 @@ _PARSED_TEMPLATES_MAX = 1024
 _RESPONSE = select(FormResponseRow).where(FormResponseRow.id == bindparam("rid"))
 # PostgreSQL locks the row; SQLite's write transaction is already exclusive.
 _RESPONSE_LOCKED = _RESPONSE.with_for_update()
+_RESPONSES = cast(Table, FormResponseRow.__table__)
 _SAVE_RESPONSE = (
-    update(FormResponseRow.__table__)
-    .where(FormResponseRow.__table__.c.id == bindparam("rid"))
+    update(_RESPONSES)
+    .where(_RESPONSES.c.id == bindparam("rid"))
     .values(
         status=bindparam("status_"),
         progress=bindparam("progress_"),
@@ -54,7 +55,7 @@ class SqlFormRepository:
             )
             .on_conflict_do_nothing(index_elements=["key", "version"])
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     async def latest_template(self, key: str) -> tuple[int, FormTemplate] | None:
         row = await self._session.scalar(
@@ -175,5 +176,5 @@ class SqlFormRepository:
         return template
 
     def _parsed_templates(self) -> dict[int, FormTemplate]:
-        engine = self._session.get_bind()
+        engine = self._session.get_bind().engine
         return _PARSED_TEMPLATES.setdefault(engine, {})

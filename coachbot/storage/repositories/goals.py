@@ -14,7 +14,7 @@ from coachbot.domain.goals.model import (
     GoalStatus,
     Milestone,
 )
-from coachbot.storage.repositories._mapping import insert, to_entity, update_row
+from coachbot.storage.repositories._mapping import insert, rowcount, to_entity, update_row
 from coachbot.storage.tables import GoalChangeRow, GoalMilestoneRow, GoalRow
 
 
@@ -77,7 +77,7 @@ class SqlGoalRepository:
             .where(GoalMilestoneRow.id == milestone_id, GoalMilestoneRow.reached_at.is_(None))
             .values(reached_at=at)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     # -- changes ---------------------------------------------------------------------
 

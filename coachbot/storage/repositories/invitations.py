@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.invitations.model import Invitation, InvitationKind
-from coachbot.storage.repositories._mapping import insert, to_entity
+from coachbot.storage.repositories._mapping import insert, rowcount, to_entity
 from coachbot.storage.tables import InvitationRow
 
 _UNUSED = (InvitationRow.used_at.is_(None), InvitationRow.revoked_at.is_(None))
@@ -60,7 +60,7 @@ class SqlInvitationRepository:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     @staticmethod
     def _entity(row: InvitationRow) -> Invitation:

@@ -25,6 +25,7 @@ from coachbot.domain.outbox.model import (
     payload_from_json,
     payload_to_json,
 )
+from coachbot.storage.repositories._mapping import rowcount
 from coachbot.storage.tables import OutboxRow, UnreachableRecipientRow
 
 # PostgreSQL may skip locked candidates: look at more than needed, keep `limit`.
@@ -79,7 +80,7 @@ class SqlOutbox:
                 created_at=message.created_at,
             ).on_conflict_do_nothing(index_elements=["idempotency_key"])
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     async def cancel(self, idempotency_key: str) -> bool:
         result = await self._session.execute(
@@ -87,7 +88,7 @@ class SqlOutbox:
             .where(OutboxRow.idempotency_key == idempotency_key, OutboxRow.status == "pending")
             .values(status="cancelled")
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     async def set_reachable(
         self, channel: Channel, recipient: str, *, reachable: bool, reason: str, now: datetime
@@ -178,7 +179,7 @@ class SqlOutboxQueue:
                 )
                 .values(lease_until=now + timedelta(seconds=lease_seconds))
             )
-            return result.rowcount == 1
+            return rowcount(result) == 1
 
     async def mark_sent(
         self, message_id: int, *, sent_message_id: int | None, now: datetime
@@ -219,7 +220,7 @@ class SqlOutboxQueue:
                     attempts=OutboxRow.attempts - 1,
                 )
             )
-            return result.rowcount
+            return rowcount(result)
 
     async def fail(self, message_id: int, *, error: str, now: datetime) -> None:
         await self._set(
@@ -242,7 +243,7 @@ class SqlOutboxQueue:
                     OutboxRow.finished_at < older_than,
                 )
             )
-            return result.rowcount
+            return rowcount(result)
 
     async def _set(self, message_id: int, **values: Any) -> None:
         async with self._session_factory() as session, session.begin():

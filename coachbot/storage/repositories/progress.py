@@ -12,7 +12,13 @@ from coachbot.domain.goals.model import Achievement
 from coachbot.domain.people.model import ClientStatus
 from coachbot.domain.progress.metrics import CustomMetric
 from coachbot.domain.progress.reports import GeneratedFile, ReportPlan
-from coachbot.storage.repositories._mapping import insert, row_values, to_entity, update_row
+from coachbot.storage.repositories._mapping import (
+    insert,
+    row_values,
+    rowcount,
+    to_entity,
+    update_row,
+)
 from coachbot.storage.repositories.outbox import insert_ignoring_conflicts
 from coachbot.storage.tables import (
     AchievementRow,
@@ -58,7 +64,7 @@ class SqlAchievementRepository:
             .values(values)
             .on_conflict_do_nothing(index_elements=["client_id", "key"])
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     async def list_for_client(self, client_id: int) -> Sequence[Achievement]:
         rows = await self._session.scalars(

@@ -8,8 +8,9 @@ loses an update that Telegram redelivers.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -18,7 +19,7 @@ from coachbot.storage.tables import ProcessedUpdateRow
 
 # Built once, as Core statements: every update claims and finishes, and building the
 # statements (or flushing an ORM object) cost more than running them on SQLite.
-_LEDGER = ProcessedUpdateRow.__table__
+_LEDGER = cast(Table, ProcessedUpdateRow.__table__)
 _CLAIM = insert(_LEDGER).values(update_id=bindparam("uid"), claimed_at=bindparam("at"))
 _FINISH = (
     update(_LEDGER)

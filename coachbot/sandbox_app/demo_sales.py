@@ -153,6 +153,10 @@ class _OfferUnitOfWork(HistoryUnitOfWork):
         super().__init__(session_factory)
         self.offers: list[OutgoingMessage] = []
 
+    def __call__(self) -> _OfferUnitOfWork:
+        """The demo replays one call at a time: one unit that keeps the offers it saw."""
+        return self
+
     async def __aenter__(self) -> _OfferUnitOfWork:
         await super().__aenter__()
         self.outbox = _KeptOffers(self.offers)  # type: ignore[assignment]

@@ -186,6 +186,9 @@ class RacingUnitOfWork(SqlUnitOfWork):
         super().__init__(session_factory)
         self._both_read = both_read
 
+    def __call__(self) -> RacingUnitOfWork:
+        return RacingUnitOfWork(self._session_factory, self._both_read)
+
     async def __aenter__(self):
         await super().__aenter__()
         read = self.forms.get_response

@@ -22,6 +22,7 @@ Prints a table and ok/MISSED per target; exits 1 if a target is missed.
 
     python bench/checkin_throughput.py [--clients 200] [--rate 200] [--paced-clients 100]
                                        [--profile bot.prof]
+                                       [--baseline REV]  (the same bench at REV, after)
 """
 
 from __future__ import annotations
@@ -78,6 +79,12 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--photo-clients", type=int, default=20, help="0: no photo row")
     parser.add_argument("--profile", help="cProfile the coachbot process into this file")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also run this bench as it is at git revision REV (its code, its bot), "
+        "right after this one, and print both",
+    )
     parser.add_argument("--bot", choices=("echo", "coachbot"), help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
@@ -627,9 +634,45 @@ async def main(args: argparse.Namespace) -> bool:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def run_baseline(revision: str, argv: list[str]) -> None:
+    """The same bench, from REV's tree, in this run: before/after on the same machine."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory(prefix="checkin-bench-baseline-") as tree:
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", revision], check=True, capture_output=True
+        )
+        subprocess.run(["tar", "-x", "-C", tree], input=archive.stdout, check=True)
+        print(f"\n== baseline: {revision}")
+        sys.stdout.flush()
+        environment = {**os.environ, "PYTHONPATH": tree}
+        subprocess.run(
+            [sys.executable, str(Path(tree) / "bench" / "checkin_throughput.py"), *argv],
+            env=environment,
+            cwd=tree,
+            check=False,
+        )
+
+
+def _without_baseline(argv: list[str]) -> list[str]:
+    kept, skip = [], False
+    for item in argv:
+        if skip:
+            skip = False
+        elif item == "--baseline":
+            skip = True
+        elif not item.startswith("--baseline="):
+            kept.append(item)
+    return kept
+
+
 if __name__ == "__main__":
     arguments = parse_arguments()
     if arguments.bot:
         bot_main(arguments)
     else:
-        sys.exit(0 if asyncio.run(main(arguments)) else 1)
+        ok = asyncio.run(main(arguments))
+        if arguments.baseline:
+            run_baseline(arguments.baseline, _without_baseline(sys.argv[1:]))
+        sys.exit(0 if ok else 1)

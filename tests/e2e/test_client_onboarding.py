@@ -142,7 +142,7 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
     past = await answer(cleo, text="2020-01-01")
     assert past.text == "That date is in the past. Please check it."
     await cleo.next_bot_message()
-    reminders = await answer(cleo, text="1.9.2026")
+    reminders = await answer(cleo, text="15.9.2026")
     assert "At what time of day should reminders come?" in reminders.text
     nonsense = await answer(cleo, text="25:99")
     assert nonsense.text.startswith("Please send a time")
@@ -210,7 +210,7 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
     async with harness.app.session_factory() as session:
         goal_row = await session.scalar(select(GoalRow))
     assert (goal_row.category, goal_row.metric, goal_row.target_value) == ("weight", "weight", 65.0)
-    assert str(goal_row.target_date) == "2026-09-01"
+    assert str(goal_row.target_date) == "2026-09-15"
     assert assessment.status == "completed"
     response = assessment
     assert response.progress["answers"]["weight"] == 73.0
@@ -339,3 +339,32 @@ async def test_client_links_live_as_long_as_configured(harness: Harness):
     late = harness.user(4700, "Late")
     await late.send_text(f"/start {token}")
     assert (await late.next_bot_message()).text.startswith("This invitation link has expired")
+
+
+async def test_a_date_whose_day_and_month_could_be_swapped_is_echoed_before_it_is_stored(
+    harness: Harness,
+):
+    token = await add_client(harness)
+    cleo = harness.user(4003, "Cleo")
+    await cleo.send_text(f"/start {token}")
+    await cleo.next_bot_message()
+    await cleo.next_bot_message()
+    await answer(cleo, press="✅ I agree")
+    birthday = await answer(cleo, text="Cleo")
+    assert "for example 31.12.1990" in birthday.text
+    nonsense = await answer(cleo, text="7pm")
+    assert nonsense.text == "Please send a whole date, like 31.12.1990."
+    await cleo.next_bot_message()  # asked again
+    echo = await answer(cleo, text="1.5.1990")
+    assert echo.text == "May 1, 1990 — right?" and echo.buttons == [["Yes", "No"]]
+    again = await answer(cleo, press="No")
+    assert again.text == "Then please send the date as year-month-day, for example 1990-01-05."
+    echo = await answer(cleo, text="5/1/1990")
+    assert echo.text == "January 5, 1990 — right?"
+    sex = await answer(cleo, press="Yes")
+    assert "Your sex" in sex.text
+    async with harness.app.session_factory() as session:
+        birth = await session.scalar(
+            select(FormResponseRow.progress).where(FormResponseRow.purpose == "onboarding:profile")
+        )
+    assert birth["answers"]["date_of_birth"] == "1990-01-05"

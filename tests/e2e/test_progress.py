@@ -5,6 +5,7 @@ PDF report and the monthly one, CSV and ZIP exports."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +15,8 @@ from coachbot.storage.uow import SqlUnitOfWork
 from tests.e2e.checkin_helpers import onboarded_client
 from tests.e2e.conftest import Harness
 from tests.e2e.progress_helpers import log, open_client_card
+
+EXAMPLE = re.compile(r"By when \(e\.g\. (\d\d)\.(\d\d)\.(\d{4})\)\?")
 
 
 async def add_weight_goal(harness: Harness, target: str) -> None:
@@ -29,11 +32,20 @@ async def add_weight_goal(harness: Harness, target: str) -> None:
     await coach.press("Body weight")
     assert "The target Weight, in kg?" in (await coach.next_bot_message()).text
     await coach.send_text(target)
-    await coach.next_bot_message()
+    by_when = await coach.next_bot_message()
+    # The example is a future date (a past one would be refused), day first for this coach.
+    day, month, year = EXAMPLE.search(by_when.text).groups()
+    assert date(int(year), int(month), int(day)) > harness.clock.now().date()
     await coach.press("Skip")
     assert (await coach.next_bot_message()).text == "Goal added ✅"
     goals = await coach.next_bot_message()
     assert "Goals of Cleo Park" in goals.text
+
+
+async def test_the_goal_date_example_is_in_the_future_half_a_year_on(harness: Harness):
+    await onboarded_client(harness)
+    harness.clock.advance(days=200)  # past any date a fixed example could name
+    await add_weight_goal(harness, "76")
 
 
 async def test_weeks_of_logging_reach_milestones_celebrated_once(harness: Harness):

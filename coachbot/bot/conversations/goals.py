@@ -26,7 +26,7 @@ from coachbot.bot.callbacks import (
     metric_key,
 )
 from coachbot.bot.filters import IsCoach
-from coachbot.bot.forms import explain_refusal
+from coachbot.bot.forms import date_example, explain_refusal
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.progress_texts import bounds_question, change_lines, goal_lines, metric_title
 from coachbot.bot.texts import escape
@@ -58,7 +58,7 @@ from coachbot.domain.services.goals import (
     read_date,
 )
 from coachbot.domain.services.identity import Identity
-from coachbot.domain.services.progress import viewpoint
+from coachbot.domain.services.progress import local_today, viewpoint
 
 router = Router(name=__name__)
 
@@ -180,6 +180,7 @@ async def start_change(
     identity: Identity,
     state: FSMContext,
     show_goals: ShowGoalsUseCase,
+    clock: Clock,
 ) -> None:
     coach = callback_data.action is GoalAction.edit
     view = await show_goals(
@@ -200,24 +201,34 @@ async def start_change(
     )
     definition = card.progress.definition
     unit = definition.symbol(UnitSystem(view.viewer.units)) if definition else None
-    await _ask_target(query.message, state, data, card.progress.goal.measurable, unit)
+    example = _example(identity, clock)
+    await _ask_target(query.message, state, data, card.progress.goal.measurable, unit, example)
 
 
 @router.callback_query(GoalChangeCb.filter(F.action == GoalChangeAction.edit), IsCoach())
 async def adjust_proposal(
-    query: CallbackQuery, callback_data: GoalChangeCb, state: FSMContext
+    query: CallbackQuery,
+    callback_data: GoalChangeCb,
+    state: FSMContext,
+    identity: Identity,
+    clock: Clock,
 ) -> None:
     if isinstance(query.message, Message):
         data = GoalData(mode="decide", change_id=callback_data.change_id)
-        await _ask_target(query.message, state, data, True, None)
+        await _ask_target(query.message, state, data, True, None, _example(identity, clock))
 
 
 async def _ask_target(
-    message: Message, state: FSMContext, data: GoalData, measurable: bool, unit: str | None
+    message: Message,
+    state: FSMContext,
+    data: GoalData,
+    measurable: bool,
+    unit: str | None,
+    example: str,
 ) -> None:
     await state.set_data(data)
     if not measurable:
-        await _ask_date(message, state)
+        await _ask_date(message, state, example)
         return
     await state.set_state(GoalForm.target)
     if unit:
@@ -227,18 +238,25 @@ async def _ask_target(
     await message.answer(text, reply_markup=common_keyboards.skip_or_cancel())
 
 
-async def _ask_date(message: Message, state: FSMContext) -> None:
+def _example(identity: Identity, clock: Clock) -> str:
+    """A target date a few months ahead, written as this person writes dates."""
+    return date_example(identity.user, after=local_today(clock.now(), identity.user.timezone))
+
+
+async def _ask_date(message: Message, state: FSMContext, example: str) -> None:
     await state.set_state(GoalForm.date)
     await message.answer(
-        _("The new target date (e.g. 30.06.2026), or Skip to keep it?"),
+        _("The new target date (e.g. {example}), or Skip to keep it?").format(example=example),
         reply_markup=common_keyboards.skip_or_cancel(),
     )
 
 
 @router.message(GoalForm.target, F.text)
-async def target_typed(message: Message, state: FSMContext) -> None:
+async def target_typed(
+    message: Message, state: FSMContext, identity: Identity, clock: Clock
+) -> None:
     await state.update_data(target=(message.text or "").strip())
-    await _ask_date(message, state)
+    await _ask_date(message, state, _example(identity, clock))
 
 
 @router.message(GoalForm.date, F.text)
@@ -266,7 +284,7 @@ async def skip_step(
     await query.message.edit_reply_markup(reply_markup=None)
     current = await state.get_state()
     if current == GoalForm.target.state:
-        await _ask_date(query.message, state)
+        await _ask_date(query.message, state, _example(identity, data["clock"]))
     elif current == GoalForm.date.state:
         await _after_date(query.message, state, identity, data)
     else:
@@ -583,12 +601,16 @@ async def _ask_new_target(
 
 
 @router.message(StateFilter(NewGoalForm.target, NewGoalForm.description), F.text)
-async def target_or_description_typed(message: Message, state: FSMContext) -> None:
+async def target_or_description_typed(
+    message: Message, state: FSMContext, identity: Identity, clock: Clock
+) -> None:
     field = "target" if await state.get_state() == NewGoalForm.target.state else "description"
     await state.update_data({field: (message.text or "").strip()})
     await state.set_state(NewGoalForm.date)
     await message.answer(
-        _("By when (e.g. 30.06.2026)? Or Skip for no date."),
+        _("By when (e.g. {example})? Or Skip for no date.").format(
+            example=_example(identity, clock)
+        ),
         reply_markup=common_keyboards.skip_or_cancel(),
     )
 
@@ -600,9 +622,10 @@ async def new_date_typed(
     state: FSMContext,
     add_goal: AddGoalUseCase,
     show_goals: ShowGoalsUseCase,
+    clock: Clock,
 ) -> None:
     await state.update_data(target_date=(message.text or "").strip())
-    await _add_goal(message, identity, state, add_goal, show_goals)
+    await _add_goal(message, identity, state, add_goal, show_goals, clock)
 
 
 @router.callback_query(NewGoalForm.date, SkipCb.filter())
@@ -612,10 +635,11 @@ async def new_date_skipped(
     state: FSMContext,
     add_goal: AddGoalUseCase,
     show_goals: ShowGoalsUseCase,
+    clock: Clock,
 ) -> None:
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
-        await _add_goal(query.message, identity, state, add_goal, show_goals)
+        await _add_goal(query.message, identity, state, add_goal, show_goals, clock)
 
 
 async def _add_goal(
@@ -624,6 +648,7 @@ async def _add_goal(
     state: FSMContext,
     add_goal: AddGoalUseCase,
     show_goals: ShowGoalsUseCase,
+    clock: Clock,
 ) -> None:
     form: GoalData = await state.get_data()  # type: ignore[assignment]
     try:
@@ -640,9 +665,14 @@ async def _add_goal(
             )
         )
     except InvalidAnswer as error:
-        target_bad = error.code not in ("not_a_date", "in_the_past", "in_the_future")
+        date_codes = ("not_a_date", "in_the_past", "in_the_future", "confirm_date")
+        target_bad = error.code not in date_codes
         await state.set_state(NewGoalForm.target if target_bad else NewGoalForm.date)
-        ask = _("The target value?") if target_bad else _("By when (e.g. 30.06.2026)?")
+        ask = (
+            _("The target value?")
+            if target_bad
+            else _("By when (e.g. {example})?").format(example=_example(identity, clock))
+        )
         question = _target_question(form)
         await message.answer(
             explain_refusal(error, question, identity.user) + "\n" + ask,

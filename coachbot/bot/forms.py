@@ -8,6 +8,7 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from coachbot.bot.callbacks import FormAction, FormCb
 from coachbot.bot.i18n import gettext as _
@@ -16,7 +17,15 @@ from coachbot.bot.keyboards import button, laid_out, rows_of
 from coachbot.bot.texts import escape
 from coachbot.domain.forms.dates import example_date, format_numeric, month_first
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind, Text
-from coachbot.domain.forms.units import UnitSystem, from_si, unit_symbol
+from coachbot.domain.forms.units import (
+    EXAMPLES,
+    Dimension,
+    Metric,
+    UnitSystem,
+    from_si,
+    other_system,
+    unit_symbol,
+)
 from coachbot.domain.model import User
 from coachbot.domain.model.photos import InvalidPhoto
 from coachbot.domain.services.forms import FormStep
@@ -35,19 +44,18 @@ def question_text(step: FormStep, user: User) -> str:
         "",
         f"<b>{escape(wording(question.prompt, user.language))}</b>",
     ]
-    hint = _hint(question, user)
+    # A form that asks for units (the profile) measures in them from its next question.
+    units = UnitSystem(step.answers.get("units") or user.units)
+    hint = _hint(question, user, units)
     if hint:
         lines += ["", f"<i>{hint}</i>"]
     return "\n".join(lines)
 
 
-def _hint(question: Question, user: User) -> str:
+def _hint(question: Question, user: User, units: UnitSystem) -> str:
     if question.kind is QuestionKind.metric:
         assert question.metric is not None
-        symbol = unit_symbol(question.metric, UnitSystem(user.units))
-        return _("Send the number in {unit}, or with its unit (e.g. 72.5 kg or 160 lb).").format(
-            unit=symbol
-        )
+        return measurement_hint(question.metric, units, user.language)
     if question.kind is QuestionKind.number:
         if question.unit:
             return _("Send a number (in {unit}).").format(unit=escape(question.unit))
@@ -63,6 +71,32 @@ def _hint(question: Question, user: User) -> str:
     if question.kind is QuestionKind.timezone:
         return _("Or send your city, for example Lisbon, or share your location (📎 → Location).")
     return ""
+
+
+def unit_name(symbol: str) -> str:
+    """A unit as a sentence names it: "in inches", never "in in"."""
+    return _("inches") if symbol == "in" else symbol
+
+
+def measurement_hint(metric: Metric, units: UnitSystem, language: str) -> str:
+    """How to answer: this measurement's own unit and an example of it, and for weights
+    and lengths the other system's unit, which is converted."""
+
+    def example_in(system: UnitSystem) -> str:
+        value = format_decimal(EXAMPLES[metric][system], locale=language)
+        return f"{value} {unit_symbol(metric, system)}"
+
+    example = example_in(units)
+    if metric.dimension is Dimension.percent:
+        return _("Send the number in %, for example {example}.").format(example=example)
+    other = other_system(units)
+    return _(
+        "Send the number in {unit}, for example {example} (or with another unit, like {other})."
+    ).format(
+        unit=unit_name(unit_symbol(metric, units)),
+        example=example,
+        other=example_in(other),
+    )
 
 
 def month_first_for(user: User) -> bool:

@@ -60,6 +60,10 @@ async def fill_profile(user: FakeUser, *, units: str = "Kilograms and centimetre
     await answer(user, press="Female")
     height = await answer(user, press=units)
     assert "How tall are you?" in height.text
+    if units.startswith("Pounds"):  # the units just chosen, not those of the profile
+        assert "Send the number in inches, for example 67 in (or" in height.text
+    else:
+        assert "Send the number in cm, for example 170 cm (or with" in height.text
     letters = await answer(user, text="tall")
     assert letters.text == "Please send a number, like 72.5."
     await user.next_bot_message()
@@ -368,3 +372,24 @@ async def test_a_date_whose_day_and_month_could_be_swapped_is_echoed_before_it_i
             select(FormResponseRow.progress).where(FormResponseRow.purpose == "onboarding:profile")
         )
     assert birth["answers"]["date_of_birth"] == "1990-01-05"
+
+
+async def test_each_measurement_question_names_its_own_unit_and_an_example_of_it(
+    harness: Harness,
+):
+    token = await add_client(harness)
+    sam = harness.user(4004, "Sam")
+    await sam.send_text(f"/start {token}")
+    await sam.next_bot_message()
+    await sam.next_bot_message()
+    await fill_profile(sam, units="Pounds and inches")
+    weight = await sam.next_bot_message()
+    assert "Send the number in lb, for example 160 lb (or with another unit, like 72.5 kg)." in (
+        weight.text
+    )
+    waist = await answer(sam, text="160")
+    assert "Send the number in inches, for example 31.5 in (or with" in waist.text
+    assert "like 80.5 cm)." in waist.text
+    body_fat = await answer(sam, press="Skip")
+    assert "Send the number in %, for example 22.5 %." in body_fat.text
+    assert "kg" not in body_fat.text and "lb" not in body_fat.text

@@ -30,7 +30,7 @@ async def add_weight_goal(harness: Harness, target: str) -> None:
     await coach.press("➕ New goal")
     await coach.next_bot_message()
     await coach.press("Body weight")
-    assert "The target Weight, in kg?" in (await coach.next_bot_message()).text
+    assert "The target weight, in kg?" in (await coach.next_bot_message()).text
     await coach.send_text(target)
     by_when = await coach.next_bot_message()
     # The example is a future date (a past one would be refused), day first for this coach.
@@ -210,6 +210,25 @@ async def test_logging_in_german_with_decimal_commas_and_corrections(harness: Ha
     await cleo.send_text("/progress")
     chart = await cleo.next_bot_message()
     assert chart.kind == "photo" and chart.caption.startswith("Gewicht\nZuletzt 72,5 kg")
+
+
+async def test_log_with_only_a_metric_asks_for_its_value(harness: Harness):
+    cleo = await onboarded_client(harness)
+    await cleo.send_text("/log waist")
+    asked = await cleo.next_bot_message()
+    assert asked.text == "Your waist now, in cm?" and asked.buttons == [["Cancel"]]
+    await cleo.send_text("81,5")
+    assert (await cleo.next_bot_message()).text.startswith("Logged ✅ Waist: 81.5 cm")
+
+
+async def test_cancel_on_the_log_menu_leaves_no_live_buttons(harness: Harness):
+    cleo = await onboarded_client(harness)
+    await cleo.send_text("/log")
+    menu = await cleo.next_bot_message()
+    assert ["Cancel"] in menu.buttons
+    await cleo.press("Cancel", message_id=menu.message_id)
+    cleared = await cleo.wait_for(lambda chat: not chat.get(menu.message_id).buttons)
+    assert cleared.get(menu.message_id).text == "What do you want to log?"
 
 
 async def test_a_coachs_own_metric_is_logged_within_its_range(harness: Harness):

@@ -26,9 +26,14 @@ from coachbot.bot.callbacks import (
     metric_key,
 )
 from coachbot.bot.filters import IsCoach
-from coachbot.bot.forms import date_example, explain_refusal
+from coachbot.bot.forms import date_example, explain_refusal, unit_name
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.progress_texts import bounds_question, change_lines, goal_lines, metric_title
+from coachbot.bot.progress_texts import (
+    bounds_question,
+    change_lines,
+    goal_lines,
+    metric_in_sentence,
+)
 from coachbot.bot.texts import escape
 from coachbot.domain.clock import Clock
 from coachbot.domain.forms.questions import InvalidAnswer, Question
@@ -232,7 +237,9 @@ async def _ask_target(
         return
     await state.set_state(GoalForm.target)
     if unit:
-        text = _("The new target, in {unit}? Or Skip to keep it.").format(unit=escape(unit))
+        text = _("The new target, in {unit}? Or Skip to keep it.").format(
+            unit=escape(unit_name(unit))
+        )
     else:
         text = _("The new target value? Or Skip to keep it.")
     await message.answer(text, reply_markup=common_keyboards.skip_or_cancel())
@@ -593,9 +600,11 @@ async def _ask_new_target(
     await state.set_state(NewGoalForm.target)
     unit = definition.symbol(UnitSystem(identity.user.units))
     await message.answer(
-        _("The target {metric}, in {unit}?").format(metric=metric_title(definition), unit=unit)
+        _("The target {metric}, in {unit}?").format(
+            metric=metric_in_sentence(definition), unit=unit_name(unit)
+        )
         if unit
-        else _("The target {metric}?").format(metric=metric_title(definition)),
+        else _("The target {metric}?").format(metric=metric_in_sentence(definition)),
         reply_markup=common_keyboards.cancel_only(),
     )
 

@@ -621,6 +621,7 @@ async def refund_amount_typed(
                 actor_user_id=identity.user_id,
                 payment_id=payment_id,
                 amount=message.text or "",
+                locale=identity.user.language,
             )
         )
     except InvalidDetailError as error:

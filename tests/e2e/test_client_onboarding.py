@@ -68,6 +68,7 @@ async def fill_profile(user: FakeUser, *, units: str = "Kilograms and centimetre
     assert letters.text == "Please send a number, like 72.5."
     await user.next_bot_message()
     timezone = await answer(user, text="5'7\"" if units.startswith("Pounds") else "170")
+    assert timezone.text.count("city") == 1
     assert ["London"] in timezone.buttons
     unknown = await answer(user, text="Atlantis")
     assert unknown.text.startswith("I do not know that time zone")
@@ -116,6 +117,8 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
     stress = await answer(cleo, text="7,5")
     assert stress.buttons[:2] == [["1", "2", "3", "4", "5"], ["6", "7", "8", "9", "10"]]
     focus = await answer(cleo, press="6")
+    assert "What do you want to work on?\n" in focus.text  # the hint says how, once
+    assert focus.text.count("then Done") == 1
     await cleo.press("Lose fat", message_id=focus.message_id)
     await cleo.press("Sleep better", message_id=focus.message_id)
     ticked = await cleo.wait_for(
@@ -147,6 +150,7 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
     assert past.text == "That date is in the past. Please check it."
     await cleo.next_bot_message()
     reminders = await answer(cleo, text="15.9.2026")
+    assert reminders.text.count("08:00") == 1
     assert "At what time of day should reminders come?" in reminders.text
     nonsense = await answer(cleo, text="25:99")
     assert nonsense.text.startswith("Please send a time")

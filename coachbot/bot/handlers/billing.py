@@ -443,9 +443,10 @@ async def send_package(
     )
     await _answer(
         query,
-        _("Sent {package} to {name} ✅ They pay with one tap; you will be told.").format(
-            package=escape(package.name), name=escape(client.display_name)
-        ),
+        _(
+            "Sent {package} to {name} ✅ They get a Pay button, then pay on a secure "
+            "checkout page; you will be told when they have paid."
+        ).format(package=escape(package.name), name=escape(client.display_name)),
     )
 
 

@@ -139,6 +139,11 @@ async def test_a_goal_change_goes_from_client_to_coach_and_is_kept(harness: Harn
     assert "The new target, in kg?" in (await cleo.next_bot_message()).text
     await cleo.send_text("78")
     await cleo.next_bot_message()
+    await cleo.send_text("1.7.2026")  # 1 July or 7 January: asked, not guessed
+    assert (await cleo.next_bot_message()).text == (
+        "I read that as July 1, 2026, but day and month could be swapped. Please send it as "
+        "year-month-day to be sure, for example 2026-07-01."
+    )
     await cleo.send_text("31.07.2026")
     assert "Why do you want to change it?" in (await cleo.next_bot_message()).text
     await cleo.send_text("Summer holidays")

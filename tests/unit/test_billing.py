@@ -66,6 +66,7 @@ def test_dollar_prices_with_thousands():
         ("49.999", "eur", "too_precise"),  # a decimal point in English
         ("12.34.5", "eur", "invalid"),
         ("1,2345", "eur", "too_precise"),
+        ("1.000", "eur", "too_precise"),  # not a thousand, in English
         ("12 34", "eur", "invalid"),
         ("49.5", "jpy", "too_precise"),
         ("0", "eur", "out_of_range"),

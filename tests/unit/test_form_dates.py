@@ -25,6 +25,12 @@ def test_month_first_only_for_en_us(language, timezone, imperial, expected):
     assert month_first(language, timezone, imperial) is expected
 
 
+def test_year_first_dates_are_never_swapped():
+    today = date(2026, 12, 7)
+    typed = parse_date("2027/05/01", month_first=True, today=today)
+    assert typed.value == date(2027, 5, 1) and not typed.ambiguous
+
+
 def test_two_digit_years_are_within_fifty_years_of_today():
     today = date(2026, 12, 7)
     assert parse_date("31.12.90", month_first=False, today=today).value == date(1990, 12, 31)

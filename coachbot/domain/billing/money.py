@@ -103,7 +103,8 @@ class Money:
         value = parse_amount(text, currency, locale)
         digits = exponent(currency)
         minor = value.scaleb(digits)
-        if minor != minor.to_integral_value():
+        # "1.000" in English is one with three decimals, not a thousand: refused, not €1.
+        if minor != minor.to_integral_value() or -int(value.as_tuple().exponent) > digits:
             raise InvalidDetailError("amount", "too_precise")
         amount = int(minor)
         if not 1 <= amount <= MAX_MINOR:

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from babel.core import Locale, UnknownLocaleError, get_global
 from dateutil import parser as date_parser
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")  # year first: never swapped
 _NUMERIC = re.compile(r"^(\d{1,2})\s*[./\-\s]\s*(\d{1,2})\s*[./\-\s]\s*(\d{2}|\d{4})\.?$")
 # Two different defaults: whatever dateutil did not read from the text differs between them.
 _DEFAULTS = (datetime(2000, 1, 1, 0, 0), datetime(2004, 2, 2, 1, 1))

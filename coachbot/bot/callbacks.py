@@ -65,6 +65,8 @@ class FormAction(StrEnum):
     photos_done = "ph"  # the photos sent so far are the answer
     skip = "s"
     back = "b"
+    confirm_date = "c"  # the date typed, understood as `value` (ISO), is meant
+    reject_date = "r"  # it is not: ask again
 
 
 class FormCb(CallbackData, prefix="f"):

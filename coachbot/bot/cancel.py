@@ -30,5 +30,9 @@ async def cancel_button(
     was_active = await state.get_state() is not None
     await state.clear()
     callback_answer.text = _("Cancelled.")
-    if was_active and isinstance(query.message, Message):
+    if not isinstance(query.message, Message):
+        return
+    if was_active:
         await query.message.edit_text(_("Cancelled. Nothing was saved."))
+    else:  # a menu with no conversation behind it (/log's choices): no live buttons left
+        await query.message.edit_reply_markup(reply_markup=None)

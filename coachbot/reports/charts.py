@@ -54,6 +54,7 @@ METRIC_HEIGHT_PX = 900
 PANEL_ROW_PX = 430
 PANEL_EXTRA_PX = 190
 PALETTE_COLOURS = 96
+TARGET_AHEAD_DAYS = 365  # a target date further than this is named, not drawn
 
 INK = "#1d2733"
 MUTED = "#5b6675"
@@ -111,9 +112,16 @@ class MatplotlibChartRenderer:
         series, view = chart.series, chart.view
         self._title(figure, series, view, top_px=38, height_px=height_px)
         _draw_series(axes, series, view, colour=AVERAGE)
-        self._draw_goal(axes, series, view)
         x_range = _x_range(series, view, chart.today)
-        _style(axes, series, view, x_range, y_values=_y_values(series))
+        self._draw_goal(axes, series, view, x_end=x_range[1])
+        _style(
+            axes,
+            series,
+            view,
+            x_range,
+            y_values=_y_values(series),
+            single_day=_single_day(series.points, view),
+        )
         if series.goal is not None:
             self._goal_label(axes, series, view, left=True)
         if series.projection is not None:
@@ -160,6 +168,7 @@ class MatplotlibChartRenderer:
                 dates=row == rows - 1,
                 y_bins=4,
                 unit_label=False,
+                single_day=_single_day([p for row in panel.series for p in row.points], view),
             )
             axes.set_title(
                 self._row_title(series, view),
@@ -261,7 +270,13 @@ class MatplotlibChartRenderer:
     # -- goal, target date and projection --------------------------------------------
 
     def _draw_goal(
-        self, axes: Axes, series: MetricSeries, view: Viewpoint, *, with_date: bool = True
+        self,
+        axes: Axes,
+        series: MetricSeries,
+        view: Viewpoint,
+        *,
+        with_date: bool = True,
+        x_end: float | None = None,
     ) -> list[Line2D]:
         lines: list[Line2D] = []
         if series.goal is not None:
@@ -283,11 +298,15 @@ class MatplotlibChartRenderer:
             )
         if series.target_date is not None and with_date:
             x = date2num(series.target_date)
+            label = self._t(view.language, N_("Target date {date}")).format(
+                date=day_month(series.target_date, view.language)
+            )
+            if x_end is not None and x > x_end:  # too far to draw: point to it
+                self._far_target_label(axes, label)
+                return lines
             axes.axvline(x, color=TARGET, lw=1.4, ls="-", gid="target-date", zorder=1)
             axes.annotate(
-                self._t(view.language, N_("Target date {date}")).format(
-                    date=day_month(series.target_date, view.language)
-                ),
+                label,
                 xy=(x, 1.0),
                 xycoords=("data", "axes fraction"),
                 xytext=(-6, -6),
@@ -300,6 +319,22 @@ class MatplotlibChartRenderer:
                 gid="target-date-label",
             )
         return lines
+
+    def _far_target_label(self, axes: Axes, label: str) -> None:
+        """A target date over a year past the data: named at the right edge, with an
+        arrow, rather than squeezing the data into a corner of the chart."""
+        axes.annotate(
+            f"{label} →",
+            xy=(1.0, 1.0),
+            xycoords="axes fraction",
+            xytext=(-4, -6),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            fontsize=LABEL_PT,
+            color=MUTED,
+            gid="target-date-label",
+        )
 
 
 # -- drawing helpers -------------------------------------------------------------------
@@ -374,8 +409,20 @@ def _y_values(series: MetricSeries, *, with_projection: bool = True) -> list[flo
     return values
 
 
+def _single_day(points: Sequence[tuple[datetime, float]], view: Viewpoint) -> float | None:
+    """The x of the middle of the data when it all lies on one local day, else None."""
+    xs = _xs([t for t, _ in points], view)
+    if len(xs) == 0 or math.floor(min(xs)) != math.floor(max(xs)):
+        return None
+    return float(min(xs) + max(xs)) / 2
+
+
 def _x_range(series: MetricSeries, view: Viewpoint, today: date) -> tuple[float, float]:
     first = _x(series.points[0][0], view)
+    centre = _single_day(series.points, view)
+    target = float(date2num(series.target_date)) if series.target_date is not None else None
+    if centre is not None and series.projection is None and (target is None or target <= centre):
+        return centre - 3.5, centre + 3.5  # one day of data: in the middle, under its date
     last = max(_x(series.points[-1][0], view), float(date2num(today)))
     span = max(last - first, 7.0)
     # Look ahead as far as the data looks back (at least eight weeks, at most a year):
@@ -384,8 +431,9 @@ def _x_range(series: MetricSeries, view: Viewpoint, today: date) -> tuple[float,
     end = last
     if series.projection is not None:
         end = max(end, min(_x(series.projection[1][0], view), horizon))
-    if series.target_date is not None and float(date2num(series.target_date)) <= horizon:
-        end = max(end, float(date2num(series.target_date)) + 0.03 * span)
+    # The target date is drawn up to a year ahead, even past the projection's horizon.
+    if target is not None and target <= last + TARGET_AHEAD_DAYS:
+        end = max(end, target + 0.03 * span)
     width = max(end - first, 7.0)
     return first - 0.04 * width, end + 0.03 * width
 
@@ -394,6 +442,8 @@ def _shared_x_range(panel: ChartPanel) -> tuple[float, float]:
     """The data of every row, up to today: a panel compares the past, it projects nothing."""
     xs = [_x(t, panel.view) for series in panel.series for t, _ in series.points]
     first, last = min(xs), max(max(xs), float(date2num(panel.today)))
+    if math.floor(first) == math.floor(last):  # one day of data: in the middle
+        return (first + last) / 2 - 3.5, (first + last) / 2 + 3.5
     width = max(last - first, 7.0)
     return first - 0.04 * width, last + 0.04 * width
 
@@ -408,7 +458,9 @@ def _style(
     dates: bool = True,
     y_bins: int = 6,
     unit_label: bool = True,
+    single_day: float | None = None,
 ) -> None:
+    """`single_day`: the x of the only day with data, labelled right under it."""
     shown = [series.definition.shown(v, view.units) for v in y_values]
     low, high = min(shown), max(shown)
     pad = max((high - low) * 0.12, abs(high) * 0.01, 0.5)
@@ -434,6 +486,9 @@ def _style(
         axes.set_ylabel(unit, rotation=0, fontsize=TICK_PT, color=MUTED, ha="right", va="bottom")
         axes.yaxis.set_label_coords(0.0, 1.015)
     ticks, labels = _date_ticks(*x_range, view.language)
+    if single_day is not None and x_range[1] - x_range[0] <= 7.0 + 1e-6:
+        day = num2date(single_day).date()
+        ticks, labels = [single_day], [day_month(day, view.language)]
     axes.xaxis.set_major_locator(FixedLocator(ticks))
     axes.xaxis.set_major_formatter(
         FuncFormatter(lambda _v, pos: labels[pos] if pos < len(labels) else "")

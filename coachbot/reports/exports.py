@@ -17,6 +17,7 @@ import io
 import json
 import zipfile
 from datetime import date, datetime
+from gettext import ngettext
 from typing import Any
 
 from coachbot.domain.progress.errors import ExportTooLarge
@@ -123,7 +124,19 @@ def _json(value: Any) -> Any:
 
 
 def _readme(record: ClientRecord) -> str:
-    tables = "\n".join(f"- {name}.csv ({len(rows)} rows)" for name, rows in record.tables.items())
+    # The README is English (no catalogue is installed here): ngettext picks the plural.
+    tables = "\n".join(
+        "- "
+        + ngettext("{name}.csv ({count} row)", "{name}.csv ({count} rows)", len(rows)).format(
+            name=name, count=len(rows)
+        )
+        for name, rows in record.tables.items()
+    )
+    photos = ngettext(
+        "- photos/ ({count} photo, decrypted, EXIF-free JPEG)",
+        "- photos/ ({count} photos, decrypted, EXIF-free JPEG)",
+        len(record.photos),
+    ).format(count=len(record.photos))
     return (
         f"Coachbot export: {record.client_name}\n"
         f"Exported at {record.exported_at.isoformat()} (UTC)\n\n"
@@ -131,5 +144,5 @@ def _readme(record: ClientRecord) -> str:
         "Measurements are in SI units (kg, cm, %) unless a custom metric says otherwise;\n"
         "times are UTC.\n\n"
         f"{tables}\n"
-        f"- photos/ ({len(record.photos)} photos, decrypted, EXIF-free JPEG)\n"
+        f"{photos}\n"
     )

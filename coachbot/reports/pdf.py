@@ -36,6 +36,7 @@ from reportlab.platypus import (
 from coachbot.domain.progress.views import (
     GoalProgress,
     MetricChart,
+    MetricSeries,
     ProgressReport,
     Viewpoint,
 )
@@ -277,12 +278,30 @@ class ReportlabReportRenderer:
             return story
         height = CHART_WIDTH * PDF_CHART_HEIGHT_PX / WIDTH_PX
         for trends in report.metrics:
+            if len(trends.series.points) == 1:  # a chart of one dot is an empty frame
+                story.append(self._single_entry(trends.series, report.view))
+                continue
             chart = MetricChart(trends.series, report.view, report.period_end)
             png = self._charts.metric_chart(chart, height_px=PDF_CHART_HEIGHT_PX)
             story.append(
                 KeepTogether([Image(io.BytesIO(png), CHART_WIDTH, height), Spacer(1, 0.5 * cm)])
             )
         return story
+
+    def _single_entry(self, series: MetricSeries, view: Viewpoint) -> Paragraph:
+        """One entry: the value as a number, with its date."""
+        (moment, value), language = series.points[0], view.language
+        text = self._t(language, N_("{metric}: {value} on {date} (one entry, no chart yet)"))
+        return Paragraph(
+            escape(
+                text.format(
+                    metric=metric_name(series.definition, self._t, language),
+                    value=measure(value, series.definition, view.units, language),
+                    date=long_date(moment.astimezone(ZoneInfo(view.timezone)).date(), language),
+                )
+            ),
+            self._styles["body"],
+        )
 
     # -- page 3 ----------------------------------------------------------------------
 

@@ -146,6 +146,11 @@ async def send_package(shop: Shop, package_label: str, client_name: str = "Cleo 
     await shop.coach.press(package_label)
     sent = await shop.coach.next_bot_message()
     assert sent.text.startswith("Sent "), sent.text
+    # What the client does, said as it is: a button, then the checkout page.
+    assert sent.text.endswith(
+        "They get a Pay button, then pay on a secure checkout page; you will be told when "
+        "they have paid."
+    )
 
 
 async def open_checkout(client: FakeUser, pay_label: str) -> str:

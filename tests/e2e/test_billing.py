@@ -615,3 +615,15 @@ async def test_a_payment_link_subscriber_who_is_no_client_is_told_to_the_coach_o
             is None
         )
     shop.stripe.assert_no_rejections()
+
+
+async def test_a_price_with_thousands_and_a_decimal_comma_is_taken(shop: Shop):
+    await joined_client(shop)
+    saved = await create_package(
+        shop,
+        name="Year of coaching",
+        price="1.234,50",
+        interval="One-off",
+        refused={"12.34.5": "Please send the price as a number, like 49 or 49.90."},
+    )
+    assert "Year of coaching\n€1,234.50 once" in saved.text

@@ -60,10 +60,15 @@ async def fill_profile(user: FakeUser, *, units: str = "Kilograms and centimetre
     await answer(user, press="Female")
     height = await answer(user, press=units)
     assert "How tall are you?" in height.text
+    if units.startswith("Pounds"):  # the units just chosen, not those of the profile
+        assert "Send the number in inches, for example 67 in (or" in height.text
+    else:
+        assert "Send the number in cm, for example 170 cm (or with" in height.text
     letters = await answer(user, text="tall")
     assert letters.text == "Please send a number, like 72.5."
     await user.next_bot_message()
     timezone = await answer(user, text="5'7\"" if units.startswith("Pounds") else "170")
+    assert timezone.text.count("city") == 1
     assert ["London"] in timezone.buttons
     unknown = await answer(user, text="Atlantis")
     assert unknown.text.startswith("I do not know that time zone")
@@ -112,6 +117,8 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
     stress = await answer(cleo, text="7,5")
     assert stress.buttons[:2] == [["1", "2", "3", "4", "5"], ["6", "7", "8", "9", "10"]]
     focus = await answer(cleo, press="6")
+    assert "What do you want to work on?\n" in focus.text  # the hint says how, once
+    assert focus.text.count("then Done") == 1
     await cleo.press("Lose fat", message_id=focus.message_id)
     await cleo.press("Sleep better", message_id=focus.message_id)
     ticked = await cleo.wait_for(
@@ -142,7 +149,8 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
     past = await answer(cleo, text="2020-01-01")
     assert past.text == "That date is in the past. Please check it."
     await cleo.next_bot_message()
-    reminders = await answer(cleo, text="1.9.2026")
+    reminders = await answer(cleo, text="15.9.2026")
+    assert reminders.text.count("08:00") == 1
     assert "At what time of day should reminders come?" in reminders.text
     nonsense = await answer(cleo, text="25:99")
     assert nonsense.text.startswith("Please send a time")
@@ -210,7 +218,7 @@ async def test_a_client_is_added_joins_consents_and_completes_the_assessment(har
     async with harness.app.session_factory() as session:
         goal_row = await session.scalar(select(GoalRow))
     assert (goal_row.category, goal_row.metric, goal_row.target_value) == ("weight", "weight", 65.0)
-    assert str(goal_row.target_date) == "2026-09-01"
+    assert str(goal_row.target_date) == "2026-09-15"
     assert assessment.status == "completed"
     response = assessment
     assert response.progress["answers"]["weight"] == 73.0
@@ -339,3 +347,53 @@ async def test_client_links_live_as_long_as_configured(harness: Harness):
     late = harness.user(4700, "Late")
     await late.send_text(f"/start {token}")
     assert (await late.next_bot_message()).text.startswith("This invitation link has expired")
+
+
+async def test_a_date_whose_day_and_month_could_be_swapped_is_echoed_before_it_is_stored(
+    harness: Harness,
+):
+    token = await add_client(harness)
+    cleo = harness.user(4003, "Cleo")
+    await cleo.send_text(f"/start {token}")
+    await cleo.next_bot_message()
+    await cleo.next_bot_message()
+    await answer(cleo, press="✅ I agree")
+    birthday = await answer(cleo, text="Cleo")
+    assert "for example 31.12.1990" in birthday.text
+    nonsense = await answer(cleo, text="7pm")
+    assert nonsense.text == "Please send a whole date, like 31.12.1990."
+    await cleo.next_bot_message()  # asked again
+    echo = await answer(cleo, text="1.5.1990")
+    assert echo.text == "May 1, 1990 — right?" and echo.buttons == [["Yes", "No"]]
+    again = await answer(cleo, press="No")
+    assert again.text == "Then please send the date as year-month-day, for example 1990-01-05."
+    echo = await answer(cleo, text="5/1/1990")
+    assert echo.text == "January 5, 1990 — right?"
+    sex = await answer(cleo, press="Yes")
+    assert "Your sex" in sex.text
+    async with harness.app.session_factory() as session:
+        birth = await session.scalar(
+            select(FormResponseRow.progress).where(FormResponseRow.purpose == "onboarding:profile")
+        )
+    assert birth["answers"]["date_of_birth"] == "1990-01-05"
+
+
+async def test_each_measurement_question_names_its_own_unit_and_an_example_of_it(
+    harness: Harness,
+):
+    token = await add_client(harness)
+    sam = harness.user(4004, "Sam")
+    await sam.send_text(f"/start {token}")
+    await sam.next_bot_message()
+    await sam.next_bot_message()
+    await fill_profile(sam, units="Pounds and inches")
+    weight = await sam.next_bot_message()
+    assert "Send the number in lb, for example 160 lb (or with another unit, like 72.5 kg)." in (
+        weight.text
+    )
+    waist = await answer(sam, text="160")
+    assert "Send the number in inches, for example 31.5 in (or with" in waist.text
+    assert "like 80.5 cm)." in waist.text
+    body_fat = await answer(sam, press="Skip")
+    assert "Send the number in %, for example 22.5 %." in body_fat.text
+    assert "kg" not in body_fat.text and "lb" not in body_fat.text

@@ -5,6 +5,7 @@ PDF report and the monthly one, CSV and ZIP exports."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +15,8 @@ from coachbot.storage.uow import SqlUnitOfWork
 from tests.e2e.checkin_helpers import onboarded_client
 from tests.e2e.conftest import Harness
 from tests.e2e.progress_helpers import log, open_client_card
+
+EXAMPLE = re.compile(r"By when \(e\.g\. (\d\d)\.(\d\d)\.(\d{4})\)\?")
 
 
 async def add_weight_goal(harness: Harness, target: str) -> None:
@@ -27,13 +30,22 @@ async def add_weight_goal(harness: Harness, target: str) -> None:
     await coach.press("➕ New goal")
     await coach.next_bot_message()
     await coach.press("Body weight")
-    assert "The target Weight, in kg?" in (await coach.next_bot_message()).text
+    assert "The target weight, in kg?" in (await coach.next_bot_message()).text
     await coach.send_text(target)
-    await coach.next_bot_message()
+    by_when = await coach.next_bot_message()
+    # The example is a future date (a past one would be refused), day first for this coach.
+    day, month, year = EXAMPLE.search(by_when.text).groups()
+    assert date(int(year), int(month), int(day)) > harness.clock.now().date()
     await coach.press("Skip")
     assert (await coach.next_bot_message()).text == "Goal added ✅"
     goals = await coach.next_bot_message()
     assert "Goals of Cleo Park" in goals.text
+
+
+async def test_the_goal_date_example_is_in_the_future_half_a_year_on(harness: Harness):
+    await onboarded_client(harness)
+    harness.clock.advance(days=200)  # past any date a fixed example could name
+    await add_weight_goal(harness, "76")
 
 
 async def test_weeks_of_logging_reach_milestones_celebrated_once(harness: Harness):
@@ -127,6 +139,11 @@ async def test_a_goal_change_goes_from_client_to_coach_and_is_kept(harness: Harn
     assert "The new target, in kg?" in (await cleo.next_bot_message()).text
     await cleo.send_text("78")
     await cleo.next_bot_message()
+    await cleo.send_text("1.7.2026")  # 1 July or 7 January: asked, not guessed
+    assert (await cleo.next_bot_message()).text == (
+        "I read that as July 1, 2026, but day and month could be swapped. Please send it as "
+        "year-month-day to be sure, for example 2026-07-01."
+    )
     await cleo.send_text("31.07.2026")
     assert "Why do you want to change it?" in (await cleo.next_bot_message()).text
     await cleo.send_text("Summer holidays")
@@ -198,6 +215,25 @@ async def test_logging_in_german_with_decimal_commas_and_corrections(harness: Ha
     await cleo.send_text("/progress")
     chart = await cleo.next_bot_message()
     assert chart.kind == "photo" and chart.caption.startswith("Gewicht\nZuletzt 72,5 kg")
+
+
+async def test_log_with_only_a_metric_asks_for_its_value(harness: Harness):
+    cleo = await onboarded_client(harness)
+    await cleo.send_text("/log waist")
+    asked = await cleo.next_bot_message()
+    assert asked.text == "Your waist now, in cm?" and asked.buttons == [["Cancel"]]
+    await cleo.send_text("81,5")
+    assert (await cleo.next_bot_message()).text.startswith("Logged ✅ Waist: 81.5 cm")
+
+
+async def test_cancel_on_the_log_menu_leaves_no_live_buttons(harness: Harness):
+    cleo = await onboarded_client(harness)
+    await cleo.send_text("/log")
+    menu = await cleo.next_bot_message()
+    assert ["Cancel"] in menu.buttons
+    await cleo.press("Cancel", message_id=menu.message_id)
+    cleared = await cleo.wait_for(lambda chat: not chat.get(menu.message_id).buttons)
+    assert cleared.get(menu.message_id).text == "What do you want to log?"
 
 
 async def test_a_coachs_own_metric_is_logged_within_its_range(harness: Harness):

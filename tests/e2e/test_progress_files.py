@@ -90,6 +90,23 @@ async def test_the_pdf_report_has_summary_charts_and_notes_pages(harness: Harnes
     assert "keep the protein up" in text and "Knee injury" not in text
 
 
+async def test_a_metric_with_one_entry_is_a_number_in_the_pdf_not_an_empty_chart(
+    harness: Harness,
+):
+    cleo = await onboarded_client(harness)
+    await seed_weights(harness, cleo.id, [(20, 81.2), (13, 80.4), (6, 79.9), (1, 79.1)])
+    await cleo.send_text("/log waist 82,5")
+    await cleo.bot_messages_until_idle()
+    await open_progress_menu(harness)
+    coach = harness.admin
+    await coach.press("📄 PDF report (30 days)")
+    report = await coach.next_bot_message()
+    pdf = PdfReader(io.BytesIO(report.document))
+    charts = pdf.pages[1]
+    assert "Waist: 82.5 cm on Mar 2, 2026 (one entry, no chart yet)" in charts.extract_text()
+    assert len(charts.images) == 1  # the weight's chart only
+
+
 async def test_the_monthly_report_arrives_once_through_the_outbox(harness: Harness):
     cleo = await onboarded_client(harness)
     await seed_weights(harness, cleo.id, [(10, 80.0), (3, 79.5)])

@@ -123,7 +123,7 @@ async def open_tab(browser, url: str) -> Tab:
 ONBOARDING = (
     ("press", "✅ I agree", "What should your coach call you?"),
     ("say", "Dora", "When were you born?"),
-    ("say", "12.04.1990", "Your sex"),
+    ("say", "14.04.1990", "Your sex"),
     ("press", "Female", "Which units do you use?"),
     ("press", "Kilograms and centimetres", "How tall are you?"),
     ("say", "170", "Which time zone are you in?"),
@@ -151,7 +151,7 @@ AFTER_FOCUS = (
     ("press", "No", "What is your first goal about?"),
     ("press", "Body weight", "What weight do you want to reach?"),
     ("say", "63", "By when"),
-    ("say", f"1.6.{date.today().year + 1}", "At what time of day should reminders come?"),
+    ("say", f"15.6.{date.today().year + 1}", "At what time of day should reminders come?"),
     ("say", "7pm", "stay quiet"),
     ("press", "Skip", "Until what time"),
     ("say", "6:30", "All set, Dora!"),

@@ -37,10 +37,37 @@ def test_typed_prices_become_minor_units(typed, currency, minor):
 
 
 @pytest.mark.parametrize(
+    ("typed", "locale", "minor"),
+    [
+        ("1.234,50", "de", 123450),
+        ("1.234,50", "en", 123450),  # two kinds of separator: the last one is decimal
+        ("1234.50", "de", 123450),
+        ("1 234,50", "de", 123450),
+        ("1\u202f234,50", "fr", 123450),
+        ("€49", "de", 4900),
+        ("49 €", "de", 4900),
+        ("EUR 49,90", "de", 4990),
+        ("1.234", "de", 123400),  # a thousands separator in German
+        ("1,234", "en", 123400),  # and in English
+    ],
+)
+def test_prices_are_read_in_the_coachs_locale(typed, locale, minor):
+    assert Money.parse(typed, "eur", locale) == Money(minor, "eur")
+
+
+def test_dollar_prices_with_thousands():
+    assert Money.parse("$1,234.50", "usd", "en") == Money(123450, "usd")
+
+
+@pytest.mark.parametrize(
     ("typed", "currency", "code"),
     [
         ("abc", "eur", "invalid"),
-        ("49.999", "eur", "invalid"),
+        ("49.999", "eur", "too_precise"),  # a decimal point in English
+        ("12.34.5", "eur", "invalid"),
+        ("1,2345", "eur", "too_precise"),
+        ("1.000", "eur", "too_precise"),  # not a thousand, in English
+        ("12 34", "eur", "invalid"),
         ("49.5", "jpy", "too_precise"),
         ("0", "eur", "out_of_range"),
         ("1000000", "eur", "out_of_range"),

@@ -12,9 +12,11 @@ import pytest
 from matplotlib.dates import date2num
 from PIL import Image
 
+from coachbot.domain.checkins.model import MetricEntry
 from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.progress import trends
 from coachbot.domain.progress.metrics import builtin_definition
+from coachbot.domain.progress.pictures import build_series
 from coachbot.domain.progress.views import ChartPanel, MetricChart, MetricSeries, Viewpoint
 from coachbot.reports.charts import WIDTH_PX, MatplotlibChartRenderer, png
 
@@ -165,3 +167,66 @@ def test_a_chart_drawn_on_the_kept_figure_is_the_chart_drawn_afresh():
     kept = renderer.metric_chart(second)
     fresh = png(MatplotlibChartRenderer().metric_figure(second))
     assert kept == fresh
+
+
+def one_day(values: list[float], *, goal: float | None = None, target: date | None = None):
+    points = tuple((START + timedelta(hours=2 * i), v) for i, v in enumerate(values))
+    return MetricSeries(
+        builtin_definition(Metric.weight),
+        points,
+        tuple(trends.moving_average(trends.daily_means(points, "Europe/Berlin"))),
+        goal=goal,
+        target_date=target,
+        start_value=values[0],
+        projection=None,
+        weekly_rate=None,
+    )
+
+
+@pytest.mark.parametrize("values", [[80.0], [80.0, 80.6]])
+def test_one_day_of_data_sits_in_the_middle_over_its_own_date(values):
+    figure = MatplotlibChartRenderer().metric_figure(
+        MetricChart(one_day(values), BERLIN, date(2026, 3, 2))
+    )
+    axes = figure.axes[0]
+    (entries,) = lines_by_gid(figure, "entries")
+    xs = list(entries.get_xdata())
+    low, high = axes.get_xlim()
+    middle = (min(xs) + max(xs)) / 2
+    assert middle - low == pytest.approx(high - middle)
+    assert list(axes.get_xticks()) == pytest.approx([middle])
+    figure.canvas.draw()
+    assert [t.get_text() for t in axes.get_xticklabels()] == ["Mar 2"]
+
+
+def test_the_average_takes_one_value_per_day_so_it_has_no_vertical_step():
+    entries = [
+        MetricEntry(
+            client_id=1, metric="weight", value=v, measured_at=at, created_at=at, source="log"
+        )
+        for at, v in [(START, 80.0), (START + timedelta(hours=9), 80.6)]
+    ]
+    data = build_series(entries, builtin_definition(Metric.weight), None, START, "Europe/Berlin")
+    figure = MatplotlibChartRenderer().metric_figure(MetricChart(data, BERLIN, date(2026, 3, 2)))
+    (average,) = lines_by_gid(figure, "average")
+    assert list(average.get_ydata()) == pytest.approx([80.3])
+
+
+def test_a_target_date_months_past_the_data_is_drawn():
+    """Six weeks of data, a target five months on: past the projection's horizon."""
+    data = replace(series(), target_date=date(2026, 9, 30), projection=None)
+    figure = MatplotlibChartRenderer().metric_figure(MetricChart(data, BERLIN, date(2026, 4, 12)))
+    (target,) = lines_by_gid(figure, "target-date")
+    assert target.get_xdata()[0] == date2num(date(2026, 9, 30))
+    assert figure.axes[0].get_xlim()[1] > date2num(date(2026, 9, 30))
+    labels = {text.get_gid(): text.get_text() for text in figure.axes[0].texts}
+    assert labels["target-date-label"] == "Target date Sep 30"
+
+
+def test_a_target_date_years_ahead_is_named_at_the_edge():
+    data = replace(series(), target_date=date(2028, 6, 30), projection=None)
+    figure = MatplotlibChartRenderer().metric_figure(MetricChart(data, BERLIN, date(2026, 4, 12)))
+    assert lines_by_gid(figure, "target-date") == []
+    assert figure.axes[0].get_xlim()[1] < date2num(date(2027, 1, 1))
+    labels = {text.get_gid(): text.get_text() for text in figure.axes[0].texts}
+    assert labels["target-date-label"] == "Target date Jun 30 →"

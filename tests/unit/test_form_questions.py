@@ -98,15 +98,37 @@ def test_yes_no_buttons_and_nonsense():
     ("typed", "context", "iso"),
     [
         ("1990-04-03", METRIC, "1990-04-03"),
-        ("03.04.1990", METRIC, "1990-04-03"),
-        ("3/4/1990", METRIC, "1990-04-03"),  # day first where the language says so
-        ("3/4/1990", IMPERIAL, "1990-03-04"),
+        ("2027-05-01", IMPERIAL, "2027-05-01"),  # ISO is never swapped
+        ("13.04.1990", METRIC, "1990-04-13"),
+        ("13/4/1990", METRIC, "1990-04-13"),  # day first where the locale says so
+        ("4/13/1990", IMPERIAL, "1990-04-13"),
+        ("05.05.1990", METRIC, "1990-05-05"),  # same either way: nothing to confirm
         ("3 April 1990", METRIC, "1990-04-03"),
         ("April 3, 1990", IMPERIAL, "1990-04-03"),
     ],
 )
 def test_dates_in_common_formats(typed, context, iso):
     assert question(QuestionKind.date).read(typed, context) == iso
+
+
+@pytest.mark.parametrize(
+    ("typed", "context", "understood"),
+    [
+        ("1.5.2027", IMPERIAL, "2027-01-05"),
+        ("1.5.2027", METRIC, "2027-05-01"),
+        ("3/4/1990", METRIC, "1990-04-03"),
+    ],
+)
+def test_a_date_whose_day_and_month_could_be_swapped_is_confirmed_first(typed, context, understood):
+    with pytest.raises(InvalidAnswer) as error:
+        question(QuestionKind.date).read(typed, context)
+    assert error.value.code == "confirm_date"
+    assert error.value.params == {"date": understood}
+
+
+@pytest.mark.parametrize("typed", ["7pm", "May 2027", "1 May", "1.5.2027 7pm", "12345"])
+def test_what_dateutil_would_fill_in_from_defaults_is_not_a_date(typed):
+    assert refusal(question(QuestionKind.date), typed) == "not_a_date"
 
 
 def test_dates_are_checked():

@@ -202,3 +202,11 @@ def test_log_and_checkin_questions_accept_the_same_measurements(metric):
     (asked,) = add_question(form, question).questions
     logged = builtin_definition(metric)
     assert (asked.minimum, asked.maximum) == (logged.minimum, logged.maximum)
+
+
+def test_entries_of_one_day_count_once_in_the_moving_average():
+    morning, evening = START, START + timedelta(hours=10)
+    points = [(morning, 80.0), (evening, 81.0), (START + timedelta(days=1), 79.0)]
+    daily_points = trends.daily_means(points, "Europe/Berlin")
+    assert daily_points == [(evening, 80.5), (START + timedelta(days=1), 79.0)]
+    assert [v for _, v in trends.moving_average(daily_points)] == [80.5, pytest.approx(79.75)]

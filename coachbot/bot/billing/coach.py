@@ -433,9 +433,10 @@ async def send_package(
     )
     await _answer(
         query,
-        _("Sent {package} to {name} ✅ They pay with one tap; you will be told.").format(
-            package=escape(package.name), name=escape(client.display_name)
-        ),
+        _(
+            "Sent {package} to {name} ✅ They get a Pay button, then pay on a secure "
+            "checkout page; you will be told when they have paid."
+        ).format(package=escape(package.name), name=escape(client.display_name)),
     )
 
 
@@ -611,6 +612,7 @@ async def refund_amount_typed(
                 actor_user_id=identity.user_id,
                 payment_id=payment_id,
                 amount=message.text or "",
+                locale=identity.user.language,
             )
         )
     except InvalidDetailError as error:

@@ -193,10 +193,10 @@ async def currency_chosen(message: Message, state: FSMContext, text: str) -> Non
 
 
 @router.message(PackageForm.price, F.text)
-async def price_typed(message: Message, state: FSMContext) -> None:
+async def price_typed(message: Message, state: FSMContext, identity: Identity) -> None:
     data: PackageData = await state.get_data()  # type: ignore[assignment]
     try:
-        Money.parse(message.text or "", data["currency"])
+        Money.parse(message.text or "", data["currency"], identity.user.language)
     except InvalidDetailError as error:
         await message.answer(refusal(error))
         return
@@ -279,6 +279,7 @@ async def finish(
                 currency=data["currency"],
                 interval=Interval(data["interval"]) if data.get("interval") else None,
                 trial_days=trial_days,
+                locale=identity.user.language,
             )
         )
     except InvalidDetailError as error:
@@ -360,7 +361,12 @@ async def edit_typed(message: Message, state: FSMContext, identity: Identity, uc
     }[current or ""]
     try:
         package = await uc.billing.edit_package(
-            EditPackage(coach_id=identity.coach_id, package_id=data["package_id"], **fields)
+            EditPackage(
+                coach_id=identity.coach_id,
+                package_id=data["package_id"],
+                locale=identity.user.language,
+                **fields,
+            )
         )
     except InvalidDetailError as error:
         await message.answer(refusal(error))

@@ -18,11 +18,14 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from coachbot.bot.callbacks import FormAction, FormCb
 from coachbot.bot.forms.rendering import (
+    confirm_date_keyboard,
+    confirm_date_text,
     explain_photo_refusal,
     explain_refusal,
     photos_received_text,
     question_keyboard,
     question_text,
+    reask_date_text,
 )
 from coachbot.bot.i18n import gettext as _
 from coachbot.config import Settings
@@ -100,6 +103,13 @@ async def _apply(
     try:
         step = await change(form_data["response_id"])
     except InvalidAnswer as error:
+        if error.code == "confirm_date":  # day and month could be swapped: echo it
+            iso = error.params["date"]
+            await message.answer(
+                confirm_date_text(iso, identity.user),
+                reply_markup=confirm_date_keyboard(form_data["response_id"], iso),
+            )
+            return
         step = await uc.forms.show_form(
             ShowForm(user_id=identity.user_id, response_id=form_data["response_id"])
         )
@@ -232,6 +242,9 @@ async def pressed(
         await _toggle(query.message, callback_data.value, form_data, state)
         return
     await query.message.edit_reply_markup(reply_markup=None)  # answered: no second tap
+    if callback_data.action is FormAction.reject_date:
+        await query.message.answer(reask_date_text(callback_data.value))
+        return
 
     async def change(response_id: int) -> FormStep:
         user_id = identity.user_id
@@ -240,6 +253,10 @@ async def pressed(
                 MoveInForm(
                     user_id=user_id, response_id=response_id, action=callback_data.action.name
                 )
+            )
+        if callback_data.action is FormAction.confirm_date:
+            return await uc.forms.answer_form(
+                AnswerForm(user_id=user_id, response_id=response_id, text=callback_data.value)
             )
         choices = (
             form_data["selected"]

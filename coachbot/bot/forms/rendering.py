@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from coachbot.bot.callbacks import FormAction, FormCb
 from coachbot.bot.i18n import gettext as _
@@ -13,8 +16,17 @@ from coachbot.bot.i18n import ngettext
 from coachbot.bot.keyboards import button, laid_out, rows_of
 from coachbot.bot.texts import escape
 from coachbot.domain.checkins.photos import InvalidPhoto
+from coachbot.domain.forms.dates import example_date, format_numeric, month_first
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind, Text
-from coachbot.domain.forms.units import UnitSystem, from_si, unit_symbol
+from coachbot.domain.forms.units import (
+    EXAMPLES,
+    Dimension,
+    Metric,
+    UnitSystem,
+    from_si,
+    other_system,
+    unit_symbol,
+)
 from coachbot.domain.forms.use_cases import FormStep
 from coachbot.domain.people.model import User
 
@@ -32,25 +44,24 @@ def question_text(step: FormStep, user: User) -> str:
         "",
         f"<b>{escape(wording(question.prompt, user.language))}</b>",
     ]
-    hint = _hint(question, user)
+    # A form that asks for units (the profile) measures in them from its next question.
+    units = UnitSystem(step.answers.get("units") or user.units)
+    hint = _hint(question, user, units)
     if hint:
         lines += ["", f"<i>{hint}</i>"]
     return "\n".join(lines)
 
 
-def _hint(question: Question, user: User) -> str:
+def _hint(question: Question, user: User, units: UnitSystem) -> str:
     if question.kind is QuestionKind.metric:
         assert question.metric is not None
-        symbol = unit_symbol(question.metric, UnitSystem(user.units))
-        return _("Send the number in {unit}, or with its unit (e.g. 72.5 kg or 160 lb).").format(
-            unit=symbol
-        )
+        return measurement_hint(question.metric, units, user.language)
     if question.kind is QuestionKind.number:
         if question.unit:
             return _("Send a number (in {unit}).").format(unit=escape(question.unit))
         return _("Send a number.")
     if question.kind is QuestionKind.date:
-        return _("Send a date, for example 31.12.1990.")
+        return _("Send a date, for example {example}.").format(example=date_example(user))
     if question.kind is QuestionKind.photo:
         return _("Send up to {count} photos.").format(count=question.max_photos)
     if question.kind is QuestionKind.multi_choice:
@@ -60,6 +71,67 @@ def _hint(question: Question, user: User) -> str:
     if question.kind is QuestionKind.timezone:
         return _("Or send your city, for example Lisbon, or share your location (📎 → Location).")
     return ""
+
+
+def unit_name(symbol: str) -> str:
+    """A unit as a sentence names it: "in inches", never "in in"."""
+    return _("inches") if symbol == "in" else symbol
+
+
+def measurement_hint(metric: Metric, units: UnitSystem, language: str) -> str:
+    """How to answer: this measurement's own unit and an example of it, and for weights
+    and lengths the other system's unit, which is converted."""
+
+    def example_in(system: UnitSystem) -> str:
+        value = format_decimal(EXAMPLES[metric][system], locale=language)
+        return f"{value} {unit_symbol(metric, system)}"
+
+    example = example_in(units)
+    if metric.dimension is Dimension.percent:
+        return _("Send the number in %, for example {example}.").format(example=example)
+    other = other_system(units)
+    return _(
+        "Send the number in {unit}, for example {example} (or with another unit, like {other})."
+    ).format(
+        unit=unit_name(unit_symbol(metric, units)),
+        example=example,
+        other=example_in(other),
+    )
+
+
+def month_first_for(user: User) -> bool:
+    return month_first(user.language, user.timezone, imperial=user.units == UnitSystem.imperial)
+
+
+def date_example(user: User, after: date | None = None) -> str:
+    """A date as this person writes it: a birthday-like one, or one a few months `after`."""
+    if after is None:
+        return format_numeric(date(1990, 12, 31), month_first=month_first_for(user))
+    return example_date(after, month_first=month_first_for(user))
+
+
+def long_date(iso: str, user: User) -> str:
+    """With the month as a word, so no order is in doubt ("5 January 2027")."""
+    return format_date(date.fromisoformat(iso), format="long", locale=user.language)
+
+
+def confirm_date_text(iso: str, user: User) -> str:
+    return _("{date} — right?").format(date=long_date(iso, user))
+
+
+def confirm_date_keyboard(response_id: int, iso: str) -> InlineKeyboardMarkup:
+    yes = FormCb(response_id=response_id, action=FormAction.confirm_date, value=iso)
+    no = FormCb(response_id=response_id, action=FormAction.reject_date, value=iso)
+    return laid_out([button(_("Yes"), yes), button(_("No"), no)], [2])
+
+
+def reask_date_text(iso: str) -> str:
+    """After No: the other reading, as an example of a date no order can confuse."""
+    understood = date.fromisoformat(iso)
+    swapped = understood.replace(month=understood.day, day=understood.month)
+    return _("Then please send the date as year-month-day, for example {example}.").format(
+        example=swapped.isoformat()
+    )
 
 
 def question_keyboard(
@@ -115,6 +187,9 @@ def _rows(question: Question) -> list[int]:
 
 def explain_refusal(error: InvalidAnswer, question: Question | None, user: User) -> str:
     params = dict(error.params)
+    if error.code == "confirm_date":
+        params["date_iso"] = params["date"]
+        params["date"] = long_date(params["date"], user)
     if question is not None and question.kind is QuestionKind.metric and question.metric:
         units = UnitSystem(user.units)
         symbol = unit_symbol(question.metric, units)
@@ -130,7 +205,13 @@ def explain_refusal(error: InvalidAnswer, question: Question | None, user: User)
         "too_large": _("That is above the highest value I can take ({maximum})."),
         "too_precise": _too_precise(params.get("decimals", 0)),
         "not_a_whole_number": _("Please send a whole number from {minimum} to {maximum}."),
-        "not_a_date": _("Please send a real date, like 31.12.1990."),
+        "not_a_date": _("Please send a whole date, like {example}.").format(
+            example=date_example(user)
+        ),
+        "confirm_date": _(
+            "I read that as {date}, but day and month could be swapped. Please send it "
+            "as year-month-day to be sure, for example {date_iso}."
+        ),
         "in_the_future": _("That date is in the future. Please check it."),
         "in_the_past": _("That date is in the past. Please check it."),
         "not_yes_or_no": _("Please answer yes or no."),

@@ -25,10 +25,15 @@ from coachbot.bot.callbacks import (
     metric_key,
 )
 from coachbot.bot.filters import IsCoach
-from coachbot.bot.forms.rendering import explain_refusal
+from coachbot.bot.forms.rendering import date_example, explain_refusal, unit_name
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.progress import keyboards
-from coachbot.bot.progress.texts import bounds_question, change_lines, goal_lines, metric_title
+from coachbot.bot.progress.texts import (
+    bounds_question,
+    change_lines,
+    goal_lines,
+    metric_in_sentence,
+)
 from coachbot.bot.texts import escape
 from coachbot.domain.forms.questions import InvalidAnswer, Question
 from coachbot.domain.forms.units import Metric, UnitSystem
@@ -54,7 +59,7 @@ from coachbot.domain.progress.metrics import (
     builtin_definition,
     definition_with,
 )
-from coachbot.domain.progress.pictures import viewpoint
+from coachbot.domain.progress.pictures import local_today, viewpoint
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.use_cases import UseCases
 
@@ -178,6 +183,7 @@ async def start_change(
     identity: Identity,
     state: FSMContext,
     uc: UseCases,
+    clock: Clock,
 ) -> None:
     coach = callback_data.action is GoalAction.edit
     view = await uc.goals.show_goals(
@@ -198,45 +204,64 @@ async def start_change(
     )
     definition = card.progress.definition
     unit = definition.symbol(UnitSystem(view.viewer.units)) if definition else None
-    await _ask_target(query.message, state, data, card.progress.goal.measurable, unit)
+    example = _example(identity, clock)
+    await _ask_target(query.message, state, data, card.progress.goal.measurable, unit, example)
 
 
 @router.callback_query(GoalChangeCb.filter(F.action == GoalChangeAction.edit), IsCoach())
 async def adjust_proposal(
-    query: CallbackQuery, callback_data: GoalChangeCb, state: FSMContext
+    query: CallbackQuery,
+    callback_data: GoalChangeCb,
+    state: FSMContext,
+    identity: Identity,
+    clock: Clock,
 ) -> None:
     if isinstance(query.message, Message):
         data = GoalData(mode="decide", change_id=callback_data.change_id)
-        await _ask_target(query.message, state, data, True, None)
+        await _ask_target(query.message, state, data, True, None, _example(identity, clock))
 
 
 async def _ask_target(
-    message: Message, state: FSMContext, data: GoalData, measurable: bool, unit: str | None
+    message: Message,
+    state: FSMContext,
+    data: GoalData,
+    measurable: bool,
+    unit: str | None,
+    example: str,
 ) -> None:
     await state.set_data(data)
     if not measurable:
-        await _ask_date(message, state)
+        await _ask_date(message, state, example)
         return
     await state.set_state(GoalForm.target)
     if unit:
-        text = _("The new target, in {unit}? Or Skip to keep it.").format(unit=escape(unit))
+        text = _("The new target, in {unit}? Or Skip to keep it.").format(
+            unit=escape(unit_name(unit))
+        )
     else:
         text = _("The new target value? Or Skip to keep it.")
     await message.answer(text, reply_markup=common_keyboards.skip_or_cancel())
 
 
-async def _ask_date(message: Message, state: FSMContext) -> None:
+def _example(identity: Identity, clock: Clock) -> str:
+    """A target date a few months ahead, written as this person writes dates."""
+    return date_example(identity.user, after=local_today(clock.now(), identity.user.timezone))
+
+
+async def _ask_date(message: Message, state: FSMContext, example: str) -> None:
     await state.set_state(GoalForm.date)
     await message.answer(
-        _("The new target date (e.g. 30.06.2026), or Skip to keep it?"),
+        _("The new target date (e.g. {example}), or Skip to keep it?").format(example=example),
         reply_markup=common_keyboards.skip_or_cancel(),
     )
 
 
 @router.message(GoalForm.target, F.text)
-async def target_typed(message: Message, state: FSMContext) -> None:
+async def target_typed(
+    message: Message, state: FSMContext, identity: Identity, clock: Clock
+) -> None:
     await state.update_data(target=(message.text or "").strip())
-    await _ask_date(message, state)
+    await _ask_date(message, state, _example(identity, clock))
 
 
 @router.message(GoalForm.date, F.text)
@@ -257,14 +282,14 @@ async def date_typed(
     StateFilter(GoalForm.target, GoalForm.date, GoalForm.reason), SkipCb.filter()
 )
 async def skip_step(
-    query: CallbackQuery, state: FSMContext, identity: Identity, uc: UseCases
+    query: CallbackQuery, state: FSMContext, identity: Identity, uc: UseCases, clock: Clock
 ) -> None:
     if not isinstance(query.message, Message):
         return
     await query.message.edit_reply_markup(reply_markup=None)
     current = await state.get_state()
     if current == GoalForm.target.state:
-        await _ask_date(query.message, state)
+        await _ask_date(query.message, state, _example(identity, clock))
     elif current == GoalForm.date.state:
         await _after_date(query.message, state, identity, uc)
     else:
@@ -579,20 +604,26 @@ async def _ask_new_target(
     await state.set_state(NewGoalForm.target)
     unit = definition.symbol(UnitSystem(identity.user.units))
     await message.answer(
-        _("The target {metric}, in {unit}?").format(metric=metric_title(definition), unit=unit)
+        _("The target {metric}, in {unit}?").format(
+            metric=metric_in_sentence(definition), unit=unit_name(unit)
+        )
         if unit
-        else _("The target {metric}?").format(metric=metric_title(definition)),
+        else _("The target {metric}?").format(metric=metric_in_sentence(definition)),
         reply_markup=common_keyboards.cancel_only(),
     )
 
 
 @router.message(StateFilter(NewGoalForm.target, NewGoalForm.description), F.text)
-async def target_or_description_typed(message: Message, state: FSMContext) -> None:
+async def target_or_description_typed(
+    message: Message, state: FSMContext, identity: Identity, clock: Clock
+) -> None:
     field = "target" if await state.get_state() == NewGoalForm.target.state else "description"
     await state.update_data({field: (message.text or "").strip()})
     await state.set_state(NewGoalForm.date)
     await message.answer(
-        _("By when (e.g. 30.06.2026)? Or Skip for no date."),
+        _("By when (e.g. {example})? Or Skip for no date.").format(
+            example=_example(identity, clock)
+        ),
         reply_markup=common_keyboards.skip_or_cancel(),
     )
 
@@ -603,9 +634,10 @@ async def new_date_typed(
     identity: Identity,
     state: FSMContext,
     uc: UseCases,
+    clock: Clock,
 ) -> None:
     await state.update_data(target_date=(message.text or "").strip())
-    await _add_goal(message, identity, state, uc.goals.add_goal, uc.goals.show_goals)
+    await _add_goal(message, identity, state, uc.goals.add_goal, uc.goals.show_goals, clock)
 
 
 @router.callback_query(NewGoalForm.date, SkipCb.filter())
@@ -614,10 +646,13 @@ async def new_date_skipped(
     identity: Identity,
     state: FSMContext,
     uc: UseCases,
+    clock: Clock,
 ) -> None:
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
-        await _add_goal(query.message, identity, state, uc.goals.add_goal, uc.goals.show_goals)
+        await _add_goal(
+            query.message, identity, state, uc.goals.add_goal, uc.goals.show_goals, clock
+        )
 
 
 async def _add_goal(
@@ -626,6 +661,7 @@ async def _add_goal(
     state: FSMContext,
     add_goal: AddGoalUseCase,
     show_goals: ShowGoalsUseCase,
+    clock: Clock,
 ) -> None:
     form: GoalData = await state.get_data()  # type: ignore[assignment]
     try:
@@ -642,9 +678,14 @@ async def _add_goal(
             )
         )
     except InvalidAnswer as error:
-        target_bad = error.code not in ("not_a_date", "in_the_past", "in_the_future")
+        date_codes = ("not_a_date", "in_the_past", "in_the_future", "confirm_date")
+        target_bad = error.code not in date_codes
         await state.set_state(NewGoalForm.target if target_bad else NewGoalForm.date)
-        ask = _("The target value?") if target_bad else _("By when (e.g. 30.06.2026)?")
+        ask = (
+            _("The target value?")
+            if target_bad
+            else _("By when (e.g. {example})?").format(example=_example(identity, clock))
+        )
         question = _target_question(form)
         await message.answer(
             explain_refusal(error, question, identity.user) + "\n" + ask,

@@ -13,10 +13,16 @@ from aiogram.types import CallbackQuery, Message
 
 from coachbot.bot import keyboards as common_keyboards
 from coachbot.bot.callbacks import LogAction, LogCb, metric_key
-from coachbot.bot.forms.rendering import explain_refusal
+from coachbot.bot.forms.rendering import explain_refusal, unit_name
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.progress import keyboards
-from coachbot.bot.progress.texts import bounds_question, change, measure, metric_title
+from coachbot.bot.progress.texts import (
+    bounds_question,
+    change,
+    measure,
+    metric_in_sentence,
+    metric_title,
+)
 from coachbot.domain.forms.questions import InvalidAnswer
 from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.people.identity import Identity
@@ -77,6 +83,9 @@ async def log_command(
             reply_markup=keyboards.metric_choices(choices.definitions),
         )
         return
+    if not text:  # `/log waist`: the metric is named, its value comes next
+        await _ask_for_value(message, state, definition, choices)
+        return
     await _log(message, identity, state, uc.progress.log_metric, definition, text)
 
 
@@ -84,7 +93,7 @@ def _quick(words: list[str], choices: MetricChoices) -> tuple[MetricDefinition |
     """`72.5` is a weight; `waist 81` or `Taille 81` names the metric first."""
     if words[0][:1].isdigit():
         return definition_with(choices.definitions, Metric.weight.value), " ".join(words)
-    for size in range(len(words) - 1, 0, -1):
+    for size in range(len(words), 0, -1):
         name = " ".join(words[:size]).casefold()
         for definition in choices.definitions:
             names = {definition.key.replace("_", " "), metric_title(definition).casefold()}
@@ -112,9 +121,15 @@ async def pick_metric(
             reply_markup=keyboards.metric_choices(choices.definitions),
         )
         return
+    await _ask_for_value(query.message, state, definition, choices)
+
+
+async def _ask_for_value(
+    message: Message, state: FSMContext, definition: MetricDefinition, choices: MetricChoices
+) -> None:
     await state.set_state(LogForm.value)
     await state.set_data(LogData(metric=definition.key))
-    await query.message.answer(
+    await message.answer(
         ask_value(definition, choices.user, choices.latest.get(definition.key)),
         reply_markup=common_keyboards.cancel_only(),
     )
@@ -123,10 +138,11 @@ async def pick_metric(
 def ask_value(definition: MetricDefinition, user: User, last: float | None) -> str:
     units = UnitSystem(user.units)
     symbol = definition.symbol(units)
+    metric = metric_in_sentence(definition)
     text = (
-        _("Your {metric} now, in {unit}?").format(metric=metric_title(definition), unit=symbol)
+        _("Your {metric} now, in {unit}?").format(metric=metric, unit=unit_name(symbol))
         if symbol
-        else _("Your {metric} now?").format(metric=metric_title(definition))
+        else _("Your {metric} now?").format(metric=metric)
     )
     if last is not None:
         text += "\n" + _("Last time: {value}").format(

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape
 from coachbot.domain.forms.questions import Question
-from coachbot.domain.forms.units import UnitSystem
+from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.goals.model import Achievement, GoalChange
 from coachbot.domain.progress.metrics import MetricDefinition, definition_of
 from coachbot.domain.progress.trends import CohortSummary
@@ -28,6 +28,23 @@ def metric_title(definition: MetricDefinition) -> str:
     if definition.builtin is None:
         return escape(definition.name)
     return _(METRIC_NAMES[definition.builtin])
+
+
+def metric_in_sentence(definition: MetricDefinition) -> str:
+    """A metric named inside a sentence: "Your weight now" (a coach's own metric as named)."""
+    if definition.builtin is None:
+        return escape(definition.name)
+    names = {
+        Metric.weight: _("weight"),
+        Metric.waist: _("waist"),
+        Metric.hips: _("hips"),
+        Metric.chest: _("chest"),
+        Metric.arm: _("arm"),
+        Metric.thigh: _("thigh"),
+        Metric.body_fat: _("body fat"),
+        Metric.height: _("height"),
+    }
+    return names[definition.builtin]
 
 
 def measure(value: float, definition: MetricDefinition, units: UnitSystem, language: str) -> str:

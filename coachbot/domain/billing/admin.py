@@ -193,6 +193,7 @@ class PrepareRefund:
     actor_user_id: int
     payment_id: int
     amount: str | None = None  # as typed; None: everything not refunded yet
+    locale: str = "en"  # how the amount is written: "1.234,50" in German
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,11 @@ class PrepareRefundUseCase:
             refundable = payment.refundable
             if refundable <= 0:
                 raise RefundNotAllowed()
-            amount = Money.parse(cmd.amount, payment.currency).amount if cmd.amount else refundable
+            amount = (
+                Money.parse(cmd.amount, payment.currency, cmd.locale).amount
+                if cmd.amount
+                else refundable
+            )
             if amount > refundable:
                 raise RefundNotAllowed()
             refund = await uow.billing.add_refund(

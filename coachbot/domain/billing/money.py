@@ -7,8 +7,12 @@ JPY count whole units (4990 = ¥4,990). The list is Stripe's.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from babel.core import UnknownLocaleError
+from babel.numbers import get_currency_symbol, get_group_symbol
 
 from coachbot.domain.shared.errors import InvalidDetailError
 
@@ -18,8 +22,62 @@ ZERO_DECIMAL = frozenset(
 # Three-decimal currencies need amounts rounded to tens; not offered.
 UNSUPPORTED = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
 MAX_MINOR = 99_999_999  # Stripe's largest amount (8 digits)
-_AMOUNT = re.compile(r"^\d{1,9}([.,]\d{1,2})?$")
+_NUMBER = re.compile(r"^\d(?:[\d.,' ]*\d)?$")
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _CURRENCY = re.compile(r"^[a-z]{3}$")
+
+
+def parse_amount(text: str, currency: str, locale: str = "en") -> Decimal:
+    """The number in a typed price, its currency symbol or code dropped. The decimal
+    separator is the last of two kinds ("1.234,50", "1,234.50"), or a lone one followed
+    by one or two digits ("49,9"); a lone one followed by three digits ("1.234") is
+    read as the locale reads it (Babel): a thousands separator in German, a decimal
+    point in English. Thousands are grouped by three ("1 234", not "12 34")."""
+    cleaned = text.strip()
+    for sign in _currency_signs(currency, locale):
+        cleaned = cleaned.replace(sign, " ")
+    cleaned = _SPACES.sub(" ", cleaned).strip()
+    if not _NUMBER.match(cleaned):
+        raise InvalidDetailError("amount", "invalid")
+    separators = [char for char in cleaned if char in ".,"]
+    decimal_sign = _decimal_sign(cleaned.replace(" ", ""), separators, locale)
+    whole, fraction = cleaned.rsplit(decimal_sign, 1) if decimal_sign else (cleaned, "")
+    groups = re.split(r"[.,' ]", whole)
+    grouped_well = len(set(re.findall(r"[.,' ]", whole))) <= 1 and (
+        len(groups) == 1 or (len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]))
+    )
+    digits = "".join(groups)
+    if not grouped_well or not digits.isdigit() or len(digits) > 9:
+        raise InvalidDetailError("amount", "invalid")
+    if fraction and not fraction.isdigit():
+        raise InvalidDetailError("amount", "invalid")
+    return Decimal(f"{digits}.{fraction}" if fraction else digits)
+
+
+def _decimal_sign(number: str, separators: list[str], locale: str) -> str | None:
+    if not separators:
+        return None
+    last = separators[-1]
+    if len(set(separators)) == 2:
+        return last if separators.count(last) == 1 else None
+    if len(separators) > 1:  # "1.234.567": all thousands
+        return None
+    decimals = len(number) - number.index(last) - 1
+    if decimals != 3:
+        return last
+    try:
+        group = get_group_symbol(locale)
+    except (UnknownLocaleError, ValueError):
+        group = ","
+    return None if last == group else last
+
+
+def _currency_signs(currency: str, locale: str) -> list[str]:
+    """What may stand around the amount: the code and symbols, longest first."""
+    signs = {currency.upper(), currency.lower(), "€", "$", "£", "¥"}
+    with suppress(UnknownLocaleError, ValueError):
+        signs.add(get_currency_symbol(currency.upper(), locale=locale))
+    return sorted(signs, key=len, reverse=True)
 
 
 def exponent(currency: str) -> int:
@@ -39,18 +97,14 @@ class Money:
     currency: str  # lower-case ISO 4217, as Stripe writes it
 
     @classmethod
-    def parse(cls, text: str, currency: str) -> Money:
-        """A price typed by a person: "49", "49.90" or "49,90" (whole units for JPY)."""
-        cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
-        if not _AMOUNT.match(cleaned):
-            raise InvalidDetailError("amount", "invalid")
-        try:
-            value = Decimal(cleaned.replace(",", "."))
-        except InvalidOperation:
-            raise InvalidDetailError("amount", "invalid") from None
+    def parse(cls, text: str, currency: str, locale: str = "en") -> Money:
+        """A price typed by a person, in the way of their locale: "49", "49.90", "49,90",
+        "1.234,50", "1 234,50", "$1,234.50", "€49", "49 €" (whole units for JPY)."""
+        value = parse_amount(text, currency, locale)
         digits = exponent(currency)
         minor = value.scaleb(digits)
-        if minor != minor.to_integral_value():
+        # "1.000" in English is one with three decimals, not a thousand: refused, not €1.
+        if minor != minor.to_integral_value() or -int(value.as_tuple().exponent) > digits:
             raise InvalidDetailError("amount", "too_precise")
         amount = int(minor)
         if not 1 <= amount <= MAX_MINOR:

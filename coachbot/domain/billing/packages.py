@@ -69,6 +69,7 @@ class CreatePackage:
     currency: str
     interval: Interval | None
     trial_days: int = 0
+    locale: str = "en"  # how the price is written: "1.234,50" in German
 
 
 class CreatePackageUseCase:
@@ -82,7 +83,7 @@ class CreatePackageUseCase:
             raise NotAllowedError()
         payments = gateway(self._payments)
         currency = clean_currency(cmd.currency)
-        price = Money.parse(cmd.price, currency)
+        price = Money.parse(cmd.price, currency, cmd.locale)
         now = self._clock.now()
         package = Package(
             coach_id=cmd.coach_id,
@@ -170,6 +171,7 @@ class EditPackage:
     name: str | None = None
     description: str | None = None
     price: str | None = None
+    locale: str = "en"
 
 
 class EditPackageUseCase:
@@ -192,7 +194,9 @@ class EditPackageUseCase:
             package.name = clean_package_name(cmd.name)
         if cmd.description is not None:
             package.description = clean_description(cmd.description)
-        new_amount = Money.parse(cmd.price, package.currency).amount if cmd.price else None
+        new_amount = (
+            Money.parse(cmd.price, package.currency, cmd.locale).amount if cmd.price else None
+        )
         price_changes = new_amount is not None and new_amount != package.amount
         package.version += 1
         package.updated_at = self._clock.now()

@@ -15,8 +15,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import available_timezones
 
-from dateutil import parser as date_parser
-
+from coachbot.domain.forms.dates import parse_date
 from coachbot.domain.forms.units import Metric, UnitError, UnitSystem, parse_number, to_si
 from coachbot.domain.shared.errors import DomainError
 
@@ -40,7 +39,8 @@ class QuestionKind(StrEnum):
 class InvalidAnswer(DomainError):
     """Codes: empty, too_long, not_a_number, unknown_unit, too_small, too_large,
     too_precise, not_an_option, not_a_date, in_the_future, in_the_past, no_choice,
-    too_many_photos, not_yes_or_no."""
+    too_many_photos, not_yes_or_no; confirm_date (day and month could be swapped: ask
+    whether `date` is meant, then answer with it in ISO)."""
 
     def __init__(self, code: str, **params: Any) -> None:
         super().__init__(code)
@@ -220,17 +220,16 @@ def _read_yes_no(_question: Question, text: str, _context: AnswerContext) -> boo
 
 def _read_date(question: Question, text: str, context: AnswerContext) -> str:
     try:
-        # ISO dates first: dateutil's dayfirst would read 1990-04-03 as 4 March.
-        parsed = date.fromisoformat(text)
-    except ValueError:
-        try:
-            parsed = date_parser.parse(text, dayfirst=context.day_first, fuzzy=False).date()
-        except (ValueError, OverflowError):
-            raise InvalidAnswer("not_a_date") from None
+        typed = parse_date(text, month_first=not context.day_first, today=context.today)
+    except (ValueError, OverflowError):
+        raise InvalidAnswer("not_a_date") from None
+    parsed = typed.value
     if question.past_only and parsed > context.today:
         raise InvalidAnswer("in_the_future")
     if question.future_only and parsed < context.today:
         raise InvalidAnswer("in_the_past")
+    if typed.ambiguous:  # sent back as ISO once confirmed, which is never ambiguous
+        raise InvalidAnswer("confirm_date", date=parsed.isoformat())
     return parsed.isoformat()
 
 

@@ -54,6 +54,19 @@ PLAUSIBLE_RANGES: dict[Metric, tuple[float, float]] = {
 }
 
 
+# A value to show as an example of how to answer, in each system's unit.
+EXAMPLES: dict[Metric, dict[UnitSystem, float]] = {
+    Metric.weight: {UnitSystem.metric: 72.5, UnitSystem.imperial: 160},
+    Metric.height: {UnitSystem.metric: 170, UnitSystem.imperial: 67},
+    Metric.waist: {UnitSystem.metric: 80.5, UnitSystem.imperial: 31.5},
+    Metric.hips: {UnitSystem.metric: 98, UnitSystem.imperial: 38.5},
+    Metric.chest: {UnitSystem.metric: 95, UnitSystem.imperial: 37.5},
+    Metric.arm: {UnitSystem.metric: 30.5, UnitSystem.imperial: 12},
+    Metric.thigh: {UnitSystem.metric: 55, UnitSystem.imperial: 21.5},
+    Metric.body_fat: {UnitSystem.metric: 22.5, UnitSystem.imperial: 22.5},
+}
+
+
 @dataclass(frozen=True)
 class Unit:
     symbol: str
@@ -145,3 +158,7 @@ def from_si(value: float, metric: Metric, units: UnitSystem) -> float:
 
 def unit_symbol(metric: Metric, units: UnitSystem) -> str:
     return UNITS[metric.dimension][units].symbol
+
+
+def other_system(units: UnitSystem) -> UnitSystem:
+    return UnitSystem.imperial if units is UnitSystem.metric else UnitSystem.metric

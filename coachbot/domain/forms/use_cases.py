@@ -14,6 +14,7 @@ from coachbot.domain.checkins.model import Photo
 from coachbot.domain.checkins.photos import ProcessedPhoto
 from coachbot.domain.checkins.ports import BlobStore, PhotoProcessor
 from coachbot.domain.forms import progress as steps
+from coachbot.domain.forms.dates import month_first
 from coachbot.domain.forms.progress import FormProgress
 from coachbot.domain.forms.questions import AnswerContext, InvalidAnswer, Question, QuestionKind
 from coachbot.domain.forms.responses import FormResponse, ResponseStatus
@@ -73,8 +74,8 @@ class MoveInForm:
 def answer_context(user: User, today: date, answers: dict[str, Any] | None = None) -> AnswerContext:
     """A form that asks for units (the profile) measures in them from then on."""
     units = UnitSystem((answers or {}).get("units") or user.units)
-    # Imperial units mostly mean the US, where 03/04 is the 4th of March.
-    return AnswerContext(today=today, units=units, day_first=units is UnitSystem.metric)
+    first = month_first(user.language, user.timezone, imperial=units is UnitSystem.imperial)
+    return AnswerContext(today=today, units=units, day_first=not first)
 
 
 def step_of(response: FormResponse) -> FormStep:

@@ -120,9 +120,11 @@ def build_series(
     definition: MetricDefinition,
     goal: Goal | None,
     now: datetime,
+    timezone: str = "UTC",
 ) -> MetricSeries:
+    """`timezone` decides which entries share a day (the average takes one per day)."""
     points = tuple((e.measured_at, e.value) for e in entries)
-    average = tuple(trends.moving_average(points))
+    average = tuple(trends.moving_average(trends.daily_means(points, timezone)))
     rate = trends.weekly_rate(points, now)
     target = goal.target_value if goal is not None else None
     projection = None
@@ -260,7 +262,7 @@ class ShowProgressUseCase:
             if definition is None or not found:
                 return ProgressPicture(client, view, metric, None, None, (), measured)
             goal = goal_for(goals, metric)
-            series = build_series(found, definition, goal, now)
+            series = build_series(found, definition, goal, now, view.timezone)
             home = client_user.timezone if client_user else view.timezone
             cohort = await self._cohort(uow, client, metric, series.weekly_rate, now)
         found_trends = Trends(series, month_comparison(series.points, now, home), cohort)
@@ -273,7 +275,13 @@ class ShowProgressUseCase:
 
     async def _panel(self, client, view, entries, goals, measured, now) -> ProgressPicture:
         series = tuple(
-            build_series(entries[m.value], builtin_definition(m), goal_for(goals, m.value), now)
+            build_series(
+                entries[m.value],
+                builtin_definition(m),
+                goal_for(goals, m.value),
+                now,
+                view.timezone,
+            )
             for m in PANEL_METRICS
             if entries.get(m.value)
         )

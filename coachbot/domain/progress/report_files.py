@@ -84,7 +84,7 @@ async def build_report(
         if definition is None or not inside:
             continue
         points = [(e.measured_at, e.value) for e in entries[key]]
-        series = build_series(inside, definition, goal_for(goals, key), moment)
+        series = build_series(inside, definition, goal_for(goals, key), moment, timezone)
         comparison = trends.PeriodComparison(
             current=trends.period_stats(points, begin, finish),
             previous=trends.period_stats(points, begin - (finish - begin), begin),

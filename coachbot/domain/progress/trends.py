@@ -10,6 +10,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 Point = tuple[datetime, float]
 
@@ -18,6 +19,19 @@ RATE_WINDOW_DAYS = 28  # the weekly rate is the trend of the last four weeks
 MIN_RATE_SPAN_DAYS = 4  # fewer days of data than this say nothing about a trend
 PROJECTION_HORIZON_DAYS = 730  # "in nine years" is no projection worth drawing
 COHORT_MINIMUM = 5  # fewer clients than this could be recognised: show nothing
+
+
+def daily_means(points: Sequence[Point], timezone: str = "UTC") -> list[Point]:
+    """One point per local day: the mean of that day's entries, at its last entry. Two
+    weigh-ins on one day are one day's weight, not a step in the average line."""
+    zone = ZoneInfo(timezone)
+    days: dict[object, list[Point]] = {}
+    for moment, value in points:
+        days.setdefault(moment.astimezone(zone).date(), []).append((moment, value))
+    return [
+        (same_day[-1][0], statistics.fmean(value for _, value in same_day))
+        for same_day in days.values()
+    ]
 
 
 def moving_average(points: Sequence[Point], days: int = AVERAGE_DAYS) -> list[Point]:

@@ -151,9 +151,13 @@ async def test_the_outbox_takes_a_key_once_and_cancels_pending_messages(any_uow)
     def message(key: str) -> OutgoingMessage:
         payload = TextPayload("hi")
         return OutgoingMessage(
-            channel=Channel.telegram, recipient="200", payload=payload,
-            idempotency_key=key, created_at=T0, not_before=T0,
-        )  # fmt: skip
+            channel=Channel.telegram,
+            recipient="200",
+            payload=payload,
+            idempotency_key=key,
+            created_at=T0,
+            not_before=T0,
+        )
 
     async with any_uow() as u:
         assert await u.outbox.enqueue(message("a"))
@@ -194,7 +198,7 @@ async def test_form_templates_are_versioned_and_responses_saved(any_uow):
                 FormProgress(),
                 at(1),
                 at(1),
-            )  # fmt: skip
+            )
         )
         await u.commit()
     async with any_uow() as u:
@@ -228,8 +232,9 @@ async def test_goals_overdue_milestones_and_changes(any_uow):
     day = date(2026, 3, 10)
 
     def goal(target: date | None, status: GoalStatus = GoalStatus.active) -> Goal:
-        return Goal(world.ann, GoalCategory.weight, T0, "weight", 60.0,
-                    target_date=target, status=status)  # fmt: skip
+        return Goal(
+            world.ann, GoalCategory.weight, T0, "weight", 60.0, target_date=target, status=status
+        )
 
     async with any_uow() as u:
         late = await u.goals.add(goal(day - timedelta(days=1)))

@@ -26,7 +26,7 @@ from coachbot.domain.people.model import Client, ClientStatus, Coach, User
 from coachbot.domain.shared.audit import AuditEntry
 from coachbot.domain.shared.errors import AlreadyClientError, AlreadyCoachError
 from tests.fakes.table import FakeIntegrityError
-from tests.integration.uow_contract import T0, at, seed, template
+from tests.fakes.world import T0, at, seed, template
 
 # What the database raises for a constraint that maps to no domain error.
 CONSTRAINT_VIOLATION = (IntegrityError, FakeIntegrityError)

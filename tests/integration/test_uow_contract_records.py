@@ -37,7 +37,7 @@ from coachbot.domain.goals.model import Achievement
 from coachbot.domain.progress.metrics import CustomMetric
 from coachbot.domain.progress.reports import GeneratedFile, ReportPlan
 from tests.fakes.table import FakeIntegrityError
-from tests.integration.uow_contract import T0, at, seed
+from tests.fakes.world import T0, at, seed
 
 CONSTRAINT_VIOLATION = (IntegrityError, FakeIntegrityError)
 

@@ -1,4 +1,4 @@
-"""Rows the contract tests build on: a coach with two clients, and a form template."""
+"""A small world of rows for tests on any unit of work: a coach with two clients, a form."""
 
 from __future__ import annotations
 

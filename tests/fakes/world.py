@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from coachbot.domain.forms.questions import Question, QuestionKind
 from coachbot.domain.forms.templates import FormTemplate
+from coachbot.domain.forms.units import Metric
 from coachbot.domain.people.model import Client, ClientStatus, Coach, User
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -24,6 +25,26 @@ def template(key: str = "weekly", version: int = 1) -> FormTemplate:
         title={"en": "Weekly", "de": "Woche"},
         questions=(Question(key="mood", kind=QuestionKind.text, prompt=prompt),),
     )
+
+
+def checkin_form(key: str = "weekly") -> FormTemplate:
+    """A check-in form: a weight (a measurement), an optional note, up to two photos."""
+
+    def ask(en: str) -> dict[str, str]:
+        return {"en": en, "de": en}
+
+    return FormTemplate(
+        key=key,
+        version=1,
+        title=ask("Weekly"),
+        questions=(
+            Question(key="weight", kind=QuestionKind.metric, prompt=ask("Weight?"),
+                     metric=Metric.weight),
+            Question(key="note", kind=QuestionKind.text, prompt=ask("Note?"), optional=True),
+            Question(key="photos", kind=QuestionKind.photo, prompt=ask("Photos?"),
+                     optional=True, max_photos=2),
+        ),
+    )  # fmt: skip
 
 
 @dataclass

@@ -28,19 +28,8 @@ from coachbot.domain.goals.setting import (
 from coachbot.domain.progress.errors import InvalidMilestones
 from coachbot.domain.shared.errors import ClientNotFound
 from tests.fakes.uow import FakeUnitOfWork
-from tests.fakes.world import World, seed
 
 COACH_CHAT, ANN_CHAT = "100", "200"  # the world's Telegram ids
-
-
-@pytest.fixture
-async def world(uow: FakeUnitOfWork) -> World:
-    return await seed(uow)
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
 
 
 async def weight_goal(uow, clock, world, *, target="65", target_date="2026-06-01"):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from coachbot.domain.forms.progress import FormProgress
 from coachbot.domain.forms.responses import FormResponse, ResponseStatus
 from coachbot.domain.forms.templates import FormTemplate
 from tests.fakes.database import FakeDatabase, TemplateRow
@@ -30,7 +33,9 @@ class FakeForms:
         return (row.id, row.template) if row else None  # type: ignore[return-value]
 
     async def add_response(self, response: FormResponse) -> FormResponse:
-        return self._responses.insert(response)
+        stored = self._responses.insert(as_stored(response))
+        response.id = stored.id
+        return response
 
     async def get_response(
         self, response_id: int, *, for_update: bool = False
@@ -45,7 +50,7 @@ class FakeForms:
         return self._latest(user_id, purpose, ResponseStatus.in_progress)
 
     async def save_response(self, response: FormResponse) -> None:
-        self._responses.update(response, fields=_SAVED_FIELDS)
+        self._responses.update(as_stored(response), fields=_SAVED_FIELDS)
 
     async def has_completed(self, *, user_id: int, purpose: str) -> bool:
         return self._latest(user_id, purpose, ResponseStatus.completed) is not None
@@ -75,3 +80,9 @@ class FakeForms:
                 raise LookupError(f"form template {response.template_id} does not exist")
             response.template = row.template
         return response
+
+
+def as_stored(response: FormResponse) -> FormResponse:
+    """The response as its JSON column gives it back (tuples become lists and so on)."""
+    data = json.loads(json.dumps(response.progress.to_data()))
+    return replace(response, progress=FormProgress.from_data(data))

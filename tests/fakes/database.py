@@ -78,7 +78,9 @@ class FakeDatabase:
     )
     clients: Table[Client] = field(
         default_factory=lambda: Table(
-            [("coach_id", "user_id")], {("coach_id", "user_id"): AlreadyClientError}
+            [("coach_id", "user_id")],
+            {("coach_id", "user_id"): AlreadyClientError},
+            json_fields=["tags"],
         )
     )
     invitations: Table[Invitation] = field(default_factory=lambda: Table([("token_hash",)]))
@@ -102,7 +104,9 @@ class FakeDatabase:
     photos: Table[Photo] = field(default_factory=Table)
     metrics: Table[MetricEntry] = field(default_factory=Table)
     custom_metrics: Table[CustomMetric] = field(default_factory=Table)
-    achievements: Table[Achievement] = field(default_factory=lambda: Table([("client_id", "key")]))
+    achievements: Table[Achievement] = field(
+        default_factory=lambda: Table([("client_id", "key")], json_fields=["details"])
+    )
     report_plans: dict[int, ReportPlan] = field(default_factory=dict)  # by client id
     generated_files: Table[GeneratedFile] = field(default_factory=Table)
     billing_settings: dict[int, BillingSettings] = field(default_factory=dict)  # by coach id

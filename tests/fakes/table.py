@@ -7,6 +7,7 @@ Rows are copied in and out, so an entity a use case holds never aliases a stored
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
@@ -15,6 +16,11 @@ T = TypeVar("T")
 
 class FakeIntegrityError(Exception):
     """A unique constraint the real database would enforce (an IntegrityError there)."""
+
+
+def as_json(value: Any) -> Any:
+    """A value as a JSON column gives it back: tuples become lists, keys strings."""
+    return json.loads(json.dumps(value))
 
 
 def nulls_last(value: Any) -> tuple[bool, Any]:
@@ -27,18 +33,20 @@ class Table(Generic[T]):
         self,
         unique: Iterable[tuple[str, ...]] = (),
         errors: dict[tuple[str, ...], Callable[[], Exception]] | None = None,
+        json_fields: Iterable[str] = (),
     ) -> None:
         self.rows: dict[int, T] = {}
         self.next_id = 1
         self.unique = tuple(unique)
         self.errors = errors or {}
+        self.json_fields = tuple(json_fields)
 
     def insert(self, entity: T) -> T:
         """Store a copy and give `entity` the new id, like the SQL repositories do."""
         self._check_unique(entity, row_id=None)
         entity.id = self.next_id  # type: ignore[attr-defined]
         self.next_id += 1
-        self.rows[entity.id] = copy.deepcopy(entity)  # type: ignore[attr-defined]
+        self.rows[entity.id] = self._stored(entity)  # type: ignore[attr-defined]
         return entity
 
     def get(self, row_id: int | None) -> T | None:
@@ -54,7 +62,7 @@ class Table(Generic[T]):
         for name in fields if fields is not None else vars(entity):
             setattr(row, name, copy.deepcopy(getattr(entity, name)))
         self._check_unique(row, row_id=row_id)
-        self.rows[row_id] = row
+        self.rows[row_id] = self._stored(row)
         return True
 
     def delete(self, row_id: int) -> None:
@@ -74,6 +82,12 @@ class Table(Generic[T]):
     def first(self, where: Callable[[T], bool], **kwargs: Any) -> T | None:
         found = self.select(where, limit=1, **kwargs)
         return found[0] if found else None
+
+    def _stored(self, entity: T) -> T:
+        row = copy.deepcopy(entity)
+        for name in self.json_fields:
+            setattr(row, name, as_json(getattr(row, name)))
+        return row
 
     def _check_unique(self, entity: T, *, row_id: int | None) -> None:
         for columns in self.unique:

@@ -324,3 +324,17 @@ async def test_billing_subscriptions_payments_refunds_events(any_uow):
         await u.commit()
     async with any_uow() as u:
         assert await u.billing.refunded_by_us(paid.id) == 700
+
+
+async def test_json_columns_come_back_as_json(any_uow):
+    world = await seed(any_uow)
+    async with any_uow() as u:
+        ann = await u.clients.get(world.ann)
+        ann.tags = ("vip", "early")
+        await u.clients.update(ann)
+        await u.achievements.add(Achievement(world.ann, "first_entry", T0, {"n": (1, 2)}))
+        await u.commit()
+    async with any_uow() as u:
+        assert (await u.clients.get(world.ann)).tags == ["vip", "early"]
+        (achievement,) = await u.achievements.list_for_client(world.ann)
+        assert achievement.details == {"n": [1, 2]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from coachbot.domain.checkins.model import (
@@ -15,8 +16,10 @@ from coachbot.domain.checkins.model import (
     Photo,
     ThreadMessage,
 )
+from coachbot.domain.checkins.schedule import CheckinSchedule
 from coachbot.domain.people.model import ClientStatus
 from tests.fakes.database import FakeDatabase
+from tests.fakes.table import as_json
 
 
 def plans_due(db: FakeDatabase, plans: dict, *, now: datetime, limit: int) -> list:
@@ -59,7 +62,8 @@ class FakeCheckins:
         return copy.deepcopy(self._db.checkin_plans.get(client_id))
 
     async def save_plan(self, plan: CheckinPlan) -> None:
-        self._db.checkin_plans[plan.client_id] = copy.deepcopy(plan)
+        schedule = CheckinSchedule.from_data(as_json(plan.schedule.to_data()))
+        self._db.checkin_plans[plan.client_id] = replace(copy.deepcopy(plan), schedule=schedule)
 
     async def due_plans(self, *, now: datetime, limit: int) -> Sequence[CheckinPlan]:
         return plans_due(self._db, self._db.checkin_plans, now=now, limit=limit)

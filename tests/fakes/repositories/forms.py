@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -12,6 +11,7 @@ from coachbot.domain.forms.progress import FormProgress
 from coachbot.domain.forms.responses import FormResponse, ResponseStatus
 from coachbot.domain.forms.templates import FormTemplate
 from tests.fakes.database import FakeDatabase, TemplateRow
+from tests.fakes.table import as_json
 
 # The SQL repository's save_response writes only these columns.
 _SAVED_FIELDS = ("status", "progress", "updated_at", "completed_at")
@@ -84,5 +84,5 @@ class FakeForms:
 
 def as_stored(response: FormResponse) -> FormResponse:
     """The response as its JSON column gives it back (tuples become lists and so on)."""
-    data = json.loads(json.dumps(response.progress.to_data()))
-    return replace(response, progress=FormProgress.from_data(data))
+    progress = FormProgress.from_data(as_json(response.progress.to_data()))
+    return replace(response, progress=progress)

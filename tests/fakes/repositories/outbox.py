@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from coachbot.domain.outbox.model import Channel, OutgoingMessage
+from coachbot.domain.outbox.model import (
+    Channel,
+    OutgoingMessage,
+    payload_from_json,
+    payload_to_json,
+)
 from tests.fakes.database import FakeDatabase, OutboxRow
+from tests.fakes.table import as_json
 
 
 class FakeOutbox:
@@ -16,7 +23,9 @@ class FakeOutbox:
         key = message.idempotency_key
         if self._db.outbox.first(lambda r: r.idempotency_key == key):
             return False
-        self._db.outbox.insert(OutboxRow(message, key))
+        # Stored as the JSON column holds it: a payload that does not survive fails here.
+        payload = payload_from_json(as_json(payload_to_json(message.payload)))
+        self._db.outbox.insert(OutboxRow(replace(message, payload=payload), key))
         return True
 
     async def cancel(self, idempotency_key: str) -> bool:

@@ -10,6 +10,7 @@ from coachbot.domain.invitations.model import Invitation
 from coachbot.domain.people.model import Client, Coach, User, UserRoles
 from coachbot.domain.shared.audit import AuditEntry
 from tests.fakes.database import AuditRow, ConsentRow, FakeDatabase
+from tests.fakes.table import as_json
 
 
 class FakeUsers:
@@ -134,7 +135,7 @@ class FakeAuditLog:
         self._table = db.audit
 
     async def record(self, entry: AuditEntry) -> None:
-        self._table.insert(AuditRow(entry))
+        self._table.insert(AuditRow(replace(entry, details=as_json(entry.details))))
 
     async def list_recent(self, limit: int = 50) -> Sequence[AuditEntry]:
         rows = self._table.select(order=lambda r: (r.entry.at, r.id), desc=True, limit=limit)

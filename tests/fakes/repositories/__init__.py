@@ -1,0 +1,1 @@
+"""In-memory repositories, one module per SQL repository module (coachbot/storage/repositories)."""

@@ -9,11 +9,12 @@ PostgreSQL. The engine belongs to the container, which disposes of it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -77,6 +78,15 @@ class SqlConversationStorage(BaseStorage):
             merged = {**(row.data if row else {}), **data}
             await connection.execute(self._upsert_data, self._data_params(key, merged))
         return dict(merged)
+
+    async def forget_untouched(self, *, older_than: datetime) -> int:
+        """Forget conversations nobody touched since `older_than`: what someone typed into
+        a conversation they abandoned is not kept for ever."""
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                delete(ConversationStateRow).where(ConversationStateRow.updated_at < older_than)
+            )
+        return result.rowcount
 
     async def close(self) -> None:
         """Nothing to close: the container disposes of the engine."""

@@ -3,6 +3,8 @@ SQLite and PostgreSQL, one row per person and conversation key."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import select
@@ -67,3 +69,16 @@ async def test_a_write_is_one_row_stamped_by_the_clock(engine, clock, session_fa
     assert [(r.state, r.data, r.updated_at.replace(tzinfo=None)) for r in rows] == [
         ("Checkin:answering", {"response_id": 7}, clock.now().replace(tzinfo=None))
     ]
+
+
+async def test_only_conversations_untouched_for_long_are_forgotten(engine, clock):
+    storage = SqlConversationStorage(engine, clock)
+    abandoned = StorageKey(bot_id=1, chat_id=7, user_id=7)
+    await storage.set_state(abandoned, "AddClientForm:notes")
+    clock.advance(days=90)
+    await storage.set_state(KEY, "Checkin:answering")
+    assert await storage.forget_untouched(older_than=clock.now() - timedelta(days=1)) == 1
+    assert (await storage.get_state(abandoned), await storage.get_state(KEY)) == (
+        None,
+        "Checkin:answering",
+    )

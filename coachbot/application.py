@@ -85,6 +85,7 @@ def create_application(
         clock=container.clock,
         redis=container.redis,
         languages=container.languages,
+        conversations=container.conversations,
     )
     dispatcher = create_dispatcher(parts, i18n=i18n, webhook_mode=webhook_mode)
 

@@ -23,6 +23,7 @@ from coachbot.languages import available_languages, catalog_translator
 from coachbot.reports.labels import Translate
 from coachbot.reports.photos import PillowPhotoProcessor
 from coachbot.reports.tools import progress_tools
+from coachbot.storage.conversations import SqlConversationStorage
 from coachbot.storage.db import create_engine, create_session_factory
 from coachbot.storage.keys import create_blob_store
 from coachbot.storage.repositories import SqlLeases, SqlOutboxQueue, SqlUpdateLedger
@@ -47,6 +48,7 @@ class Container:
     outbox_queue: SqlOutboxQueue
     leases: SqlLeases
     use_cases: UseCases
+    conversations: SqlConversationStorage  # the bot's FSM storage unless Redis is configured
 
     async def close(self) -> None:
         if self.payments is not None:
@@ -101,6 +103,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         outbox_queue=SqlOutboxQueue(session_factory),
         leases=SqlLeases(session_factory),
         use_cases=UseCases.build(uow, clock, adapters, policies),
+        conversations=SqlConversationStorage(engine, clock),
     )
 
 

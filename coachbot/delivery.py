@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 UPDATE_LEDGER_RETENTION = timedelta(days=2)
 OUTBOX_RETENTION = timedelta(days=90)
+CONVERSATION_RETENTION = timedelta(days=90)  # untouched conversation state (no Redis)
 PROGRESS_TICK_SECONDS = 600
 
 
@@ -108,7 +109,7 @@ def stop_on_signals(stop: asyncio.Event) -> None:
 
 
 def housekeeping_jobs(container: Container) -> list[TickJob]:
-    ledger, queue = container.ledger, container.outbox_queue
+    ledger, queue, conversations = container.ledger, container.outbox_queue, container.conversations
 
     async def forget_old_updates(now: datetime) -> None:
         pruned = await ledger.prune(older_than=now - UPDATE_LEDGER_RETENTION)
@@ -118,9 +119,14 @@ def housekeeping_jobs(container: Container) -> list[TickJob]:
         purged = await queue.purge_finished(older_than=now - OUTBOX_RETENTION)
         logger.info("Purged %d finished outbox messages", purged)
 
+    async def forget_abandoned_conversations(now: datetime) -> None:
+        forgotten = await conversations.forget_untouched(older_than=now - CONVERSATION_RETENTION)
+        logger.info("Forgot %d abandoned conversation states", forgotten)
+
     return [
         TickJob("forget-old-updates", 3600, forget_old_updates),
         TickJob("purge-delivered-messages", 3600, purge_delivered_messages),
+        TickJob("forget-abandoned-conversations", 3600, forget_abandoned_conversations),
     ]
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.dispatcher.middlewares.manager import MiddlewareManager
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
 from aiogram.utils.i18n import I18n
 from redis.asyncio import Redis
@@ -53,10 +53,11 @@ class BotParts:
     clock: Clock
     redis: Redis | None
     languages: LanguagePolicy
+    conversations: BaseStorage  # durable conversation state, used when there is no Redis
 
 
 def create_dispatcher(parts: BotParts, *, i18n: I18n, webhook_mode: bool) -> Dispatcher:
-    storage, isolation = _fsm_storage(parts.redis)
+    storage, isolation = _fsm_storage(parts.redis, parts.conversations)
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation)
     dispatcher["i18n"] = i18n
     dispatcher["settings"] = parts.settings
@@ -75,11 +76,14 @@ def create_dispatcher(parts: BotParts, *, i18n: I18n, webhook_mode: bool) -> Dis
     return dispatcher
 
 
-def _fsm_storage(redis: Redis | None) -> tuple[BaseStorage, BaseEventIsolation]:
+def _fsm_storage(
+    redis: Redis | None, conversations: BaseStorage
+) -> tuple[BaseStorage, BaseEventIsolation]:
     """Conversation state and per-user event isolation: shared through Redis when there
-    is one (several processes), in memory otherwise."""
+    is one (several processes); otherwise the state is kept in the database (it survives
+    a restart) and the one process isolates each person's updates itself."""
     if redis is None:
-        return MemoryStorage(), SimpleEventIsolation()
+        return conversations, SimpleEventIsolation()
     key_builder = DefaultKeyBuilder(prefix=FSM_KEY_PREFIX, with_destiny=True)
     return (
         RedisStorage(redis, key_builder=key_builder),

@@ -207,6 +207,18 @@ class LeaseRow(Base):
     expires_at: Mapped[datetime]
 
 
+class ConversationStateRow(Base):
+    """Where each person is in a conversation (aiogram's FSM state and data) when there
+    is no Redis, so that a restart does not lose it. `key` is aiogram's storage key."""
+
+    __tablename__ = "conversation_states"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
 FORM_RESPONSE_STATUSES = ("in_progress", "completed", "abandoned")
 
 

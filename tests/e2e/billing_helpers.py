@@ -64,7 +64,7 @@ async def shop_fixture(telegram, stripe_api, sqlite_url, tmp_path, clock) -> Asy
     task = await start_polling(app, telegram)
     stop_delivery = asyncio.Event()
     delivery = asyncio.create_task(start_delivery(app, clock).run(stop_delivery))
-    harness = Harness(app, telegram, clock, task)
+    harness = Harness(app, telegram, clock, task, delivery, stop_delivery)
     try:
         yield Shop(harness, stripe_api)
     finally:

@@ -12,11 +12,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import delete
 
 from coachbot.application import BotApplication, create_application
 from coachbot.config import Settings
 from coachbot.delivery import Delivery, create_delivery
 from coachbot.sandbox.telegram_server import FakeTelegramServer, FakeUser
+from coachbot.storage.tables import ConversationStateRow
 from tests.fakes.clock import FakeClock, FakeClockTimer
 
 TOKEN = "123456:TEST-token"
@@ -57,6 +59,36 @@ class Harness:
     telegram: FakeTelegramServer
     clock: FakeClock
     polling: asyncio.Task
+    delivery: asyncio.Task
+    stop_delivery: asyncio.Event
+
+    @classmethod
+    async def start(
+        cls, telegram: FakeTelegramServer, settings: Settings, clock: FakeClock
+    ) -> Harness:
+        app = create_application(settings, clock=clock, webhook_mode=False)
+        polling = await start_polling(app, telegram)
+        stop_delivery = asyncio.Event()
+        delivery = asyncio.create_task(start_delivery(app, clock).run(stop_delivery))
+        return cls(app, telegram, clock, polling, delivery, stop_delivery)
+
+    async def stop(self) -> None:
+        self.stop_delivery.set()
+        await self.delivery
+        await stop_polling(self.app, self.polling)
+        await self.app.close()
+
+    async def restart(self) -> None:
+        """The bot process stops and a new one starts on the same database."""
+        await self.stop()
+        started = await Harness.start(self.telegram, self.app.settings, self.clock)
+        self.app, self.polling = started.app, started.polling
+        self.delivery, self.stop_delivery = started.delivery, started.stop_delivery
+
+    async def forget_conversations(self) -> None:
+        """Conversation state truly gone (cleared, or from before it was kept)."""
+        async with self.app.session_factory() as session, session.begin():
+            await session.execute(delete(ConversationStateRow))
 
     def user(self, user_id: int, first_name: str, **profile) -> FakeUser:
         return self.telegram.user(user_id, first_name, **profile)
@@ -102,20 +134,12 @@ async def harness(
     telegram.reset()
     marker = request.node.get_closest_marker("settings")
     overrides = marker.kwargs if marker else {}
-    app = create_application(
-        make_settings(telegram, sqlite_url, tmp_path, **overrides), clock=clock, webhook_mode=False
-    )
-    task = await start_polling(app, telegram)
-    stop_delivery = asyncio.Event()
-    delivery = asyncio.create_task(start_delivery(app, clock).run(stop_delivery))
-    harness = Harness(app, telegram, clock, task)
+    settings = make_settings(telegram, sqlite_url, tmp_path, **overrides)
+    harness = await Harness.start(telegram, settings, clock)
     try:
         yield harness
     finally:
-        stop_delivery.set()
-        await delivery
-        await stop_polling(app, harness.polling)
-        await app.close()
+        await harness.stop()
     telegram.assert_no_rejections()
 
 

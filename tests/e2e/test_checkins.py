@@ -20,7 +20,7 @@ from tests.e2e.checkin_helpers import (
     run_checkin_ticks,
     schedule_weekly,
 )
-from tests.e2e.conftest import Harness, start_polling, stop_polling
+from tests.e2e.conftest import Harness
 from tests.e2e.test_coach_invitations import create_link
 
 # The fake clock starts on Monday 2 March 2026, 09:00 UTC (10:00 in Berlin).
@@ -257,10 +257,10 @@ async def test_a_restart_between_reminder_and_answer_loses_nothing(harness: Harn
 
 
 async def restart(harness: Harness) -> None:
-    """The bot process restarts with in-memory conversation state: that state is gone."""
-    await stop_polling(harness.app, harness.polling)
-    harness.app.dispatcher.fsm.storage.storage.clear()
-    harness.polling = await start_polling(harness.app, harness.telegram)
+    """The bot process restarts and the conversation state is gone (cleared, or from
+    before it was kept): what is stored is enough to go on."""
+    await harness.restart()
+    await harness.forget_conversations()
 
 
 async def test_another_coach_cannot_see_or_review_this_checkin(harness: Harness):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from coachbot.sandbox.telegram_server import FakeUser
 from coachbot.storage.tables import ClientRow, ConsentRow, FormResponseRow, GoalRow, UserRow
-from tests.e2e.conftest import BOT_USERNAME, Harness, start_polling, stop_polling
+from tests.e2e.conftest import BOT_USERNAME, Harness
 
 LINK = re.compile(rf"https://t\.me/{BOT_USERNAME}\?start=([A-Za-z0-9_-]+)")
 
@@ -234,10 +234,10 @@ async def test_onboarding_resumes_at_the_same_question_after_a_restart(harness: 
     await answer(cleo, press="✅ I agree")
     await answer(cleo, text="Cleo")
 
-    # The bot restarts with memory FSM storage: the conversation state is gone.
-    await stop_polling(harness.app, harness.polling)
-    harness.app.dispatcher.fsm.storage.storage.clear()
-    harness.polling = await start_polling(harness.app, harness.telegram)
+    # The bot restarts and the conversation state is gone (cleared, or from before it
+    # was kept): /start still resumes from what is stored.
+    await harness.restart()
+    await harness.forget_conversations()
 
     await cleo.send_text("/start")
     assert (await cleo.next_bot_message()).text == "Welcome back, Cleo! Let us continue."

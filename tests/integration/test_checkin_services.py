@@ -18,6 +18,7 @@ from coachbot.domain.checkins.flow import (
     BringCheckinForwardUseCase,
     CheckinBroughtForward,
     CheckinForwardOutcome,
+    CheckinNotFound,
     OpenDueCheckinsUseCase,
     StartCheckin,
     StartCheckinUseCase,
@@ -157,6 +158,18 @@ def jpeg_with_gps(seed: int) -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif)
     return out.getvalue()
+
+
+async def test_only_a_begun_checkin_is_continued_when_that_is_asked(session_factory, clock, cleo):
+    clock.advance(days=7)
+    uow = SqlUnitOfWork(session_factory)
+    await OpenDueCheckinsUseCase(uow, clock)()
+    start = StartCheckinUseCase(uow, clock)
+    with pytest.raises(CheckinNotFound):  # open, but not begun: nothing to continue
+        await start(StartCheckin(user_id=cleo["user"].id, started_only=True))
+    begun = await start(StartCheckin(user_id=cleo["user"].id))
+    again = await start(StartCheckin(user_id=cleo["user"].id, started_only=True))
+    assert again.step.response_id == begun.step.response_id
 
 
 async def at_photo_question(session_factory, clock, cleo) -> int:

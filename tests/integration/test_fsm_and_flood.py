@@ -1,4 +1,5 @@
-"""Conversation state, per-user isolation and flood counters, in memory and in Redis."""
+"""Conversation state, per-user isolation and flood counters, in the database or memory
+and in Redis."""
 
 from __future__ import annotations
 
@@ -9,17 +10,26 @@ from aiogram.fsm.storage.base import StorageKey
 
 from coachbot.bot.app import _fsm_storage
 from coachbot.bot.middlewares.throttling import MemoryFloodCounter, RedisFloodCounter
+from coachbot.storage.conversations import SqlConversationStorage
+from coachbot.storage.db import create_engine
 
 KEY = StorageKey(bot_id=1, chat_id=42, user_id=42)
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.fixture(params=["database", pytest.param("redis", marks=pytest.mark.redis)])
 def redis_or_none(request):
-    return None if request.param == "memory" else request.getfixturevalue("redis_client")
+    return None if request.param == "database" else request.getfixturevalue("redis_client")
 
 
-async def test_conversation_state_and_data_are_kept(redis_or_none):
-    storage, _isolation = _fsm_storage(redis_or_none)
+@pytest.fixture
+async def conversations(sqlite_url, clock):
+    engine = create_engine(sqlite_url)
+    yield SqlConversationStorage(engine, clock)
+    await engine.dispose()
+
+
+async def test_conversation_state_and_data_are_kept(redis_or_none, conversations):
+    storage, _isolation = _fsm_storage(redis_or_none, conversations)
     await storage.set_state(KEY, "InviteCoachForm:note")
     await storage.update_data(KEY, {"note": "Ben"})
     assert await storage.get_state(KEY) == "InviteCoachForm:note"
@@ -30,15 +40,16 @@ async def test_conversation_state_and_data_are_kept(redis_or_none):
 
 
 @pytest.mark.redis
-async def test_redis_state_survives_a_restart(redis_client):
-    first, _ = _fsm_storage(redis_client)
+async def test_redis_state_survives_a_restart(redis_client, conversations):
+    first, _ = _fsm_storage(redis_client, conversations)
     await first.set_state(KEY, "InviteCoachForm:validity")
-    second, _ = _fsm_storage(redis_client)  # another process, or the same after a restart
+    # another process, or the same after a restart
+    second, _ = _fsm_storage(redis_client, conversations)
     assert await second.get_state(KEY) == "InviteCoachForm:validity"
 
 
-async def test_isolation_runs_one_users_updates_one_at_a_time(redis_or_none):
-    _, isolation = _fsm_storage(redis_or_none)
+async def test_isolation_runs_one_users_updates_one_at_a_time(redis_or_none, conversations):
+    _, isolation = _fsm_storage(redis_or_none, conversations)
     inside, overlaps = 0, 0
 
     async def handle() -> None:

@@ -236,7 +236,12 @@ async def pressed(
     if callback_data.response_id != form_data.get("response_id") or not isinstance(
         query.message, Message
     ):
-        callback_answer.text = _("This button is no longer active.")
+        callback_answer.text = " ".join(
+            (
+                _("This button is no longer active."),
+                _("Please answer the question above, or send /cancel to stop."),
+            )
+        )
         return
     if callback_data.action is FormAction.toggle:
         await _toggle(query.message, callback_data.value, form_data, state)

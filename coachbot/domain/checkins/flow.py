@@ -203,6 +203,7 @@ class FollowUpCheckinsUseCase:
 class StartCheckin:
     user_id: int
     checkin_id: int | None = None  # None: the person's current open check-in
+    started_only: bool = False  # only continue one already begun (CheckinNotFound if not)
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,8 @@ class StartCheckinUseCase:
         now = self._clock.now()
         async with self._uow() as uow:
             checkin = await _own_checkin(uow, cmd.user_id, cmd.checkin_id)
+            if cmd.started_only and checkin.response_id is None:
+                raise CheckinNotFound()
             if not checkin.answerable:
                 raise CheckinClosed()
             client = await uow.clients.get(checkin.client_id)

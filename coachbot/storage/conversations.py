@@ -1,0 +1,101 @@
+"""Conversation state (aiogram's FSM state and data) in the database: where it lives when
+there is no Redis, so that a restart or a deploy does not lose anyone's conversation.
+
+Every answer writes the state or the data, so each write is one upsert, built once as a
+Core statement; a read is one lookup by primary key. The same table serves SQLite and
+PostgreSQL. The engine belongs to the container, which disposes of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from coachbot.domain.shared.clock import Clock
+from coachbot.storage.tables import ConversationStateRow
+
+_TABLE = ConversationStateRow.__table__
+_SELECT_ROW = select(_TABLE.c.state, _TABLE.c.data).where(_TABLE.c.key == bindparam("key"))
+
+
+class SqlConversationStorage(BaseStorage):
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+        # Every part of aiogram's key, so that two bots or destinies never share a row.
+        self._keys = DefaultKeyBuilder(
+            prefix="fsm", with_bot_id=True, with_business_connection_id=True, with_destiny=True
+        )
+        insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        row = insert(ConversationStateRow).values(
+            key=bindparam("key"),
+            state=bindparam("state"),
+            data=bindparam("data", type_=_TABLE.c.data.type),
+            updated_at=bindparam("at"),
+        )
+        # A state change keeps the data and a data change keeps the state.
+        self._upsert_state = row.on_conflict_do_update(
+            index_elements=[_TABLE.c.key],
+            set_={"state": row.excluded.state, "updated_at": row.excluded.updated_at},
+        )
+        self._upsert_data = row.on_conflict_do_update(
+            index_elements=[_TABLE.c.key],
+            set_={"data": row.excluded.data, "updated_at": row.excluded.updated_at},
+        )
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        value = state.state if isinstance(state, State) else state
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                self._upsert_state,
+                {"key": self._keys.build(key), "state": value, "data": {}, "at": self._clock.now()},
+            )
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        state, _data = await self._row(key)
+        return state
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(self._upsert_data, self._data_params(key, data))
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        _state, data = await self._row(key)
+        return data
+
+    async def update_data(self, key: StorageKey, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Read and write in one transaction (aiogram's default opens two)."""
+        async with self._engine.begin() as connection:
+            row = (await connection.execute(_SELECT_ROW, {"key": self._keys.build(key)})).first()
+            merged = {**(row.data if row else {}), **data}
+            await connection.execute(self._upsert_data, self._data_params(key, merged))
+        return dict(merged)
+
+    async def forget_untouched(self, *, older_than: datetime) -> int:
+        """Forget conversations nobody touched since `older_than`: what someone typed into
+        a conversation they abandoned is not kept for ever."""
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                delete(ConversationStateRow).where(ConversationStateRow.updated_at < older_than)
+            )
+        return result.rowcount
+
+    async def close(self) -> None:
+        """Nothing to close: the container disposes of the engine."""
+
+    async def _row(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(_SELECT_ROW, {"key": self._keys.build(key)})).first()
+        return (row.state, dict(row.data)) if row else (None, {})
+
+    def _data_params(self, key: StorageKey, data: Mapping[str, Any]) -> dict[str, Any]:
+        key_text, now = self._keys.build(key), self._clock.now()
+        return {"key": key_text, "state": None, "data": dict(data), "at": now}

@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from coachbot.sandbox.telegram_http import read_multipart
+from coachbot.sandbox.telegram_http import MAX_BODY_BYTES, read_multipart
 from coachbot.sandbox.telegram_methods import CAPTION_LIMIT, TEXT_LIMIT
 from coachbot.sandbox.telegram_models import ChatMessage, Signal, TelegramError, image_size
 from coachbot.sandbox.telegram_server import FakeTelegramServer, FakeUser
@@ -48,6 +48,9 @@ CALLBACK_ANSWER_SECONDS = 10.0  # Telegram's clients stop waiting for an answer 
 ALBUM_LIMIT = 10
 FIRST_PAGE_USER_ID = 5001  # people created on the page get ids from here on
 LANGUAGES = ("en", "de")
+# The body size the hosting application must accept (aiohttp's default is 1 MiB, less
+# than a phone photo): Telegram's own upload limit, so the bot's size checks are reached.
+UPLOAD_LIMIT = MAX_BODY_BYTES
 
 Action = Callable[[int], Awaitable[str]]
 
@@ -122,6 +125,7 @@ class WebChat:
         self._changed.notify()
 
     def install(self, app: web.Application) -> None:
+        """`app` must have been made with `client_max_size=UPLOAD_LIMIT`."""
         routes = (
             ("GET", "/", self._page),
             ("GET", "/sandbox/static/{name}", self._static),

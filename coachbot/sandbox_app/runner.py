@@ -30,7 +30,7 @@ from coachbot.delivery import create_delivery
 from coachbot.domain.clock import Clock
 from coachbot.sandbox.stripe_server import FakeStripeServer
 from coachbot.sandbox.telegram_server import FakeTelegramServer
-from coachbot.sandbox.web_chat import WebChat
+from coachbot.sandbox.web_chat import UPLOAD_LIMIT, WebChat
 from coachbot.sandbox_app.actions import sandbox_actions
 from coachbot.sandbox_app.demo import seed_demo
 from coachbot.sandbox_app.demo_sales import seed_sales
@@ -150,7 +150,9 @@ async def running_sandbox(
                 await set_commands_for(application.bot, application.i18n, seeded.identity)
 
         # "Back to Telegram" on Stripe's return pages: back to the web chat.
-        web_app = create_web_app(application, telegram_webhook=False, chat_url=url + "/")
+        web_app = create_web_app(
+            application, telegram_webhook=False, chat_url=url + "/", client_max_size=UPLOAD_LIMIT
+        )
         chat.install(web_app)
         runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()

@@ -27,14 +27,20 @@ async def health(_request: web.Request) -> web.Response:
 
 
 def create_web_app(
-    application: BotApplication, *, telegram_webhook: bool = True, chat_url: str | None = None
+    application: BotApplication,
+    *,
+    telegram_webhook: bool = True,
+    chat_url: str | None = None,
+    client_max_size: int = 1024**2,
 ) -> web.Application:
     """`telegram_webhook=False` when polling: only the other endpoints are served (an
     unauthenticated update endpoint must not exist then). `chat_url`: where the return
-    pages send people back to the chat (the bot on t.me when not given)."""
+    pages send people back to the chat (the bot on t.me when not given).
+    `client_max_size`: the largest request body (aiohttp's default 1 MiB fits Telegram's
+    and Stripe's webhooks; the sandbox's web chat takes uploads)."""
     settings = application.settings
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    app = web.Application()
+    app = web.Application(client_max_size=client_max_size)
     app.router.add_get("/healthz", health)
     add_billing_routes(app, application, chat_url=chat_url)
     if not telegram_webhook:

@@ -147,7 +147,19 @@ async def test_a_demo_client_answers_this_weeks_checkin_and_the_next_is_brought_
     await farah.next_bot_message()
     await farah.press("Skip")
     await farah.next_bot_message()  # photos
-    await farah.press("Skip")
+    # Through the web chat, as the page uploads: a 30 MB file reaches the bot, which
+    # refuses it politely; a phone-sized photo (over aiohttp's default 1 MiB) is taken.
+    huge = await upload(sandbox, FARAH, noise_jpeg(64) + bytes(30 * 1024 * 1024))
+    assert huge == 200
+    refused = await farah.next_bot_message()
+    assert refused.text == "That file is too large: photos up to 20 MB, please."
+    assert "photos" in (await farah.next_bot_message()).text  # the question again
+    photo = noise_jpeg(1400)
+    assert len(photo) > 2 * 1024 * 1024
+    assert await upload(sandbox, FARAH, photo) == 200
+    got = await farah.next_bot_message()
+    assert got.text.startswith("Got it: 1 of up to ")
+    await farah.press("✅ Done")
     thanks = await farah.next_bot_message()
     assert "Thank" in thanks.text or "thank" in thanks.text
 
@@ -186,6 +198,23 @@ async def test_an_invited_client_opens_the_waiting_link_and_the_coach_is_told(sa
         lambda chat: any("Cleo Park opened your invitation" in m.text for m in chat.bot_messages)
     )
     assert told
+
+
+def noise_jpeg(side: int) -> bytes:
+    """Random noise: a JPEG that hardly compresses, as large as a phone photo."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(
+        out, format="JPEG", quality=95
+    )
+    return out.getvalue()
+
+
+async def upload(sandbox: Sandbox, who, data: bytes) -> int:
+    form = aiohttp.FormData()
+    form.add_field("file0", data, filename="photo.jpg", content_type="image/jpeg")
+    url = f"{sandbox.url}/sandbox/api/people/{who.telegram_id}/messages"
+    async with aiohttp.ClientSession() as http, http.post(url, data=form, headers=POST) as response:
+        return response.status
 
 
 def test_the_sandbox_empties_only_its_own_folder(tmp_path):

@@ -20,7 +20,7 @@ from aiohttp import web
 from PIL import Image
 
 from coachbot.sandbox.telegram_server import FakeTelegramServer
-from coachbot.sandbox.web_chat import SandboxAction, WebChat
+from coachbot.sandbox.web_chat import UPLOAD_LIMIT, SandboxAction, WebChat
 
 TOKEN = "123456:WEB-chat"
 POST = {"X-Sandbox": "1"}
@@ -95,7 +95,7 @@ async def world() -> AsyncIterator[tuple[FakeTelegramServer, WebChat, Bot, Page]
         SandboxAction("fail", "Fail", "breaks", _failing_action),
     ]
     chat = WebChat(server, title="Test sandbox", actions=actions)
-    app = web.Application()
+    app = web.Application(client_max_size=UPLOAD_LIMIT)
     chat.install(app)
     runner = web.AppRunner(app, shutdown_timeout=2)
     await runner.setup()

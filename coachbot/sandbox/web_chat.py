@@ -253,11 +253,10 @@ class WebChat:
         text = str(body.get("text", ""))
         if not text.strip():
             raise WebChatError(400, "Type a message first.")
-        if len(text) > TEXT_LIMIT:
-            raise WebChatError(400, f"Telegram messages are at most {TEXT_LIMIT} characters.")
         if text.split(maxsplit=1)[0] == "/start":
             self._links.pop(person.id, None)
-        await person.send_text(text)
+        for part in split_text(text):  # a long paste goes as several messages
+            await person.send_text(part)
         return web.json_response({"ok": True})
 
     async def _send_files(self, request: web.Request, person: FakeUser) -> None:
@@ -452,6 +451,24 @@ class _Feed:
                     yield "deleted", {"id": message.message_id}
             else:
                 yield "message", self._web.render(message)
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """A long text as Telegram's apps send it: messages of at most `limit` characters,
+    each cut at the last line break in its second half (or else the last space), and
+    mid-word only where a part has no whitespace at all."""
+    parts = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[: limit + 1]  # whitespace just past the limit is a clean cut too
+        cut = window.rfind("\n")
+        if cut < limit // 2:
+            cut = max(cut, window.rfind(" "), window.rfind("\t"))
+        if cut <= 0:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return [*parts, rest] if rest else parts
 
 
 async def _any_change(signals: Iterable[Signal], timeout: float) -> bool:  # noqa: ASYNC109

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from coachbot.bot.app import BotApplication, create_application
 from coachbot.bot.commands import set_commands_for
 from coachbot.config import Settings
-from coachbot.delivery import create_delivery
 from coachbot.domain.clock import Clock
 from coachbot.sandbox.stripe_server import FakeStripeServer
 from coachbot.sandbox.telegram_server import FakeTelegramServer
@@ -35,7 +35,6 @@ from coachbot.sandbox_app.actions import sandbox_actions
 from coachbot.sandbox_app.demo import seed_demo
 from coachbot.sandbox_app.demo_sales import seed_sales
 from coachbot.sandbox_app.seed import COACH, SeededPerson, seed_people, store_shipped_forms
-from coachbot.storage import migrate
 from coachbot.web.app import create_web_app
 from coachbot.web.billing import STRIPE_WEBHOOK_PATH
 
@@ -79,7 +78,9 @@ def sandbox_settings(
             "redis_url": None,
             "webhook_url": None,
             "webhook_secret": None,
-            "encryption_keys": None,
+            # Its photos go with its folder at the next start: a key of its own, never
+            # written down (nothing to back up, so no warning to back it up).
+            "encryption_keys": (Fernet.generate_key().decode("ascii"),),
             "admin_ids": frozenset({COACH.telegram_id}),
             "outbox_poll_seconds": 0.2,  # people wait for notices in the next tab
         }
@@ -112,6 +113,11 @@ async def running_sandbox(
     clock: Clock | None = None,
 ) -> AsyncIterator[Sandbox]:
     """Everything running, seeded, and the bot polling; stopped again on exit."""
+    # Imported only now: importing Alembic logs its plugins at INFO, which run_sandbox
+    # has quieted by now (`coachbot sandbox` imports this module before that).
+    from coachbot.delivery import create_delivery
+    from coachbot.storage import migrate
+
     async with AsyncExitStack() as stack:
         telegram = FakeTelegramServer(TOKEN, bot_username=BOT_USERNAME, bot_first_name="Coachbot")
         await telegram.start()
@@ -239,10 +245,18 @@ async def _start_polling(application: BotApplication, telegram: FakeTelegramServ
     return task
 
 
+def quiet_logging(settings: Settings) -> None:
+    """Only warnings and errors, unless LOG_LEVEL was set: a line per update, callback
+    answer, Stripe call or migration would bury the page's address, announced last."""
+    if "log_level" not in settings.model_fields_set:
+        logging.getLogger().setLevel(logging.WARNING)
+
+
 async def run_sandbox(
     settings: Settings, *, demo: bool, host: str, port: int, announce: Callable[[str], None]
 ) -> None:
     """Until SIGINT or SIGTERM; `announce` is told the page's address once it is up."""
+    quiet_logging(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

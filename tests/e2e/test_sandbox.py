@@ -233,7 +233,8 @@ def test_the_sandbox_empties_only_its_own_folder(tmp_path):
 
 async def test_make_run_without_a_token_starts_the_sandbox_and_shows_its_address(tmp_path):
     environment = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "SANDBOX_PORT": "0"}
-    for name in ("BOT_TOKEN", "DATABASE_URL", "REDIS_URL", "WEBHOOK_URL", "WEBHOOK_SECRET"):
+    names = ("BOT_TOKEN", "DATABASE_URL", "REDIS_URL", "WEBHOOK_URL", "WEBHOOK_SECRET", "LOG_LEVEL")
+    for name in names:
         environment.pop(name, None)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -265,6 +266,10 @@ async def test_make_run_without_a_token_starts_the_sandbox_and_shows_its_address
         output, _ = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 0, "".join(seen) + output.decode()
     assert "BOT_TOKEN is not set: starting the local sandbox instead." in "".join(seen)
+    # Quiet unless LOG_LEVEL says otherwise: the address is the last thing said, once.
+    said = "".join(seen) + output.decode()
+    assert " INFO " not in said and "encryption key" not in said, said
+    assert said.count("in your browser") == 1 and said.rstrip().endswith("Ctrl+C stops it."), said
     assert (tmp_path / "data" / "sandbox" / "coachbot.sqlite3").is_file()
 
 

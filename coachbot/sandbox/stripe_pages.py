@@ -436,6 +436,13 @@ class StripePages:
         )
 
 
+def drawable(text: object) -> str:
+    """`text` without what the PDF's standard fonts cannot draw (emoji, most scripts
+    beyond Western European: they would show as black boxes), spaces tidied."""
+    kept = str(text).encode("cp1252", "ignore").decode("cp1252")  # Helvetica's encoding
+    return " ".join(kept.split())
+
+
 def invoice_pdf(invoice: Mapping[str, Any], customer: Mapping[str, Any], business: str) -> bytes:
     """The invoice as a one-page PDF, as Stripe's invoice PDF link gives it."""
     out = io.BytesIO()
@@ -447,7 +454,7 @@ def invoice_pdf(invoice: Mapping[str, Any], customer: Mapping[str, Any], busines
     canvas.setFont("Helvetica-Bold", 20)
     canvas.drawString(left, y, "Invoice")
     canvas.setFont("Helvetica", 10)
-    canvas.drawRightString(right, y, business)
+    canvas.drawRightString(right, y, drawable(business))
     y -= 9 * mm
     rows = (
         ("Invoice number", invoice["number"]),
@@ -459,7 +466,7 @@ def invoice_pdf(invoice: Mapping[str, Any], customer: Mapping[str, Any], busines
         canvas.setFillGray(0.4)
         canvas.drawString(left, y, label)
         canvas.setFillGray(0)
-        canvas.drawString(left + 40 * mm, y, str(value))
+        canvas.drawString(left + 40 * mm, y, drawable(value))
         y -= 6 * mm
     y -= 6 * mm
     canvas.setFont("Helvetica-Bold", 10)
@@ -470,7 +477,7 @@ def invoice_pdf(invoice: Mapping[str, Any], customer: Mapping[str, Any], busines
     for line in invoice["lines"]["data"]:
         y -= 8 * mm
         period = line.get("period") or {}
-        canvas.drawString(left, y, str(line.get("description") or ""))
+        canvas.drawString(left, y, drawable(line.get("description") or ""))
         canvas.drawRightString(right, y, amount_text(line["amount"], line["currency"]))
         if period.get("start"):
             y -= 5 * mm

@@ -113,10 +113,15 @@ class WebChat:
             language_code=language_code,
         )
         person.chat.started = person.chat.started or started
-        if label:
-            self._labels[user_id] = label
+        self.set_label(user_id, label)
         self._changed.notify()
         return person
+
+    def set_label(self, user_id: int, label: str) -> None:
+        """What the account list says about the person (e.g. their role), changed live."""
+        if self._labels.get(user_id, "") != label:
+            self._labels[user_id] = label
+            self._changed.notify()
 
     def open_link(self, user_id: int, start: str) -> None:
         """The person opened t.me/<bot>?start=<start>: their chat offers START."""

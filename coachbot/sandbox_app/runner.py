@@ -28,6 +28,7 @@ from coachbot.bot.app import BotApplication, create_application
 from coachbot.bot.commands import set_commands_for
 from coachbot.config import Settings
 from coachbot.domain.clock import Clock
+from coachbot.domain.model import ClientStatus
 from coachbot.sandbox.stripe_server import FakeStripeServer
 from coachbot.sandbox.telegram_server import FakeTelegramServer
 from coachbot.sandbox.web_chat import UPLOAD_LIMIT, WebChat
@@ -35,6 +36,7 @@ from coachbot.sandbox_app.actions import sandbox_actions
 from coachbot.sandbox_app.demo import seed_demo
 from coachbot.sandbox_app.demo_sales import seed_sales
 from coachbot.sandbox_app.seed import COACH, SeededPerson, seed_people, store_shipped_forms
+from coachbot.storage.uow import SqlUnitOfWork
 from coachbot.web.app import create_web_app
 from coachbot.web.billing import STRIPE_WEBHOOK_PATH
 
@@ -44,6 +46,15 @@ TOKEN = "7000000001:sandbox-local-token"
 BOT_USERNAME = "coachbot_sandbox_bot"
 TITLE = "Coachbot sandbox"
 MARKER = ".coachbot-sandbox"
+# What the account list says about someone invited, as their client record moves on.
+CLIENT_LABELS = {
+    ClientStatus.invited: "invited client",
+    ClientStatus.onboarding: "client · onboarding",
+    ClientStatus.active: "client",
+    ClientStatus.paused: "client · paused",
+    ClientStatus.archived: "former client",
+}
+LABEL_CHECK_SECONDS = 0.5
 
 
 class SandboxError(Exception):
@@ -176,9 +187,11 @@ async def running_sandbox(
             ).run(stop)
         )
         polling = await _start_polling(application, telegram)
+        labels = asyncio.create_task(_follow_client_labels(application, telegram, chat))
         try:
             yield Sandbox(url, telegram, stripe, application, chat)
         finally:
+            labels.cancel()
             stop.set()
             await application.dispatcher.stop_polling()
             await polling
@@ -222,6 +235,31 @@ def _add_people(chat: WebChat, people: list[SeededPerson]) -> None:
         )
         if seeded.link is not None:
             chat.open_link(person.telegram_id, seeded.link)
+
+
+async def _follow_client_labels(
+    application: BotApplication, telegram: FakeTelegramServer, chat: WebChat
+) -> None:
+    """An invited person's label follows their client record ("client" once onboarded),
+    checked after the bot was active: the account list is labelled by the sandbox, which
+    learns about onboarding only from the database."""
+    while True:
+        await telegram.activity.wait(within=60)
+        await asyncio.sleep(LABEL_CHECK_SECONDS)  # one look for a burst of calls
+        try:
+            await _label_clients(application, chat)
+        except Exception:  # a label is not worth stopping for; the next activity retries
+            logger.exception("Could not update the web chat's labels")
+
+
+async def _label_clients(application: BotApplication, chat: WebChat) -> None:
+    followed = [p for p in chat.people() if p["label"] in ("", *CLIENT_LABELS.values())]
+    async with SqlUnitOfWork(application.session_factory) as uow:
+        for person in followed:
+            user = await uow.users.get_by_telegram_id(person["id"])
+            clients = await uow.clients.list_for_user(user.id) if user and user.id else ()
+            if clients:
+                chat.set_label(person["id"], CLIENT_LABELS[clients[-1].status])
 
 
 async def _start_polling(application: BotApplication, telegram: FakeTelegramServer) -> asyncio.Task:

@@ -193,11 +193,23 @@ async def test_an_invited_client_opens_the_waiting_link_and_the_coach_is_told(sa
     await client.send_text(f"/start {link}")
     welcome = await client.next_bot_message()
     assert welcome.text.startswith("Welcome, Cleo! Anna Coach invited you")
+    # The account list stops calling her invited (and says "client" once onboarded).
+    assert await label_of(sandbox, cleo, "client · onboarding")
     anna = person(sandbox, COACH)
     told = await anna.wait_for(
         lambda chat: any("Cleo Park opened your invitation" in m.text for m in chat.bot_messages)
     )
     assert told
+
+
+async def label_of(sandbox: Sandbox, who, wanted: str) -> bool:
+    """The web chat's account list labels `who` as `wanted` within a few seconds."""
+    async with asyncio.timeout(5):
+        while True:
+            labels = {p["id"]: p["label"] for p in sandbox.chat.people()}
+            if labels[who.telegram_id] == wanted:
+                return True
+            await asyncio.sleep(0.05)
 
 
 def noise_jpeg(side: int) -> bytes:

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from coachbot.sandbox.stripe_server import FakeStripeServer
 
 TEMPLATES = Path(__file__).parent / "stripe_web"
+# The look the bot's own return pages have too, so a payer goes from "Stripe" to the bot
+# without a jump (a file, not an import: the fakes stay independent of the bot's code).
+SHARED_CSS = Path(__file__).parents[1] / "web" / "static" / "pages.css"
 # Stripe counts these currencies in whole units (its list); all others in hundredths.
 ZERO_DECIMAL = frozenset(
     "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()  # noqa: SIM905
@@ -178,6 +181,7 @@ class StripePages:
 
     def install(self, app: web.Application) -> None:
         routes = (
+            ("GET", "/static/pages.css", self._stylesheet),
             ("GET", "/static/stripe.css", self._stylesheet),
             ("GET", "/c/pay/{session}", self._checkout_page),
             ("POST", "/c/pay/{session}", self._checkout_submit),
@@ -206,17 +210,21 @@ class StripePages:
 
     def _object(self, object_id: str, kind: str) -> dict[str, Any]:
         try:
-            return self.server.store.get(object_id, kind)
+            found = self.server.store.get(object_id, kind)
         except StripeApiError:
             raise web.HTTPNotFound(
                 text="This page does not exist (any more): the sandbox starts afresh each time.",
             ) from None
+        if found.get("customer"):
+            self.server.last_payer = str(found["customer"])
+        return found
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.server.now(), UTC)
 
-    async def _stylesheet(self, _request: web.Request) -> web.FileResponse:
-        return web.FileResponse(TEMPLATES / "stripe.css", headers={"Content-Type": "text/css"})
+    async def _stylesheet(self, request: web.Request) -> web.FileResponse:
+        path = SHARED_CSS if request.path.endswith("/pages.css") else TEMPLATES / "stripe.css"
+        return web.FileResponse(path, headers={"Content-Type": "text/css"})
 
     # -- Checkout -------------------------------------------------------------------
 

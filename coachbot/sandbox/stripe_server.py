@@ -142,6 +142,9 @@ class FakeStripeServer:
         self.port = port
         self.account_name = account_name  # the business name Stripe's pages show
         self.webhook_url: str | None = None
+        # The customer whose checkout, invoice or portal page was used last: the one a
+        # return page is for (real Stripe tells the return page nothing).
+        self.last_payer: str | None = None
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._background: set[asyncio.Task[None]] = set()

@@ -38,7 +38,7 @@ from coachbot.sandbox_app.demo_sales import seed_sales
 from coachbot.sandbox_app.seed import COACH, SeededPerson, seed_people, store_shipped_forms
 from coachbot.storage.uow import SqlUnitOfWork
 from coachbot.web.app import create_web_app
-from coachbot.web.billing import STRIPE_WEBHOOK_PATH
+from coachbot.web.billing import STRIPE_WEBHOOK_PATH, ChatLink
 
 logger = logging.getLogger(__name__)
 
@@ -166,9 +166,12 @@ async def running_sandbox(
             if seeded.identity is not None:
                 await set_commands_for(application.bot, application.i18n, seeded.identity)
 
-        # "Back to Telegram" on Stripe's return pages: back to the web chat.
+        # "Back to Telegram" on Stripe's return pages: back to the payer's web chat.
         web_app = create_web_app(
-            application, telegram_webhook=False, chat_url=url + "/", client_max_size=UPLOAD_LIMIT
+            application,
+            telegram_webhook=False,
+            chat_link=_payer_chat(application, stripe, url),
+            client_max_size=UPLOAD_LIMIT,
         )
         chat.install(web_app)
         runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=2.0)
@@ -260,6 +263,23 @@ async def _label_clients(application: BotApplication, chat: WebChat) -> None:
             clients = await uow.clients.list_for_user(user.id) if user and user.id else ()
             if clients:
                 chat.set_label(person["id"], CLIENT_LABELS[clients[-1].status])
+
+
+def _payer_chat(application: BotApplication, stripe: FakeStripeServer, url: str) -> ChatLink:
+    """The web chat of the client whose Stripe page was used last (the bot gave Stripe
+    their client id), or the page's start when that is not known."""
+
+    async def link(_request: web.Request) -> str:
+        customer = stripe.store.objects.get(stripe.last_payer or "", {})
+        client_id = str(customer.get("metadata", {}).get("client_id", ""))
+        if not client_id.isdigit():
+            return url + "/"
+        async with SqlUnitOfWork(application.session_factory) as uow:
+            client = await uow.clients.get(int(client_id))
+            user = await uow.users.get(client.user_id) if client and client.user_id else None
+        return f"{url}/?user={user.telegram_id}" if user else url + "/"
+
+    return link
 
 
 async def _start_polling(application: BotApplication, telegram: FakeTelegramServer) -> asyncio.Task:

@@ -340,6 +340,16 @@ async def test_the_demo_sells_a_plan_dana_pays_for_and_cancels_in_the_local_stri
         async with http.post(f"{portal}/subscriptions/{subscription}/cancel") as page:
             assert page.status == 200
     await stripe.background_deliveries()  # signed, to the sandbox's own webhook
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{sandbox.url}/billing/done?lang=en") as page:
+            shown = await page.text()
+        async with http.get(f"{stripe.url}/static/pages.css") as css:
+            shared = await css.text()
+        async with http.get(f"{sandbox.url}/static/pages.css") as css:
+            assert await css.text() == shared  # one look for Stripe's pages and the bot's
+    # The portal's return page leads back to Dana's own chat in the web chat.
+    assert f"href='{sandbox.url}/?user={DANA.telegram_id}'" in shown
+    assert "href='/static/pages.css'" in shown
     assert all(d.status == 200 for d in stripe.deliveries)
     await dana.send_text("/billing")
     assert "Ends on " in (await dana.next_bot_message()).text

@@ -15,7 +15,8 @@ import stripe
 from aiohttp import web
 from pypdf import PdfReader
 
-from coachbot.sandbox.stripe_pages import CardRefused, invoice_pdf, luhn_valid, read_card
+from coachbot.sandbox.stripe_cards import CardRefused, luhn_valid, read_card
+from coachbot.sandbox.stripe_invoice import invoice_pdf
 from coachbot.sandbox.stripe_server import FakeStripeServer
 
 KEY = "sk_test_pages"

@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp import web
 
 from coachbot.sandbox.telegram_http import read_multipart
-from coachbot.sandbox.telegram_methods import CAPTION_LIMIT, TEXT_LIMIT
 from coachbot.sandbox.telegram_models import TelegramError, image_size
+from coachbot.sandbox.telegram_rules import CAPTION_LIMIT, TEXT_LIMIT
 from coachbot.sandbox.telegram_server import FakeUser
 
 # Every POST must carry this header: a cross-site form cannot add it, and a cross-site

@@ -19,7 +19,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboar
 from aiohttp import web
 from PIL import Image
 
-from coachbot.sandbox.telegram_methods import TEXT_LIMIT
+from coachbot.sandbox.telegram_rules import TEXT_LIMIT
 from coachbot.sandbox.telegram_server import FakeTelegramServer
 from coachbot.sandbox.web_chat import UPLOAD_LIMIT, SandboxAction, WebChat, split_text
 

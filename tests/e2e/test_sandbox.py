@@ -26,7 +26,7 @@ from coachbot.domain.model import ClientStatus
 from coachbot.domain.services.billing_admin import RevenueUseCase
 from coachbot.domain.services.billing_packages import ListPackagesUseCase
 from coachbot.sandbox.telegram_server import FakeUser
-from coachbot.sandbox_app.demo import CLIENTS, HISTORY_WEEKS
+from coachbot.sandbox_app.demo_people import CLIENTS, HISTORY_WEEKS
 from coachbot.sandbox_app.runner import (
     BOT_USERNAME,
     Sandbox,

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from coachbot.config import Settings
-from coachbot.sandbox_app.demo import CLIENTS
+from coachbot.sandbox_app.demo_people import CLIENTS
 from coachbot.sandbox_app.runner import Sandbox, running_sandbox
 from coachbot.sandbox_app.seed import COACH
 from tests.conftest import service_unavailable

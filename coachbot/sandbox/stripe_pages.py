@@ -11,155 +11,35 @@ send, delivered in the background, as Stripe does once its page has answered.
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from babel.dates import format_date
-from babel.numbers import format_currency
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 
+from coachbot.sandbox.stripe_cards import TEST_CARDS, CardRefused, card_text, read_card, read_email
+from coachbot.sandbox.stripe_invoice import (
+    amount_text,
+    day_text,
+    interval_text,
+    invoice_pdf,
+    locale_of,
+)
 from coachbot.sandbox.stripe_spec import StripeApiError
 
 if TYPE_CHECKING:
     from coachbot.sandbox.stripe_server import FakeStripeServer
 
 TEMPLATES = Path(__file__).parent / "stripe_web"
-# Stripe counts these currencies in whole units (its list); all others in hundredths.
-ZERO_DECIMAL = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()  # noqa: SIM905
-)
-LOCALES = ("en", "de")
-_EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*$")
-
-
-@dataclass(frozen=True)
-class TestCard:
-    number: str
-    brand: str
-    outcome: str
-    decline: str | None = None  # Stripe's message when the card is declined
-
-    @property
-    def spaced(self) -> str:
-        return " ".join(self.number[i : i + 4] for i in range(0, len(self.number), 4))
-
-
-# Stripe's test cards (the same numbers behave the same way in Stripe's test mode).
-TEST_CARDS = (
-    TestCard("4242424242424242", "Visa", "Succeeds"),
-    TestCard("5555555555554444", "Mastercard", "Succeeds"),
-    TestCard("4000000000000002", "Visa", "Declined", "Your card was declined."),
-    TestCard("4000000000009995", "Visa", "Insufficient funds", "Your card has insufficient funds."),
-    TestCard("4000000000000069", "Visa", "Expired card", "Your card has expired."),
-)
-CARDS = {card.number: card for card in TEST_CARDS}
-
-
-class CardRefused(Exception):
-    """The card form was refused; `field` is the input to fix, `status` the HTTP status."""
-
-    def __init__(self, message: str, field: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.status = status
-
-
-def luhn_valid(number: str) -> bool:
-    total = 0
-    for index, digit in enumerate(int(d) for d in reversed(number)):
-        if index % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
-
-
-def read_card(form: Mapping[str, str], now: datetime) -> dict[str, Any]:
-    """The card typed into a form, checked as Stripe's card fields and test mode check
-    it; returns what Stripe keeps of a card (brand, last four digits, expiry)."""
-    number = re.sub(r"[\s-]", "", form.get("cardnumber", ""))
-    if len(number) < 12 or not number.isdigit():
-        raise CardRefused("Your card number is incomplete.", "cardnumber")
-    if not luhn_valid(number):
-        raise CardRefused("Your card number is invalid.", "cardnumber")
-    expiry = _EXPIRY.match(form.get("expiry", ""))
-    if expiry is None:
-        raise CardRefused("Your card's expiration date is incomplete.", "expiry")
-    month, year = int(expiry[1]), int(expiry[2])
-    year = year + 2000 if year < 100 else year
-    if not 1 <= month <= 12:
-        raise CardRefused("Your card's expiration month is invalid.", "expiry")
-    if (year, month) < (now.year, now.month):
-        raise CardRefused("Your card's expiration date is in the past.", "expiry")
-    cvc = form.get("cvc", "").strip()
-    if not (cvc.isdigit() and 3 <= len(cvc) <= 4):
-        raise CardRefused("Your card's security code is incomplete.", "cvc")
-    card = CARDS.get(number)
-    if card is None:
-        raise CardRefused(
-            "Your card was declined. This is a test checkout: only the test cards listed "
-            "below work, and no real card is ever charged.",
-            "cardnumber",
-            402,
-        )
-    if card.decline:
-        raise CardRefused(card.decline, "cardnumber", 402)
-    return {"brand": card.brand, "last4": number[-4:], "exp_month": month, "exp_year": year}
-
-
-def read_email(form: Mapping[str, str]) -> str:
-    email = form.get("email", "").strip()
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise CardRefused("Your email address is incomplete.", "email")
-    return email
-
-
-# ---------------------------------------------------------------------------- formatting
-
-
-def locale_of(obj: Mapping[str, Any]) -> str:
-    locale = (obj.get("locale") or "en")[:2]
-    return locale if locale in LOCALES else "en"
-
-
-def amount_text(amount: int, currency: str, locale: str = "en") -> str:
-    """4990 EUR: "€49.90" (en), "49,90 €" (de); 4990 JPY: "¥4,990"."""
-    digits = 0 if currency.lower() in ZERO_DECIMAL else 2
-    return format_currency(Decimal(amount).scaleb(-digits), currency.upper(), locale=locale)
-
-
-def day_text(timestamp: int | None, locale: str = "en") -> str:
-    if not timestamp:
-        return ""
-    return format_date(datetime.fromtimestamp(timestamp, UTC), format="medium", locale=locale)
-
-
-def interval_text(price: Mapping[str, Any]) -> str:
-    recurring = price.get("recurring")
-    if not recurring:
-        return ""
-    count, unit = recurring["interval_count"], recurring["interval"]
-    return f"per {unit}" if count == 1 else f"every {count} {unit}s"
+# The look the bot's own return pages have too, so a payer goes from "Stripe" to the bot
+# without a jump (a file, not an import: the fakes stay independent of the bot's code).
+SHARED_CSS = Path(__file__).parents[1] / "web" / "static" / "pages.css"
 
 
 def success_url(session: Mapping[str, Any]) -> str:
     return str(session["success_url"]).replace("{CHECKOUT_SESSION_ID}", session["id"])
-
-
-def card_text(card: Mapping[str, Any] | None) -> str:
-    if not card:
-        return ""
-    return f"{card['brand']} •••• {card['last4']}"
 
 
 # ---------------------------------------------------------------------------- the pages
@@ -178,6 +58,7 @@ class StripePages:
 
     def install(self, app: web.Application) -> None:
         routes = (
+            ("GET", "/static/pages.css", self._stylesheet),
             ("GET", "/static/stripe.css", self._stylesheet),
             ("GET", "/c/pay/{session}", self._checkout_page),
             ("POST", "/c/pay/{session}", self._checkout_submit),
@@ -206,17 +87,21 @@ class StripePages:
 
     def _object(self, object_id: str, kind: str) -> dict[str, Any]:
         try:
-            return self.server.store.get(object_id, kind)
+            found = self.server.store.get(object_id, kind)
         except StripeApiError:
             raise web.HTTPNotFound(
                 text="This page does not exist (any more): the sandbox starts afresh each time.",
             ) from None
+        if found.get("customer"):
+            self.server.last_payer = str(found["customer"])
+        return found
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.server.now(), UTC)
 
-    async def _stylesheet(self, _request: web.Request) -> web.FileResponse:
-        return web.FileResponse(TEMPLATES / "stripe.css", headers={"Content-Type": "text/css"})
+    async def _stylesheet(self, request: web.Request) -> web.FileResponse:
+        path = SHARED_CSS if request.path.endswith("/pages.css") else TEMPLATES / "stripe.css"
+        return web.FileResponse(path, headers={"Content-Type": "text/css"})
 
     # -- Checkout -------------------------------------------------------------------
 
@@ -434,62 +319,3 @@ class StripePages:
             "Thanks for your payment",
             f"{self.server.account_name} has your payment; a receipt is on its way.",
         )
-
-
-def invoice_pdf(invoice: Mapping[str, Any], customer: Mapping[str, Any], business: str) -> bytes:
-    """The invoice as a one-page PDF, as Stripe's invoice PDF link gives it."""
-    out = io.BytesIO()
-    canvas = Canvas(out, pagesize=A4, pageCompression=1)
-    canvas.setTitle(f"Invoice {invoice['number']}")
-    width, height = A4
-    left, right = 20 * mm, width - 20 * mm
-    y = height - 25 * mm
-    canvas.setFont("Helvetica-Bold", 20)
-    canvas.drawString(left, y, "Invoice")
-    canvas.setFont("Helvetica", 10)
-    canvas.drawRightString(right, y, business)
-    y -= 9 * mm
-    rows = (
-        ("Invoice number", invoice["number"]),
-        ("Date of issue", day_text(invoice["created"])),
-        ("Billed to", " · ".join(v for v in (customer.get("name"), customer.get("email")) if v)),
-        ("Status", invoice["status"]),
-    )
-    for label, value in rows:
-        canvas.setFillGray(0.4)
-        canvas.drawString(left, y, label)
-        canvas.setFillGray(0)
-        canvas.drawString(left + 40 * mm, y, str(value))
-        y -= 6 * mm
-    y -= 6 * mm
-    canvas.setFont("Helvetica-Bold", 10)
-    canvas.drawString(left, y, "Description")
-    canvas.drawRightString(right, y, "Amount")
-    canvas.line(left, y - 2 * mm, right, y - 2 * mm)
-    canvas.setFont("Helvetica", 10)
-    for line in invoice["lines"]["data"]:
-        y -= 8 * mm
-        period = line.get("period") or {}
-        canvas.drawString(left, y, str(line.get("description") or ""))
-        canvas.drawRightString(right, y, amount_text(line["amount"], line["currency"]))
-        if period.get("start"):
-            y -= 5 * mm
-            canvas.setFillGray(0.4)
-            canvas.drawString(
-                left, y, f"{day_text(period['start'])} – {day_text(period.get('end'))}"
-            )
-            canvas.setFillGray(0)
-    y -= 10 * mm
-    canvas.line(left, y + 6 * mm, right, y + 6 * mm)
-    canvas.setFont("Helvetica-Bold", 11)
-    canvas.drawString(left, y, "Amount due" if invoice["status"] == "open" else "Amount paid")
-    shown = invoice["amount_due"] if invoice["status"] == "open" else invoice["amount_paid"]
-    canvas.drawRightString(right, y, amount_text(shown, invoice["currency"]))
-    canvas.setFont("Helvetica-Oblique", 9)
-    canvas.setFillGray(0.4)
-    canvas.drawString(
-        left, 15 * mm, "Sandbox invoice from a local stand-in for Stripe: no money was charged."
-    )
-    canvas.showPage()
-    canvas.save()
-    return out.getvalue()

@@ -13,21 +13,29 @@ played side by side.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
-import secrets
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from coachbot.sandbox.telegram_http import read_multipart
-from coachbot.sandbox.telegram_methods import CAPTION_LIMIT, TEXT_LIMIT
-from coachbot.sandbox.telegram_models import ChatMessage, Signal, TelegramError, image_size
+from coachbot.sandbox.telegram_http import MAX_BODY_BYTES
+from coachbot.sandbox.telegram_models import ChatMessage, Signal
 from coachbot.sandbox.telegram_server import FakeTelegramServer, FakeUser
+from coachbot.sandbox.web_chat_feed import Feed, any_change, write_event
+from coachbot.sandbox.web_chat_input import (
+    WebChatError,
+    answering_errors,
+    check_csrf,
+    clean,
+    json_body,
+    send_files,
+    send_location,
+    split_text,
+    user_id_of,
+)
 from coachbot.sandbox.web_render import (
     FILES_PATH,
     account_names,
@@ -40,14 +48,13 @@ logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "web"
 STATIC_FILES = {"chat.js": "text/javascript", "chat.css": "text/css"}
-# Every POST must carry this header: a cross-site form cannot add it, and a cross-site
-# script that does is stopped by the CORS preflight this server never answers.
-CSRF_HEADER = "X-Sandbox"
 KEEPALIVE_SECONDS = 15.0
 CALLBACK_ANSWER_SECONDS = 10.0  # Telegram's clients stop waiting for an answer too
-ALBUM_LIMIT = 10
 FIRST_PAGE_USER_ID = 5001  # people created on the page get ids from here on
 LANGUAGES = ("en", "de")
+# The body size the hosting application must accept (aiohttp's default is 1 MiB, less
+# than a phone photo): Telegram's own upload limit, so the bot's size checks are reached.
+UPLOAD_LIMIT = MAX_BODY_BYTES
 
 Action = Callable[[int], Awaitable[str]]
 
@@ -62,13 +69,6 @@ class SandboxAction:
     label: str
     hint: str
     run: Action
-
-
-class WebChatError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class WebChat:
@@ -110,10 +110,15 @@ class WebChat:
             language_code=language_code,
         )
         person.chat.started = person.chat.started or started
-        if label:
-            self._labels[user_id] = label
+        self.set_label(user_id, label)
         self._changed.notify()
         return person
+
+    def set_label(self, user_id: int, label: str) -> None:
+        """What the account list says about the person (e.g. their role), changed live."""
+        if self._labels.get(user_id, "") != label:
+            self._labels[user_id] = label
+            self._changed.notify()
 
     def open_link(self, user_id: int, start: str) -> None:
         """The person opened t.me/<bot>?start=<start>: their chat offers START."""
@@ -122,6 +127,7 @@ class WebChat:
         self._changed.notify()
 
     def install(self, app: web.Application) -> None:
+        """`app` must have been made with `client_max_size=UPLOAD_LIMIT`."""
         routes = (
             ("GET", "/", self._page),
             ("GET", "/sandbox/static/{name}", self._static),
@@ -136,7 +142,7 @@ class WebChat:
             ("GET", FILES_PATH + "{file_id}", self._file),
         )
         for method, path, handler in routes:
-            app.router.add_route(method, path, _answering_errors(handler))
+            app.router.add_route(method, path, answering_errors(handler))
         app.on_shutdown.append(self._close_streams)
 
     # ------------------------------------------------------------------ what the page shows
@@ -211,8 +217,8 @@ class WebChat:
         )
 
     async def _create_person(self, request: web.Request) -> web.Response:
-        body = await _json_body(request)
-        first_name = _clean(body.get("first_name"), 64)
+        body = await json_body(request)
+        first_name = clean(body.get("first_name"), 64)
         if not first_name:
             raise WebChatError(400, "A first name is needed.")
         language = body.get("language_code") or "en"
@@ -222,15 +228,15 @@ class WebChat:
         self.add_person(
             user_id,
             first_name,
-            last_name=_clean(body.get("last_name"), 64) or None,
-            username=_clean(body.get("username"), 32) or None,
+            last_name=clean(body.get("last_name"), 64) or None,
+            username=clean(body.get("username"), 32) or None,
             language_code=language,
         )
         return web.json_response({"id": user_id})
 
     async def _link(self, request: web.Request) -> web.Response:
         person = self._person_of(request)
-        body = await _json_body(request)
+        body = await json_body(request)
         start = str(body.get("start", ""))
         if len(start) > 64:  # Telegram's limit for start parameters
             raise WebChatError(400, "That start parameter is too long.")
@@ -240,65 +246,24 @@ class WebChat:
     async def _send(self, request: web.Request) -> web.Response:
         person = self._person_of(request)
         if request.content_type == "multipart/form-data":
-            await self._send_files(request, person)
+            await send_files(request, person)
             return web.json_response({"ok": True})
-        body = await _json_body(request)
+        body = await json_body(request)
         if "location" in body:
-            await self._send_location(person, body["location"])
+            await send_location(person, body["location"])
             return web.json_response({"ok": True})
         text = str(body.get("text", ""))
         if not text.strip():
             raise WebChatError(400, "Type a message first.")
-        if len(text) > TEXT_LIMIT:
-            raise WebChatError(400, f"Telegram messages are at most {TEXT_LIMIT} characters.")
         if text.split(maxsplit=1)[0] == "/start":
             self._links.pop(person.id, None)
-        await person.send_text(text)
+        for part in split_text(text):  # a long paste goes as several messages
+            await person.send_text(part)
         return web.json_response({"ok": True})
-
-    async def _send_files(self, request: web.Request, person: FakeUser) -> None:
-        try:
-            parsed = await read_multipart(await request.multipart())
-        except TelegramError as error:
-            raise WebChatError(error.status, "That is too large to send.") from error
-        uploads = list(parsed.files.values())
-        caption = str(parsed.values.get("caption", "")).strip() or None
-        if not uploads:
-            raise WebChatError(400, "Choose a file to send.")
-        if len(uploads) > ALBUM_LIMIT:
-            raise WebChatError(400, f"Send at most {ALBUM_LIMIT} files at once.")
-        if caption and len(caption) > CAPTION_LIMIT:
-            raise WebChatError(400, f"Captions are at most {CAPTION_LIMIT} characters.")
-        if any(not upload.data for upload in uploads):
-            raise WebChatError(400, "That file is empty.")
-        album = secrets.token_hex(8) if len(uploads) > 1 else None
-        for index, upload in enumerate(uploads):
-            shown_caption = caption if index == 0 else None
-            # Telegram apps send pictures as photos; anything else goes as a file.
-            if image_size(upload.data) is not None:
-                await person.send_photo(upload.data, caption=shown_caption, media_group_id=album)
-            else:
-                await person.send_document(
-                    upload.data,
-                    file_name=upload.filename or "file",
-                    mime_type=upload.content_type or "application/octet-stream",
-                    caption=shown_caption,
-                    media_group_id=album,
-                )
-
-    async def _send_location(self, person: FakeUser, location: Any) -> None:
-        try:
-            latitude = float(location["latitude"])
-            longitude = float(location["longitude"])
-        except (TypeError, KeyError, ValueError):
-            raise WebChatError(400, "A location needs a latitude and a longitude.") from None
-        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-            raise WebChatError(400, "That is not a place on Earth.")
-        await person.send_location(latitude, longitude)
 
     async def _press(self, request: web.Request) -> web.Response:
         person = self._person_of(request)
-        body = await _json_body(request)
+        body = await json_body(request)
         message = person.chat.get(int(body.get("message_id", 0)))
         data = str(body.get("data", ""))
         shown = [b.callback_data for row in message.inline_buttons for b in row] if message else []
@@ -314,7 +279,7 @@ class WebChat:
 
     async def _block(self, request: web.Request) -> web.Response:
         person = self._person_of(request)
-        blocked = bool((await _json_body(request)).get("blocked"))
+        blocked = bool((await json_body(request)).get("blocked"))
         if blocked != person.chat.blocked:
             await (person.block_bot() if blocked else person.unblock_bot())
             person.chat.changed.notify()
@@ -324,8 +289,8 @@ class WebChat:
         action = self._actions.get(request.match_info["key"])
         if action is None:
             raise WebChatError(404, "There is no such action.")
-        body = await _json_body(request)
-        person = self._person(_user_id(body.get("user_id")))
+        body = await json_body(request)
+        person = self._person(user_id_of(body.get("user_id")))
         try:
             outcome = await action.run(person.id)
         except Exception:
@@ -360,17 +325,17 @@ class WebChat:
             }
         )
         await response.prepare(request)
-        feed = _Feed(self, person)
+        feed = Feed(self, person)
         try:
-            await _write_event(response, "reset", feed.reset())
+            await write_event(response, "reset", feed.reset())
             while not self._closing:
                 events = feed.changes()
                 if events:
                     for name, data in events:
-                        await _write_event(response, name, data)
+                        await write_event(response, name, data)
                     continue
                 signals = (person.chat.changed, self._server.activity, self._changed)
-                if not await _any_change(signals, KEEPALIVE_SECONDS):
+                if not await any_change(signals, KEEPALIVE_SECONDS):
                     await response.write(b": keep-alive\n\n")
         except ConnectionResetError:
             pass  # the tab was closed
@@ -397,113 +362,5 @@ class WebChat:
 
     def _person_of(self, request: web.Request, *, post: bool = True) -> FakeUser:
         if post:
-            _check_csrf(request)
-        return self._person(_user_id(request.match_info["user_id"]))
-
-
-class _Feed:
-    """What one open chat was last sent, to send only what changed since."""
-
-    def __init__(self, chat: WebChat, person: FakeUser) -> None:
-        self._web = chat
-        self._person = person
-        self._versions: dict[int, tuple[int, bool]] = {}
-        self._state: dict[str, Any] = {}
-        self._actions = len(person.chat.actions)
-
-    def reset(self) -> dict[str, Any]:
-        state = self._web.chat_state(self._person)
-        self._versions = {m.message_id: (m.edits, m.deleted) for m in self._person.chat.history}
-        self._state = {key: value for key, value in state.items() if key != "messages"}
-        self._state["people"] = self._web.people()
-        self._actions = len(self._person.chat.actions)
-        self._web.mark_seen(self._person)
-        return {**state, "people": self._state["people"]}
-
-    def changes(self) -> list[tuple[str, Any]]:
-        events: list[tuple[str, Any]] = list(self._message_changes())
-        self._web.mark_seen(self._person)
-        state = self._web.chat_state(self._person)
-        state.pop("messages")
-        state["people"] = self._web.people()
-        for key, value in state.items():
-            if self._state.get(key) != value:
-                self._state[key] = value
-                events.append((key, value))
-        actions = self._person.chat.actions
-        if len(actions) > self._actions:
-            self._actions = len(actions)
-            events.append(("action", actions[-1]))
-        return events
-
-    def _message_changes(self) -> Iterable[tuple[str, Any]]:
-        for message in self._person.chat.history:
-            version = (message.edits, message.deleted)
-            before = self._versions.get(message.message_id)
-            if before == version:
-                continue
-            self._versions[message.message_id] = version
-            if message.deleted:
-                if before is not None:
-                    yield "deleted", {"id": message.message_id}
-            else:
-                yield "message", self._web.render(message)
-
-
-async def _any_change(signals: Iterable[Signal], timeout: float) -> bool:  # noqa: ASYNC109
-    """Wait until one of `signals` is notified; False after `timeout` seconds."""
-    events = [signal.next_change() for signal in signals]  # taken before awaiting anything
-    waiters = [asyncio.ensure_future(event.wait()) for event in events]
-    try:
-        done, _ = await asyncio.wait(waiters, timeout=timeout, return_when="FIRST_COMPLETED")
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-    return bool(done)
-
-
-async def _write_event(response: web.StreamResponse, name: str, data: Any) -> None:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    await response.write(f"event: {name}\ndata: {body}\n\n".encode())
-
-
-def _check_csrf(request: web.Request) -> None:
-    if request.headers.get(CSRF_HEADER) != "1":
-        raise WebChatError(403, f"Requests must carry the {CSRF_HEADER} header.")
-
-
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    _check_csrf(request)
-    try:
-        body = await request.json()
-    except ValueError:
-        raise WebChatError(400, "The request body must be JSON.") from None
-    if not isinstance(body, dict):
-        raise WebChatError(400, "The request body must be a JSON object.")
-    return body
-
-
-def _user_id(value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise WebChatError(404, "There is no such person in the sandbox.") from None
-
-
-def _clean(value: object, limit: int) -> str:
-    return " ".join(str(value or "").split())[:limit]
-
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def _answering_errors(handler: Handler) -> Handler:
-    """A WebChatError becomes a JSON answer the page shows."""
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except WebChatError as error:
-            return web.json_response({"error": error.message}, status=error.status)
-
-    return handle
+            check_csrf(request)
+        return self._person(user_id_of(request.match_info["user_id"]))

@@ -12,15 +12,11 @@ week's check-in opens when the sandbox starts, and its message arrives as usual.
 
 from __future__ import annotations
 
-import io
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from PIL import Image, ImageDraw, ImageFont
 
 from coachbot.application import BotApplication
 from coachbot.bot.legal import CURRENT_VERSION, LEGAL_DOCUMENTS
@@ -74,187 +70,29 @@ from coachbot.domain.onboarding.use_cases import (
 from coachbot.domain.outbox.model import OutgoingMessage
 from coachbot.domain.people.identity import Identity
 from coachbot.reports.photos import PillowPhotoProcessor
-from coachbot.sandbox_app.seed import HistoryClock, Person, SeededPerson, Seeding
+from coachbot.sandbox_app.demo_people import (
+    ADHERENCE,
+    CLIENTS,
+    ENERGY,
+    FEEDBACK,
+    HEALTH_SCREEN,
+    HISTORY_WEEKS,
+    REMINDERS,
+    SKIP,
+    SLEEP,
+    STRUGGLES,
+    TEMPLATE_NAME,
+    WAITING_WEEKS,
+    WINS,
+    Answer,
+    DemoClient,
+    Photos,
+    Skip,
+)
+from coachbot.sandbox_app.demo_photos import progress_photos
+from coachbot.sandbox_app.seed import HistoryClock, SeededPerson, Seeding
 from coachbot.storage.keys import create_blob_store
 from coachbot.storage.uow import SqlUnitOfWork
-
-HISTORY_WEEKS = 6
-WAITING_WEEKS = 2  # the newest weeks stay in the coach's review queue
-TEMPLATE_NAME = "Weekly check-in"
-
-
-class _Skip:
-    """Skip an optional question."""
-
-
-SKIP = _Skip()
-
-
-@dataclass(frozen=True)
-class Photos:
-    images: tuple[bytes, ...]
-
-
-Answer = str | list[str] | _Skip | Photos
-
-
-@dataclass(frozen=True)
-class Trend:
-    start: float
-    end: float
-
-    def at(self, week: int, rng: random.Random, spread: float) -> float:
-        share = week / max(1, HISTORY_WEEKS - 1)
-        return self.start + (self.end - self.start) * share + rng.uniform(-spread, spread)
-
-
-@dataclass(frozen=True)
-class DemoClient:
-    person: Person
-    timezone: str
-    sex: str
-    born: str
-    height_cm: int
-    weight: Trend
-    waist: Trend
-    body_fat: Trend
-    goal: dict[str, Answer]
-    missed_weeks: frozenset[int] = frozenset()
-    photos: bool = False
-    tags: tuple[str, ...] = ()
-
-    def profile(self) -> dict[str, Answer]:
-        return {
-            "preferred_name": self.person.first_name,
-            "date_of_birth": self.born,
-            "sex": [self.sex],
-            "units": ["metric"],
-            "height": str(self.height_cm),
-            "timezone": self.timezone,
-            "language": [self.person.language],
-        }
-
-    def assessment(self) -> dict[str, Answer]:
-        return {
-            "weight": f"{self.weight.start:.1f}",
-            "waist": f"{self.waist.start:.0f}",
-            "body_fat": f"{self.body_fat.start:.1f}",
-            "activity": ["light"],
-            "training_days": "3",
-            "sleep_hours": "6.5",
-            "stress": ["6"],
-            "focus": ["fat_loss", "fitness"],
-            "injuries": ["no"],
-            "motivation": ["9"],
-            "notes": SKIP,
-        }
-
-
-_NO = ["no"]
-HEALTH_SCREEN: dict[str, Answer] = {
-    key: _NO
-    for key in (
-        "heart",
-        "chest_pain",
-        "dizziness",
-        "chronic_condition",
-        "medication",
-        "joints",
-        "supervised_only",
-    )
-}
-# No quiet hours (equal bounds): the demo's messages arrive whenever it is tried.
-REMINDERS: dict[str, Answer] = {
-    "reminder_time": "07:30",
-    "quiet_start": "00:00",
-    "quiet_end": "00:00",
-}
-
-CLIENTS = (
-    DemoClient(
-        Person(3001, "Dana", "Weiss", email="dana@example.org"),
-        timezone="Europe/Berlin",
-        sex="female",
-        born="1988-05-14",
-        height_cm=168,
-        weight=Trend(78.4, 74.1),
-        waist=Trend(88, 83),
-        body_fat=Trend(31.5, 29.0),
-        goal={"category": ["weight"], "target_weight": "70"},
-        photos=True,
-        tags=("online", "spring"),
-    ),
-    DemoClient(
-        Person(3002, "Eli", "Novak", email="eli@example.org"),
-        timezone="Europe/London",
-        sex="male",
-        born="1979-11-02",
-        height_cm=183,
-        weight=Trend(96.2, 92.0),
-        waist=Trend(104, 99),
-        body_fat=Trend(27.0, 24.5),
-        goal={"category": ["weight"], "target_weight": "88"},
-        missed_weeks=frozenset({3}),
-        tags=("in-person",),
-    ),
-    DemoClient(
-        Person(3003, "Farah", "Haddad", email="farah@example.org"),
-        timezone="America/New_York",
-        sex="female",
-        born="1995-02-27",
-        height_cm=161,
-        weight=Trend(63.0, 61.4),
-        waist=Trend(74, 70),
-        body_fat=Trend(26.0, 23.8),
-        goal={"category": ["body"], "target_waist": "68"},
-        photos=True,
-        tags=("online",),
-    ),
-    DemoClient(
-        Person(3004, "Greta", "Vogel", language="de", email="greta@example.org"),
-        timezone="Europe/Berlin",
-        sex="female",
-        born="1970-08-19",
-        height_cm=172,
-        weight=Trend(84.0, 81.2),
-        waist=Trend(95, 91),
-        body_fat=Trend(36.0, 34.1),
-        goal={"category": ["habit"], "description": "Dreimal pro Woche spazieren gehen"},
-        missed_weeks=frozenset({1, 4}),
-        tags=("online",),
-    ),
-)
-
-WINS = {
-    "en": (
-        "Hit all my workouts and cooked at home most days.",
-        "Slept better after cutting the late coffee.",
-        "Walked to work three times.",
-        "Stayed on plan at a birthday party.",
-        "New best on the rowing machine.",
-        "Meal prep on Sunday made the week easy.",
-    ),
-    "de": (
-        "Alle Einheiten geschafft und meistens selbst gekocht.",
-        "Besser geschlafen ohne den späten Kaffee.",
-        "Dreimal zu Fuß zur Arbeit.",
-        "Auf der Geburtstagsfeier beim Plan geblieben.",
-        "Neue Bestzeit auf dem Rudergerät.",
-        "Das Vorkochen am Sonntag hat die Woche leicht gemacht.",
-    ),
-}
-STRUGGLES = {
-    "en": ("Late snacking after work.", "Busy week, hard to fit in training."),
-    "de": ("Abends nach der Arbeit genascht.", "Volle Woche, Training schwer unterzubringen."),
-}
-FEEDBACK = (
-    "Great week! Keep the protein up and the steps coming.",
-    "Nice progress on the waist. Let's add one more walk next week.",
-    "Solid. For the late snacks: try a planned evening snack instead of fighting it.",
-)
-ENERGY = ("6", "7", "7", "8", "7", "8")
-SLEEP = ("6.5", "7", "7.5", "7", "7.5", "8")
-ADHERENCE = ("most", "most", "all", "some", "most", "all")
 
 
 async def seed_demo(application: BotApplication, coach: Identity) -> list[SeededPerson]:
@@ -485,7 +323,7 @@ class _History:
                 step = await self._send_photos(user_id, step.response_id, value.images)
                 if step.question is not None and step.question.key == question.key:
                     step = await self._move(user_id, step.response_id, "photos_done")
-            elif isinstance(value, _Skip):
+            elif isinstance(value, Skip):
                 step = await self._move(user_id, step.response_id, "skip")
             elif isinstance(value, list):
                 step = await AnswerFormUseCase(self.uow(), self.clock)(
@@ -542,49 +380,3 @@ class HistoryUnitOfWork(SqlUnitOfWork):
         await super().__aenter__()
         self.outbox = _DeliveredThen()  # type: ignore[assignment]
         return self
-
-
-# ---------------------------------------------------------------------- progress photos
-
-POSES = ("front", "side", "back")
-
-
-def progress_photos(demo: DemoClient, week: int) -> tuple[bytes, ...]:
-    """Front, side and back: a figure that slims a little week by week."""
-    slimming = 1.0 - 0.12 * week / max(1, HISTORY_WEEKS - 1)
-    return tuple(
-        _figure(demo.person.telegram_id, pose, slimming, f"Week {week + 1} · {pose}")
-        for pose in POSES
-    )
-
-
-def _figure(seed: int, pose: str, slimming: float, label: str) -> bytes:
-    rng = random.Random(seed)
-    width, height = 600, 800
-    image = Image.new("RGB", (width, height), (232, 226, 214))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 640, width, height), fill=(196, 180, 156))  # floor
-    draw.rectangle((40, 40, 200, 420), fill=(214, 206, 192))  # a door behind
-    skin = (224, 172, 140) if seed % 2 else (176, 124, 96)
-    cloth = (rng.randrange(40, 90), rng.randrange(80, 140), rng.randrange(140, 200))
-    center = width // 2
-    body = int((150 if pose != "side" else 95) * slimming)
-    hips = int((135 if pose != "side" else 100) * slimming)
-    draw.ellipse((center - 45, 110, center + 45, 210), fill=skin)  # head
-    draw.rectangle((center - 18, 200, center + 18, 235), fill=skin)  # neck
-    draw.rounded_rectangle((center - body // 2, 230, center + body // 2, 470), 40, fill=cloth)
-    draw.rounded_rectangle(
-        (center - hips // 2, 440, center + hips // 2, 520), 30, fill=(60, 60, 70)
-    )
-    for side in (-1, 1):  # legs
-        x = center + side * hips // 4
-        draw.rounded_rectangle((x - 24, 500, x + 24, 690), 18, fill=skin)
-        if pose != "side":  # arms
-            ax = center + side * (body // 2 + 18)
-            draw.rounded_rectangle((ax - 16, 240, ax + 16, 450), 14, fill=skin)
-    if pose == "back":
-        draw.rectangle((center - 45, 110, center + 45, 175), fill=(70, 50, 40))  # hair
-    draw.text((24, height - 56), label, fill=(60, 60, 60), font=ImageFont.load_default(28))
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=85)
-    return out.getvalue()

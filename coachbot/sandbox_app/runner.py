@@ -21,23 +21,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from coachbot.application import BotApplication, create_application
 from coachbot.bot.commands import set_commands_for
 from coachbot.config import Settings
-from coachbot.delivery import create_delivery
+from coachbot.domain.people.model import ClientStatus
 from coachbot.domain.shared.clock import Clock
 from coachbot.sandbox.stripe_server import FakeStripeServer
 from coachbot.sandbox.telegram_server import FakeTelegramServer
-from coachbot.sandbox.web_chat import WebChat
+from coachbot.sandbox.web_chat import UPLOAD_LIMIT, WebChat
 from coachbot.sandbox_app.actions import sandbox_actions
 from coachbot.sandbox_app.demo import seed_demo
 from coachbot.sandbox_app.demo_sales import seed_sales
 from coachbot.sandbox_app.seed import COACH, SeededPerson, seed_people, store_shipped_forms
-from coachbot.storage import migrate
+from coachbot.storage.uow import SqlUnitOfWork
 from coachbot.web.app import create_web_app
-from coachbot.web.billing import STRIPE_WEBHOOK_PATH
+from coachbot.web.billing import STRIPE_WEBHOOK_PATH, ChatLink
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,15 @@ TOKEN = "7000000001:sandbox-local-token"
 BOT_USERNAME = "coachbot_sandbox_bot"
 TITLE = "Coachbot sandbox"
 MARKER = ".coachbot-sandbox"
+# What the account list says about someone invited, as their client record moves on.
+CLIENT_LABELS = {
+    ClientStatus.invited: "invited client",
+    ClientStatus.onboarding: "client · onboarding",
+    ClientStatus.active: "client",
+    ClientStatus.paused: "client · paused",
+    ClientStatus.archived: "former client",
+}
+LABEL_CHECK_SECONDS = 0.5
 
 
 class SandboxError(Exception):
@@ -79,7 +89,9 @@ def sandbox_settings(
             "redis_url": None,
             "webhook_url": None,
             "webhook_secret": None,
-            "encryption_keys": None,
+            # Its photos go with its folder at the next start: a key of its own, never
+            # written down (nothing to back up, so no warning to back it up).
+            "encryption_keys": (Fernet.generate_key().decode("ascii"),),
             "admin_ids": frozenset({COACH.telegram_id}),
             "outbox_poll_seconds": 0.2,  # people wait for notices in the next tab
         }
@@ -112,6 +124,11 @@ async def running_sandbox(
     clock: Clock | None = None,
 ) -> AsyncIterator[Sandbox]:
     """Everything running, seeded, and the bot polling; stopped again on exit."""
+    # Imported only now: importing Alembic logs its plugins at INFO, which run_sandbox
+    # has quieted by now (`coachbot sandbox` imports this module before that).
+    from coachbot.delivery import create_delivery
+    from coachbot.storage import migrate
+
     async with AsyncExitStack() as stack:
         telegram = FakeTelegramServer(TOKEN, bot_username=BOT_USERNAME, bot_first_name="Coachbot")
         await telegram.start()
@@ -149,8 +166,13 @@ async def running_sandbox(
             if seeded.identity is not None:
                 await set_commands_for(application.bot, application.i18n, seeded.identity)
 
-        # "Back to Telegram" on Stripe's return pages: back to the web chat.
-        web_app = create_web_app(application, telegram_webhook=False, chat_url=url + "/")
+        # "Back to Telegram" on Stripe's return pages: back to the payer's web chat.
+        web_app = create_web_app(
+            application,
+            telegram_webhook=False,
+            chat_link=_payer_chat(application, stripe, url),
+            client_max_size=UPLOAD_LIMIT,
+        )
         chat.install(web_app)
         runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=2.0)
         await runner.setup()
@@ -164,9 +186,11 @@ async def running_sandbox(
             )
         )
         polling = await _start_polling(application, telegram)
+        labels = asyncio.create_task(_follow_client_labels(application, telegram, chat))
         try:
             yield Sandbox(url, telegram, stripe, application, chat)
         finally:
+            labels.cancel()
             stop.set()
             await application.dispatcher.stop_polling()
             await polling
@@ -212,6 +236,48 @@ def _add_people(chat: WebChat, people: list[SeededPerson]) -> None:
             chat.open_link(person.telegram_id, seeded.link)
 
 
+async def _follow_client_labels(
+    application: BotApplication, telegram: FakeTelegramServer, chat: WebChat
+) -> None:
+    """An invited person's label follows their client record ("client" once onboarded),
+    checked after the bot was active: the account list is labelled by the sandbox, which
+    learns about onboarding only from the database."""
+    while True:
+        await telegram.activity.wait(within=60)
+        await asyncio.sleep(LABEL_CHECK_SECONDS)  # one look for a burst of calls
+        try:
+            await _label_clients(application, chat)
+        except Exception:  # a label is not worth stopping for; the next activity retries
+            logger.exception("Could not update the web chat's labels")
+
+
+async def _label_clients(application: BotApplication, chat: WebChat) -> None:
+    followed = [p for p in chat.people() if p["label"] in ("", *CLIENT_LABELS.values())]
+    async with SqlUnitOfWork(application.session_factory) as uow:
+        for person in followed:
+            user = await uow.users.get_by_telegram_id(person["id"])
+            clients = await uow.clients.list_for_user(user.id) if user and user.id else ()
+            if clients:
+                chat.set_label(person["id"], CLIENT_LABELS[clients[-1].status])
+
+
+def _payer_chat(application: BotApplication, stripe: FakeStripeServer, url: str) -> ChatLink:
+    """The web chat of the client whose Stripe page was used last (the bot gave Stripe
+    their client id), or the page's start when that is not known."""
+
+    async def link(_request: web.Request) -> str:
+        customer = stripe.store.objects.get(stripe.last_payer or "", {})
+        client_id = str(customer.get("metadata", {}).get("client_id", ""))
+        if not client_id.isdigit():
+            return url + "/"
+        async with SqlUnitOfWork(application.session_factory) as uow:
+            client = await uow.clients.get(int(client_id))
+            user = await uow.users.get(client.user_id) if client and client.user_id else None
+        return f"{url}/?user={user.telegram_id}" if user else url + "/"
+
+    return link
+
+
 async def _start_polling(application: BotApplication, telegram: FakeTelegramServer) -> asyncio.Task:
     """Polling, once it has asked for updates (stop_polling needs it started)."""
     dispatcher = application.dispatcher
@@ -233,10 +299,18 @@ async def _start_polling(application: BotApplication, telegram: FakeTelegramServ
     return task
 
 
+def quiet_logging(settings: Settings) -> None:
+    """Only warnings and errors, unless LOG_LEVEL was set: a line per update, callback
+    answer, Stripe call or migration would bury the page's address, announced last."""
+    if "log_level" not in settings.model_fields_set:
+        logging.getLogger().setLevel(logging.WARNING)
+
+
 async def run_sandbox(
     settings: Settings, *, demo: bool, host: str, port: int, announce: Callable[[str], None]
 ) -> None:
     """Until SIGINT or SIGTERM; `announce` is told the page's address once it is up."""
+    quiet_logging(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

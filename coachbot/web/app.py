@@ -9,7 +9,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from coachbot.application import BotApplication
-from coachbot.web.billing import add_billing_routes
+from coachbot.web.billing import ChatLink, add_billing_routes
 
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 
@@ -27,16 +27,22 @@ async def health(_request: web.Request) -> web.Response:
 
 
 def create_web_app(
-    application: BotApplication, *, telegram_webhook: bool = True, chat_url: str | None = None
+    application: BotApplication,
+    *,
+    telegram_webhook: bool = True,
+    chat_link: ChatLink | None = None,
+    client_max_size: int = 1024**2,
 ) -> web.Application:
     """`telegram_webhook=False` when polling: only the other endpoints are served (an
-    unauthenticated update endpoint must not exist then). `chat_url`: where the return
-    pages send people back to the chat (the bot on t.me when not given)."""
+    unauthenticated update endpoint must not exist then). `chat_link`: where the return
+    pages send people back to the chat (the bot on t.me when not given).
+    `client_max_size`: the largest request body (aiohttp's default 1 MiB fits Telegram's
+    and Stripe's webhooks; the sandbox's web chat takes uploads)."""
     settings = application.settings
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    app = web.Application()
+    app = web.Application(client_max_size=client_max_size)
     app.router.add_get("/healthz", health)
-    add_billing_routes(app, application, chat_url=chat_url)
+    add_billing_routes(app, application, chat_link=chat_link)
     if not telegram_webhook:
         return app
     SimpleRequestHandler(

@@ -10,6 +10,8 @@ object Stripe refuses to show is logged and acknowledged: a retry would not help
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from aiohttp import web
 
@@ -25,18 +27,22 @@ logger = logging.getLogger(__name__)
 STRIPE_WEBHOOK_PATH = "/stripe/webhook"
 APPLICATION = web.AppKey("coachbot_application", BotApplication)
 VERIFIER = web.AppKey("stripe_verifier", StripeWebhookVerifier)
-CHAT_URL = web.AppKey("chat_url", str)
+# Where "Back to Telegram" leads the person on a return page (the request is theirs).
+ChatLink = Callable[[web.Request], Awaitable[str]]
+CHAT_LINK = web.AppKey("chat_link", ChatLink)
+STYLESHEET = Path(__file__).parent / "static" / "pages.css"
 
 
 def add_billing_routes(
-    app: web.Application, application: BotApplication, *, chat_url: str | None = None
+    app: web.Application, application: BotApplication, *, chat_link: ChatLink | None = None
 ) -> None:
+    """`chat_link`: where the return pages send people back to; the bot on t.me when
+    not given."""
     settings = application.settings
     if application.payments is None or settings.stripe_webhook_secret is None:
         return
     app[APPLICATION] = application
-    if chat_url is not None:
-        app[CHAT_URL] = chat_url
+    app[CHAT_LINK] = chat_link or _bot_link(application)
     app[VERIFIER] = StripeWebhookVerifier(
         settings.stripe_webhook_secret.get_secret_value(),
         application.clock,
@@ -44,6 +50,18 @@ def add_billing_routes(
     )
     app.router.add_post(STRIPE_WEBHOOK_PATH, stripe_webhook)
     app.router.add_get("/billing/{page:success|cancel|done}", billing_page)
+    app.router.add_get("/static/pages.css", stylesheet)
+
+
+def _bot_link(application: BotApplication) -> ChatLink:
+    async def link(_request: web.Request) -> str:
+        return f"https://t.me/{(await application.bot.me()).username}"  # asked once, cached
+
+    return link
+
+
+async def stylesheet(_request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STYLESHEET, headers={"Content-Type": "text/css"})
 
 
 async def stripe_webhook(request: web.Request) -> web.Response:
@@ -95,13 +113,14 @@ async def billing_page(request: web.Request) -> web.Response:
             "done": (_("All set"), _("Your billing details are saved.")),
         }[page]
         back = _("Back to Telegram")
-    link = request.app.get(CHAT_URL) or f"https://t.me/{(await application.bot.me()).username}"
+    link = await request.app[CHAT_LINK](request)
     body = (
         f"<!doctype html><html lang='{language}'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{escape(title)}</title></head><body style='font-family:sans-serif;"
-        "max-width:32em;margin:3em auto;padding:0 1em'>"
+        f"<title>{escape(title)}</title><link rel='stylesheet' href='/static/pages.css'>"
+        "</head><body><main class='narrow'><section class='panel'>"
         f"<h1>{escape(title)}</h1><p>{escape(text)}</p>"
-        f"<p><a href='{escape(link)}'>{escape(back)}</a></p></body></html>"
+        f"<p><a class='button' id='back' href='{escape(link)}'>{escape(back)}</a></p>"
+        "</section></main></body></html>"
     )
     return web.Response(text=body, content_type="text/html")

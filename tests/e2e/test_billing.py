@@ -30,6 +30,7 @@ from tests.e2e.checkin_helpers import (
     run_checkin_ticks,
     schedule_weekly,
 )
+from tests.e2e.conftest import BOT_USERNAME
 from tests.e2e.test_run_command import start_run, stop_run
 from tests.e2e.test_webhook import free_port
 
@@ -533,7 +534,13 @@ async def test_run_serves_the_stripe_webhook_and_pages_while_polling(
             async with http.get(f"{base}/healthz") as health:
                 assert health.status == 200
             async with http.get(f"{base}/billing/success?lang=de") as page:
-                assert page.status == 200 and "Danke!" in await page.text()
+                shown = await page.text()
+                assert page.status == 200 and "Danke!" in shown
+            # Styled as the checkout is, and back to the bot's chat in Telegram.
+            assert f"href='https://t.me/{BOT_USERNAME}'" in shown
+            assert "href='/static/pages.css'" in shown
+            async with http.get(f"{base}/static/pages.css") as css:
+                assert css.status == 200 and ".panel" in await css.text()
             async with http.post(f"{base}/telegram/webhook", json={}) as telegram_hook:
                 assert telegram_hook.status in (404, 405)
         event = stripe_api.emit("product.created", {"id": "prod_1", "object": "product"})

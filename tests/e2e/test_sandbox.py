@@ -26,7 +26,7 @@ from coachbot.domain.billing.packages import ListPackagesUseCase
 from coachbot.domain.checkins.model import CheckinStatus
 from coachbot.domain.people.model import ClientStatus
 from coachbot.sandbox.telegram_server import FakeUser
-from coachbot.sandbox_app.demo import CLIENTS, HISTORY_WEEKS
+from coachbot.sandbox_app.demo_people import CLIENTS, HISTORY_WEEKS
 from coachbot.sandbox_app.runner import (
     BOT_USERNAME,
     Sandbox,
@@ -147,7 +147,19 @@ async def test_a_demo_client_answers_this_weeks_checkin_and_the_next_is_brought_
     await farah.next_bot_message()
     await farah.press("Skip")
     await farah.next_bot_message()  # photos
-    await farah.press("Skip")
+    # Through the web chat, as the page uploads: a 30 MB file reaches the bot, which
+    # refuses it politely; a phone-sized photo (over aiohttp's default 1 MiB) is taken.
+    huge = await upload(sandbox, FARAH, noise_jpeg(64) + bytes(30 * 1024 * 1024))
+    assert huge == 200
+    refused = await farah.next_bot_message()
+    assert refused.text == "That file is too large: photos up to 20 MB, please."
+    assert "photos" in (await farah.next_bot_message()).text  # the question again
+    photo = noise_jpeg(1400)
+    assert len(photo) > 2 * 1024 * 1024
+    assert await upload(sandbox, FARAH, photo) == 200
+    got = await farah.next_bot_message()
+    assert got.text.startswith("Got it: 1 of up to ")
+    await farah.press("✅ Done")
     thanks = await farah.next_bot_message()
     assert "Thank" in thanks.text or "thank" in thanks.text
 
@@ -181,11 +193,40 @@ async def test_an_invited_client_opens_the_waiting_link_and_the_coach_is_told(sa
     await client.send_text(f"/start {link}")
     welcome = await client.next_bot_message()
     assert welcome.text.startswith("Welcome, Cleo! Anna Coach invited you")
+    # The account list stops calling her invited (and says "client" once onboarded).
+    assert await label_of(sandbox, cleo, "client · onboarding")
     anna = person(sandbox, COACH)
     told = await anna.wait_for(
         lambda chat: any("Cleo Park opened your invitation" in m.text for m in chat.bot_messages)
     )
     assert told
+
+
+async def label_of(sandbox: Sandbox, who, wanted: str) -> bool:
+    """The web chat's account list labels `who` as `wanted` within a few seconds."""
+    async with asyncio.timeout(5):
+        while True:
+            labels = {p["id"]: p["label"] for p in sandbox.chat.people()}
+            if labels[who.telegram_id] == wanted:
+                return True
+            await asyncio.sleep(0.05)
+
+
+def noise_jpeg(side: int) -> bytes:
+    """Random noise: a JPEG that hardly compresses, as large as a phone photo."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(
+        out, format="JPEG", quality=95
+    )
+    return out.getvalue()
+
+
+async def upload(sandbox: Sandbox, who, data: bytes) -> int:
+    form = aiohttp.FormData()
+    form.add_field("file0", data, filename="photo.jpg", content_type="image/jpeg")
+    url = f"{sandbox.url}/sandbox/api/people/{who.telegram_id}/messages"
+    async with aiohttp.ClientSession() as http, http.post(url, data=form, headers=POST) as response:
+        return response.status
 
 
 def test_the_sandbox_empties_only_its_own_folder(tmp_path):
@@ -204,7 +245,8 @@ def test_the_sandbox_empties_only_its_own_folder(tmp_path):
 
 async def test_make_run_without_a_token_starts_the_sandbox_and_shows_its_address(tmp_path):
     environment = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "SANDBOX_PORT": "0"}
-    for name in ("BOT_TOKEN", "DATABASE_URL", "REDIS_URL", "WEBHOOK_URL", "WEBHOOK_SECRET"):
+    names = ("BOT_TOKEN", "DATABASE_URL", "REDIS_URL", "WEBHOOK_URL", "WEBHOOK_SECRET", "LOG_LEVEL")
+    for name in names:
         environment.pop(name, None)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -236,6 +278,10 @@ async def test_make_run_without_a_token_starts_the_sandbox_and_shows_its_address
         output, _ = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 0, "".join(seen) + output.decode()
     assert "BOT_TOKEN is not set: starting the local sandbox instead." in "".join(seen)
+    # Quiet unless LOG_LEVEL says otherwise: the address is the last thing said, once.
+    said = "".join(seen) + output.decode()
+    assert " INFO " not in said and "encryption key" not in said, said
+    assert said.count("in your browser") == 1 and said.rstrip().endswith("Ctrl+C stops it."), said
     assert (tmp_path / "data" / "sandbox" / "coachbot.sqlite3").is_file()
 
 
@@ -294,6 +340,16 @@ async def test_the_demo_sells_a_plan_dana_pays_for_and_cancels_in_the_local_stri
         async with http.post(f"{portal}/subscriptions/{subscription}/cancel") as page:
             assert page.status == 200
     await stripe.background_deliveries()  # signed, to the sandbox's own webhook
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{sandbox.url}/billing/done?lang=en") as page:
+            shown = await page.text()
+        async with http.get(f"{stripe.url}/static/pages.css") as css:
+            shared = await css.text()
+        async with http.get(f"{sandbox.url}/static/pages.css") as css:
+            assert await css.text() == shared  # one look for Stripe's pages and the bot's
+    # The portal's return page leads back to Dana's own chat in the web chat.
+    assert f"href='{sandbox.url}/?user={DANA.telegram_id}'" in shown
+    assert "href='/static/pages.css'" in shown
     assert all(d.status == 200 for d in stripe.deliveries)
     await dana.send_text("/billing")
     assert "Ends on " in (await dana.next_bot_message()).text

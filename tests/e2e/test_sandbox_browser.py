@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from coachbot.config import Settings
-from coachbot.sandbox_app.demo import CLIENTS
+from coachbot.sandbox_app.demo_people import CLIENTS
 from coachbot.sandbox_app.runner import Sandbox, running_sandbox
 from coachbot.sandbox_app.seed import COACH
 from tests.conftest import service_unavailable
@@ -401,3 +401,71 @@ async def test_many_tabs_work_because_hidden_ones_let_go_of_their_live_stream(
     await set_hidden(first, False)  # back to the first tab: it catches up on what it missed
     await first.shows("/cancel")
     assert not any(tab.errors for tab in tabs)
+
+
+FARAH = CLIENTS[2].person
+
+
+async def at_the_end(tab: Tab) -> bool:
+    """The chat is scrolled to its newest message (within a pixel)."""
+    return await tab.page.evaluate(
+        "() => { const l = document.querySelector('#messages');"
+        " return l.scrollHeight - l.scrollTop - l.clientHeight <= 1; }"
+    )
+
+
+async def test_after_an_album_the_chat_shows_the_newest_message(sandbox: Sandbox, browser):
+    """Photos load after their rows are shown and make them taller: the chat still ends
+    with the bot's newest message in view, not ~200 px below it."""
+    client = await open_tab(browser, f"{sandbox.url}/?user={FARAH.telegram_id}")
+    await client.shows("your check-in is ready")
+    await client.press("▶️ Start check-in", "What did you weigh this morning?")
+    await client.say("62.1", "waist")
+    await client.say("70.5", "body fat")
+    await client.say("24", "energy")
+    await client.press("8", "sleep")
+    await client.say("7.5", "stick to your plan")
+    await client.press("Fully (90–100 %)", "planned workouts")
+    await client.press("Yes", "What went well")
+    await client.say("Ran 5 km", "What was hard")
+    await client.press("Skip", "progress photos")
+
+    files = []
+    for index, color in enumerate(((200, 60, 60), (60, 160, 60), (60, 60, 200))):
+        path = sandbox.application.settings.data_dir / f"album-{index}.jpg"
+        image = Image.new("RGB", (900, 1200), color)
+        out = io.BytesIO()
+        image.save(out, format="JPEG")
+        path.write_bytes(out.getvalue())
+        files.append(str(path))
+    await client.page.click("#attach")
+    async with client.page.expect_file_chooser() as chooser:
+        await client.page.click("#attach-file")
+    await (await chooser.value).set_files(files)
+    await client.expect(client.page.locator("#upload-title")).to_have_text("Send 3 photos")
+    await client.page.click("#upload-send")
+    await client.shows("Thank you, Farah!")
+    mine = client.page.locator("#messages .row.mine").last
+    await client.expect(mine.locator(".photos img")).to_have_count(3)
+    await client.page.wait_for_function(
+        "() => [...document.querySelectorAll('#messages .row.mine .photos img')]"
+        ".every((image) => image.complete && image.naturalWidth > 0)"
+    )
+    await client.expect(client.last_bot_row).to_be_in_viewport(ratio=1)
+    assert await at_the_end(client)
+    await client.screenshot("album-client.png")
+    assert client.errors == []
+
+
+async def test_a_long_paste_goes_as_several_messages(sandbox: Sandbox, browser):
+    client = await open_tab(browser, f"{sandbox.url}/?user={COACH.telegram_id}")
+    await client.expect(client.page.locator("#me-name")).to_have_text(COACH.full_name)
+    mine = client.page.locator("#messages .row.mine")
+    before = await mine.count()
+    paste = " ".join(f"note{i}" for i in range(1200))  # 9,689 characters
+    await client.page.fill("#text", paste)
+    await client.page.press("#text", "Enter")
+    await client.expect(mine).to_have_count(before + 3)
+    texts = [await mine.nth(before + i).locator(".text").inner_text() for i in range(3)]
+    assert " ".join(texts) == paste and all(len(text) <= 4096 for text in texts)
+    assert client.errors == []

@@ -15,7 +15,8 @@ import stripe
 from aiohttp import web
 from pypdf import PdfReader
 
-from coachbot.sandbox.stripe_pages import CardRefused, luhn_valid, read_card
+from coachbot.sandbox.stripe_cards import CardRefused, luhn_valid, read_card
+from coachbot.sandbox.stripe_invoice import invoice_pdf
 from coachbot.sandbox.stripe_server import FakeStripeServer
 
 KEY = "sk_test_pages"
@@ -310,3 +311,23 @@ async def test_a_refused_delivery_is_retried(client, stripe_api, endpoint, brows
     await stripe_api.background_deliveries()
     assert endpoint.received == [("checkout.session.completed", True)] * 2
     assert [d.status for d in stripe_api.deliveries] == [503, 200]
+
+
+def test_the_invoice_pdf_leaves_out_what_its_font_cannot_draw():
+    """Helvetica has no emoji: a package named "🔥 Shred" would show a black box."""
+    line = {"description": "🔥 Shred 12 weeks", "amount": 4900, "currency": "eur"}
+    invoice = {
+        "number": "SBX-0001",
+        "created": int(NOW.timestamp()),
+        "status": "paid",
+        "lines": {"data": [line]},
+        "amount_due": 4900,
+        "amount_paid": 4900,
+        "currency": "eur",
+    }
+    customer = {"name": "Dana 💪 Weiß", "email": "dana@example.org"}
+    text = PdfReader(io.BytesIO(invoice_pdf(invoice, customer, "Anna ✨ Coach"))).pages[0]
+    shown = text.extract_text()
+    assert "Shred 12 weeks" in shown and "Dana Weiß" in shown and "Anna Coach" in shown
+    assert "€49.00" in shown
+    assert "■" not in shown

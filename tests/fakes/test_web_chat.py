@@ -19,8 +19,9 @@ from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboar
 from aiohttp import web
 from PIL import Image
 
+from coachbot.sandbox.telegram_rules import TEXT_LIMIT
 from coachbot.sandbox.telegram_server import FakeTelegramServer
-from coachbot.sandbox.web_chat import SandboxAction, WebChat
+from coachbot.sandbox.web_chat import UPLOAD_LIMIT, SandboxAction, WebChat, split_text
 
 TOKEN = "123456:WEB-chat"
 POST = {"X-Sandbox": "1"}
@@ -95,7 +96,7 @@ async def world() -> AsyncIterator[tuple[FakeTelegramServer, WebChat, Bot, Page]
         SandboxAction("fail", "Fail", "breaks", _failing_action),
     ]
     chat = WebChat(server, title="Test sandbox", actions=actions)
-    app = web.Application()
+    app = web.Application(client_max_size=UPLOAD_LIMIT)
     chat.install(app)
     runner = web.AppRunner(app, shutdown_timeout=2)
     await runner.setup()
@@ -187,8 +188,6 @@ async def test_what_a_person_types_reaches_the_bot_and_the_bots_edits_reach_the_
     await bot.delete_message(11, sent.message_id)
     assert await stream.next("deleted") == {"id": sent.message_id}
 
-    long = await page.post("/sandbox/api/people/11/messages", {"text": "x" * 4097})
-    assert long == (400, {"error": "Telegram messages are at most 4096 characters."})
     await stream.close()
     server.assert_no_rejections()
 
@@ -306,3 +305,28 @@ async def test_the_page_is_plain_files_served_without_a_build(world):
             assert (response.status, response.content_type) == (200, kind)
     async with page.http.get(f"{page.base}/sandbox/static/index.py") as response:
         assert response.status == 404
+
+
+def test_long_texts_are_split_at_whitespace_as_telegrams_apps_do():
+    words = " ".join(f"word{i}" for i in range(2000))  # 17,889 characters
+    parts = split_text(words)
+    assert len(parts) == 5 and all(len(part) <= TEXT_LIMIT for part in parts)
+    assert " ".join(parts) == words  # cut between words, nothing lost
+    paragraphs = "a" * 3000 + "\n" + "b " * 800
+    assert split_text(paragraphs) == ["a" * 3000, ("b " * 800).strip()]
+    assert split_text("x" * 5000) == ["x" * TEXT_LIMIT, "x" * (5000 - TEXT_LIMIT)]
+    assert split_text("short") == ["short"]
+
+
+async def test_a_long_paste_reaches_the_bot_as_several_messages(world):
+    server, chat, bot, page = world
+    chat.add_person(16, "Gil", started=True)
+    text = "\n".join(f"Line {i}: " + "lorem ipsum " * 9 + "lorem ipsum" for i in range(100))
+    status, _ = await page.post("/sandbox/api/people/16/messages", {"text": text})
+    assert status == 200
+    updates = await take_updates(server, bot)
+    while len(updates) < 4 and sum(len(u.message.text) for u in updates) < len(text) - 200:
+        updates += await take_updates(server, bot)
+    texts = [update.message.text for update in updates]
+    assert len(texts) == 4 and all(len(part) <= TEXT_LIMIT for part in texts)
+    assert "\n".join(texts) == text  # each part ends at a line break

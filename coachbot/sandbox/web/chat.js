@@ -21,6 +21,7 @@ const state = {
   info: null, me: null, people: [], messages: new Map(), source: null,
   link: null, commands: [], blocked: false, started: false, files: [], statusTimer: null,
   stick: true,
+  scrollTop: 0, // where the list was at the last scroll event: a move up is the person's
 };
 
 // ---------------------------------------------------------------- helpers
@@ -298,6 +299,17 @@ function scrollToEnd() {
   const list = $("#messages");
   list.scrollTop = list.scrollHeight;
   state.stick = true;
+  state.scrollTop = list.scrollTop;
+}
+
+// Whoever is at the end stays there while the list changes. Scroll events come a frame
+// late and also when content changes (rows replaced, photos loading, scroll anchoring),
+// so only the person moving up lets go of the end; reaching it again takes it back.
+function onScroll() {
+  const list = $("#messages");
+  if (list.scrollHeight - list.scrollTop - list.clientHeight < 60) state.stick = true;
+  else if (list.scrollTop < state.scrollTop) state.stick = false;
+  state.scrollTop = list.scrollTop;
 }
 
 // Rows grow when their photos and fonts load: whoever was at the end stays there.
@@ -339,6 +351,7 @@ function photoGrid(photos) {
     const image = element("img", { src: file.url, alt: "Photo", loading: "lazy", draggable: !message.protected });
     if (file.width && file.height) image.style.aspectRatio = `${file.width} / ${file.height}`;
     image.addEventListener("click", () => openLightbox(file.url));
+    image.addEventListener("load", () => { if (state.stick) scrollToEnd(); });
     if (message.protected) image.addEventListener("contextmenu", (event) => event.preventDefault());
     grid.append(image);
   }
@@ -589,10 +602,7 @@ function wire() {
     form.reset();
   });
   $("#lightbox").addEventListener("click", () => { $("#lightbox").hidden = true; });
-  $("#messages").addEventListener("scroll", () => {
-    const list = $("#messages");
-    state.stick = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
-  });
+  $("#messages").addEventListener("scroll", onScroll);
   $("#messages").addEventListener("click", (event) => {
     const command = event.target.closest("a.tg-command");
     if (command) {

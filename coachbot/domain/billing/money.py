@@ -7,14 +7,12 @@ JPY count whole units (4990 = ¥4,990). The list is Stripe's.
 from __future__ import annotations
 
 import re
-from contextlib import suppress
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel.core import UnknownLocaleError
-from babel.numbers import get_currency_symbol, get_group_symbol
-
 from coachbot.domain.shared.errors import InvalidDetailError
+from coachbot.domain.shared.locale_data import GROUP_SYMBOLS
 
 ZERO_DECIMAL = frozenset(
     "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()  # noqa: SIM905
@@ -31,12 +29,9 @@ def parse_amount(text: str, currency: str, locale: str = "en") -> Decimal:
     """The number in a typed price, its currency symbol or code dropped. The decimal
     separator is the last of two kinds ("1.234,50", "1,234.50"), or a lone one followed
     by one or two digits ("49,9"); a lone one followed by three digits ("1.234") is
-    read as the locale reads it (Babel): a thousands separator in German, a decimal
+    read as the locale reads it (CLDR): a thousands separator in German, a decimal
     point in English. Thousands are grouped by three ("1 234", not "12 34")."""
-    cleaned = text.strip()
-    for sign in _currency_signs(currency, locale):
-        cleaned = cleaned.replace(sign, " ")
-    cleaned = _SPACES.sub(" ", cleaned).strip()
+    cleaned = _SPACES.sub(" ", _strip_currency(text.strip(), currency)).strip()
     if not _NUMBER.match(cleaned):
         raise InvalidDetailError("amount", "invalid")
     separators = [char for char in cleaned if char in ".,"]
@@ -65,19 +60,18 @@ def _decimal_sign(number: str, separators: list[str], locale: str) -> str | None
     decimals = len(number) - number.index(last) - 1
     if decimals != 3:
         return last
-    try:
-        group = get_group_symbol(locale)
-    except (UnknownLocaleError, ValueError):
-        group = ","
+    group = GROUP_SYMBOLS.get(locale.replace("-", "_").split("_")[0], ",")
     return None if last == group else last
 
 
-def _currency_signs(currency: str, locale: str) -> list[str]:
-    """What may stand around the amount: the code and symbols, longest first."""
-    signs = {currency.upper(), currency.lower(), "€", "$", "£", "¥"}
-    with suppress(UnknownLocaleError, ValueError):
-        signs.add(get_currency_symbol(currency.upper(), locale=locale))
-    return sorted(signs, key=len, reverse=True)
+def _strip_currency(text: str, currency: str) -> str:
+    """The amount without its currency: the code ("EUR 49") or a symbol, with up to
+    three letters before it ("€49", "49 €", "US$ 49", "CA$49")."""
+    text = re.sub(rf"(?i)\b{re.escape(currency)}\b", " ", text)
+    symbols = "".join(sorted({ch for ch in text if unicodedata.category(ch) == "Sc"}))
+    if symbols:
+        text = re.sub(rf"[A-Za-z]{{0,3}}[{re.escape(symbols)}]", " ", text)
+    return text
 
 
 def exponent(currency: str) -> int:

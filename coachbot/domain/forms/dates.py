@@ -14,8 +14,9 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from babel.core import Locale, UnknownLocaleError, get_global
 from dateutil import parser as date_parser
+
+from coachbot.domain.shared.locale_data import MONTH_FIRST_ZONES, ZONES_WITH_COUNTRY
 
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")  # year first: never swapped
 _NUMERIC = re.compile(r"^(\d{1,2})\s*[./\-\s]\s*(\d{1,2})\s*[./\-\s]\s*(\d{2}|\d{4})\.?$")
@@ -30,18 +31,16 @@ class TypedDate:
 
 
 def month_first(language: str, timezone: str, imperial: bool = False) -> bool:
-    """Whether the person writes the month first (3/4 = 4 March), as in en-US: by the
-    short date pattern of their language in the country of their time zone; without a
-    country (a zone such as UTC), imperial units stand for the US."""
-    territory = get_global("zone_territories").get(timezone)
-    if territory is None or territory == "001":
-        return imperial and language.split("_")[0].split("-")[0] == "en"
-    base = language.replace("-", "_").split("_")[0]
-    try:
-        locale = Locale.parse(f"{base}_{territory}")
-    except (UnknownLocaleError, ValueError):  # German in New York: as in German
-        locale = Locale.parse(base)
-    return locale.date_formats["short"].pattern.lstrip().startswith("M")
+    """Whether the person writes the month first (3/4 = 4 March), as in en-US: English
+    in a country whose English dates put the month first (CLDR, captured in
+    `locale_data`); other catalogue languages write the day first (German in New York
+    as in German). Without a country (a zone such as UTC), imperial units stand for the
+    US."""
+    if language.replace("-", "_").split("_")[0] != "en":
+        return False
+    if timezone not in ZONES_WITH_COUNTRY:
+        return imperial
+    return timezone in MONTH_FIRST_ZONES
 
 
 def parse_date(text: str, *, month_first: bool, today: date) -> TypedDate:

@@ -187,10 +187,12 @@ class _ResponseStep:
             completed_at=now if complete else None,
         )
         await uow.forms.save_response(response)
-        outcome = (
-            await completion.complete(self._completions, uow, response, now) if complete else None
-        )
-        return replace(step_of(response), outcome=outcome)
+        step = step_of(response)
+        if complete:
+            step = replace(
+                step, outcome=await completion.complete(self._completions, uow, response, now)
+            )
+        return step
 
 
 class AnswerFormUseCase(_ResponseStep):

@@ -62,9 +62,11 @@ from coachbot.domain.checkins.setup import (
     ShowCheckinPlanUseCase,
 )
 from coachbot.domain.completions import FORM_COMPLETIONS
+from coachbot.domain.forms.ports import TimeZones
 from coachbot.domain.forms.use_cases import (
     AddFormPhotoUseCase,
     AnswerFormUseCase,
+    FindTimeZoneUseCase,
     MoveInFormUseCase,
     ShowFormUseCase,
     StartFormUseCase,
@@ -150,6 +152,7 @@ class Adapters:
     exports: ExportWriter
     export_part_bytes: int
     billing_urls: BillingUrls
+    zones: TimeZones
     payments: Payments | None = None
 
 
@@ -199,6 +202,7 @@ class FormUseCases:
     answer_form: AnswerFormUseCase
     move_in_form: MoveInFormUseCase
     show_form: ShowFormUseCase
+    find_time_zone: FindTimeZoneUseCase
     add_form_photo: AddFormPhotoUseCase
 
 
@@ -312,6 +316,7 @@ class UseCases:
                 AnswerFormUseCase(uow, clock, FORM_COMPLETIONS),
                 MoveInFormUseCase(uow, clock, FORM_COMPLETIONS),
                 ShowFormUseCase(uow),
+                FindTimeZoneUseCase(adapters.zones),
                 AddFormPhotoUseCase(uow, clock, FORM_COMPLETIONS, adapters.photos, adapters.blobs),
             ),
             checkins=_checkins(uow, clock, adapters),

@@ -30,13 +30,13 @@ from coachbot.domain.forms.questions import InvalidAnswer, QuestionKind
 from coachbot.domain.forms.use_cases import (
     AddFormPhoto,
     AnswerForm,
+    FindTimeZone,
     FormStep,
     MoveInForm,
     ShowForm,
 )
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.use_cases import UseCases
-from coachbot.integrations.timezones import zone_at
 
 router = Router(name=__name__)
 
@@ -163,11 +163,16 @@ async def location_answer(
         ShowForm(user_id=identity.user_id, response_id=form_data["response_id"])
     )
     location = message.location
-    zone = zone_at(location.latitude, location.longitude) if location else None
+    zone = (
+        await uc.forms.find_time_zone(
+            FindTimeZone(latitude=location.latitude, longitude=location.longitude)
+        )
+        if location
+        else None
+    )
     if step.question is None or step.question.kind is not QuestionKind.timezone or not zone:
         await message.answer(_("Please answer the question above, or send /cancel to stop."))
         return
-
     try:
         step = await uc.forms.answer_form(
             AnswerForm(user_id=identity.user_id, response_id=step.response_id, text=zone)

@@ -16,6 +16,7 @@ from coachbot.domain.checkins.ports import BlobStore, PhotoProcessor
 from coachbot.domain.forms import completion
 from coachbot.domain.forms import progress as steps
 from coachbot.domain.forms.completion import Completions, FormOutcome
+from coachbot.domain.forms.ports import TimeZones
 from coachbot.domain.forms.progress import FormProgress
 from coachbot.domain.forms.questions import AnswerContext, InvalidAnswer, Question, QuestionKind
 from coachbot.domain.forms.responses import FormResponse, ResponseStatus
@@ -243,6 +244,23 @@ class ShowFormUseCase:
         if response is None or response.user_id != cmd.user_id:
             raise FormNotFound()
         return step_of(response)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FindTimeZone:
+    latitude: float
+    longitude: float
+
+
+class FindTimeZoneUseCase:
+    """The time zone at a shared location (to answer a time zone question with)."""
+
+    def __init__(self, zones: TimeZones) -> None:
+        self._zones = zones
+
+    async def __call__(self, cmd: FindTimeZone) -> str | None:
+        # The lookup reads boundary data (from disk, the first time): not on the loop.
+        return await asyncio.to_thread(self._zones.zone_at, cmd.latitude, cmd.longitude)
 
 
 ALBUM_SETTLE = timedelta(seconds=2)  # an album's parts arrive within about a second

@@ -19,6 +19,7 @@ from coachbot.domain.people.identity import LanguagePolicy
 from coachbot.domain.shared.clock import Clock, SystemClock
 from coachbot.domain.use_cases import Adapters, Policies, UseCases
 from coachbot.integrations.stripe_gateway import StripePayments
+from coachbot.integrations.timezones import OfflineTimeZones
 from coachbot.languages import available_languages, catalog_translator
 from coachbot.reports.labels import Translate
 from coachbot.reports.photos import PillowPhotoProcessor
@@ -81,6 +82,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         exports=tools.exports,
         export_part_bytes=tools.export_part_bytes,
         billing_urls=billing_urls(settings),
+        zones=OfflineTimeZones(),
         payments=payments,
     )
     policies = Policies(

@@ -1,6 +1,6 @@
 """Every use case, grouped by feature and built once at start-up.
 
-Handlers receive one `UseCases` (`uc`) and call, e.g., `uc.checkins.submit_checkin(...)`:
+Handlers receive one `UseCases` (`uc`) and call, e.g., `uc.checkins.start_checkin(...)`:
 the type checker sees every call. Each use case opens its own unit of work per call, so
 one instance serves concurrent updates.
 """
@@ -44,7 +44,6 @@ from coachbot.domain.checkins.flow import (
     FollowUpCheckinsUseCase,
     OpenDueCheckinsUseCase,
     StartCheckinUseCase,
-    SubmitCheckinUseCase,
 )
 from coachbot.domain.checkins.ports import BlobStore, PhotoProcessor
 from coachbot.domain.checkins.review import (
@@ -62,9 +61,12 @@ from coachbot.domain.checkins.setup import (
     SetCheckinRulesUseCase,
     ShowCheckinPlanUseCase,
 )
+from coachbot.domain.completions import FORM_COMPLETIONS
+from coachbot.domain.forms.ports import TimeZones
 from coachbot.domain.forms.use_cases import (
     AddFormPhotoUseCase,
     AnswerFormUseCase,
+    FindTimeZoneUseCase,
     MoveInFormUseCase,
     ShowFormUseCase,
     StartFormUseCase,
@@ -86,7 +88,6 @@ from coachbot.domain.invitations.use_cases import (
     RevokeInvitationUseCase,
 )
 from coachbot.domain.onboarding.use_cases import (
-    ApplyStageUseCase,
     FinishOnboardingUseCase,
     RecordConsentUseCase,
     ResumeOnboardingUseCase,
@@ -151,6 +152,7 @@ class Adapters:
     exports: ExportWriter
     export_part_bytes: int
     billing_urls: BillingUrls
+    zones: TimeZones
     payments: Payments | None = None
 
 
@@ -190,7 +192,6 @@ class InvitationUseCases:
 class OnboardingUseCases:
     record_consent: RecordConsentUseCase
     resume_onboarding: ResumeOnboardingUseCase
-    apply_stage: ApplyStageUseCase
     finish_onboarding: FinishOnboardingUseCase
 
 
@@ -201,13 +202,13 @@ class FormUseCases:
     answer_form: AnswerFormUseCase
     move_in_form: MoveInFormUseCase
     show_form: ShowFormUseCase
+    find_time_zone: FindTimeZoneUseCase
     add_form_photo: AddFormPhotoUseCase
 
 
 @dataclass(frozen=True)
 class CheckinUseCases:
     start_checkin: StartCheckinUseCase
-    submit_checkin: SubmitCheckinUseCase
     bring_checkin_forward: BringCheckinForwardUseCase
     open_due_checkins: OpenDueCheckinsUseCase
     follow_up_checkins: FollowUpCheckinsUseCase
@@ -307,16 +308,16 @@ class UseCases:
             onboarding=OnboardingUseCases(
                 RecordConsentUseCase(uow, clock),
                 ResumeOnboardingUseCase(uow, clock),
-                ApplyStageUseCase(uow, clock),
                 FinishOnboardingUseCase(uow, clock),
             ),
             forms=FormUseCases(
                 SyncShippedFormsUseCase(uow, clock),
                 StartFormUseCase(uow, clock),
-                AnswerFormUseCase(uow, clock),
-                MoveInFormUseCase(uow, clock),
+                AnswerFormUseCase(uow, clock, FORM_COMPLETIONS),
+                MoveInFormUseCase(uow, clock, FORM_COMPLETIONS),
                 ShowFormUseCase(uow),
-                AddFormPhotoUseCase(uow, clock, adapters.photos, adapters.blobs),
+                FindTimeZoneUseCase(adapters.zones),
+                AddFormPhotoUseCase(uow, clock, FORM_COMPLETIONS, adapters.photos, adapters.blobs),
             ),
             checkins=_checkins(uow, clock, adapters),
             goals=GoalUseCases(
@@ -355,7 +356,6 @@ def _people(uow: UnitOfWorkFactory, clock: Clock, policies: Policies) -> PeopleU
 def _checkins(uow: UnitOfWorkFactory, clock: Clock, adapters: Adapters) -> CheckinUseCases:
     return CheckinUseCases(
         start_checkin=StartCheckinUseCase(uow, clock),
-        submit_checkin=SubmitCheckinUseCase(uow, clock),
         bring_checkin_forward=BringCheckinForwardUseCase(uow, clock),
         open_due_checkins=OpenDueCheckinsUseCase(uow, clock),
         follow_up_checkins=FollowUpCheckinsUseCase(uow, clock),

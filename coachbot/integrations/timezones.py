@@ -15,3 +15,10 @@ def _finder() -> TimezoneFinder:
 def zone_at(latitude: float, longitude: float) -> str | None:
     """None at sea or where no zone is known."""
     return _finder().timezone_at(lat=latitude, lng=longitude)
+
+
+class OfflineTimeZones:
+    """The forms' `TimeZones`, from the boundary data shipped with timezonefinder."""
+
+    def zone_at(self, latitude: float, longitude: float) -> str | None:
+        return zone_at(latitude, longitude)

@@ -24,8 +24,6 @@ from coachbot.domain.checkins.flow import (
     OpenDueCheckinsUseCase,
     StartCheckin,
     StartCheckinUseCase,
-    SubmitCheckin,
-    SubmitCheckinUseCase,
 )
 from coachbot.domain.checkins.model import ThreadKind
 from coachbot.domain.checkins.review import (
@@ -45,6 +43,8 @@ from coachbot.domain.checkins.setup import (
     ShowCheckinPlanUseCase,
     TemplateEdit,
 )
+from coachbot.domain.checkins.submission import SubmitCheckin, SubmitCheckinUseCase
+from coachbot.domain.forms.completion import Completions
 from coachbot.domain.forms.questions import Question, QuestionKind
 from coachbot.domain.forms.units import PLAUSIBLE_RANGES, Metric
 from coachbot.domain.forms.use_cases import (
@@ -93,6 +93,10 @@ from coachbot.sandbox_app.demo_photos import progress_photos
 from coachbot.sandbox_app.seed import HistoryClock, SeededPerson, Seeding
 from coachbot.storage.keys import create_blob_store
 from coachbot.storage.uow import SqlUnitOfWork
+
+# The demo fills in history at set times, so it files each onboarding stage and submits
+# each check-in itself (with the standalone use cases) rather than on the last answer.
+BY_HAND: Completions = {}
 
 
 async def seed_demo(application: BotApplication, coach: Identity) -> list[SeededPerson]:
@@ -326,11 +330,11 @@ class _History:
             elif isinstance(value, Skip):
                 step = await self._move(user_id, step.response_id, "skip")
             elif isinstance(value, list):
-                step = await AnswerFormUseCase(self.uow(), self.clock)(
+                step = await AnswerFormUseCase(self.uow(), self.clock, BY_HAND)(
                     AnswerForm(user_id=user_id, response_id=step.response_id, choices=value)
                 )
             else:
-                step = await AnswerFormUseCase(self.uow(), self.clock)(
+                step = await AnswerFormUseCase(self.uow(), self.clock, BY_HAND)(
                     AnswerForm(user_id=user_id, response_id=step.response_id, text=value)
                 )
         return step
@@ -338,7 +342,7 @@ class _History:
     async def _send_photos(
         self, user_id: int, response_id: int, images: Sequence[bytes]
     ) -> FormStep:
-        add = AddFormPhotoUseCase(self.uow(), self.clock, self.photos, self.blobs)
+        add = AddFormPhotoUseCase(self.uow(), self.clock, BY_HAND, self.photos, self.blobs)
         step = None
         for image in images:
             step = await add(AddFormPhoto(user_id=user_id, response_id=response_id, data=image))
@@ -346,7 +350,7 @@ class _History:
         return step
 
     async def _move(self, user_id: int, response_id: int, action: str) -> FormStep:
-        return await MoveInFormUseCase(self.uow(), self.clock)(
+        return await MoveInFormUseCase(self.uow(), self.clock, BY_HAND)(
             MoveInForm(user_id=user_id, response_id=response_id, action=action)
         )
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from coachbot.sandbox.telegram_models import ChatMessage
 from coachbot.sandbox.telegram_server import FakeUser
+from coachbot.storage.repositories.checkins import SqlCheckinRepository
 from coachbot.storage.tables import CheckinRow, MetricEntryRow, PhotoRow
 from tests.e2e.checkin_helpers import (
     move_clock_to,
@@ -392,3 +393,42 @@ async def test_photos_reach_the_coach_protected_unless_the_client_allows_forward
     await coach.send_text("/review")
     shared = (await coach.bot_messages_through(is_text))[0]
     assert shared.kind == "photo" and not shared.protect_content
+
+
+async def test_a_checkin_whose_submission_failed_resumes_at_its_last_question(
+    harness: Harness, monkeypatch
+):
+    """The last answer and the submission are one transaction: when submitting fails,
+    /checkin asks the last question again (not a blank form), and answering it then
+    reaches the coach."""
+    cleo = await onboarded_client(harness)
+    coach = harness.admin
+    await schedule_weekly(harness, "Cleo Park", "Mon", "08:00")
+    move_clock_to(harness, FIRST_DUE)
+    await run_checkin_ticks(harness)
+    await cleo.next_bot_message()
+    await cleo.press("▶️ Start check-in")
+    await cleo.next_bot_message()
+    answers = [("text", "72"), ("text", "81"), ("press", "7"), ("text", "7.5")]
+    answers += [("press", "Mostly (70–90 %)"), ("press", "Yes"), ("text", "Hit every session")]
+    for kind, value in answers:
+        await answer(cleo, **{kind: value})
+    photos = await answer(cleo, press="Skip")
+    assert "progress photos" in photos.text
+
+    original = SqlCheckinRepository.count_review_queue
+
+    async def crash_once(self, coach_id):
+        monkeypatch.setattr(SqlCheckinRepository, "count_review_queue", original)
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(SqlCheckinRepository, "count_review_queue", crash_once)
+    failed = await answer(cleo, press="Skip")
+    assert failed.text.startswith("Something went wrong")
+    await cleo.send_text("/checkin")
+    again = await cleo.next_bot_message()
+    assert "progress photos" in again.text
+    done = await answer(cleo, press="Skip")
+    assert done.text.startswith("Thank you, Cleo! Your check-in is with your coach.")
+    told = await coach.next_bot_message()
+    assert told.text == "📥 Cleo Park sent their check-in. 1 check-in is waiting for review."

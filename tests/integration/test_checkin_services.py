@@ -26,6 +26,7 @@ from coachbot.domain.checkins.flow import (
 )
 from coachbot.domain.checkins.model import ThreadKind, ThreadMessage, ThreadRole
 from coachbot.domain.checkins.setup import SetCheckinPlan, SetCheckinPlanUseCase
+from coachbot.domain.completions import FORM_COMPLETIONS
 from coachbot.domain.forms.use_cases import (
     AddFormPhoto,
     AddFormPhotoUseCase,
@@ -178,7 +179,8 @@ async def at_photo_question(session_factory, clock, cleo) -> int:
     uow = SqlUnitOfWork(session_factory)
     await OpenDueCheckinsUseCase(uow, clock)()
     started = await StartCheckinUseCase(uow, clock)(StartCheckin(user_id=cleo["user"].id))
-    answer, move = AnswerFormUseCase(uow, clock), MoveInFormUseCase(uow, clock)
+    answer = AnswerFormUseCase(uow, clock, FORM_COMPLETIONS)
+    move = MoveInFormUseCase(uow, clock, FORM_COMPLETIONS)
     rid, uid = started.step.response_id, cleo["user"].id
     typed, picked = "text", "choices"
     answers = [(typed, "72"), (typed, "81"), (picked, ["7"]), (typed, "7")]
@@ -229,6 +231,7 @@ async def test_an_album_split_across_two_processes_is_one_answer(
             AddFormPhotoUseCase(
                 RacingUnitOfWork(create_session_factory(e), both_read),
                 clock,
+                FORM_COMPLETIONS,
                 PillowPhotoProcessor(),
                 blobs,
             )
@@ -258,7 +261,9 @@ async def test_an_album_split_across_two_processes_is_one_answer(
         (f"album:{cleo['user'].id}:g1", "pending")
     ]
     # The third photo fills the question: the album's acknowledgement is withdrawn.
-    add = AddFormPhotoUseCase(SqlUnitOfWork(session_factory), clock, PillowPhotoProcessor(), blobs)
+    add = AddFormPhotoUseCase(
+        SqlUnitOfWork(session_factory), clock, FORM_COMPLETIONS, PillowPhotoProcessor(), blobs
+    )
     third = await add(
         AddFormPhoto(user_id=cleo["user"].id, response_id=rid, data=jpeg_with_gps(3), album="g1")
     )
@@ -275,7 +280,9 @@ async def test_stored_photos_are_upright_without_exif_and_encrypted(
 ):
     rid = await at_photo_question(session_factory, clock, cleo)
     blobs = EncryptedBlobStore(tmp_path / "photos", [KEY])
-    add = AddFormPhotoUseCase(SqlUnitOfWork(session_factory), clock, PillowPhotoProcessor(), blobs)
+    add = AddFormPhotoUseCase(
+        SqlUnitOfWork(session_factory), clock, FORM_COMPLETIONS, PillowPhotoProcessor(), blobs
+    )
     await add(AddFormPhoto(user_id=cleo["user"].id, response_id=rid, data=jpeg_with_gps(1)))
     async with session_factory() as session:
         stored = await session.scalar(select(PhotoRow))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from coachbot.domain.completions import FORM_COMPLETIONS
 from coachbot.domain.forms.questions import InvalidAnswer
 from coachbot.domain.forms.templates import FormTemplate
 from coachbot.domain.forms.use_cases import (
@@ -35,8 +36,8 @@ async def forms(session_factory, clock):
 
     class Forms:
         start = StartFormUseCase(uow, clock)
-        answer = AnswerFormUseCase(uow, clock)
-        move = MoveInFormUseCase(uow, clock)
+        answer = AnswerFormUseCase(uow, clock, FORM_COMPLETIONS)
+        move = MoveInFormUseCase(uow, clock, FORM_COMPLETIONS)
         ann, bob = metric.id, imperial.id
 
         async def reply(self, user_id, response_id, **answer):

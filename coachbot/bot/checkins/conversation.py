@@ -14,18 +14,13 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from coachbot.bot import keyboards
 from coachbot.bot.callbacks import CheckinCb, FeedbackCb
-from coachbot.bot.forms.conversation import COMPLETIONS, show_step
+from coachbot.bot.forms.state import ask_question
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
 from coachbot.bot.messages import thread_content
-from coachbot.domain.checkins.flow import (
-    CheckinClosed,
-    CheckinNotFound,
-    StartCheckin,
-    SubmitCheckin,
-)
+from coachbot.domain.checkins.flow import CheckinClosed, CheckinNotFound, StartCheckin
 from coachbot.domain.checkins.review import AnswerFeedback
-from coachbot.domain.forms.use_cases import FormStep
+from coachbot.domain.checkins.submission import CheckinSubmitted
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.use_cases import UseCases
 
@@ -40,7 +35,6 @@ async def start_checkin(
     state: FSMContext,
     uc: UseCases,
     callback_answer: CallbackAnswer,
-    **data: Any,
 ) -> None:
     if not isinstance(query.message, Message):
         return
@@ -52,17 +46,12 @@ async def start_checkin(
         callback_answer.text = _("This check-in is closed: the next one is already due.")
         callback_answer.show_alert = True
         return
-    purpose = started.checkin.purpose
-    await show_step(query.message, started.step, identity, state, purpose, uc, **data)
+    await ask_question(query.message, started.step, identity, state, started.checkin.purpose)
 
 
 @router.message(Command("checkin"))
 async def checkin_command(
-    message: Message,
-    identity: Identity,
-    state: FSMContext,
-    uc: UseCases,
-    **data: Any,
+    message: Message, identity: Identity, state: FSMContext, uc: UseCases
 ) -> None:
     try:
         started = await uc.checkins.start_checkin(StartCheckin(user_id=identity.user_id))
@@ -71,20 +60,18 @@ async def checkin_command(
             _("You have no open check-in right now. I will message you when the next one is due.")
         )
         return
-    await show_step(message, started.step, identity, state, started.checkin.purpose, uc, **data)
+    await ask_question(message, started.step, identity, state, started.checkin.purpose)
 
 
-async def checkin_finished(
+async def checkin_submitted(
     message: Message,
-    step: FormStep,
+    submitted: CheckinSubmitted,
     identity: Identity,
     state: FSMContext,
     uc: UseCases,
-    data: dict[str, Any],
+    **data: Any,
 ) -> None:
-    submitted = await uc.checkins.submit_checkin(
-        SubmitCheckin(user_id=identity.user_id, response_id=step.response_id)
-    )
+    """The last answer submitted the check-in: thank the client."""
     lines = [
         _("Thank you, {name}! Your check-in is with your coach.").format(
             name=identity.user.call_name
@@ -99,9 +86,6 @@ async def checkin_finished(
             ).format(count=submitted.metrics)
         )
     await message.answer("\n".join(lines))
-
-
-COMPLETIONS["checkin"] = checkin_finished
 
 
 class CheckinThread(StatesGroup):

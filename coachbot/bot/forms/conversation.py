@@ -7,16 +7,15 @@ response is open and the ticks of a multi-choice question not yet Done.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypedDict
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from coachbot.bot.callbacks import FormAction, FormCb
+from coachbot.bot.forms.outcomes import reply_to_outcome
 from coachbot.bot.forms.rendering import (
     confirm_date_keyboard,
     confirm_date_text,
@@ -24,9 +23,9 @@ from coachbot.bot.forms.rendering import (
     explain_refusal,
     photos_received_text,
     question_keyboard,
-    question_text,
     reask_date_text,
 )
+from coachbot.bot.forms.state import FormConversation, FormData, ask_question
 from coachbot.bot.i18n import gettext as _
 from coachbot.config import Settings
 from coachbot.domain.checkins.photos import InvalidPhoto
@@ -34,37 +33,15 @@ from coachbot.domain.forms.questions import InvalidAnswer, QuestionKind
 from coachbot.domain.forms.use_cases import (
     AddFormPhoto,
     AnswerForm,
+    FindTimeZone,
     FormStep,
     MoveInForm,
     ShowForm,
 )
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.use_cases import UseCases
-from coachbot.integrations.timezones import zone_at
 
 router = Router(name=__name__)
-
-# What happens when a form is complete, by purpose ("onboarding:profile", ...), registered
-# by the conversation that started the form; `data` carries "finished_purpose".
-Completion = Callable[
-    [Message, FormStep, Identity, FSMContext, UseCases, dict[str, Any]], Awaitable[None]
-]
-COMPLETIONS: dict[str, Completion] = {}
-
-
-def completion_for(purpose: str) -> Completion:
-    """Registered by exact purpose ("onboarding:profile") or by its kind ("checkin")."""
-    return COMPLETIONS.get(purpose) or COMPLETIONS[purpose.split(":", 1)[0]]
-
-
-class FormConversation(StatesGroup):
-    answering = State()
-
-
-class FormData(TypedDict):
-    response_id: int
-    purpose: str
-    selected: list[str]
 
 
 async def show_step(
@@ -76,45 +53,30 @@ async def show_step(
     uc: UseCases,
     **data: Any,
 ) -> None:
-    """Ask the next question, or hand the finished form to its purpose."""
-    if step.completed:
-        await state.clear()
-        await completion_for(purpose)(
-            message, step, identity, state, uc, {**data, "finished_purpose": purpose}
-        )
+    """Ask the next question, or answer what completing the form did."""
+    if not step.completed:
+        await ask_question(message, step, identity, state, purpose)
         return
-    await state.set_state(FormConversation.answering)
-    await state.set_data(FormData(response_id=step.response_id, purpose=purpose, selected=[]))
-    await message.answer(
-        question_text(step, identity.user), reply_markup=question_keyboard(step, identity.user)
-    )
+    await state.clear()
+    if step.outcome is not None:
+        await reply_to_outcome(message, step.outcome, identity, state, uc, **data)
 
 
-async def _apply(
-    message: Message,
-    identity: Identity,
-    state: FSMContext,
-    change: Callable[[int], Awaitable[FormStep]],
-    uc: UseCases,
-    **data: Any,
-) -> None:
-    """Run an answer or a move; a refusal explains itself and asks the question again."""
-    form_data: FormData = await state.get_data()  # type: ignore[assignment]
-    try:
-        step = await change(form_data["response_id"])
-    except InvalidAnswer as error:
-        if error.code == "confirm_date":  # day and month could be swapped: echo it
-            iso = error.params["date"]
-            await message.answer(
-                confirm_date_text(iso, identity.user),
-                reply_markup=confirm_date_keyboard(form_data["response_id"], iso),
-            )
-            return
-        step = await uc.forms.show_form(
-            ShowForm(user_id=identity.user_id, response_id=form_data["response_id"])
+async def _refuse(
+    message: Message, error: InvalidAnswer, identity: Identity, uc: UseCases, response_id: int
+) -> FormStep | None:
+    """Explain why an answer was refused; the step to ask again (None: a date whose day
+    and month could be swapped is echoed for a Yes/No instead)."""
+    if error.code == "confirm_date":
+        iso = error.params["date"]
+        await message.answer(
+            confirm_date_text(iso, identity.user),
+            reply_markup=confirm_date_keyboard(response_id, iso),
         )
-        await message.answer(explain_refusal(error, step.question, identity.user))
-    await show_step(message, step, identity, state, form_data["purpose"], uc, **data)
+        return None
+    step = await uc.forms.show_form(ShowForm(user_id=identity.user_id, response_id=response_id))
+    await message.answer(explain_refusal(error, step.question, identity.user))
+    return step
 
 
 @router.message(FormConversation.answering, F.text)
@@ -125,12 +87,18 @@ async def typed_answer(
     uc: UseCases,
     **data: Any,
 ) -> None:
-    async def change(response_id: int) -> FormStep:
-        return await uc.forms.answer_form(
+    form_data: FormData = await state.get_data()  # type: ignore[assignment]
+    response_id = form_data["response_id"]
+    try:
+        step = await uc.forms.answer_form(
             AnswerForm(user_id=identity.user_id, response_id=response_id, text=message.text)
         )
-
-    await _apply(message, identity, state, change, uc, **data)
+    except InvalidAnswer as error:
+        refused = await _refuse(message, error, identity, uc, response_id)
+        if refused is None:
+            return
+        step = refused
+    await show_step(message, step, identity, state, form_data["purpose"], uc, **data)
 
 
 @router.message(FormConversation.answering, F.photo | F.document)
@@ -209,17 +177,26 @@ async def location_answer(
         ShowForm(user_id=identity.user_id, response_id=form_data["response_id"])
     )
     location = message.location
-    zone = zone_at(location.latitude, location.longitude) if location else None
+    zone = (
+        await uc.forms.find_time_zone(
+            FindTimeZone(latitude=location.latitude, longitude=location.longitude)
+        )
+        if location
+        else None
+    )
     if step.question is None or step.question.kind is not QuestionKind.timezone or not zone:
         await message.answer(_("Please answer the question above, or send /cancel to stop."))
         return
-
-    async def change(response_id: int) -> FormStep:
-        return await uc.forms.answer_form(
-            AnswerForm(user_id=identity.user_id, response_id=response_id, text=zone)
+    try:
+        step = await uc.forms.answer_form(
+            AnswerForm(user_id=identity.user_id, response_id=step.response_id, text=zone)
         )
-
-    await _apply(message, identity, state, change, uc, **data)
+    except InvalidAnswer as error:
+        refused = await _refuse(message, error, identity, uc, step.response_id)
+        if refused is None:
+            return
+        step = refused
+    await show_step(message, step, identity, state, form_data["purpose"], uc, **data)
 
 
 @router.callback_query(FormConversation.answering, FormCb.filter())
@@ -251,28 +228,33 @@ async def pressed(
         await query.message.answer(reask_date_text(callback_data.value))
         return
 
-    async def change(response_id: int) -> FormStep:
-        user_id = identity.user_id
+    response_id, user_id = form_data["response_id"], identity.user_id
+    try:
         if callback_data.action in (FormAction.skip, FormAction.back, FormAction.photos_done):
-            return await uc.forms.move_in_form(
+            step = await uc.forms.move_in_form(
                 MoveInForm(
                     user_id=user_id, response_id=response_id, action=callback_data.action.name
                 )
             )
-        if callback_data.action is FormAction.confirm_date:
-            return await uc.forms.answer_form(
+        elif callback_data.action is FormAction.confirm_date:
+            step = await uc.forms.answer_form(
                 AnswerForm(user_id=user_id, response_id=response_id, text=callback_data.value)
             )
-        choices = (
-            form_data["selected"]
-            if callback_data.action is FormAction.done
-            else [callback_data.value]
-        )
-        return await uc.forms.answer_form(
-            AnswerForm(user_id=user_id, response_id=response_id, choices=choices)
-        )
-
-    await _apply(query.message, identity, state, change, uc, **data)
+        else:
+            choices = (
+                form_data["selected"]
+                if callback_data.action is FormAction.done
+                else [callback_data.value]
+            )
+            step = await uc.forms.answer_form(
+                AnswerForm(user_id=user_id, response_id=response_id, choices=choices)
+            )
+    except InvalidAnswer as error:
+        refused = await _refuse(query.message, error, identity, uc, response_id)
+        if refused is None:
+            return
+        step = refused
+    await show_step(query.message, step, identity, state, form_data["purpose"], uc, **data)
 
 
 async def _toggle(message: Message, key: str, form_data: FormData, state: FSMContext) -> None:

@@ -21,18 +21,17 @@ from aiogram.utils.i18n import I18n
 from coachbot.bot import keyboards
 from coachbot.bot.callbacks import ConsentCb
 from coachbot.bot.commands import set_commands_for
-from coachbot.bot.forms.conversation import COMPLETIONS, show_step
+from coachbot.bot.forms.state import ask_question
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.legal import CURRENT_VERSION, LEGAL_DOCUMENTS
 from coachbot.bot.texts import escape
-from coachbot.domain.forms.use_cases import FormStep
 from coachbot.domain.onboarding.use_cases import (
     PROFILE,
-    STAGES,
-    ApplyStage,
     FinishOnboarding,
+    OnboardingFinished,
     RecordConsent,
     ResumeOnboarding,
+    StageApplied,
 )
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.use_cases import UseCases
@@ -75,12 +74,13 @@ async def continue_onboarding(
         await state.set_state(Onboarding.consent)
         await message.answer(consent_text(), reply_markup=keyboards.consent())
         return
-    if position.step is None:
-        await finish(message, identity, uc, **data)
+    if position.step is None:  # every stage done, yet not finished (an earlier version)
+        finished = await uc.onboarding.finish_onboarding(FinishOnboarding(user_id=identity.user_id))
+        await onboarding_finished(message, finished, identity, state, uc, **data)
         return
     if returning:
         await message.answer(_("Welcome back, {name}! Let us continue.").format(name=name))
-    await show_step(message, position.step, identity, state, position.purpose, uc, **data)
+    await ask_question(message, position.step, identity, state, position.purpose)
 
 
 def consent_text() -> str:
@@ -125,50 +125,56 @@ async def answer_consent(
     await continue_onboarding(query.message, identity, state, uc, welcome=False, **data)
 
 
-async def finish(message: Message, identity: Identity, uc: UseCases, **data: Any) -> None:
-    finished = await uc.onboarding.finish_onboarding(FinishOnboarding(user_id=identity.user_id))
-    user = identity.user
-    # Now a client: the menu gains /checkin (set first, so it is there with the summary).
-    await set_commands_for(data["bot"], data["i18n"], identity)
-    await message.answer(
-        _(
-            "All set, {name}! Your answers are with {coach}, who will be in touch soon. "
-            "Check-ins, goals and messages from your coach will arrive in this chat."
-        ).format(name=escape(user.call_name), coach=escape(finished.coach_name))
-        + "\n\n"
-        + _("Reminders come at {time} ({zone}); I stay quiet from {start} to {end}.").format(
-            time=user.reminder_time, zone=user.timezone, start=user.quiet_start, end=user.quiet_end
-        )
-        + "\n"
-        + _("Change any of this with /profile.")
-    )
-
-
-async def stage_done(
+async def onboarding_finished(
     message: Message,
-    step: FormStep,
+    finished: OnboardingFinished,
     identity: Identity,
     state: FSMContext,
     uc: UseCases,
-    data: dict[str, Any],
+    **data: Any,
 ) -> None:
-    """A stage's form is complete: file its answers, then go on (in the language the
-    profile may just have changed)."""
-    purpose = data.pop("finished_purpose")
-    user = await uc.onboarding.apply_stage(
-        ApplyStage(user_id=identity.user_id, purpose=purpose, answers=step.answers)
-    )
+    """The last stage finished onboarding: the summary, in the client's language."""
+    user = finished.user
     identity = replace(identity, user=user)
     i18n: I18n = data["i18n"]
     with i18n.use_locale(user.language):
-        if purpose == PROFILE:
+        # Now a client: the menu gains /checkin (set first, so it is there with the summary).
+        await set_commands_for(data["bot"], i18n, identity)
+        await message.answer(
+            _(
+                "All set, {name}! Your answers are with {coach}, who will be in touch soon. "
+                "Check-ins, goals and messages from your coach will arrive in this chat."
+            ).format(name=escape(user.call_name), coach=escape(finished.coach_name))
+            + "\n\n"
+            + _("Reminders come at {time} ({zone}); I stay quiet from {start} to {end}.").format(
+                time=user.reminder_time,
+                zone=user.timezone,
+                start=user.quiet_start,
+                end=user.quiet_end,
+            )
+            + "\n"
+            + _("Change any of this with /profile.")
+        )
+
+
+async def stage_applied(
+    message: Message,
+    applied: StageApplied,
+    identity: Identity,
+    state: FSMContext,
+    uc: UseCases,
+    **data: Any,
+) -> None:
+    """A stage's answers are filed: go on with the next stage (in the language the
+    profile may just have changed)."""
+    user = applied.user
+    identity = replace(identity, user=user)
+    i18n: I18n = data["i18n"]
+    with i18n.use_locale(user.language):
+        if applied.purpose == PROFILE:
             await message.answer(
                 _("Thanks, {name}! Now a few questions about where you stand today.").format(
                     name=escape(user.call_name)
                 )
             )
         await continue_onboarding(message, identity, state, uc, welcome=False, **data)
-
-
-for _form_key, _purpose in STAGES:
-    COMPLETIONS[_purpose] = stage_done

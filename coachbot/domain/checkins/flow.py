@@ -14,12 +14,9 @@ from enum import StrEnum
 
 from coachbot.domain.billing.dunning import client_has_access
 from coachbot.domain.billing.errors import AccessLapsedError
-from coachbot.domain.checkins.model import Checkin, CheckinPlan, CheckinStatus, MetricEntry
+from coachbot.domain.checkins.model import Checkin, CheckinPlan, CheckinStatus
 from coachbot.domain.checkins.schedule import due_times, next_due
-from coachbot.domain.forms.questions import QuestionKind
-from coachbot.domain.forms.responses import FormResponse
 from coachbot.domain.forms.use_cases import FormStep, open_or_start_response, step_of
-from coachbot.domain.goals.evaluation import record_progress
 from coachbot.domain.outbox.notices import notice_for, send_time
 from coachbot.domain.people.model import Client, ClientStatus, Coach, User
 from coachbot.domain.shared.clock import Clock
@@ -222,7 +219,7 @@ class StartCheckinUseCase:
     async def __call__(self, cmd: StartCheckin) -> CheckinStart:
         now = self._clock.now()
         async with self._uow() as uow:
-            checkin = await _own_checkin(uow, cmd.user_id, cmd.checkin_id)
+            checkin = await own_checkin(uow, cmd.user_id, cmd.checkin_id)
             if cmd.started_only and checkin.response_id is None:
                 raise CheckinNotFound()
             if not checkin.answerable:
@@ -246,7 +243,7 @@ class StartCheckinUseCase:
         return CheckinStart(checkin, step_of(response))
 
 
-async def _own_checkin(uow: UnitOfWork, user_id: int, checkin_id: int | None) -> Checkin:
+async def own_checkin(uow: UnitOfWork, user_id: int, checkin_id: int | None) -> Checkin:
     if checkin_id is None:
         checkin = await _current_checkin(uow, user_id)
     else:
@@ -264,110 +261,6 @@ async def _current_checkin(uow: UnitOfWork, user_id: int) -> Checkin | None:
         and (checkin := await uow.checkins.open_for_client(client.id)) is not None
     ]
     return max(found, key=lambda c: c.due_at) if found else None
-
-
-@dataclass(frozen=True, kw_only=True)
-class SubmitCheckin:
-    user_id: int
-    response_id: int
-
-
-@dataclass(frozen=True)
-class CheckinSubmitted:
-    checkin: Checkin
-    metrics: int  # measurements recorded from the answers
-    late: bool
-
-
-class SubmitCheckinUseCase:
-    """The client finished the form: record the metric answers as measurements, attach
-    the photos, queue it for the coach and tell them."""
-
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
-        self._clock = clock
-
-    async def __call__(self, cmd: SubmitCheckin) -> CheckinSubmitted:
-        now = self._clock.now()
-        async with self._uow() as uow:
-            response = await uow.forms.get_response(cmd.response_id)
-            if response is None or response.user_id != cmd.user_id:
-                raise CheckinNotFound()
-            checkin = await _own_checkin(uow, cmd.user_id, checkin_id_of(response.purpose))
-            if checkin.status is not CheckinStatus.open:
-                return CheckinSubmitted(checkin, 0, checkin.late)
-            checkin.status = CheckinStatus.submitted
-            checkin.submitted_at = now
-            await uow.checkins.save(checkin)
-            recorded = await _record_metrics(uow, checkin, response, now)
-            await uow.photos.attach(photo_ids(response), checkin_id=checkin.id or 0)
-            client = await uow.clients.get(checkin.client_id)
-            assert client is not None
-            await record_progress(uow, client, now, checkin=True)
-            await self._tell_coach(uow, checkin, now)
-            await uow.commit()
-        return CheckinSubmitted(checkin, recorded, checkin.late)
-
-    async def _tell_coach(self, uow: UnitOfWork, checkin: Checkin, now: datetime) -> None:
-        coach = await uow.coaches.get(checkin.coach_id)
-        client = await uow.clients.get(checkin.client_id)
-        assert coach is not None and client is not None
-        coach_user = await uow.users.get(coach.user_id)
-        assert coach_user is not None
-        waiting = await uow.checkins.count_review_queue(checkin.coach_id)
-        await uow.outbox.enqueue(
-            notice_for(
-                coach_user,
-                "checkin_submitted",
-                {
-                    "checkin_id": checkin.id,
-                    "name": client.display_name,
-                    "waiting": waiting,
-                    "late": checkin.late,
-                },
-                key=f"checkin-submitted:{checkin.id}",
-                now=now,
-            )
-        )
-
-
-def checkin_id_of(purpose: str) -> int:
-    prefix, _, number = purpose.partition(":")
-    if prefix != "checkin" or not number.isdigit():
-        raise CheckinNotFound()
-    return int(number)
-
-
-def photo_ids(response: FormResponse) -> list[int]:
-    ids: list[int] = []
-    for question in response.template.questions:
-        value = response.progress.answers.get(question.key)
-        if question.kind is QuestionKind.photo and value:
-            ids.extend(int(i) for i in value)
-    return ids
-
-
-async def _record_metrics(
-    uow: UnitOfWork, checkin: Checkin, response: FormResponse, now: datetime
-) -> int:
-    """Answers to metric questions become measurements (already in kg, cm or %)."""
-    recorded = 0
-    for question in response.template.questions:
-        value = response.progress.answers.get(question.key)
-        if question.kind is QuestionKind.metric and question.metric and value is not None:
-            await uow.metrics.add(
-                MetricEntry(
-                    client_id=checkin.client_id,
-                    metric=question.metric.value,
-                    value=float(value),
-                    measured_at=now,
-                    created_at=now,
-                    source="checkin",
-                    checkin_id=checkin.id,
-                )
-            )
-            recorded += 1
-    return recorded
 
 
 async def replan_for_user(uow: UnitOfWork, user: User, now: datetime) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from coachbot.domain.checkins.flow import CheckinNotFound, photo_ids
+from coachbot.domain.checkins.flow import CheckinNotFound
 from coachbot.domain.checkins.model import (
     Checkin,
     CheckinStatus,
@@ -17,6 +17,7 @@ from coachbot.domain.checkins.model import (
     ThreadRole,
 )
 from coachbot.domain.checkins.ports import BlobStore
+from coachbot.domain.checkins.submission import photo_ids
 from coachbot.domain.forms.questions import Question, QuestionKind
 from coachbot.domain.forms.responses import FormResponse
 from coachbot.domain.outbox.notices import notice_for

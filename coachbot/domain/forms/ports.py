@@ -34,3 +34,9 @@ class FormRepository(Protocol):
     async def last_activity(self, *, user_id: int) -> datetime | None:
         """When the person last answered anything."""
         ...
+
+
+class TimeZones(Protocol):
+    def zone_at(self, latitude: float, longitude: float) -> str | None:
+        """The IANA time zone at a place; None at sea or where none is known."""
+        ...

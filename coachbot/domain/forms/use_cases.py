@@ -4,7 +4,7 @@ every step, so a form interrupted anywhere resumes at the same question."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,8 +13,11 @@ from zoneinfo import ZoneInfo
 from coachbot.domain.checkins.model import Photo
 from coachbot.domain.checkins.photos import ProcessedPhoto
 from coachbot.domain.checkins.ports import BlobStore, PhotoProcessor
+from coachbot.domain.forms import completion
 from coachbot.domain.forms import progress as steps
+from coachbot.domain.forms.completion import Completions, FormOutcome
 from coachbot.domain.forms.dates import month_first
+from coachbot.domain.forms.ports import TimeZones
 from coachbot.domain.forms.progress import FormProgress
 from coachbot.domain.forms.questions import AnswerContext, InvalidAnswer, Question, QuestionKind
 from coachbot.domain.forms.responses import FormResponse, ResponseStatus
@@ -33,7 +36,8 @@ class FormNotFound(NotAllowedError):
 
 @dataclass(frozen=True)
 class FormStep:
-    """What to show next: the question to ask, or the finished answers."""
+    """What to show next: the question to ask, or the finished answers and what
+    completing them did."""
 
     response_id: int
     form: FormTemplate
@@ -41,6 +45,7 @@ class FormStep:
     answered: int
     answers: dict[str, Any]
     collecting: int = 0  # photos received so far for the current photo question
+    outcome: FormOutcome | None = None  # what completing the form did, in its transaction
 
     @property
     def completed(self) -> bool:
@@ -148,46 +153,54 @@ async def open_or_start_response(
 
 
 class _ResponseStep:
-    """Load the person's own open response, change its progress, save, report."""
+    """A change to the person's own open response: `_open` it (locked), compute the new
+    progress, `_save` it, and when that completes the form, run what completing it does
+    for its purpose, all before the one commit."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, completions: Completions) -> None:
         self._uow = uow
         self._clock = clock
+        self._completions = completions
 
-    async def _change(self, user_id: int, response_id: int, change: Change) -> FormStep:
+    async def _open(
+        self, uow: UnitOfWork, user_id: int, response_id: int
+    ) -> tuple[FormResponse, AnswerContext]:
+        # Locked: the photos of an album, handled by several processes at once, all count.
+        response = await uow.forms.get_response(response_id, for_update=True)
+        if response is None or response.user_id != user_id:
+            raise FormNotFound()
+        if response.status is not ResponseStatus.in_progress:
+            raise InvalidAnswer("form_complete")
+        user = await uow.users.get(user_id)
+        assert user is not None
+        today = self._clock.now().astimezone(ZoneInfo(user.timezone)).date()
+        return response, answer_context(user, today, response.progress.answers)
+
+    async def _save(
+        self, uow: UnitOfWork, response: FormResponse, progress: FormProgress
+    ) -> FormStep:
         now = self._clock.now()
-        async with self._uow() as uow:
-            # Locked: the photos of an album, handled by several processes at once, all count.
-            response = await uow.forms.get_response(response_id, for_update=True)
-            if response is None or response.user_id != user_id:
-                raise FormNotFound()
-            if response.status is not ResponseStatus.in_progress:
-                raise InvalidAnswer("form_complete")
-            user = await uow.users.get(user_id)
-            assert user is not None
-            today = now.astimezone(ZoneInfo(user.timezone)).date()
-            context = answer_context(user, today, response.progress.answers)
-            progress = await change(uow, response, context)
-            complete = steps.is_complete(response.template, progress)
-            response = replace(
-                response,
-                progress=progress,
-                updated_at=now,
-                status=ResponseStatus.completed if complete else ResponseStatus.in_progress,
-                completed_at=now if complete else None,
+        complete = steps.is_complete(response.template, progress)
+        response = replace(
+            response,
+            progress=progress,
+            updated_at=now,
+            status=ResponseStatus.completed if complete else ResponseStatus.in_progress,
+            completed_at=now if complete else None,
+        )
+        await uow.forms.save_response(response)
+        step = step_of(response)
+        if complete:
+            step = replace(
+                step, outcome=await completion.complete(self._completions, uow, response, now)
             )
-            await uow.forms.save_response(response)
-            await uow.commit()
-        return step_of(response)
-
-
-# Computes the new progress of a response, in its transaction.
-Change = Callable[[UnitOfWork, FormResponse, AnswerContext], Awaitable[FormProgress]]
+        return step
 
 
 class AnswerFormUseCase(_ResponseStep):
     async def __call__(self, cmd: AnswerForm) -> FormStep:
-        async def answer(_uow, response: FormResponse, context: AnswerContext) -> FormProgress:
+        async with self._uow() as uow:
+            response, context = await self._open(uow, cmd.user_id, cmd.response_id)
             form, progress = response.template, response.progress
             question = steps.current_question(form, progress)
             if question is None:
@@ -196,21 +209,22 @@ class AnswerFormUseCase(_ResponseStep):
                 value = question.read(cmd.text, context)
             else:
                 value = question.choose(list(cmd.choices or ()))
-            return steps.record(form, progress, value)
+            step = await self._save(uow, response, steps.record(form, progress, value))
+            await uow.commit()
+        return step
 
-        return await self._change(cmd.user_id, cmd.response_id, answer)
+
+_MOVES = {"skip": steps.skip, "back": steps.back, "photos_done": steps.finish_photos}
 
 
 class MoveInFormUseCase(_ResponseStep):
     async def __call__(self, cmd: MoveInForm) -> FormStep:
-        move = {"skip": steps.skip, "back": steps.back, "photos_done": steps.finish_photos}[
-            cmd.action
-        ]
-
-        async def moved(_uow, response: FormResponse, _context) -> FormProgress:
-            return move(response.template, response.progress)
-
-        return await self._change(cmd.user_id, cmd.response_id, moved)
+        move = _MOVES[cmd.action]
+        async with self._uow() as uow:
+            response, _context = await self._open(uow, cmd.user_id, cmd.response_id)
+            step = await self._save(uow, response, move(response.template, response.progress))
+            await uow.commit()
+        return step
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -231,6 +245,23 @@ class ShowFormUseCase:
         if response is None or response.user_id != cmd.user_id:
             raise FormNotFound()
         return step_of(response)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FindTimeZone:
+    latitude: float
+    longitude: float
+
+
+class FindTimeZoneUseCase:
+    """The time zone at a shared location (to answer a time zone question with)."""
+
+    def __init__(self, zones: TimeZones) -> None:
+        self._zones = zones
+
+    async def __call__(self, cmd: FindTimeZone) -> str | None:
+        # The lookup reads boundary data (from disk, the first time): not on the loop.
+        return await asyncio.to_thread(self._zones.zone_at, cmd.latitude, cmd.longitude)
 
 
 ALBUM_SETTLE = timedelta(seconds=2)  # an album's parts arrive within about a second
@@ -254,9 +285,14 @@ class AddFormPhotoUseCase(_ResponseStep):
     its photos; the photo that completes the answer cancels that message."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, processor: PhotoProcessor, blobs: BlobStore
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        completions: Completions,
+        processor: PhotoProcessor,
+        blobs: BlobStore,
     ) -> None:
-        super().__init__(uow, clock)
+        super().__init__(uow, clock, completions)
         self._processor = processor
         self._blobs = blobs
 
@@ -264,37 +300,45 @@ class AddFormPhotoUseCase(_ResponseStep):
         """The step after the photo: `collecting` > 0 while the question wants more."""
         processed = await asyncio.to_thread(self._processor.process, cmd.data)
         keys = [await self._blobs.put(processed.image), await self._blobs.put(processed.thumbnail)]
-        collect = self._collect(cmd, processed, keys)
         try:
-            return await self._change(cmd.user_id, cmd.response_id, collect)
+            async with self._uow() as uow:
+                response, _context = await self._open(uow, cmd.user_id, cmd.response_id)
+                progress = await self._collect(uow, cmd, response, processed, keys)
+                step = await self._save(uow, response, progress)
+                await uow.commit()
         except BaseException:
             for key in keys:  # nothing refers to them: do not keep them
                 await self._blobs.delete(key)
             raise
+        return step
 
-    def _collect(self, cmd: AddFormPhoto, processed: ProcessedPhoto, keys: list[str]) -> Change:
-        async def collect(uow: UnitOfWork, response: FormResponse, _context) -> FormProgress:
-            now = self._clock.now()
-            question = steps.current_question(response.template, response.progress)
-            if question is None or question.kind is not QuestionKind.photo:
-                raise InvalidAnswer("not_a_photo_question")
-            photo = await uow.photos.add(
-                Photo(
-                    user_id=cmd.user_id,
-                    blob_key=keys[0],
-                    thumbnail_key=keys[1],
-                    width=processed.width,
-                    height=processed.height,
-                    created_at=now,
-                )
+    async def _collect(
+        self,
+        uow: UnitOfWork,
+        cmd: AddFormPhoto,
+        response: FormResponse,
+        processed: ProcessedPhoto,
+        keys: list[str],
+    ) -> FormProgress:
+        now = self._clock.now()
+        question = steps.current_question(response.template, response.progress)
+        if question is None or question.kind is not QuestionKind.photo:
+            raise InvalidAnswer("not_a_photo_question")
+        photo = await uow.photos.add(
+            Photo(
+                user_id=cmd.user_id,
+                blob_key=keys[0],
+                thumbnail_key=keys[1],
+                width=processed.width,
+                height=processed.height,
+                created_at=now,
             )
-            assert photo.id is not None
-            progress = steps.collect_photo(response.template, response.progress, photo.id)
-            if cmd.album is not None:
-                await self._acknowledge_album(uow, cmd, response, progress, now)
-            return progress
-
-        return collect
+        )
+        assert photo.id is not None
+        progress = steps.collect_photo(response.template, response.progress, photo.id)
+        if cmd.album is not None:
+            await self._acknowledge_album(uow, cmd, response, progress, now)
+        return progress
 
     async def _acknowledge_album(
         self,

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from coachbot.domain.forms.completion import FormOutcome
+from coachbot.domain.forms.responses import FormResponse
 from coachbot.domain.forms.use_cases import FormStep, StartForm, StartFormUseCase
 from coachbot.domain.goals.model import Goal, GoalCategory
 from coachbot.domain.outbox.notices import notice_for
@@ -89,11 +91,7 @@ class ResumeOnboardingUseCase:
                     for document in cmd.legal_documents
                 ]
             )
-            pending = [
-                (form_key, purpose)
-                for form_key, purpose in STAGES
-                if not await uow.forms.has_completed(user_id=cmd.user_id, purpose=purpose)
-            ]
+            pending = await pending_stages(uow, cmd.user_id)
         coach_name = coach.display_name if coach else ""
         if not consented:
             return OnboardingPosition(coach_name, needs_consent=True)
@@ -126,19 +124,56 @@ class ApplyStageUseCase:
         self._clock = clock
 
     async def __call__(self, cmd: ApplyStage) -> User:
-        answers = cmd.answers
         async with self._uow() as uow:
-            user = await uow.users.get(cmd.user_id)
-            assert user is not None
-            if cmd.purpose in (PROFILE, REMINDERS):
-                apply_answers(user, cmd.purpose, answers)
-            elif cmd.purpose == FIRST_GOAL:
-                client = await _onboarding_client(uow, cmd.user_id)
-                assert client.id is not None
-                await uow.goals.add(_first_goal(client.id, answers, self._clock.now()))
-            await uow.users.update(user)
+            user = await apply_stage(uow, cmd, self._clock.now())
             await uow.commit()
         return user
+
+
+async def apply_stage(uow: UnitOfWork, cmd: ApplyStage, now: datetime) -> User:
+    """File a stage's answers: the profile and reminders on the user, the first goal
+    as a goal; the user as it is now."""
+    answers = cmd.answers
+    user = await uow.users.get(cmd.user_id)
+    assert user is not None
+    if cmd.purpose in (PROFILE, REMINDERS):
+        apply_answers(user, cmd.purpose, answers)
+    elif cmd.purpose == FIRST_GOAL:
+        client = await _onboarding_client(uow, cmd.user_id)
+        assert client.id is not None
+        await uow.goals.add(_first_goal(client.id, answers, now))
+    await uow.users.update(user)
+    return user
+
+
+@dataclass(frozen=True)
+class StageApplied(FormOutcome):
+    """A stage's form was completed and filed; more stages follow."""
+
+    purpose: str
+    user: User  # as the stage left it (the profile may have changed the language)
+
+
+async def complete_stage(
+    uow: UnitOfWork, response: FormResponse, now: datetime
+) -> StageApplied | OnboardingFinished:
+    """The form completion of every stage: file it, and after the last one finish."""
+    stage = ApplyStage(
+        user_id=response.user_id, purpose=response.purpose, answers=response.progress.answers
+    )
+    user = await apply_stage(uow, stage, now)
+    if await pending_stages(uow, response.user_id):
+        return StageApplied(response.purpose, user)
+    return await finish_onboarding(uow, response.user_id, now)
+
+
+async def pending_stages(uow: UnitOfWork, user_id: int) -> list[tuple[str, str]]:
+    """The stages (form key, purpose) whose form is not complete yet, in order."""
+    return [
+        (form_key, purpose)
+        for form_key, purpose in STAGES
+        if not await uow.forms.has_completed(user_id=user_id, purpose=purpose)
+    ]
 
 
 def apply_answers(user: User, purpose: str, answers: dict[str, Any]) -> None:
@@ -191,8 +226,9 @@ class FinishOnboarding:
 
 
 @dataclass(frozen=True)
-class OnboardingFinished:
+class OnboardingFinished(FormOutcome):
     coach_name: str
+    user: User
 
 
 class FinishOnboardingUseCase:
@@ -203,25 +239,31 @@ class FinishOnboardingUseCase:
         self._clock = clock
 
     async def __call__(self, cmd: FinishOnboarding) -> OnboardingFinished:
-        now = self._clock.now()
         async with self._uow() as uow:
-            client = await _onboarding_client(uow, cmd.user_id)
-            client.status = ClientStatus.active
-            await uow.clients.update(client)
-            coach = await uow.coaches.get(client.coach_id)
-            assert coach is not None
-            coach_user = await uow.users.get(coach.user_id)
-            assert coach_user is not None
-            health = await uow.forms.completed_answers(user_id=cmd.user_id, purpose=HEALTH)
-            flags = health_flags(health or {})
-            await uow.outbox.enqueue(
-                notice_for(
-                    coach_user,
-                    "client_onboarded",
-                    {"name": client.display_name, "health_flags": flags},
-                    key=f"client:{client.id}:onboarded",
-                    now=now,
-                )
-            )
+            finished = await finish_onboarding(uow, cmd.user_id, self._clock.now())
             await uow.commit()
-        return OnboardingFinished(coach.display_name)
+        return finished
+
+
+async def finish_onboarding(uow: UnitOfWork, user_id: int, now: datetime) -> OnboardingFinished:
+    client = await _onboarding_client(uow, user_id)
+    client.status = ClientStatus.active
+    await uow.clients.update(client)
+    coach = await uow.coaches.get(client.coach_id)
+    assert coach is not None
+    coach_user = await uow.users.get(coach.user_id)
+    assert coach_user is not None
+    health = await uow.forms.completed_answers(user_id=user_id, purpose=HEALTH)
+    flags = health_flags(health or {})
+    await uow.outbox.enqueue(
+        notice_for(
+            coach_user,
+            "client_onboarded",
+            {"name": client.display_name, "health_flags": flags},
+            key=f"client:{client.id}:onboarded",
+            now=now,
+        )
+    )
+    user = await uow.users.get(user_id)
+    assert user is not None
+    return OnboardingFinished(coach.display_name, user)

@@ -12,8 +12,6 @@ from coachbot.domain.checkins.flow import (
     OpenDueCheckinsUseCase,
     StartCheckin,
     StartCheckinUseCase,
-    SubmitCheckin,
-    SubmitCheckinUseCase,
 )
 from coachbot.domain.checkins.model import (
     CheckinPlan,
@@ -33,6 +31,8 @@ from coachbot.domain.checkins.review import (
     ShowReviewCardUseCase,
 )
 from coachbot.domain.checkins.schedule import CheckinSchedule, Frequency
+from coachbot.domain.checkins.submission import SubmitCheckin, SubmitCheckinUseCase
+from coachbot.domain.forms.completion import Completions
 from coachbot.domain.forms.use_cases import (
     AddFormPhoto,
     AddFormPhotoUseCase,
@@ -41,6 +41,10 @@ from coachbot.domain.forms.use_cases import (
 )
 from tests.fakes.media import FakeBlobStore, FakePhotoProcessor
 from tests.fakes.world import checkin_form
+
+# Completion is exercised in tests/integration/test_form_completion.py; here each step
+# is driven by hand (submit, apply) as the standalone use cases do.
+BY_HAND: Completions = {}
 
 COACH_CHAT, ANN_CHAT = "100", "200"
 
@@ -82,10 +86,10 @@ async def fill_in_and_submit(uow, clock, world, blobs=None) -> int:
     """Ann answers her open check-in (weight, note, one photo) and submits it."""
     start = await StartCheckinUseCase(uow, clock)(StartCheckin(user_id=world.ann_user))
     response_id = start.step.response_id
-    answer = AnswerFormUseCase(uow, clock)
+    answer = AnswerFormUseCase(uow, clock, BY_HAND)
     await answer(AnswerForm(user_id=world.ann_user, response_id=response_id, text="72.5"))
     await answer(AnswerForm(user_id=world.ann_user, response_id=response_id, text="Good week"))
-    photo = AddFormPhotoUseCase(uow, clock, FakePhotoProcessor(), blobs or FakeBlobStore())
+    photo = AddFormPhotoUseCase(uow, clock, BY_HAND, FakePhotoProcessor(), blobs or FakeBlobStore())
     await photo(AddFormPhoto(user_id=world.ann_user, response_id=response_id, data=b"front"))
     await photo(AddFormPhoto(user_id=world.ann_user, response_id=response_id, data=b"side"))
     await SubmitCheckinUseCase(uow, clock)(
@@ -113,7 +117,7 @@ async def test_starting_links_a_response_and_resumes_it(uow, clock, world, due):
     first = await start(StartCheckin(user_id=world.ann_user))
     assert first.checkin.id == checkin_id and first.step.question.key == "weight"
     assert uow.db.checkins.rows[checkin_id].response_id == first.step.response_id
-    await AnswerFormUseCase(uow, clock)(
+    await AnswerFormUseCase(uow, clock, BY_HAND)(
         AnswerForm(user_id=world.ann_user, response_id=first.step.response_id, text="70")
     )
     again = await start(StartCheckin(user_id=world.ann_user, checkin_id=checkin_id))

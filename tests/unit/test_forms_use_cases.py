@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from coachbot.domain.forms.completion import Completions
 from coachbot.domain.forms.questions import InvalidAnswer
 from coachbot.domain.forms.responses import ResponseStatus
 from coachbot.domain.forms.use_cases import (
@@ -24,6 +25,10 @@ from coachbot.domain.forms.use_cases import (
 from tests.fakes.media import FakeBlobStore, FakePhotoProcessor
 from tests.fakes.world import checkin_form
 
+# Completion is exercised in tests/integration/test_form_completion.py; here each step
+# is driven by hand (submit, apply) as the standalone use cases do.
+BY_HAND: Completions = {}
+
 ANN_CHAT = "200"
 
 
@@ -33,9 +38,9 @@ class Forms:
     def __init__(self, uow, clock, world, blobs: FakeBlobStore) -> None:
         self.user = world.ann_user
         self._start = StartFormUseCase(uow, clock)
-        self._answer = AnswerFormUseCase(uow, clock)
-        self._move = MoveInFormUseCase(uow, clock)
-        self._photo = AddFormPhotoUseCase(uow, clock, FakePhotoProcessor(), blobs)
+        self._answer = AnswerFormUseCase(uow, clock, BY_HAND)
+        self._move = MoveInFormUseCase(uow, clock, BY_HAND)
+        self._photo = AddFormPhotoUseCase(uow, clock, BY_HAND, FakePhotoProcessor(), blobs)
 
     async def start(self, purpose: str = "checkin:1", user_id: int | None = None):
         return await self._start(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from coachbot.sandbox.stripe_core import StripeCore
 from coachbot.sandbox.stripe_spec import (
     StripeApiError,
 )
@@ -14,7 +15,7 @@ from coachbot.sandbox.stripe_store import (
 )
 
 
-class CatalogApi:
+class CatalogApi(StripeCore):
     """Products, prices, customers, payment links and portal sessions."""
 
     def _create_product(self, p: dict[str, Any]) -> dict[str, Any]:

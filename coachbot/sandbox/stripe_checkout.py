@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from coachbot.sandbox.stripe_core import StripeCore
 from coachbot.sandbox.stripe_spec import (
     StripeApiError,
 )
@@ -13,7 +14,7 @@ from coachbot.sandbox.stripe_store import (
 )
 
 
-class CheckoutApi:
+class CheckoutApi(StripeCore):
     """Checkout sessions over the API and what the payer does with them."""
 
     def _create_checkout(self, p: dict[str, Any]) -> dict[str, Any]:

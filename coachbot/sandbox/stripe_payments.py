@@ -7,6 +7,7 @@ import copy
 import secrets
 from typing import Any
 
+from coachbot.sandbox.stripe_core import StripeCore
 from coachbot.sandbox.stripe_spec import (
     StripeApiError,
 )
@@ -15,7 +16,7 @@ from coachbot.sandbox.stripe_store import (
 )
 
 
-class PaymentsApi:
+class PaymentsApi(StripeCore):
     """Charges, refunds and saved cards."""
 
     # ------------------------------------------------------------------ payments

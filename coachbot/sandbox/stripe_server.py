@@ -109,9 +109,7 @@ class FakeStripeServer(CatalogApi, CheckoutApi, SubscriptionsApi, PaymentsApi, W
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets
-        self.port = server.sockets[0].getsockname()[1]
+        self.port = self._runner.addresses[0][1]
         self._session = aiohttp.ClientSession()
 
     async def stop(self) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from coachbot.sandbox.stripe_core import StripeCore
 from coachbot.sandbox.stripe_spec import (
     StripeApiError,
 )
@@ -19,7 +20,7 @@ from coachbot.sandbox.stripe_store import (
 )
 
 
-class SubscriptionsApi:
+class SubscriptionsApi(StripeCore):
     """Subscriptions and their invoices."""
 
     def _update_subscription(self, sub_id: str, p: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import aiohttp
 
+from coachbot.sandbox.stripe_core import StripeCore
 from coachbot.sandbox.stripe_store import (
     API_VERSION,
     DELIVERY_DELAYS,
@@ -24,7 +25,7 @@ from coachbot.sandbox.stripe_store import (
 logger = logging.getLogger(__name__)
 
 
-class WebhooksApi:
+class WebhooksApi(StripeCore):
     """Events recorded, and delivered to `webhook_url`."""
 
     # ------------------------------------------------------------------ events and webhooks

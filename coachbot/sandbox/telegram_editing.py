@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from coachbot.sandbox.telegram_core import WorldCore
 from coachbot.sandbox.telegram_models import (
     ChatMessage,
     FakeChat,
@@ -17,7 +18,7 @@ from coachbot.sandbox.telegram_rules import (
 )
 
 
-class EditingMethods:
+class EditingMethods(WorldCore):
     """editMessage* and deleteMessage(s), refused where Telegram refuses."""
 
     def _editable(self, p: dict[str, Any]) -> ChatMessage:

@@ -154,8 +154,8 @@ class _HtmlParser:
     def _tag(self, start: int) -> int:
         match = _HTML_TAG_RE.match(self.text, start)
         if match is None:
-            name = re.match(r"</?([^\s>]*)", self.text[start:])
-            tag = name.group(1) if name else ""
+            bad = re.match(r"</?([^\s>]*)", self.text[start:])
+            tag = bad.group(1) if bad else ""
             self._fail(
                 f'Unsupported start tag "{tag}" at byte offset {_byte_offset(self.text, start)}'
             )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import ClientResponse, MultipartReader, web
+from aiohttp.multipart import MultipartResponseWrapper
 
 from coachbot.sandbox.telegram_models import TelegramError
 from coachbot.sandbox.telegram_spec import UploadedFile
@@ -64,7 +65,7 @@ async def _read_json(request: web.Request) -> dict[str, Any]:
     return body
 
 
-async def read_multipart(reader: MultipartReader) -> ApiRequest:
+async def read_multipart(reader: MultipartReader | MultipartResponseWrapper) -> ApiRequest:
     """Collect text fields and file parts; a part with a filename is a file."""
     parsed = ApiRequest()
     total = 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from coachbot.sandbox.telegram_core import ServerCore
 from coachbot.sandbox.telegram_models import (
     ApiCall,
     FakeChat,
@@ -16,7 +17,7 @@ from coachbot.sandbox.telegram_models import (
 from coachbot.sandbox.telegram_users import FakeUser
 
 
-class InspectionMethods:
+class InspectionMethods(ServerCore):
     """The test-facing side of the server."""
 
     def user(

@@ -374,7 +374,9 @@ class RateLimiter:
     def acquire(self, chat_id: int, *, private: bool) -> None:
         """Count one message to `chat_id`, or raise a 429 TelegramError if over a limit."""
         now = self._clock()
-        rules = [(("chat", chat_id), *(self.PRIVATE if private else self.GROUP))]
+        rules: list[tuple[tuple[object, ...], int, float]] = [
+            (("chat", chat_id), *(self.PRIVATE if private else self.GROUP))
+        ]
         rules.append((("bot",), *self.GLOBAL))
         for key, limit, window in rules:
             sent = self._window(key, now, window)

@@ -7,6 +7,7 @@ import mimetypes
 import secrets
 from typing import Any
 
+from coachbot.sandbox.telegram_core import WorldCore
 from coachbot.sandbox.telegram_models import (
     ChatMessage,
     FakeChat,
@@ -30,7 +31,7 @@ from coachbot.sandbox.telegram_rules import (
 from coachbot.sandbox.telegram_spec import UploadedFile
 
 
-class SendingMethods:
+class SendingMethods(WorldCore):
     """sendMessage and its kin, checked as Telegram checks them."""
 
     def _outgoing(self, p: dict[str, Any]) -> Outgoing:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from coachbot.sandbox.telegram_core import WorldCore
 from coachbot.sandbox.telegram_models import (
     bad_request,
 )
@@ -16,7 +17,7 @@ from coachbot.sandbox.telegram_rules import (
 )
 
 
-class SettingsMethods:
+class SettingsMethods(WorldCore):
     """setMyCommands and its kin, per scope and language."""
 
     def _scope(self, p: dict[str, Any]) -> tuple[Any, ...]:

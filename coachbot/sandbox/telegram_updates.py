@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from coachbot.sandbox.telegram_core import ServerCore
 from coachbot.sandbox.telegram_models import (
     TelegramError,
     WebhookDelivery,
@@ -38,7 +39,7 @@ class Described:
     description: str
 
 
-class UpdatesMethods:
+class UpdatesMethods(ServerCore):
     """getUpdates, setWebhook, deleteWebhook and getWebhookInfo."""
 
     def _is_allowed(self, update: dict[str, Any]) -> bool:

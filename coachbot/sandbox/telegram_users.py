@@ -13,30 +13,48 @@ import copy
 import re
 import zlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from coachbot.sandbox.telegram_models import (
     CallbackAnswer,
     ChatMessage,
     FakeChat,
+    FileStore,
     InlineButton,
     Signal,
     StoredFile,
     wait_until,
 )
 
-if TYPE_CHECKING:
-    from coachbot.sandbox.telegram_server import FakeTelegramServer
-
 _COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{3,32})?")
 
 ChatPredicate = Callable[[FakeChat], bool]
 
 
+class UserServer(Protocol):
+    """What a scripted user needs of the fake server (`FakeTelegramServer`)."""
+
+    @property
+    def bot_user(self) -> dict[str, Any]: ...
+
+    @property
+    def files(self) -> FileStore: ...
+
+    def now(self) -> int: ...
+
+    def publish_update(
+        self, body: dict[str, Any], *, update_id: int | None = None
+    ) -> dict[str, Any]: ...
+
+    def open_callback_query(self, user: FakeUser) -> str: ...
+
+    def member(self, user_id: int, chat: FakeChat) -> FakeUser: ...
+
+
 class FakeUser:
     """One person acting in one chat (their private chat with the bot, or a group)."""
 
-    def __init__(self, server: FakeTelegramServer, user: dict[str, Any], chat: FakeChat) -> None:
+    def __init__(self, server: UserServer, user: dict[str, Any], chat: FakeChat) -> None:
         self._server = server
         self.user = user
         self.chat = chat
@@ -190,9 +208,11 @@ class FakeUser:
         while loop_time() < deadline:
             seen = len(self.chat.bot_history)
             wait = min(idle, deadline - loop_time())
-            arrived = await wait_until(
-                self.chat.changed, lambda n=seen: len(self.chat.bot_history) > n, wait
-            )
+
+            def grew(n: int = seen) -> bool:
+                return len(self.chat.bot_history) > n
+
+            arrived = await wait_until(self.chat.changed, grew, wait)
             collected.extend(self._take_new())
             if not arrived:
                 break

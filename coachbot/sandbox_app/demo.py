@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -216,7 +217,7 @@ class _History:
                 raise RuntimeError(f"onboarding stage {position.purpose} did not complete")
             done.add(position.purpose)
             stage = answers[position.purpose]
-            step = await self._fill(user_id, position.step, lambda q, s=stage: _given(s, q))
+            step = await self._fill(user_id, position.step, partial(_given, stage))
             await ApplyStageUseCase(self.uow(), self.clock)(
                 ApplyStage(user_id=user_id, purpose=position.purpose, answers=step.answers)
             )
@@ -382,5 +383,5 @@ class HistoryUnitOfWork(SqlUnitOfWork):
 
     async def __aenter__(self) -> HistoryUnitOfWork:
         await super().__aenter__()
-        self.outbox = _DeliveredThen()  # type: ignore[assignment]
+        self.outbox = _DeliveredThen()
         return self

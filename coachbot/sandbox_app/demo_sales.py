@@ -27,7 +27,7 @@ from coachbot.domain.billing.sales import (
     SendPackage,
     SendPackageUseCase,
 )
-from coachbot.domain.outbox.model import OutgoingMessage
+from coachbot.domain.outbox.model import Notice, OutgoingMessage
 from coachbot.domain.people.identity import Identity
 from coachbot.sandbox.stripe_pages import read_card
 from coachbot.sandbox.stripe_server import FakeStripeServer
@@ -164,5 +164,6 @@ class _OfferUnitOfWork(HistoryUnitOfWork):
 
     def checkout_id(self) -> int:
         """The checkout the offer's pay button opens."""
-        offer = next(m for m in self.offers if m.payload.name == "package_offer")
-        return int(offer.payload.params["checkout_id"])
+        notices = (m.payload for m in self.offers if isinstance(m.payload, Notice))
+        offer = next(n for n in notices if n.name == "package_offer")
+        return int(offer.params["checkout_id"])

@@ -29,7 +29,7 @@ APPLICATION = web.AppKey("coachbot_application", BotApplication)
 VERIFIER = web.AppKey("stripe_verifier", StripeWebhookVerifier)
 # Where "Back to Telegram" leads the person on a return page (the request is theirs).
 ChatLink = Callable[[web.Request], Awaitable[str]]
-CHAT_LINK = web.AppKey("chat_link", ChatLink)
+CHAT_LINK: web.AppKey[ChatLink] = web.AppKey("chat_link")
 STYLESHEET = Path(__file__).parent / "static" / "pages.css"
 
 

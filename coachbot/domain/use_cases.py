@@ -41,8 +41,6 @@ from coachbot.domain.billing.sales import (
 )
 from coachbot.domain.checkins.flow import (
     BringCheckinForwardUseCase,
-    FollowUpCheckinsUseCase,
-    OpenDueCheckinsUseCase,
     StartCheckinUseCase,
     SubmitCheckinUseCase,
 )
@@ -62,6 +60,7 @@ from coachbot.domain.checkins.setup import (
     SetCheckinRulesUseCase,
     ShowCheckinPlanUseCase,
 )
+from coachbot.domain.checkins.ticks import FollowUpCheckinsUseCase, OpenDueCheckinsUseCase
 from coachbot.domain.forms.use_cases import (
     AddFormPhotoUseCase,
     AnswerFormUseCase,

@@ -25,7 +25,6 @@ from PIL import Image, ImageDraw, ImageFont
 from coachbot.application import BotApplication
 from coachbot.bot.legal import CURRENT_VERSION, LEGAL_DOCUMENTS
 from coachbot.domain.checkins.flow import (
-    OpenDueCheckinsUseCase,
     StartCheckin,
     StartCheckinUseCase,
     SubmitCheckin,
@@ -49,6 +48,7 @@ from coachbot.domain.checkins.setup import (
     ShowCheckinPlanUseCase,
     TemplateEdit,
 )
+from coachbot.domain.checkins.ticks import OpenDueCheckinsUseCase
 from coachbot.domain.forms.questions import Question, QuestionKind
 from coachbot.domain.forms.units import PLAUSIBLE_RANGES, Metric
 from coachbot.domain.forms.use_cases import (

@@ -6,7 +6,7 @@ from coachbot.bot import cancel as base
 from coachbot.bot import errors
 from coachbot.bot.billing import client as billing_client
 from coachbot.bot.billing import coach as billing
-from coachbot.bot.billing import package_setup
+from coachbot.bot.billing import package_setup, refund
 from coachbot.bot.checkin_setup import conversation as checkin_template
 from coachbot.bot.checkin_setup import plans as checkin_plans
 from coachbot.bot.checkin_setup import templates as checkin_templates
@@ -54,6 +54,7 @@ def feature_routers() -> tuple[Router, ...]:
         form.router,
         billing_client.router,
         billing.router,
+        refund.router,
         package_setup.router,
         fallback.router,
     )

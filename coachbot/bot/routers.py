@@ -9,6 +9,7 @@ from coachbot.bot.billing import coach as billing
 from coachbot.bot.billing import package_setup, refund
 from coachbot.bot.checkin_setup import conversation as checkin_template
 from coachbot.bot.checkin_setup import plans as checkin_plans
+from coachbot.bot.checkin_setup import rules as checkin_rules
 from coachbot.bot.checkin_setup import templates as checkin_templates
 from coachbot.bot.checkins import conversation as checkin
 from coachbot.bot.checkins import review
@@ -39,6 +40,7 @@ def feature_routers() -> tuple[Router, ...]:
         coach.router,
         checkin_plans.router,
         checkin_templates.router,
+        checkin_rules.router,
         checkin_template.router,
         invitations.router,
         invite_coach.router,

@@ -24,6 +24,7 @@ from coachbot.bot.onboarding import conversation as onboarding
 from coachbot.bot.profile import handlers as profile
 from coachbot.bot.progress import custom_metric, log_metric
 from coachbot.bot.progress import handlers as progress
+from coachbot.bot.progress import reports as progress_reports
 from coachbot.bot.start import fallback, membership
 from coachbot.bot.start import handlers as start
 from coachbot.bot.start import help as common
@@ -53,6 +54,7 @@ def feature_routers() -> tuple[Router, ...]:
         goals.router,
         custom_metric.router,
         progress.router,
+        progress_reports.router,
         form.router,
         billing_client.router,
         billing.router,

@@ -115,11 +115,8 @@ from coachbot.domain.progress.measurements import (
     ListRecentEntriesUseCase,
     LogMetricUseCase,
 )
-from coachbot.domain.progress.pictures import (
-    ComparePhotosUseCase,
-    ListPhotoCheckinsUseCase,
-    ShowProgressUseCase,
-)
+from coachbot.domain.progress.photos import ComparePhotosUseCase, ListPhotoCheckinsUseCase
+from coachbot.domain.progress.pictures import ShowProgressUseCase
 from coachbot.domain.progress.ports import (
     ChartCache,
     ChartRenderer,

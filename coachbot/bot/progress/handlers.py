@@ -27,9 +27,8 @@ from coachbot.bot.texts import escape, local_date
 from coachbot.domain.goals.achievements import ShowAchievements, ShowAchievementsUseCase
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
+from coachbot.domain.progress.photos import ComparePhotos, ListPhotoCheckins
 from coachbot.domain.progress.pictures import (
-    ComparePhotos,
-    ListPhotoCheckins,
     ProgressPicture,
     ShowProgress,
     ShowProgressUseCase,

@@ -227,6 +227,3 @@ async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None)
     except TelegramBadRequest as error:
         if "message is not modified" not in str(error):
             raise
-
-
-# -- follow-up rules ----------------------------------------------------------------------

@@ -185,8 +185,8 @@ async def seed(database_url: str, telegram_ids: Sequence[int]) -> None:
     already delivered (clients start with /checkin, so the outbox stays quiet)."""
     from sqlalchemy import delete
 
-    from coachbot.domain.checkins.flow import OpenDueCheckinsUseCase
     from coachbot.domain.checkins.setup import SetCheckinPlan, SetCheckinPlanUseCase
+    from coachbot.domain.checkins.ticks import OpenDueCheckinsUseCase
     from coachbot.domain.forms.use_cases import SyncShippedFormsUseCase
     from coachbot.domain.people.model import Client, ClientStatus, Coach, User
     from coachbot.domain.shared.clock import SystemClock

@@ -21,7 +21,7 @@ from coachbot.domain.billing import errors as billing
 from coachbot.domain.checkins.flow import CheckinNotFound
 from coachbot.domain.goals.changes import ChangePending
 from coachbot.domain.progress import errors as progress_errors
-from coachbot.domain.progress.pictures import NotEnoughPhotos
+from coachbot.domain.progress.photos import NotEnoughPhotos
 from coachbot.domain.shared import errors
 
 logger = logging.getLogger(__name__)

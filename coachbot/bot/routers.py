@@ -6,9 +6,10 @@ from coachbot.bot import cancel as base
 from coachbot.bot import errors
 from coachbot.bot.billing import client as billing_client
 from coachbot.bot.billing import coach as billing
-from coachbot.bot.billing import package_setup
+from coachbot.bot.billing import package_setup, refund
 from coachbot.bot.checkin_setup import conversation as checkin_template
 from coachbot.bot.checkin_setup import plans as checkin_plans
+from coachbot.bot.checkin_setup import rules as checkin_rules
 from coachbot.bot.checkin_setup import templates as checkin_templates
 from coachbot.bot.checkins import conversation as checkin
 from coachbot.bot.checkins import review
@@ -23,6 +24,7 @@ from coachbot.bot.onboarding import conversation as onboarding
 from coachbot.bot.profile import handlers as profile
 from coachbot.bot.progress import custom_metric, log_metric
 from coachbot.bot.progress import handlers as progress
+from coachbot.bot.progress import reports as progress_reports
 from coachbot.bot.start import fallback, membership
 from coachbot.bot.start import handlers as start
 from coachbot.bot.start import help as common
@@ -39,6 +41,7 @@ def feature_routers() -> tuple[Router, ...]:
         coach.router,
         checkin_plans.router,
         checkin_templates.router,
+        checkin_rules.router,
         checkin_template.router,
         invitations.router,
         invite_coach.router,
@@ -51,9 +54,11 @@ def feature_routers() -> tuple[Router, ...]:
         goals.router,
         custom_metric.router,
         progress.router,
+        progress_reports.router,
         form.router,
         billing_client.router,
         billing.router,
+        refund.router,
         package_setup.router,
         fallback.router,
     )

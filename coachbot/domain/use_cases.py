@@ -41,8 +41,6 @@ from coachbot.domain.billing.sales import (
 )
 from coachbot.domain.checkins.flow import (
     BringCheckinForwardUseCase,
-    FollowUpCheckinsUseCase,
-    OpenDueCheckinsUseCase,
     StartCheckinUseCase,
 )
 from coachbot.domain.checkins.ports import BlobStore, PhotoProcessor
@@ -61,6 +59,7 @@ from coachbot.domain.checkins.setup import (
     SetCheckinRulesUseCase,
     ShowCheckinPlanUseCase,
 )
+from coachbot.domain.checkins.ticks import FollowUpCheckinsUseCase, OpenDueCheckinsUseCase
 from coachbot.domain.completions import FORM_COMPLETIONS
 from coachbot.domain.forms.ports import TimeZones
 from coachbot.domain.forms.use_cases import (
@@ -117,11 +116,8 @@ from coachbot.domain.progress.measurements import (
     ListRecentEntriesUseCase,
     LogMetricUseCase,
 )
-from coachbot.domain.progress.pictures import (
-    ComparePhotosUseCase,
-    ListPhotoCheckinsUseCase,
-    ShowProgressUseCase,
-)
+from coachbot.domain.progress.photos import ComparePhotosUseCase, ListPhotoCheckinsUseCase
+from coachbot.domain.progress.pictures import ShowProgressUseCase
 from coachbot.domain.progress.ports import (
     ChartCache,
     ChartRenderer,

@@ -16,8 +16,8 @@ from coachbot.domain.checkins.flow import (
     BringCheckinForward,
     BringCheckinForwardUseCase,
     CheckinForwardOutcome,
-    OpenDueCheckinsUseCase,
 )
+from coachbot.domain.checkins.ticks import OpenDueCheckinsUseCase
 from coachbot.sandbox.stripe_server import FakeStripeServer
 from coachbot.sandbox.web_chat import SandboxAction
 from coachbot.storage.uow import SqlUnitOfWork

@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 from coachbot.application import BotApplication
 from coachbot.bot.legal import CURRENT_VERSION, LEGAL_DOCUMENTS
 from coachbot.domain.checkins.flow import (
-    OpenDueCheckinsUseCase,
     StartCheckin,
     StartCheckinUseCase,
 )
@@ -45,6 +44,7 @@ from coachbot.domain.checkins.setup import (
     TemplateEdit,
 )
 from coachbot.domain.checkins.submission import SubmitCheckin, SubmitCheckinUseCase
+from coachbot.domain.checkins.ticks import OpenDueCheckinsUseCase
 from coachbot.domain.forms.completion import Completions
 from coachbot.domain.forms.questions import Question, QuestionKind
 from coachbot.domain.forms.units import PLAUSIBLE_RANGES, Metric

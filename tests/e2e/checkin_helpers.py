@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from PIL import Image
 
-from coachbot.domain.checkins.flow import FollowUpCheckinsUseCase, OpenDueCheckinsUseCase
+from coachbot.domain.checkins.ticks import FollowUpCheckinsUseCase, OpenDueCheckinsUseCase
 from coachbot.domain.people.model import Client, ClientStatus, User
 from coachbot.sandbox.telegram_server import FakeUser
 from coachbot.storage.uow import SqlUnitOfWork

@@ -19,13 +19,13 @@ from coachbot.domain.checkins.flow import (
     CheckinBroughtForward,
     CheckinForwardOutcome,
     CheckinNotFound,
-    OpenDueCheckinsUseCase,
     StartCheckin,
     StartCheckinUseCase,
     replan_for_user,
 )
 from coachbot.domain.checkins.model import ThreadKind, ThreadMessage, ThreadRole
 from coachbot.domain.checkins.setup import SetCheckinPlan, SetCheckinPlanUseCase
+from coachbot.domain.checkins.ticks import OpenDueCheckinsUseCase
 from coachbot.domain.completions import FORM_COMPLETIONS
 from coachbot.domain.forms.use_cases import (
     AddFormPhoto,

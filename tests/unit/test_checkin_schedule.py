@@ -17,14 +17,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from coachbot.domain.checkins.rrules import InvalidSchedule, parse_rule
 from coachbot.domain.checkins.schedule import (
     CheckinSchedule,
     Frequency,
-    InvalidSchedule,
     due_times,
     next_due,
     outside_quiet_hours,
-    parse_rule,
     resume_due,
 )
 

@@ -15,11 +15,7 @@ from coachbot.bot.filters import IsClient
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape
 from coachbot.domain.billing.model import Payment
-from coachbot.domain.billing.sales import (
-    ClientPlan,
-    OpenCheckout,
-    OpenPortal,
-)
+from coachbot.domain.billing.sales import ClientPlan, OpenCheckout, OpenPortal
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
 from coachbot.domain.use_cases import UseCases

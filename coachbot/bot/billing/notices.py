@@ -8,11 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from coachbot.bot.billing.texts import day, money, per_interval, trial_label
-from coachbot.bot.callbacks import (
-    BuyCb,
-    ClientBillingCb,
-    MyBillingCb,
-)
+from coachbot.bot.callbacks import BuyCb, ClientBillingCb, MyBillingCb
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
 from coachbot.bot.texts import escape

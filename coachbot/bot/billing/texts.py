@@ -1,5 +1,5 @@
 """How billing looks in chat: amounts in the reader's language (Babel), billing periods,
-statuses and dates."""
+statuses and dates, and the coach's billing screens."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ from babel.numbers import format_currency
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
 from coachbot.bot.texts import escape
-from coachbot.domain.billing.model import Package, Payment, PaymentStatus, SubscriptionStatus
+from coachbot.domain.billing.admin import ClientBilling, RefundDraft
+from coachbot.domain.billing.model import (
+    BillingSettings,
+    Package,
+    Payment,
+    PaymentStatus,
+    SubscriptionStatus,
+)
 from coachbot.domain.billing.money import Money
 from coachbot.domain.people.model import User
 
@@ -124,3 +131,53 @@ def payment_line(payment: Payment, viewer: User) -> str:
     status = payment_status(payment.status, payment.refunded_amount, payment.amount)
     when = day(payment.paid_at or payment.created_at, viewer.timezone, viewer.language)
     return f"• {when} · {amount} · {escape(payment.description)} · {status}"
+
+
+def render_rules(settings: BillingSettings) -> str:
+    if not settings.require_subscription:
+        return _(
+            "Coaching does not depend on payment: clients keep check-ins whether they pay or not."
+        )
+    return _(
+        "Coaching needs an active subscription. After a failed payment clients keep access "
+        "for {days} day(s); it comes back as soon as they pay."
+    ).format(days=settings.grace_days)
+
+
+def render_client_billing(view: ClientBilling, viewer: User) -> str:
+    locale, zone = viewer.language, viewer.timezone
+    lines = [_("💳 <b>{name}</b>: billing").format(name=escape(view.client.display_name))]
+    current = view.current
+    if current is None:
+        lines.append(_("No subscription."))
+    else:
+        package = view.packages.get(current.package_id or 0)
+        if package is not None:
+            lines.append(package_line(package, locale))
+        lines.append(
+            _("Status: {status}").format(status=subscription_status(current.status, current.paused))
+        )
+        if current.current_period_end is not None:
+            end = day(current.current_period_end, zone, locale)
+            lines.append(
+                (
+                    _("Ends on {date}")
+                    if current.cancel_at_period_end
+                    else _("Next payment: {date}")
+                ).format(date=end)
+            )
+    if view.settings.require_subscription:
+        lines.append(_("Coaching access: yes") if view.has_access else _("Coaching access: paused"))
+    lines.append(_("Paid so far: {total}").format(total=totals(view.revenue, locale)))
+    if view.payments:
+        lines.append("")
+        lines += [payment_line(p, viewer) for p in view.payments]
+    return "\n".join(lines)
+
+
+def render_draft(draft: RefundDraft, viewer: User) -> str:
+    amount = money(draft.refund.amount, draft.refund.currency, viewer.language)
+    name = draft.client.display_name if draft.client else (draft.payment.customer_email or "")
+    return _("Refund {amount} to {name} for {package}? This cannot be undone.").format(
+        amount=amount, name=escape(name), package=escape(draft.payment.description)
+    )

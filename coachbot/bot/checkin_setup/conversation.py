@@ -11,20 +11,32 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import CallbackQuery, Message
 
 from coachbot.bot import keyboards
-from coachbot.bot.callbacks import CancelCb, SkipCb, TemplateAction, TemplateCb
-from coachbot.bot.checkin_setup.templates import explain_edit_refusal, metric_name, send_template
+from coachbot.bot.callbacks import SkipCb, TemplateAction, TemplateCb
+from coachbot.bot.checkin_setup.keyboards import (
+    KINDS,
+    METRICS,
+    OPTIONAL,
+    PHOTO_BUTTONS,
+    REQUIRED,
+    kind_keyboard,
+    metric_keyboard,
+    optional_keyboard,
+    photos_keyboard,
+)
+from coachbot.bot.checkin_setup.templates import send_template
+from coachbot.bot.checkin_setup.texts import (
+    explain_edit_refusal,
+    kind_name,
+    metric_name,
+    photos_label,
+)
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.i18n import ngettext
 from coachbot.bot.texts import escape
-from coachbot.domain.checkins.setup import (
-    EditCheckinTemplate,
-    TemplateEdit,
-)
+from coachbot.domain.checkins.setup import EditCheckinTemplate, TemplateEdit
 from coachbot.domain.forms.questions import Option, Question, QuestionKind
 from coachbot.domain.forms.units import Metric
 from coachbot.domain.people.identity import Identity
@@ -35,34 +47,11 @@ router = Router(name=__name__)
 router.message.filter(IsCoach())
 router.callback_query.filter(IsCoach())
 
-KINDS = (
-    QuestionKind.text,
-    QuestionKind.number,
-    QuestionKind.scale,
-    QuestionKind.single_choice,
-    QuestionKind.multi_choice,
-    QuestionKind.yes_no,
-    QuestionKind.date,
-    QuestionKind.photo,
-    QuestionKind.metric,
-)
-METRICS = (
-    Metric.weight,
-    Metric.waist,
-    Metric.hips,
-    Metric.chest,
-    Metric.arm,
-    Metric.thigh,
-    Metric.body_fat,
-)
 CHOICES = (QuestionKind.single_choice, QuestionKind.multi_choice)
 PROMPT_MAX_LENGTH = 200
 OPTIONS_MIN, OPTIONS_MAX, OPTION_MAX_LENGTH = 2, 10, 40
 PHOTOS_MAX = 10
-PHOTO_BUTTONS = ("1", "3")
 UNIT = re.compile(r"[^\d\s]{1,12}")  # what a client can type after the number
-# The steps' buttons: TemplateCb(action=add) whose value answers the step ("" starts).
-OPTIONAL, REQUIRED = "yes", "no"
 
 
 class QuestionSetup(StatesGroup):
@@ -368,78 +357,3 @@ def options_refusal(options: list[str]) -> str:
             return _("“{option}” is there twice.").format(option=escape(option))
         seen.add(option.casefold())
     return ""
-
-
-def kind_name(kind: QuestionKind) -> str:
-    names = {
-        QuestionKind.text: _("Text"),
-        QuestionKind.number: _("Number"),
-        QuestionKind.scale: _("Scale 1–10"),
-        QuestionKind.single_choice: _("One choice"),
-        QuestionKind.multi_choice: _("Several choices"),
-        QuestionKind.yes_no: _("Yes/No"),
-        QuestionKind.date: _("Date"),
-        QuestionKind.photo: _("Photos"),
-        QuestionKind.metric: _("Measurement"),
-    }
-    return names[kind]
-
-
-def photos_label(count: int) -> str:
-    return ngettext("Up to {count} photo", "Up to {count} photos", count).format(count=count)
-
-
-def kind_keyboard(template_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for kind in KINDS:
-        builder.button(
-            text=kind_name(kind),
-            callback_data=TemplateCb(
-                template_id=template_id, action=TemplateAction.kind, value=kind.value
-            ),
-        )
-    builder.button(text=_("Cancel"), callback_data=CancelCb())
-    builder.adjust(2, 2, 2, 2, 1, 1)
-    return builder.as_markup()
-
-
-def metric_keyboard(template_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for metric in METRICS:
-        builder.button(
-            text=metric_name(metric),
-            callback_data=TemplateCb(
-                template_id=template_id, action=TemplateAction.metric, value=metric.value
-            ),
-        )
-    builder.button(text=_("Cancel"), callback_data=CancelCb())
-    builder.adjust(3, 3, 1, 1)
-    return builder.as_markup()
-
-
-def photos_keyboard(template_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for value in PHOTO_BUTTONS:
-        builder.button(
-            text=value,
-            callback_data=TemplateCb(
-                template_id=template_id, action=TemplateAction.add, value=value
-            ),
-        )
-    builder.button(text=_("Cancel"), callback_data=CancelCb())
-    builder.adjust(len(PHOTO_BUTTONS), 1)
-    return builder.as_markup()
-
-
-def optional_keyboard(template_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for label, value in ((_("Yes, optional"), OPTIONAL), (_("No, required"), REQUIRED)):
-        builder.button(
-            text=label,
-            callback_data=TemplateCb(
-                template_id=template_id, action=TemplateAction.add, value=value
-            ),
-        )
-    builder.button(text=_("Cancel"), callback_data=CancelCb())
-    builder.adjust(2, 1)
-    return builder.as_markup()

@@ -18,7 +18,8 @@ from coachbot.bot.callbacks import ClientAction, ClientCardCb, PlanAction, PlanC
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape, local_datetime
-from coachbot.domain.checkins.schedule import CheckinSchedule, Frequency, InvalidSchedule
+from coachbot.domain.checkins.rrules import InvalidSchedule
+from coachbot.domain.checkins.schedule import CheckinSchedule, Frequency
 from coachbot.domain.checkins.setup import (
     PlanView,
     SetCheckinPlan,

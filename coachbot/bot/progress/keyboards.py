@@ -37,7 +37,8 @@ from coachbot.domain.goals.viewing import GoalsView
 from coachbot.domain.people.model import User
 from coachbot.domain.progress.measurements import RecentEntry
 from coachbot.domain.progress.metrics import MetricDefinition
-from coachbot.domain.progress.pictures import PANEL, PhotoCheckin, ProgressPicture
+from coachbot.domain.progress.photos import PhotoCheckin
+from coachbot.domain.progress.pictures import PANEL, ProgressPicture
 from coachbot.domain.progress.reports import ReportPlan
 from coachbot.reports.labels import CATEGORY_NAMES
 

@@ -20,7 +20,8 @@ from coachbot.domain.checkins.ports import BlobStore
 from coachbot.domain.forms.units import UnitSystem
 from coachbot.domain.people.model import Client, User
 from coachbot.domain.progress.metrics import MetricDefinition, definition_of
-from coachbot.domain.progress.pictures import photos_by_checkin, threads_in_order, visible_client
+from coachbot.domain.progress.photos import photos_by_checkin, threads_in_order
+from coachbot.domain.progress.pictures import visible_client
 from coachbot.domain.progress.ports import ExportWriter
 from coachbot.domain.progress.report_files import send_stored_file, slug
 from coachbot.domain.progress.views import ClientRecord

@@ -25,12 +25,12 @@ from coachbot.domain.outbox.notices import notice_for
 from coachbot.domain.people.model import Client, User
 from coachbot.domain.progress import trends
 from coachbot.domain.progress.metrics import definition_of, display_order
+from coachbot.domain.progress.photos import threads_in_order
 from coachbot.domain.progress.pictures import (
     build_series,
     by_metric,
     goal_for,
     local_today,
-    threads_in_order,
     viewpoint,
     visible_client,
 )

@@ -1,0 +1,156 @@
+"""How check-in templates look in chat: the list, one template with its questions, and
+the refusals of an edit."""
+
+from __future__ import annotations
+
+from coachbot.bot.callbacks import TemplateAction
+from coachbot.bot.forms.rendering import wording
+from coachbot.bot.i18n import gettext as _
+from coachbot.bot.i18n import ngettext
+from coachbot.bot.texts import escape
+from coachbot.domain.checkins.setup import TemplateView
+from coachbot.domain.checkins.templates import MAX_QUESTIONS
+from coachbot.domain.forms.questions import Question, QuestionKind
+from coachbot.domain.forms.units import Metric
+from coachbot.domain.shared.errors import InvalidDetailError
+
+
+def edit_done(action: TemplateAction, view: TemplateView, key: str) -> str:
+    if action is TemplateAction.optional:
+        return _("Now optional.") if view.form.question(key).optional else _("Now required.")
+    number = [q.key for q in view.form.questions].index(key) + 1
+    return _("Now question {number}.").format(number=number)
+
+
+def render_templates(views: list[TemplateView]) -> str:
+    lines = [_("<b>Your check-in templates</b>")]
+    for number, view in enumerate(views, start=1):
+        count = len(view.form.questions)
+        questions = ngettext("{count} question", "{count} questions", count).format(count=count)
+        lines.append(f"{number}. {escape(view.template.name)} · {questions}")
+    lines += ["", _("Tap a template to see and change its questions.")]
+    return "\n".join(lines)
+
+
+def render_template(view: TemplateView, language: str, selected: str | None = None) -> str:
+    """The questions numbered, each with its kind and whether it can be skipped; the
+    `selected` one stands out."""
+    questions = view.form.questions
+    count = len(questions)
+    limit = 80 if count <= 20 else 50  # a message holds 4096 characters
+    numbers = {question.key: number for number, question in enumerate(questions, start=1)}
+    lines = [
+        f"<b>{escape(view.template.name)}</b> · "
+        + ngettext("{count} question", "{count} questions", count).format(count=count),
+        "",
+    ]
+    for number, question in enumerate(questions, start=1):
+        details = [kind_label(question)]
+        if question.show_if is not None and question.show_if.key in numbers:
+            details.append(_("follow-up to {number}").format(number=numbers[question.show_if.key]))
+        if question.optional:
+            details.append(_("optional"))
+        prompt = escape(shorten(wording(question.prompt, language), limit))
+        line = f"{number}. {prompt} · " + " · ".join(details)
+        lines.append(f"👉 <b>{line}</b>" if question.key == selected else line)
+    lines.append("")
+    if selected is not None and selected in numbers:
+        question = view.form.question(selected)
+        if question.options:
+            labels = ", ".join(escape(wording(o.label, language)) for o in question.options)
+            lines.append(_("Options: {options}").format(options=labels))
+        lines.append(
+            _("Question {number}: move it, make it optional or required, or remove it.").format(
+                number=numbers[selected]
+            )
+        )
+    else:
+        lines.append(
+            _(
+                "Tap a question to move it, make it optional or remove it. Changes apply to "
+                "check-ins from now on; those already started keep their questions."
+            )
+        )
+    return "\n".join(lines)
+
+
+def kind_label(question: Question) -> str:
+    match question.kind:
+        case QuestionKind.number if question.unit:
+            return _("number ({unit})").format(unit=escape(question.unit))
+        case QuestionKind.scale:
+            return _("scale {low}–{high}").format(low=question.scale[0], high=question.scale[1])
+        case QuestionKind.single_choice:
+            return _("one choice of {count}").format(count=len(question.options))
+        case QuestionKind.multi_choice:
+            return _("several choices of {count}").format(count=len(question.options))
+        case QuestionKind.photo:
+            count = question.max_photos
+            return ngettext("up to {count} photo", "up to {count} photos", count).format(
+                count=count
+            )
+        case QuestionKind.metric if question.metric is not None:
+            return _("measurement: {metric}").format(metric=metric_name(question.metric))
+    labels = {
+        QuestionKind.text: _("text"),
+        QuestionKind.number: _("number"),
+        QuestionKind.yes_no: _("yes/no"),
+        QuestionKind.date: _("date"),
+        QuestionKind.timezone: _("time zone"),
+        QuestionKind.time: _("time of day"),
+    }
+    return labels.get(question.kind, question.kind.value)
+
+
+def metric_name(metric: Metric) -> str:
+    names = {
+        Metric.weight: _("Weight"),
+        Metric.height: _("Height"),
+        Metric.waist: _("Waist"),
+        Metric.hips: _("Hips"),
+        Metric.chest: _("Chest"),
+        Metric.arm: _("Arm"),
+        Metric.thigh: _("Thigh"),
+        Metric.body_fat: _("Body fat"),
+    }
+    return names[metric]
+
+
+def explain_edit_refusal(error: InvalidDetailError) -> str:
+    texts = {
+        "last_one": _("A template needs at least one question, so this one cannot be removed."),
+        "others_depend": _(
+            "Another question is asked only after a certain answer to this one. Remove that "
+            "follow-up question first."
+        ),
+        "order_breaks_condition": _(
+            "A follow-up question has to stay below the question it depends on."
+        ),
+        "too_many": _("A template can have {count} questions at most.").format(count=MAX_QUESTIONS),
+        "unknown": _("That question is no longer in this template."),
+    }
+    return texts.get(error.code, _("That change is not possible."))
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def kind_name(kind: QuestionKind) -> str:
+    names = {
+        QuestionKind.text: _("Text"),
+        QuestionKind.number: _("Number"),
+        QuestionKind.scale: _("Scale 1–10"),
+        QuestionKind.single_choice: _("One choice"),
+        QuestionKind.multi_choice: _("Several choices"),
+        QuestionKind.yes_no: _("Yes/No"),
+        QuestionKind.date: _("Date"),
+        QuestionKind.photo: _("Photos"),
+        QuestionKind.metric: _("Measurement"),
+    }
+    return names[kind]
+
+
+def photos_label(count: int) -> str:
+    return ngettext("Up to {count} photo", "Up to {count} photos", count).format(count=count)

@@ -8,8 +8,6 @@ from datetime import time
 import pytest
 
 from coachbot.domain.checkins.flow import (
-    FollowUpCheckinsUseCase,
-    OpenDueCheckinsUseCase,
     StartCheckin,
     StartCheckinUseCase,
 )
@@ -32,6 +30,7 @@ from coachbot.domain.checkins.review import (
 )
 from coachbot.domain.checkins.schedule import CheckinSchedule, Frequency
 from coachbot.domain.checkins.submission import SubmitCheckin, SubmitCheckinUseCase
+from coachbot.domain.checkins.ticks import FollowUpCheckinsUseCase, OpenDueCheckinsUseCase
 from coachbot.domain.forms.completion import Completions
 from coachbot.domain.forms.use_cases import (
     AddFormPhoto,

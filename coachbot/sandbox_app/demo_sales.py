@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coachbot.application import BotApplication
 from coachbot.container import billing_urls
-from coachbot.domain.billing.events import HandleStripeEventUseCase, StripeEventReceived
+from coachbot.domain.billing.events import HandleStripeEventUseCase
 from coachbot.domain.billing.model import Interval
 from coachbot.domain.billing.packages import CreatePackage, CreatePackageUseCase
 from coachbot.domain.billing.sales import (
@@ -29,6 +29,7 @@ from coachbot.domain.billing.sales import (
 )
 from coachbot.domain.outbox.model import OutgoingMessage
 from coachbot.domain.people.identity import Identity
+from coachbot.integrations.stripe_events import VerifiedEvent, billing_event
 from coachbot.sandbox.stripe_pages import read_card
 from coachbot.sandbox.stripe_server import FakeStripeServer
 from coachbot.sandbox_app.demo import CLIENTS, HistoryUnitOfWork
@@ -128,13 +129,13 @@ class _Sales:
         handle = HandleStripeEventUseCase(self.uow(), self.clock, self.payments)
         for event in events:
             self.clock.advance(seconds=1)
-            await handle(
-                StripeEventReceived(
-                    event_id=event["id"],
-                    event_type=event["type"],
-                    object_id=event["data"]["object"]["id"],
-                )
+            verified = VerifiedEvent(
+                id=event["id"],
+                type=event["type"],
+                object_id=event["data"]["object"]["id"],
+                account=None,
             )
+            await handle(billing_event(verified))
 
 
 class _KeptOffers:

@@ -25,6 +25,7 @@ from coachbot.domain.billing.model import (
     SubscriptionChange,
 )
 from coachbot.domain.billing.money import Money
+from coachbot.domain.billing.notices import RefundIssued
 from coachbot.domain.billing.packages import own_package
 from coachbot.domain.billing.ports import Payments
 from coachbot.domain.people.clients import client_of_coach
@@ -302,13 +303,12 @@ class DecideRefundUseCase:
             await tell_client(
                 uow,
                 client,
-                "refund_issued",
-                {
-                    "refunded": refund.amount,
-                    "amount": payment.amount,
-                    "currency": payment.currency,
-                    "package": payment.description,
-                },
+                RefundIssued(
+                    refunded=refund.amount,
+                    amount=payment.amount,
+                    currency=payment.currency,
+                    package=payment.description,
+                ),
                 key=f"refund:{refund.id}",
                 now=now,
             )

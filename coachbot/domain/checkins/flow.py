@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from coachbot.domain.billing.dunning import client_has_access
 from coachbot.domain.billing.errors import AccessLapsedError
+from coachbot.domain.checkins import notices
 from coachbot.domain.checkins.model import Checkin, CheckinPlan, CheckinStatus, MetricEntry
 from coachbot.domain.checkins.schedule import due_times, next_due
 from coachbot.domain.forms.questions import QuestionKind
@@ -85,8 +86,7 @@ class OpenDueCheckinsUseCase:
         await uow.outbox.enqueue(
             notice_for(
                 user,
-                "checkin_ready",
-                {"checkin_id": checkin.id, "name": user.call_name},
+                notices.CheckinReady(checkin_id=checkin.id or 0, name=user.call_name),
                 key=f"checkin-ready:{checkin.id}",
                 now=now,
                 not_before=send_time(user, max(due, now)),
@@ -142,8 +142,7 @@ class FollowUpCheckinsUseCase:
             await uow.outbox.enqueue(
                 notice_for(
                     user,
-                    "checkin_missed",
-                    {"checkin_id": checkin.id, "name": user.call_name},
+                    notices.CheckinMissed(checkin_id=checkin.id, name=user.call_name),
                     key=f"checkin-missed:{checkin.id}",
                     now=now,
                     not_before=send_time(user, now),
@@ -157,8 +156,9 @@ class FollowUpCheckinsUseCase:
             await uow.outbox.enqueue(
                 notice_for(
                     user,
-                    "checkin_nudge",
-                    {"checkin_id": checkin.id, "started": checkin.response_id is not None},
+                    notices.CheckinNudge(
+                        checkin_id=checkin.id, started=checkin.response_id is not None
+                    ),
                     key=f"checkin-nudge:{checkin.id}",
                     now=now,
                     not_before=send_time(user, now),
@@ -187,8 +187,9 @@ class FollowUpCheckinsUseCase:
         await uow.outbox.enqueue(
             notice_for(
                 coach_user,
-                "checkins_missed_alert",
-                {"client_id": client.id, "name": client.display_name, "count": k},
+                notices.CheckinsMissedAlert(
+                    client_id=client.id or 0, name=client.display_name, count=k
+                ),
                 key=f"checkin-missed-alert:{checkin.id}",
                 now=now,
             )
@@ -315,13 +316,12 @@ class SubmitCheckinUseCase:
         await uow.outbox.enqueue(
             notice_for(
                 coach_user,
-                "checkin_submitted",
-                {
-                    "checkin_id": checkin.id,
-                    "name": client.display_name,
-                    "waiting": waiting,
-                    "late": checkin.late,
-                },
+                notices.CheckinSubmitted(
+                    checkin_id=checkin.id or 0,
+                    name=client.display_name,
+                    waiting=waiting,
+                    late=checkin.late,
+                ),
                 key=f"checkin-submitted:{checkin.id}",
                 now=now,
             )

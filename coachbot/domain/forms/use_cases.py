@@ -14,6 +14,7 @@ from coachbot.domain.checkins.model import Photo
 from coachbot.domain.checkins.photos import ProcessedPhoto
 from coachbot.domain.checkins.ports import BlobStore, PhotoProcessor
 from coachbot.domain.forms import progress as steps
+from coachbot.domain.forms.notices import PhotosReceived
 from coachbot.domain.forms.progress import FormProgress
 from coachbot.domain.forms.questions import AnswerContext, InvalidAnswer, Question, QuestionKind
 from coachbot.domain.forms.responses import FormResponse, ResponseStatus
@@ -312,8 +313,7 @@ class AddFormPhotoUseCase(_ResponseStep):
         await uow.outbox.enqueue(
             notice_for(
                 user,
-                "photos_received",
-                {"response_id": response.id},
+                PhotosReceived(response_id=response.id or 0),
                 key=key,
                 now=now,
                 not_before=now + ALBUM_SETTLE,

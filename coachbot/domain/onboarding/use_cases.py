@@ -9,6 +9,7 @@ from typing import Any
 
 from coachbot.domain.forms.use_cases import FormStep, StartForm, StartFormUseCase
 from coachbot.domain.goals.model import Goal, GoalCategory
+from coachbot.domain.onboarding.notices import ClientOnboarded
 from coachbot.domain.outbox.notices import notice_for
 from coachbot.domain.people.model import Client, ClientStatus, User
 from coachbot.domain.shared.clock import Clock
@@ -217,8 +218,7 @@ class FinishOnboardingUseCase:
             await uow.outbox.enqueue(
                 notice_for(
                     coach_user,
-                    "client_onboarded",
-                    {"name": client.display_name, "health_flags": flags},
+                    ClientOnboarded(name=client.display_name, health_flags=flags),
                     key=f"client:{client.id}:onboarded",
                     now=now,
                 )

@@ -20,6 +20,7 @@ from coachbot.application import BotApplication
 from coachbot.container import billing_urls
 from coachbot.domain.billing.events import HandleStripeEventUseCase
 from coachbot.domain.billing.model import Interval
+from coachbot.domain.billing.notices import PackageOffer
 from coachbot.domain.billing.packages import CreatePackage, CreatePackageUseCase
 from coachbot.domain.billing.sales import (
     OpenCheckout,
@@ -27,7 +28,7 @@ from coachbot.domain.billing.sales import (
     SendPackage,
     SendPackageUseCase,
 )
-from coachbot.domain.outbox.model import OutgoingMessage
+from coachbot.domain.outbox.model import NoticePayload, OutgoingMessage
 from coachbot.domain.people.identity import Identity
 from coachbot.integrations.stripe_events import VerifiedEvent, billing_event
 from coachbot.sandbox.stripe_pages import read_card
@@ -161,5 +162,6 @@ class _OfferUnitOfWork(HistoryUnitOfWork):
 
     def checkout_id(self) -> int:
         """The checkout the offer's pay button opens."""
-        offer = next(m for m in self.offers if m.payload.name == "package_offer")
-        return int(offer.payload.params["checkout_id"])
+        offers = (m.payload for m in self.offers if isinstance(m.payload, NoticePayload))
+        offer = next(p.notice for p in offers if isinstance(p.notice, PackageOffer))
+        return offer.checkout_id

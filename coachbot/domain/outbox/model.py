@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from coachbot.domain.notices import notice_from_stored, stored_notice
-from coachbot.domain.shared.notices import Notice
+from coachbot.domain.shared.notices import Notice, UnreadableNotice
 
 
 class Channel(StrEnum):
@@ -182,8 +182,12 @@ def _notice_to_json(payload: NoticePayload) -> dict[str, Any]:
 
 def _notice_from_json(data: dict[str, Any]) -> NoticePayload:
     params = data["params"]
+    try:
+        notice = notice_from_stored(data["name"], params)
+    except (KeyError, TypeError, ValueError) as error:
+        notice = UnreadableNotice(name=data["name"], problem=repr(error))
     return NoticePayload(
-        notice_from_stored(data["name"], params),
+        notice,
         language=data.get("language") or "en",
         # Rows queued before the reader's details moved here kept them among the params.
         timezone=data.get("timezone") or params.get("timezone") or "UTC",

@@ -20,7 +20,17 @@ class Notice:
     """Base of the typed notices (subclasses add the fields their text needs)."""
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UnreadableNotice(Notice):
+    """A stored notice this release cannot read (an unknown name, a missing field): it
+    fails when it is sent, as a permanent failure, instead of stopping the dispatcher."""
+
+    name: str
+    problem: str
+
+
 N = TypeVar("N", bound=Notice)
+_READER = {"units", "timezone"}
 
 
 def notice_params(notice: Notice) -> dict[str, Any]:
@@ -35,8 +45,9 @@ def notice_from_params(cls: type[N], params: dict[str, Any]) -> N:
     known = {f.name for f in dataclasses.fields(cls)}
     values = {k: _typed(v, hints[k]) for k, v in params.items() if k in known}
     if "details" in known and "details" not in params:
-        # A badge queued before notices were typed kept its details among the params.
-        values["details"] = {k: v for k, v in params.items() if k not in known}
+        # A badge queued before notices were typed kept its details among the params,
+        # next to the reader's units and time zone.
+        values["details"] = {k: v for k, v in params.items() if k not in known | _READER}
     return cls(**values)
 
 

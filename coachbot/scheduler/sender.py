@@ -39,6 +39,7 @@ from aiogram.types import (
     InputMediaPhoto,
     Message,
 )
+from aiogram.types.media_union import MediaUnion
 
 from coachbot.domain.checkins.ports import BlobStore
 from coachbot.domain.outbox.model import (
@@ -173,7 +174,7 @@ class TelegramChannel:
             ) from error
 
     async def _send_media_group(self, chat_id: int, payload: MediaGroupPayload) -> list[Message]:
-        media = [
+        media: list[MediaUnion] = [
             (InputMediaPhoto if item.type == "photo" else InputMediaDocument)(
                 media=await self._input(item.file), caption=item.caption, parse_mode=PARSE_MODE
             )

@@ -14,7 +14,7 @@ from coachbot.domain.billing.errors import (
     RefundNotAllowed,
     SubscriptionNotFound,
 )
-from coachbot.domain.billing.events import sync_subscription
+from coachbot.domain.billing.reconcile import sync_subscription
 from coachbot.domain.billing.model import (
     BillingSettings,
     Package,

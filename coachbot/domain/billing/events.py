@@ -24,12 +24,9 @@ from coachbot.domain.billing.provider_events import (
     RefundIssued,
     SubscriptionChanged,
 )
-from coachbot.domain.billing.reconcile import Current, Reconcile, sync_subscription
+from coachbot.domain.billing.reconcile import Current, Reconcile
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.ports import UnitOfWorkFactory
-
-__all__ = ["EventOutcome", "HandleStripeEventUseCase", "sync_subscription"]
-
 
 class EventOutcome(StrEnum):
     processed = "processed"

@@ -28,6 +28,7 @@ from coachbot.domain.billing.reconcile import Current, Reconcile
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.ports import UnitOfWorkFactory
 
+
 class EventOutcome(StrEnum):
     processed = "processed"
     duplicate = "duplicate"

@@ -155,6 +155,12 @@ class _OfferUnitOfWork(HistoryUnitOfWork):
         super().__init__(session_factory)
         self.offers: list[OutgoingMessage] = []
 
+    def __call__(self) -> _OfferUnitOfWork:
+        """Another unit keeping its offers in the same list (use cases open their own)."""
+        unit = _OfferUnitOfWork(self._session_factory)
+        unit.offers = self.offers
+        return unit
+
     async def __aenter__(self) -> _OfferUnitOfWork:
         await super().__aenter__()
         self.outbox = _KeptOffers(self.offers)  # type: ignore[assignment]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,9 +29,15 @@ from coachbot.domain.billing.model import (
     RefundResult,
     SubscriptionChange,
     SubscriptionState,
-    SubscriptionStatus,
 )
 from coachbot.domain.shared.clock import Clock
+from coachbot.integrations.stripe_events import (
+    VerifiedEvent,
+    charge_state,
+    checkout_state,
+    invoice_state,
+    subscription_state,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -284,22 +289,7 @@ class StripePayments:
         data = await self._retrieve(
             self._client.v1.checkout.sessions.retrieve_async, session_id, account
         )
-        details = data.get("customer_details") or {}
-        return CheckoutState(
-            id=data["id"],
-            status=data["status"],
-            payment_status=data["payment_status"],
-            mode=data["mode"],
-            customer_id=data.get("customer"),
-            subscription_id=data.get("subscription"),
-            payment_intent_id=data.get("payment_intent"),
-            amount_total=data.get("amount_total") or 0,
-            currency=data.get("currency") or "",
-            client_reference_id=data.get("client_reference_id"),
-            metadata=dict(data.get("metadata") or {}),
-            payment_link_id=data.get("payment_link"),
-            customer_email=details.get("email"),
-        )
+        return checkout_state(data)
 
     async def subscription_state(
         self, subscription_id: str, *, account: str | None
@@ -314,43 +304,14 @@ class StripePayments:
         return subscription_state(data)
 
     async def invoice_state(self, invoice_id: str, *, account: str | None) -> InvoiceState:
-        # Since API 2025-03-31 an invoice names its payment intent only in `payments`.
         data = await self._retrieve(
             self._client.v1.invoices.retrieve_async, invoice_id, account, {"expand": ["payments"]}
         )
-        parent = (data.get("parent") or {}).get("subscription_details") or {}
-        payments = (data.get("payments") or {}).get("data") or []
-        intent = next(
-            (
-                p["payment"].get("payment_intent")
-                for p in payments
-                if p.get("status") == "paid" and p.get("payment")
-            ),
-            None,
-        )
-        return InvoiceState(
-            id=data["id"],
-            status=data["status"],
-            subscription_id=parent.get("subscription") or data.get("subscription"),
-            customer_id=data.get("customer"),
-            amount_due=data["amount_due"],
-            currency=data["currency"],
-            attempt_count=data.get("attempt_count") or 0,
-            hosted_invoice_url=data.get("hosted_invoice_url"),
-            invoice_pdf_url=data.get("invoice_pdf"),
-            payment_intent_id=intent or data.get("payment_intent"),
-            customer_email=data.get("customer_email"),
-        )
+        return invoice_state(data)
 
     async def charge_state(self, charge_id: str, *, account: str | None) -> ChargeState:
         data = await self._retrieve(self._client.v1.charges.retrieve_async, charge_id, account)
-        return ChargeState(
-            id=data["id"],
-            payment_intent_id=data.get("payment_intent"),
-            amount=data["amount"],
-            amount_refunded=data["amount_refunded"],
-            currency=data["currency"],
-        )
+        return charge_state(data)
 
 
 # What the other subscription changes ask of Stripe ("" unsets a field).
@@ -366,37 +327,8 @@ SUBSCRIPTION_UPDATES: dict[SubscriptionChange, dict[str, Any]] = {
 STRIPE_LOCALES = frozenset({"de", "en", "es", "fr", "it", "nl", "pl", "pt", "sv", "ja"})
 
 
-def subscription_state(data: dict[str, Any]) -> SubscriptionState:
-    items = (data.get("items") or {}).get("data") or []
-    item = items[0] if items else {}
-    # Newer API versions keep the period on the item; older ones on the subscription.
-    period_end = item.get("current_period_end") or data.get("current_period_end")
-    customer = data["customer"]
-    expanded = isinstance(customer, dict)
-    return SubscriptionState(
-        id=data["id"],
-        status=SubscriptionStatus(data["status"]),
-        customer_id=customer["id"] if expanded else customer,
-        price_id=(item.get("price") or {}).get("id"),
-        item_id=item.get("id"),
-        current_period_end=_time(period_end),
-        cancel_at_period_end=bool(data.get("cancel_at_period_end")),
-        paused=data.get("pause_collection") is not None,
-        metadata=dict(data.get("metadata") or {}),
-        customer_email=customer.get("email") if expanded else None,
-    )
-
-
 class InvalidWebhook(Exception):
     """Not a genuine, fresh Stripe event: refuse it with 400."""
-
-
-@dataclass(frozen=True)
-class VerifiedEvent:
-    id: str
-    type: str
-    object_id: str
-    account: str | None
 
 
 class StripeWebhookVerifier:

@@ -536,6 +536,7 @@ def _date_ticks(start: float, end: float, language: str) -> tuple[list[float], l
 def png(figure: Figure) -> bytes:
     """Draw once and encode with Pillow as a palette PNG."""
     canvas = figure.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # every figure here is drawn by Agg
     canvas.draw()
     width, height = canvas.get_width_height()
     image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)

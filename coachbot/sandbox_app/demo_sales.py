@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coachbot.application import BotApplication
 from coachbot.container import billing_urls
-from coachbot.domain.billing.events import HandleStripeEventUseCase, StripeEventReceived
+from coachbot.domain.billing.events import HandleStripeEventUseCase
 from coachbot.domain.billing.model import Interval
+from coachbot.domain.billing.notices import PackageOffer
 from coachbot.domain.billing.packages import CreatePackage, CreatePackageUseCase
 from coachbot.domain.billing.sales import (
     OpenCheckout,
@@ -27,8 +28,9 @@ from coachbot.domain.billing.sales import (
     SendPackage,
     SendPackageUseCase,
 )
-from coachbot.domain.outbox.model import Notice, OutgoingMessage
+from coachbot.domain.outbox.model import NoticePayload, OutgoingMessage
 from coachbot.domain.people.identity import Identity
+from coachbot.integrations.stripe_events import VerifiedEvent, billing_event
 from coachbot.sandbox.stripe_pages import read_card
 from coachbot.sandbox.stripe_server import FakeStripeServer
 from coachbot.sandbox_app.demo import CLIENTS, HistoryUnitOfWork
@@ -128,13 +130,13 @@ class _Sales:
         handle = HandleStripeEventUseCase(self.uow(), self.clock, self.payments)
         for event in events:
             self.clock.advance(seconds=1)
-            await handle(
-                StripeEventReceived(
-                    event_id=event["id"],
-                    event_type=event["type"],
-                    object_id=event["data"]["object"]["id"],
-                )
+            verified = VerifiedEvent(
+                id=event["id"],
+                type=event["type"],
+                object_id=event["data"]["object"]["id"],
+                account=None,
             )
+            await handle(billing_event(verified))
 
 
 class _KeptOffers:
@@ -154,8 +156,10 @@ class _OfferUnitOfWork(HistoryUnitOfWork):
         self.offers: list[OutgoingMessage] = []
 
     def __call__(self) -> _OfferUnitOfWork:
-        """The demo replays one call at a time: one unit that keeps the offers it saw."""
-        return self
+        """Another unit keeping its offers in the same list (use cases open their own)."""
+        unit = _OfferUnitOfWork(self._session_factory)
+        unit.offers = self.offers
+        return unit
 
     async def __aenter__(self) -> _OfferUnitOfWork:
         await super().__aenter__()
@@ -164,6 +168,6 @@ class _OfferUnitOfWork(HistoryUnitOfWork):
 
     def checkout_id(self) -> int:
         """The checkout the offer's pay button opens."""
-        notices = (m.payload for m in self.offers if isinstance(m.payload, Notice))
-        offer = next(n for n in notices if n.name == "package_offer")
-        return int(offer.params["checkout_id"])
+        offers = (m.payload for m in self.offers if isinstance(m.payload, NoticePayload))
+        offer = next(p.notice for p in offers if isinstance(p.notice, PackageOffer))
+        return offer.checkout_id

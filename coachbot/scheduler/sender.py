@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from aiogram import Bot
+from aiogram.enums import ParseMode
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
@@ -38,6 +39,7 @@ from aiogram.types import (
     InputMediaPhoto,
     Message,
 )
+from aiogram.types.media_union import MediaUnion
 
 from coachbot.domain.checkins.ports import BlobStore
 from coachbot.domain.outbox.model import (
@@ -46,7 +48,7 @@ from coachbot.domain.outbox.model import (
     FileRef,
     Keyboard,
     MediaGroupPayload,
-    Notice,
+    NoticePayload,
     Payload,
     PhotoPayload,
     TextPayload,
@@ -56,7 +58,10 @@ from coachbot.scheduler.limits import Limit, RateLimiter
 from coachbot.scheduler.timing import Timer
 
 RECHECK_SECONDS = 0.25
-NoticeRenderer = Callable[[Notice], Payload]
+# Every text the system writes is Telegram HTML (the bot layer escapes what people typed):
+# the channel says so, not the payload.
+PARSE_MODE = ParseMode.HTML
+NoticeRenderer = Callable[[NoticePayload], Payload]
 Send = Callable[[ClaimedMessage], Awaitable[int]]
 
 
@@ -103,7 +108,7 @@ class TelegramChannel:
 
     async def send(self, chat_id: str, payload: Payload) -> int:
         """The id of the (first) message sent; raises DeliveryError."""
-        if isinstance(payload, Notice):
+        if isinstance(payload, NoticePayload):
             payload = self._render(payload)
         try:
             return await self._send(int(chat_id), payload)
@@ -124,7 +129,7 @@ class TelegramChannel:
                 message = await self._bot.send_message(
                     chat_id,
                     payload.text,
-                    parse_mode=payload.parse_mode,
+                    parse_mode=PARSE_MODE,
                     reply_markup=_markup(payload.buttons),
                     protect_content=payload.protect_content,
                     disable_notification=payload.disable_notification,
@@ -134,7 +139,7 @@ class TelegramChannel:
                     chat_id,
                     await self._input(payload.photo),
                     caption=payload.caption,
-                    parse_mode=payload.parse_mode,
+                    parse_mode=PARSE_MODE,
                     reply_markup=_markup(payload.buttons),
                     protect_content=payload.protect_content,
                 )
@@ -143,7 +148,7 @@ class TelegramChannel:
                     chat_id,
                     await self._input(payload.document),
                     caption=payload.caption,
-                    parse_mode=payload.parse_mode,
+                    parse_mode=PARSE_MODE,
                     reply_markup=_markup(payload.buttons),
                     protect_content=payload.protect_content,
                 )
@@ -152,7 +157,7 @@ class TelegramChannel:
                     chat_id,
                     await self._input(payload.voice),
                     caption=payload.caption,
-                    parse_mode=payload.parse_mode,
+                    parse_mode=PARSE_MODE,
                     reply_markup=_markup(payload.buttons),
                     protect_content=payload.protect_content,
                 )
@@ -160,24 +165,24 @@ class TelegramChannel:
                 return (await self._send_media_group(chat_id, payload))[0].message_id
         return message.message_id
 
-    def _render(self, notice: Notice) -> Payload:
+    def _render(self, notice: NoticePayload) -> Payload:
         try:
             return self._render_notice(notice)
         except Exception as error:  # a notice that cannot be rendered will never be
             raise DeliveryError(
-                Failure.permanent, f"cannot render notice {notice.name!r}: {error!r}"
+                Failure.permanent, f"cannot render notice {type(notice.notice).__name__}: {error!r}"
             ) from error
 
     async def _send_media_group(self, chat_id: int, payload: MediaGroupPayload) -> list[Message]:
-        media = [
+        media: list[MediaUnion] = [
             (InputMediaPhoto if item.type == "photo" else InputMediaDocument)(
-                media=await self._input(item.file), caption=item.caption
+                media=await self._input(item.file), caption=item.caption, parse_mode=PARSE_MODE
             )
             for item in payload.items
         ]
         return await self._bot.send_media_group(
             chat_id,
-            media,  # type: ignore[arg-type]  # aiogram's list type is invariant
+            media,
             protect_content=payload.protect_content,
         )
 

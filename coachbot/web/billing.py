@@ -19,7 +19,7 @@ from coachbot.application import BotApplication
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape
 from coachbot.domain.billing.errors import PaymentsRefusedError, PaymentsUnavailableError
-from coachbot.domain.billing.events import StripeEventReceived
+from coachbot.integrations.stripe_events import billing_event
 from coachbot.integrations.stripe_gateway import InvalidWebhook, StripeWebhookVerifier
 
 logger = logging.getLogger(__name__)
@@ -74,11 +74,8 @@ async def stripe_webhook(request: web.Request) -> web.Response:
         return web.json_response({"error": "invalid signature"}, status=400)
     handle = application.container.use_cases.billing.handle_stripe_event
     assert handle is not None  # the routes exist only when billing is configured
-    command = StripeEventReceived(
-        event_id=event.id, event_type=event.type, object_id=event.object_id, account=event.account
-    )
     try:
-        outcome = await handle(command)
+        outcome = await handle(billing_event(event))
     except PaymentsUnavailableError:
         # Stripe retries the delivery later; nothing was recorded.
         logger.warning("Stripe event %s not processed yet: Stripe unreachable", event.id)

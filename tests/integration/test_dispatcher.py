@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from coachbot.bot.i18n import create_i18n
 from coachbot.bot.notices import notice_renderer
+from coachbot.domain.invitations.notices import CoachJoined
 from coachbot.domain.outbox.model import (
     Button,
     Channel,
@@ -25,7 +26,7 @@ from coachbot.domain.outbox.model import (
     FileRef,
     MediaGroupPayload,
     MediaItem,
-    Notice,
+    NoticePayload,
     OutgoingMessage,
     PhotoPayload,
     TextPayload,
@@ -134,7 +135,7 @@ async def test_every_kind_of_payload_arrives_as_the_user_sees_it(
         ("11", PhotoPayload(photo=image, caption="Your chart")),
         ("11", DocumentPayload(document=FileRef(content=b"%PDF-1.4", filename="r.pdf"))),
         ("11", MediaGroupPayload(items=(MediaItem("photo", image), MediaItem("photo", image)))),
-        ("11", Notice("coach_joined", {"name": "Ben <Baker>"}, "en")),
+        ("11", NoticePayload(CoachJoined(name="Ben <Baker>"), language="en")),
     )
     await dispatcher_for(session_factory, bot, timer).drain()
     seen = ann.chat.bot_messages

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from coachbot.domain.outbox.model import Channel, Notice, OutgoingMessage, TextPayload
+from coachbot.domain.invitations.notices import CoachJoined
+from coachbot.domain.outbox.model import Channel, NoticePayload, OutgoingMessage, TextPayload
 from coachbot.storage.repositories import SqlOutboxQueue
 from coachbot.storage.tables import OutboxRow
 from coachbot.storage.uow import SqlUnitOfWork
@@ -65,7 +66,7 @@ async def test_an_idempotency_key_is_enqueued_once(session_factory, clock):
 
 
 async def test_payloads_survive_the_round_trip(session_factory, queue, clock):
-    notice = Notice("coach_joined", {"name": "Ben"}, "en")
+    notice = NoticePayload(CoachJoined(name="Ben"), language="en")
     await enqueue(session_factory, message("7", "n", clock, payload=notice))
     [claimed] = await claim(queue, clock)
     assert (claimed.recipient, claimed.payload, claimed.attempts) == ("7", notice, 1)

@@ -13,6 +13,7 @@ from coachbot.domain.invitations.model import (
     InvitationState,
     hash_token,
 )
+from coachbot.domain.invitations.notices import CoachJoined
 from coachbot.domain.invitations.use_cases import (
     AcceptInvitation,
     AcceptInvitationUseCase,
@@ -23,7 +24,7 @@ from coachbot.domain.invitations.use_cases import (
     RevokeInvitation,
     RevokeInvitationUseCase,
 )
-from coachbot.domain.outbox.model import Notice
+from coachbot.domain.outbox.model import NoticePayload
 from coachbot.domain.people.model import User
 from coachbot.domain.shared.errors import (
     AlreadyCoachError,
@@ -176,7 +177,8 @@ async def test_the_inviter_is_told_through_the_outbox_once(uow, clock):
     await accept(uow, clock, issued.token)
     [message] = uow.saved_outbox
     assert message.recipient == "100"  # Ada's Telegram id: she invited
-    assert message.payload == Notice("coach_joined", {"name": "Ben"}, "en")
+    assert isinstance(message.payload, NoticePayload)
+    assert (message.payload.notice, message.payload.language) == (CoachJoined(name="Ben"), "en")
     assert message.not_before == clock.now()
     with pytest.raises(InvitationUsedError):
         await accept(uow, clock, issued.token, user_id=3)

@@ -1,135 +1,131 @@
-"""Rendering billing notices (receipts, offers, dunning, refunds) at send time, in the
-recipient's language. Registered into `notices.TEMPLATES`."""
+"""Rendering billing notices (offers, receipts, dunning, refunds, trials, plans that
+ended) at send time, in the reader's language and time zone."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from coachbot.bot.billing.texts import day, money, per_interval, trial_label
 from coachbot.bot.callbacks import BuyCb, ClientBillingCb, MyBillingCb
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
+from coachbot.bot.notice_kit import Keyboard, Viewpoint
 from coachbot.bot.texts import escape
+from coachbot.domain.billing import notices
 from coachbot.domain.outbox.model import Button, TextPayload
 
 
-def _amount(params: dict[str, Any], field: str = "amount") -> str:
-    return money(int(params[field]), params["currency"], params["locale"])
+def _money(amount: int | None, currency: str, view: Viewpoint) -> str:
+    return money(amount or 0, currency, view.language)
 
 
-def _date(params: dict[str, Any], field: str) -> str:
-    moment = datetime.fromisoformat(params[field])
-    return day(moment, params.get("timezone", "UTC"), params["locale"])
+def _date(moment: datetime, view: Viewpoint) -> str:
+    return day(moment, view.timezone, view.language)
 
 
-def _price(params: dict[str, Any]) -> str:
-    return per_interval(_amount(params), params.get("interval"))
+def _links(notice: notices.PaymentNotice) -> list[Button]:
+    links = []
+    if notice.invoice_url:
+        links.append(Button(text=_("🧾 Invoice"), url=notice.invoice_url))
+    if notice.pdf_url:
+        links.append(Button(text=_("📄 PDF"), url=notice.pdf_url))
+    return links
 
 
-def _links(params: dict[str, Any]) -> list[Button]:
-    buttons = []
-    if params.get("invoice_url"):
-        buttons.append(Button(text=_("🧾 Invoice"), url=params["invoice_url"]))
-    if params.get("pdf_url"):
-        buttons.append(Button(text=_("📄 PDF"), url=params["pdf_url"]))
-    return buttons
-
-
-def _fix_payment(params: dict[str, Any]) -> list[Button]:
-    if not params.get("invoice_url"):
+def _fix_payment(notice: notices.PaymentNotice) -> list[Button]:
+    if not notice.invoice_url:
         return []
-    return [Button(text=_("💳 Fix payment"), url=params["invoice_url"])]
+    return [Button(text=_("💳 Fix payment"), url=notice.invoice_url)]
 
 
-def _to_client(row: Sequence[Button] = ()) -> tuple[tuple[Button, ...], ...]:
+def _to_client(row: Sequence[Button] = ()) -> Keyboard:
     """A client's buttons: `row` (if any), then their plan."""
     my_plan = (Button(text=_("💳 My plan"), callback_data=MyBillingCb().pack()),)
     return (tuple(row), my_plan) if row else (my_plan,)
 
 
-def _open_client(params: dict[str, Any]) -> tuple[tuple[Button, ...], ...]:
+def _open_client(notice: notices.AboutClient) -> Keyboard:
     """The coach's button to the client's billing card (none for unknown payers)."""
-    if not params.get("client_id"):
+    if not notice.client_id:
         return ()
-    card = ClientBillingCb(client_id=params["client_id"])
+    card = ClientBillingCb(client_id=notice.client_id)
     return ((Button(text=_("Open client"), callback_data=card.pack()),),)
 
 
-def _package_offer(params: dict[str, Any]) -> TextPayload:
+def package_offer(notice: notices.PackageOffer, view: Viewpoint) -> TextPayload:
+    amount = _money(notice.amount, notice.currency, view)
     lines = [
-        _("{coach} sent you a coaching package:").format(coach=escape(params["coach"])),
-        f"<b>{escape(params['package'])}</b> · {_price(params)}",
+        _("{coach} sent you a coaching package:").format(coach=escape(notice.coach)),
+        f"<b>{escape(notice.package)}</b> · {per_interval(amount, notice.interval)}",
     ]
-    if params.get("description"):
-        lines.append(escape(params["description"]))
-    if params.get("trial_days"):
-        lines.append(trial_label(int(params["trial_days"])))
-    pay = BuyCb(checkout_id=params["checkout_id"])
-    label = (_("💳 Start the trial") if params.get("trial_days") else _("💳 Pay {amount}")).format(
-        amount=_amount(params)
+    if notice.description:
+        lines.append(escape(notice.description))
+    if notice.trial_days:
+        lines.append(trial_label(notice.trial_days))
+    pay = BuyCb(checkout_id=notice.checkout_id)
+    label = (_("💳 Start the trial") if notice.trial_days else _("💳 Pay {amount}")).format(
+        amount=amount
     )
     return TextPayload("\n".join(lines), buttons=((Button(text=label, callback_data=pay.pack()),),))
 
 
-def _payment_receipt(params: dict[str, Any]) -> TextPayload:
+def payment_receipt(notice: notices.PaymentReceipt, view: Viewpoint) -> TextPayload:
     text = _("✅ Payment received: {amount} for {package}. Thank you!").format(
-        amount=_amount(params), package=escape(params["package"])
+        amount=_money(notice.amount, notice.currency, view), package=escape(notice.package)
     )
-    if params.get("next"):
+    if notice.next is not None:
         text += "\n" + _("Your plan is active; the next payment is due on {date}.").format(
-            date=_date(params, "next")
+            date=_date(notice.next, view)
         )
-    return TextPayload(text, buttons=_to_client(_links(params)))
+    return TextPayload(text, buttons=_to_client(_links(notice)))
 
 
-def _payment_received(params: dict[str, Any]) -> TextPayload:
+def payment_received(notice: notices.PaymentReceived, view: Viewpoint) -> TextPayload:
     text = _("💶 {name} paid {amount} for {package}.").format(
-        name=escape(params["name"]), amount=_amount(params), package=escape(params["package"])
+        name=escape(notice.name),
+        amount=_money(notice.amount, notice.currency, view),
+        package=escape(notice.package),
     )
-    return TextPayload(text, buttons=_open_client(params))
+    return TextPayload(text, buttons=_open_client(notice))
 
 
-def _payment_failed(params: dict[str, Any]) -> TextPayload:
+def payment_failed(notice: notices.PaymentFailed, view: Viewpoint) -> TextPayload:
     text = _(
         "⚠️ Your payment of {amount} for {package} did not go through. "
         "Please update your card or pay the invoice."
-    ).format(amount=_amount(params), package=escape(params["package"]))
-    if params.get("grace_days") is not None:
-        grace = int(params["grace_days"])
+    ).format(amount=_money(notice.amount, notice.currency, view), package=escape(notice.package))
+    if notice.grace_days is not None:
         text += " " + ngettext(
             "Your coaching continues for {count} more day.",
             "Your coaching continues for {count} more days.",
-            grace,
-        ).format(count=grace)
-    row = _fix_payment(params)
-    if params.get("checkout_id"):
-        row.append(
-            Button(
-                text=_("💳 Try again"),
-                callback_data=BuyCb(checkout_id=params["checkout_id"]).pack(),
-            )
-        )
+            notice.grace_days,
+        ).format(count=notice.grace_days)
+    row = _fix_payment(notice)
+    if notice.checkout_id:
+        again = BuyCb(checkout_id=notice.checkout_id)
+        row.append(Button(text=_("💳 Try again"), callback_data=again.pack()))
     return TextPayload(text, buttons=_to_client(row))
 
 
-def _payment_failed_coach(params: dict[str, Any]) -> TextPayload:
+def payment_failed_coach(notice: notices.PaymentFailedCoach, view: Viewpoint) -> TextPayload:
     text = _("⚠️ A payment of {amount} from {name} failed ({package}).").format(
-        amount=_amount(params), name=escape(params["name"]), package=escape(params["package"])
+        amount=_money(notice.amount, notice.currency, view),
+        name=escape(notice.name),
+        package=escape(notice.package),
     )
-    return TextPayload(text, buttons=_open_client(params))
+    return TextPayload(text, buttons=_open_client(notice))
 
 
-def _payment_reminder(params: dict[str, Any]) -> TextPayload:
+def payment_reminder(notice: notices.PaymentReminder, view: Viewpoint) -> TextPayload:
     text = _(
         "A reminder: your payment of {amount} for {package} is still open. "
         "It only takes a minute to fix."
-    ).format(amount=_amount(params), package=escape(params["package"]))
-    return TextPayload(text, buttons=_to_client(_fix_payment(params)))
+    ).format(amount=_money(notice.amount, notice.currency, view), package=escape(notice.package))
+    return TextPayload(text, buttons=_to_client(_fix_payment(notice)))
 
 
-def _access_paused(params: dict[str, Any]) -> TextPayload:
+def access_paused(notice: notices.AccessPaused, view: Viewpoint) -> TextPayload:
     text = _(
         "Your coaching is paused because the payment is still open. "
         "It starts again as soon as it is paid."
@@ -137,56 +133,58 @@ def _access_paused(params: dict[str, Any]) -> TextPayload:
     return TextPayload(text, buttons=_to_client())
 
 
-def _access_paused_coach(params: dict[str, Any]) -> TextPayload:
+def access_paused_coach(notice: notices.AccessPausedCoach, view: Viewpoint) -> TextPayload:
     text = _(
         "⏸ {name}'s payment is still open after the grace period: their coaching is paused "
         "until they pay."
-    ).format(name=escape(params["name"]))
-    return TextPayload(text, buttons=_open_client(params))
+    ).format(name=escape(notice.name))
+    return TextPayload(text, buttons=_open_client(notice))
 
 
-def _refund_issued(params: dict[str, Any]) -> str:
+def refund_issued(notice: notices.RefundIssued, view: Viewpoint) -> str:
     return _(
         "↩️ {refunded} of your payment for {package} was refunded. It reaches your card "
         "within 5–10 days."
-    ).format(refunded=_amount(params, "refunded"), package=escape(params["package"]))
-
-
-def _trial_started(params: dict[str, Any]) -> TextPayload:
-    text = _("🎉 Your free trial of {package} has started.").format(
-        package=escape(params["package"])
+    ).format(
+        refunded=_money(notice.refunded, notice.currency, view), package=escape(notice.package)
     )
-    if params.get("ends") and params.get("amount"):
+
+
+def trial_started(notice: notices.TrialStarted, view: Viewpoint) -> TextPayload:
+    text = _("🎉 Your free trial of {package} has started.").format(package=escape(notice.package))
+    if notice.ends is not None and notice.amount:
         text += "\n" + _("The first payment of {amount} is due on {date}.").format(
-            amount=_amount(params), date=_date(params, "ends")
+            amount=_money(notice.amount, notice.currency, view), date=_date(notice.ends, view)
         )
     return TextPayload(text, buttons=_to_client())
 
 
-def _trial_started_coach(params: dict[str, Any]) -> TextPayload:
+def trial_started_coach(notice: notices.TrialStartedCoach, view: Viewpoint) -> TextPayload:
     text = _("🎉 {name} started a free trial of {package}.").format(
-        name=escape(params["name"]), package=escape(params["package"])
+        name=escape(notice.name), package=escape(notice.package)
     )
-    return TextPayload(text, buttons=_open_client(params))
+    return TextPayload(text, buttons=_open_client(notice))
 
 
-def _subscription_ended(params: dict[str, Any]) -> TextPayload:
+def subscription_ended(notice: notices.SubscriptionEnded, view: Viewpoint) -> TextPayload:
     text = _("Your plan {package} has ended. Thank you for training with us!").format(
-        package=escape(params["package"])
+        package=escape(notice.package)
     )
     return TextPayload(text, buttons=_to_client())
 
 
-def _subscription_ended_coach(params: dict[str, Any]) -> TextPayload:
+def subscription_ended_coach(
+    notice: notices.SubscriptionEndedCoach, view: Viewpoint
+) -> TextPayload:
     text = _("{name}'s plan {package} has ended.").format(
-        name=escape(params["name"]), package=escape(params["package"])
+        name=escape(notice.name), package=escape(notice.package)
     )
-    return TextPayload(text, buttons=_open_client(params))
+    return TextPayload(text, buttons=_open_client(notice))
 
 
-def _link_subscriber_unmatched(params: dict[str, Any]) -> str:
-    values = {"email": escape(params["email"]), "package": escape(params["package"])}
-    if params["clients"] > 1:
+def link_subscriber_unmatched(notice: notices.LinkSubscriberUnmatched, view: Viewpoint) -> str:
+    values = {"email": escape(notice.email), "package": escape(notice.package)}
+    if notice.clients > 1:
         return _(
             "🔗 {email} subscribed to {package} through your payment link. Several of your "
             "clients have that e-mail, so I cannot tell whose plan it is. Sell it to the "
@@ -197,21 +195,3 @@ def _link_subscriber_unmatched(params: dict[str, Any]) -> str:
         "clients has that e-mail. Add them as a client with this e-mail: the plan is linked "
         "to them with Stripe's next update of it, at the latest its next payment."
     ).format(**values)
-
-
-BILLING_TEMPLATES: dict[str, Callable[[dict[str, Any]], str | TextPayload]] = {
-    "package_offer": _package_offer,
-    "payment_receipt": _payment_receipt,
-    "payment_received": _payment_received,
-    "payment_failed": _payment_failed,
-    "payment_failed_coach": _payment_failed_coach,
-    "payment_reminder": _payment_reminder,
-    "access_paused": _access_paused,
-    "access_paused_coach": _access_paused_coach,
-    "refund_issued": _refund_issued,
-    "trial_started": _trial_started,
-    "trial_started_coach": _trial_started_coach,
-    "subscription_ended": _subscription_ended,
-    "subscription_ended_coach": _subscription_ended_coach,
-    "link_subscriber_unmatched": _link_subscriber_unmatched,
-}

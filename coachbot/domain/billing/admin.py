@@ -14,7 +14,6 @@ from coachbot.domain.billing.errors import (
     RefundNotAllowed,
     SubscriptionNotFound,
 )
-from coachbot.domain.billing.events import sync_subscription
 from coachbot.domain.billing.model import (
     BillingSettings,
     Package,
@@ -25,8 +24,10 @@ from coachbot.domain.billing.model import (
     SubscriptionChange,
 )
 from coachbot.domain.billing.money import Money
+from coachbot.domain.billing.notices import RefundIssued
 from coachbot.domain.billing.packages import own_package
 from coachbot.domain.billing.ports import Payments
+from coachbot.domain.billing.reconcile import sync_subscription
 from coachbot.domain.people.clients import client_of_coach
 from coachbot.domain.people.model import Client
 from coachbot.domain.shared.audit import AuditEntry
@@ -307,13 +308,12 @@ class DecideRefundUseCase:
             await tell_client(
                 uow,
                 client,
-                "refund_issued",
-                {
-                    "refunded": refund.amount,
-                    "amount": payment.amount,
-                    "currency": payment.currency,
-                    "package": payment.description,
-                },
+                RefundIssued(
+                    refunded=refund.amount,
+                    amount=payment.amount,
+                    currency=payment.currency,
+                    package=payment.description,
+                ),
                 key=f"refund:{refund.id}",
                 now=now,
             )

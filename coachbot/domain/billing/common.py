@@ -8,8 +8,10 @@ from typing import Any
 from coachbot.domain.billing.errors import BillingNotConfigured
 from coachbot.domain.billing.model import Package
 from coachbot.domain.billing.ports import Payments
+from coachbot.domain.outbox.model import OutgoingMessage
 from coachbot.domain.outbox.notices import notice_for
 from coachbot.domain.people.model import Client, User
+from coachbot.domain.shared.notices import Notice
 from coachbot.domain.shared.ports import UnitOfWork
 
 
@@ -19,10 +21,10 @@ def gateway(payments: Payments | None) -> Payments:
     return payments
 
 
-def notify(user: User, name: str, params: dict[str, Any], *, key: str, now: datetime):
-    """A notice for `user`, sent through the outbox once per `key`, at once (a payment's
-    news does not wait for quiet hours), with their time zone for the dates it names."""
-    return notice_for(user, name, {**params, "timezone": user.timezone}, key=key, now=now)
+def notify(user: User, notice: Notice, *, key: str, now: datetime) -> OutgoingMessage:
+    """`notice` for `user`, sent through the outbox once per `key`, at once (a payment's
+    news does not wait for quiet hours)."""
+    return notice_for(user, notice, key=key, now=now)
 
 
 async def client_user(uow: UnitOfWork, client: Client) -> User | None:
@@ -32,30 +34,29 @@ async def client_user(uow: UnitOfWork, client: Client) -> User | None:
 async def tell_client(
     uow: UnitOfWork,
     client: Client | None,
-    name: str,
-    params: dict[str, Any],
+    notice: Notice,
     *,
     key: str,
     now: datetime,
 ) -> bool:
-    """Notice `name` to the client, once per `key`, if there is one who has joined;
+    """`notice` to the client, once per `key`, if there is one who has joined;
     True if it was queued."""
     user = await client_user(uow, client) if client is not None else None
     if user is None:
         return False
-    await uow.outbox.enqueue(notify(user, name, params, key=key, now=now))
+    await uow.outbox.enqueue(notify(user, notice, key=key, now=now))
     return True
 
 
 async def tell_coach(
-    uow: UnitOfWork, coach_id: int, name: str, params: dict[str, Any], *, key: str, now: datetime
+    uow: UnitOfWork, coach_id: int, notice: Notice, *, key: str, now: datetime
 ) -> None:
-    """Notice `name` to the coach, once per `key`."""
+    """`notice` to the coach, once per `key`."""
     coach = await uow.coaches.get(coach_id)
     assert coach is not None
     user = await uow.users.get(coach.user_id)
     assert user is not None
-    await uow.outbox.enqueue(notify(user, name, params, key=key, now=now))
+    await uow.outbox.enqueue(notify(user, notice, key=key, now=now))
 
 
 def package_params(package: Package | None) -> dict[str, Any]:

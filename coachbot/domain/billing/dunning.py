@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from coachbot.domain.billing.common import tell_client, tell_coach
 from coachbot.domain.billing.model import PaymentStatus, SubscriptionStatus
+from coachbot.domain.billing.notices import AccessPaused, AccessPausedCoach, PaymentReminder
 from coachbot.domain.people.model import Client
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
@@ -62,15 +63,13 @@ class DunningUseCase:
             if not still_owed:
                 continue
             client = await uow.clients.get(payment.client_id) if payment.client_id else None
-            params = {
-                "amount": payment.amount,
-                "currency": payment.currency,
-                "package": payment.description,
-                "invoice_url": payment.hosted_invoice_url,
-            }
-            if await tell_client(
-                uow, client, "payment_reminder", params, key=f"dunning:{payment.id}", now=now
-            ):
+            reminder = PaymentReminder(
+                amount=payment.amount,
+                currency=payment.currency,
+                package=payment.description,
+                invoice_url=payment.hosted_invoice_url,
+            )
+            if await tell_client(uow, client, reminder, key=f"dunning:{payment.id}", now=now):
                 sent += 1
         return sent
 
@@ -87,13 +86,13 @@ class DunningUseCase:
             client = await uow.clients.get(subscription.client_id)
             assert client is not None and subscription.past_due_since is not None
             key = f"{subscription.stripe_subscription_id}:{subscription.past_due_since.isoformat()}"
-            params = {"name": client.display_name, "client_id": client.id}
-            await tell_client(uow, client, "access_paused", params, key=f"lapsed:{key}", now=now)
+            name, client_id = client.display_name, client.id
+            paused = AccessPaused(name=name, client_id=client_id)
+            await tell_client(uow, client, paused, key=f"lapsed:{key}", now=now)
             await tell_coach(
                 uow,
                 subscription.coach_id,
-                "access_paused_coach",
-                params,
+                AccessPausedCoach(name=name, client_id=client_id),
                 key=f"lapsed-coach:{key}",
                 now=now,
             )

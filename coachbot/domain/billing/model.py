@@ -101,7 +101,8 @@ class Checkout:
 
 
 class SubscriptionStatus(StrEnum):
-    """Stripe's subscription statuses."""
+    """A subscription's status (the provider's are mapped onto these by the integration;
+    the values are stored)."""
 
     incomplete = "incomplete"
     incomplete_expired = "incomplete_expired"
@@ -236,12 +237,38 @@ class Refund:
 # -- what the provider tells us ------------------------------------------------------
 
 
+class CheckoutSessionStatus(StrEnum):
+    open = "open"
+    complete = "complete"
+    expired = "expired"
+
+
+class CheckoutPaymentStatus(StrEnum):
+    paid = "paid"
+    unpaid = "unpaid"
+    no_payment_required = "no_payment_required"
+
+
+class CheckoutMode(StrEnum):
+    payment = "payment"  # a one-off payment
+    subscription = "subscription"
+    setup = "setup"  # saving a card only
+
+
+class InvoiceStatus(StrEnum):
+    draft = "draft"
+    open = "open"
+    paid = "paid"
+    uncollectible = "uncollectible"
+    void = "void"
+
+
 @dataclass(frozen=True)
 class CheckoutState:
     id: str
-    status: str  # open, complete, expired
-    payment_status: str  # paid, unpaid, no_payment_required
-    mode: str  # payment, subscription
+    status: CheckoutSessionStatus
+    payment_status: CheckoutPaymentStatus
+    mode: CheckoutMode
     customer_id: str | None
     subscription_id: str | None
     payment_intent_id: str | None
@@ -270,7 +297,7 @@ class SubscriptionState:
 @dataclass(frozen=True)
 class InvoiceState:
     id: str
-    status: str  # draft, open, paid, uncollectible, void
+    status: InvoiceStatus
     subscription_id: str | None
     customer_id: str | None
     amount_due: int

@@ -28,6 +28,7 @@ from coachbot.domain.billing.model import (
     Payment,
     Subscription,
 )
+from coachbot.domain.billing.notices import PackageOffer
 from coachbot.domain.billing.packages import own_package
 from coachbot.domain.billing.ports import Payments
 from coachbot.domain.people.clients import client_of_coach
@@ -111,14 +112,13 @@ class SendPackageUseCase:
             await uow.outbox.enqueue(
                 notify(
                     user,
-                    "package_offer",
-                    {
-                        "checkout_id": checkout.id,
-                        "coach": coach.display_name,
-                        "description": package.description,
-                        "trial_days": package.trial_days,
+                    PackageOffer(
+                        checkout_id=checkout.id or 0,
+                        coach=coach.display_name,
+                        description=package.description,
+                        trial_days=package.trial_days,
                         **package_params(package),
-                    },
+                    ),
                     key=f"offer:{checkout.id}",
                     now=now,
                 )

@@ -16,6 +16,7 @@ from coachbot.domain.checkins.model import (
     ThreadMessage,
     ThreadRole,
 )
+from coachbot.domain.checkins.notices import CheckinFeedback, CheckinThreadReply, ThreadNotice
 from coachbot.domain.checkins.ports import BlobStore
 from coachbot.domain.checkins.submission import photo_ids
 from coachbot.domain.forms.questions import Question, QuestionKind
@@ -211,7 +212,7 @@ class ReplyToCheckinUseCase:
             coach = await uow.coaches.get(checkin.coach_id)
             client_user = await uow.users.get(checkin.user_id)
             assert coach is not None and client_user is not None
-            await _relay(uow, message, "checkin_feedback", coach.display_name, client_user, checkin)
+            await _relay(uow, message, CheckinFeedback, coach.display_name, client_user, checkin)
             await uow.commit()
         return message
 
@@ -244,9 +245,7 @@ class AnswerFeedbackUseCase:
             assert coach is not None and client is not None
             coach_user = await uow.users.get(coach.user_id)
             assert coach_user is not None
-            await _relay(
-                uow, message, "checkin_thread_reply", client.display_name, coach_user, checkin
-            )
+            await _relay(uow, message, CheckinThreadReply, client.display_name, coach_user, checkin)
             await uow.commit()
         return message
 
@@ -274,7 +273,7 @@ async def _add_to_thread(
 async def _relay(
     uow: UnitOfWork,
     message: ThreadMessage,
-    notice: str,
+    notice: type[ThreadNotice],
     author: str,
     recipient: User,
     checkin: Checkin,
@@ -284,14 +283,12 @@ async def _relay(
     await uow.outbox.enqueue(
         notice_for(
             recipient,
-            notice,
-            {
-                "author": author,
-                "checkin_id": checkin.id,
-                "due": checkin.due_at.isoformat(),
-                "timezone": recipient.timezone,
-                "text": message.text,
-            },
+            notice(
+                checkin_id=checkin.id or 0,
+                author=author,
+                due=checkin.due_at,
+                text=message.text or "",
+            ),
             key=f"checkin-thread:{message.id}",
             now=message.created_at,
             attachment=message.file_id,

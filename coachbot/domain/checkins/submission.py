@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from coachbot.domain.checkins import notices
 from coachbot.domain.checkins.flow import CheckinNotFound, own_checkin
 from coachbot.domain.checkins.model import Checkin, CheckinStatus, MetricEntry
 from coachbot.domain.forms.completion import FormOutcome
@@ -80,13 +81,12 @@ async def _tell_coach(uow: UnitOfWork, checkin: Checkin, now: datetime) -> None:
     await uow.outbox.enqueue(
         notice_for(
             coach_user,
-            "checkin_submitted",
-            {
-                "checkin_id": checkin.id,
-                "name": client.display_name,
-                "waiting": waiting,
-                "late": checkin.late,
-            },
+            notices.CheckinSubmitted(
+                checkin_id=checkin.id or 0,
+                name=client.display_name,
+                waiting=waiting,
+                late=checkin.late,
+            ),
             key=f"checkin-submitted:{checkin.id}",
             now=now,
         )

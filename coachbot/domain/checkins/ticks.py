@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from coachbot.domain.billing.dunning import client_has_access
+from coachbot.domain.checkins import notices
 from coachbot.domain.checkins.model import Checkin, CheckinPlan, CheckinStatus
 from coachbot.domain.checkins.schedule import due_times, next_due
 from coachbot.domain.outbox.notices import notice_for, send_time
@@ -66,8 +67,7 @@ class OpenDueCheckinsUseCase:
         await uow.outbox.enqueue(
             notice_for(
                 user,
-                "checkin_ready",
-                {"checkin_id": checkin.id, "name": user.call_name},
+                notices.CheckinReady(checkin_id=checkin.id or 0, name=user.call_name),
                 key=f"checkin-ready:{checkin.id}",
                 now=now,
                 not_before=send_time(user, max(due, now)),
@@ -123,8 +123,7 @@ class FollowUpCheckinsUseCase:
             await uow.outbox.enqueue(
                 notice_for(
                     user,
-                    "checkin_missed",
-                    {"checkin_id": checkin.id, "name": user.call_name},
+                    notices.CheckinMissed(checkin_id=checkin.id, name=user.call_name),
                     key=f"checkin-missed:{checkin.id}",
                     now=now,
                     not_before=send_time(user, now),
@@ -138,8 +137,9 @@ class FollowUpCheckinsUseCase:
             await uow.outbox.enqueue(
                 notice_for(
                     user,
-                    "checkin_nudge",
-                    {"checkin_id": checkin.id, "started": checkin.response_id is not None},
+                    notices.CheckinNudge(
+                        checkin_id=checkin.id, started=checkin.response_id is not None
+                    ),
                     key=f"checkin-nudge:{checkin.id}",
                     now=now,
                     not_before=send_time(user, now),
@@ -168,8 +168,9 @@ class FollowUpCheckinsUseCase:
         await uow.outbox.enqueue(
             notice_for(
                 coach_user,
-                "checkins_missed_alert",
-                {"client_id": client.id, "name": client.display_name, "count": k},
+                notices.CheckinsMissedAlert(
+                    client_id=client.id or 0, name=client.display_name, count=k
+                ),
                 key=f"checkin-missed-alert:{checkin.id}",
                 now=now,
             )

@@ -17,6 +17,7 @@ from coachbot.domain.forms import completion
 from coachbot.domain.forms import progress as steps
 from coachbot.domain.forms.completion import Completions, FormOutcome
 from coachbot.domain.forms.dates import month_first
+from coachbot.domain.forms.notices import PhotosReceived
 from coachbot.domain.forms.ports import TimeZones
 from coachbot.domain.forms.progress import FormProgress
 from coachbot.domain.forms.questions import AnswerContext, InvalidAnswer, Question, QuestionKind
@@ -357,8 +358,7 @@ class AddFormPhotoUseCase(_ResponseStep):
         await uow.outbox.enqueue(
             notice_for(
                 user,
-                "photos_received",
-                {"response_id": response.id},
+                PhotosReceived(response_id=response.id or 0),
                 key=key,
                 now=now,
                 not_before=now + ALBUM_SETTLE,

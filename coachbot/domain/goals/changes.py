@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from coachbot.domain.forms.units import UnitSystem
+from coachbot.domain.goals import notices
 from coachbot.domain.goals.evaluation import suggested_milestones
 from coachbot.domain.goals.model import (
     ChangeStatus,
@@ -69,16 +70,15 @@ class ProposeGoalChangeUseCase:
             change = await uow.goals.add_change(change)
             people = await _People.load(uow, client)
             if people.coach_user is not None:
-                params = _change_params(change, goal, custom) | {
-                    "client": client.display_name,
-                    "client_id": client.id,
-                    "units": people.coach_user.units,
-                }
+                proposed = notices.GoalChangeProposed(
+                    **_change_params(change, goal, custom),
+                    client=client.display_name,
+                    client_id=client.id or 0,
+                )
                 await uow.outbox.enqueue(
                     notice_for(
                         people.coach_user,
-                        "goal_change_proposed",
-                        params,
+                        proposed,
                         key=f"goal-change:{change.id}:proposed",
                         now=now,
                     )
@@ -124,8 +124,8 @@ def _change_params(change: GoalChange, goal: Goal, custom: list) -> dict[str, An
         "description": goal.description,
         "old_target": change.old_target,
         "new_target": change.new_target,
-        "old_date": change.old_date.isoformat() if change.old_date else None,
-        "new_date": change.new_date.isoformat() if change.new_date else None,
+        "old_date": change.old_date,
+        "new_date": change.new_date,
         "reason": change.reason,
         "status": change.status.value,
     }
@@ -179,7 +179,7 @@ class DecideGoalChangeUseCase:
             await uow.goals.save_change(change)
             if cmd.approve:
                 await _apply(uow, goal, change, client, custom)
-            await _tell_client(uow, client, change, goal, custom, "goal_change_decided", now)
+            await _tell_client(uow, client, change, goal, custom, notices.GoalChangeDecided, now)
             await uow.commit()
         return GoalChangeDecided(change, now=True)
 
@@ -229,7 +229,7 @@ class EditGoalUseCase:
             )
             change = await uow.goals.add_change(change)
             await _apply(uow, goal, change, client, custom)
-            await _tell_client(uow, client, change, goal, custom, "goal_changed", now)
+            await _tell_client(uow, client, change, goal, custom, notices.GoalChanged, now)
             await uow.commit()
         return goal
 
@@ -257,15 +257,13 @@ async def _tell_client(
     change: GoalChange,
     goal: Goal,
     custom: list,
-    name: str,
+    notice: type[notices.GoalChangeNotice],
     now: datetime,
 ) -> None:
     client_user = await uow.users.get(client.user_id) if client.user_id else None
     if client_user is None:
         return
-    params = _change_params(change, goal, custom) | {"units": client_user.units}
+    told = notice(**_change_params(change, goal, custom))
     await uow.outbox.enqueue(
-        notice_for(
-            client_user, name, params, key=f"goal-change:{change.id}:{change.status}", now=now
-        )
+        notice_for(client_user, told, key=f"goal-change:{change.id}:{change.status}", now=now)
     )

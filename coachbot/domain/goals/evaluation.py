@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from coachbot.domain.checkins.model import MetricEntry
 from coachbot.domain.forms.units import Metric, UnitSystem
+from coachbot.domain.goals import notices
 from coachbot.domain.goals.model import (
     Achievement,
     Goal,
@@ -88,9 +90,13 @@ async def _evaluate_goal(
             continue
         if await uow.goals.mark_milestone_reached(milestone.id or 0, at=now):
             fraction = goal.progress(milestone.value) or 0.0
-            details = {"value": milestone.value, "percent": round(fraction * 100)}
+            details = params | {"value": milestone.value, "percent": round(fraction * 100)}
             await people.both(
-                uow, "milestone_reached", params | details, key=f"milestone:{milestone.id}", now=now
+                uow,
+                partial(notices.MilestoneReached, **details),
+                partial(notices.MilestoneReachedNote, **details),
+                key=f"milestone:{milestone.id}",
+                now=now,
             )
     if goal.reaches(current, goal.target_value):
         goal.status = GoalStatus.achieved
@@ -99,8 +105,13 @@ async def _evaluate_goal(
         await uow.achievements.add(
             Achievement(goal.client_id, f"goal:{goal.id}", now, params | {"value": current})
         )
+        reached = params | {"value": current}
         await people.both(
-            uow, "goal_reached", params | {"value": current}, key=f"goal-reached:{goal.id}", now=now
+            uow,
+            partial(notices.GoalReached, **reached),
+            partial(notices.GoalReachedNote, **reached),
+            key=f"goal-reached:{goal.id}",
+            now=now,
         )
 
 
@@ -147,8 +158,13 @@ async def _achieve(
     """Store the badge once; unless it is a small one (not `announce`), celebrate it."""
     client_id = people.client.id or 0
     if await uow.achievements.add(Achievement(client_id, key, now, details)) and announce:
-        params = {"key": key, **details}
-        await people.both(uow, "achievement", params, key=f"achievement:{client_id}:{key}", now=now)
+        await people.both(
+            uow,
+            partial(notices.AchievementEarned, key=key, details=details),
+            partial(notices.AchievementNote, key=key, details=details),
+            key=f"achievement:{client_id}:{key}",
+            now=now,
+        )
 
 
 async def _weight_badges(

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from coachbot.domain.goals.model import (
     Goal,
 )
+from coachbot.domain.goals.notices import GoalOverdue
 from coachbot.domain.goals.recipients import _People
 from coachbot.domain.outbox.notices import notice_for, send_time
 from coachbot.domain.progress.metrics import (
@@ -49,20 +50,20 @@ class FlagOverdueGoalsUseCase:
             return 0
         custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
         definition = definition_of(goal.metric, custom)
-        params = metric_params(definition) | {
-            "client": client.display_name,
-            "client_id": client.id,
-            "goal_id": goal.id,
-            "description": goal.description,
-            "target": goal.target_value,
-            "target_date": goal.target_date.isoformat() if goal.target_date else None,
-            "units": people.coach_user.units,
-        }
+        assert client.id is not None and goal.id is not None
+        notice = GoalOverdue(
+            **metric_params(definition),
+            client=client.display_name,
+            client_id=client.id,
+            goal_id=goal.id,
+            description=goal.description,
+            target=goal.target_value,
+            target_date=goal.target_date,
+        )
         key = f"goal-overdue:{goal.id}:{goal.target_date}"
         message = notice_for(
             people.coach_user,
-            "goal_overdue",
-            params,
+            notice,
             key=key,
             now=now,
             not_before=send_time(people.coach_user, now),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from coachbot.domain.outbox.notices import notice_for
 from coachbot.domain.people.model import Client, User
+from coachbot.domain.shared.notices import Notice
 from coachbot.domain.shared.ports import UnitOfWork
 
 
@@ -29,25 +30,20 @@ class _People:
     async def both(
         self,
         uow: UnitOfWork,
-        name: str,
-        params: dict[str, Any],
+        own: Callable[..., Notice],
+        note: Callable[..., Notice],
         *,
         key: str,
         now: datetime,
     ) -> None:
-        """The client's celebration and the coach's `<name>_note`."""
+        """The client's celebration `own(name=)` and the coach's `note(client=, client_id=)`."""
         if self.client_user is not None:
-            own = {**params, "name": self.client_user.call_name, "units": self.client_user.units}
+            mine = own(name=self.client_user.call_name)
             await uow.outbox.enqueue(
-                notice_for(self.client_user, name, own, key=f"{key}:client", now=now)
+                notice_for(self.client_user, mine, key=f"{key}:client", now=now)
             )
         if self.coach_user is not None:
-            note = {
-                **params,
-                "client": self.client.display_name,
-                "client_id": self.client.id,
-                "units": self.coach_user.units,
-            }
+            theirs = note(client=self.client.display_name, client_id=self.client.id)
             await uow.outbox.enqueue(
-                notice_for(self.coach_user, f"{name}_note", note, key=f"{key}:coach", now=now)
+                notice_for(self.coach_user, theirs, key=f"{key}:coach", now=now)
             )

@@ -12,6 +12,7 @@ from coachbot.domain.invitations.model import (
     hash_token,
     is_token_shaped,
 )
+from coachbot.domain.invitations.notices import ClientJoined, CoachJoined
 from coachbot.domain.outbox.notices import notice_for
 from coachbot.domain.people.model import Client, ClientStatus, Coach, User
 from coachbot.domain.shared.audit import AuditEntry
@@ -23,6 +24,7 @@ from coachbot.domain.shared.errors import (
     InvitationUsedError,
     NotAllowedError,
 )
+from coachbot.domain.shared.notices import Notice
 from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
 NOTE_MAX_LENGTH = 100
@@ -166,12 +168,13 @@ class AcceptInvitationUseCase:
             if invitation.kind is InvitationKind.client:
                 client = await self._become_client(uow, cmd.user_id, invitation, now)
                 if inviter is not None:
-                    await _tell(uow, inviter, "client_joined", client.display_name, invitation, now)
+                    notice = ClientJoined(name=client.display_name)
+                    await _tell(uow, inviter, notice, invitation, now)
                 await uow.commit()
                 return InvitationAccepted(invitation.kind, client.coach_id, inviter, client.id)
             coach = await self._become_coach(uow, cmd.user_id, invitation, now)
             if inviter is not None:
-                await _tell(uow, inviter, "coach_joined", coach.display_name, invitation, now)
+                await _tell(uow, inviter, CoachJoined(name=coach.display_name), invitation, now)
             await uow.commit()
         assert coach.id is not None
         return InvitationAccepted(invitation.kind, coach.id, inviter)
@@ -228,13 +231,11 @@ class AcceptInvitationUseCase:
 
 
 async def _tell(
-    uow: UnitOfWork, inviter: User, notice: str, name: str, invitation: Invitation, now: datetime
+    uow: UnitOfWork, inviter: User, notice: Notice, invitation: Invitation, now: datetime
 ) -> None:
     """Let the inviter know their link was used (through the outbox: not their update)."""
     await uow.outbox.enqueue(
-        notice_for(
-            inviter, notice, {"name": name}, key=f"invitation:{invitation.id}:accepted", now=now
-        )
+        notice_for(inviter, notice, key=f"invitation:{invitation.id}:accepted", now=now)
     )
 
 

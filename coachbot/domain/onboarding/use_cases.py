@@ -11,6 +11,7 @@ from coachbot.domain.forms.completion import FormOutcome
 from coachbot.domain.forms.responses import FormResponse
 from coachbot.domain.forms.use_cases import FormStep, StartForm, StartFormUseCase
 from coachbot.domain.goals.model import Goal, GoalCategory
+from coachbot.domain.onboarding.notices import ClientOnboarded
 from coachbot.domain.outbox.notices import notice_for
 from coachbot.domain.people.model import Client, ClientStatus, User
 from coachbot.domain.shared.clock import Clock
@@ -258,8 +259,7 @@ async def finish_onboarding(uow: UnitOfWork, user_id: int, now: datetime) -> Onb
     await uow.outbox.enqueue(
         notice_for(
             coach_user,
-            "client_onboarded",
-            {"name": client.display_name, "health_flags": flags},
+            ClientOnboarded(name=client.display_name, health_flags=flags),
             key=f"client:{client.id}:onboarded",
             now=now,
         )

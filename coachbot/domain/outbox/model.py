@@ -1,8 +1,9 @@
 """Messages that leave the system: stored first, delivered by the dispatcher.
 
-A payload is plain data (JSON in the outbox row). `Notice` is the payload of messages
-written by use cases: the domain names what happened and the bot layer renders it in the
-recipient's language when it is sent.
+A payload is plain data (JSON in the outbox row), free of any channel's markup rules: the
+channel decides how its texts are parsed (Telegram: HTML, see `scheduler/sender.py`).
+`NoticePayload` is the payload of messages written by use cases: a typed notice
+(`domain/shared/notices.py`) the bot layer renders for its reader when it is sent.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from coachbot.domain.notices import notice_from_stored, stored_notice
+from coachbot.domain.shared.notices import Notice, UnreadableNotice
 
 
 class Channel(StrEnum):
@@ -57,7 +61,6 @@ class FileRef:
 @dataclass(frozen=True)
 class TextPayload:
     text: str
-    parse_mode: str | None = "HTML"
     buttons: Keyboard = ()
     protect_content: bool = False
     disable_notification: bool = False
@@ -68,7 +71,6 @@ class TextPayload:
 class PhotoPayload:
     photo: FileRef
     caption: str | None = None
-    parse_mode: str | None = "HTML"
     buttons: Keyboard = ()
     protect_content: bool = True
     kind: str = field(default="photo", init=False)
@@ -78,7 +80,6 @@ class PhotoPayload:
 class DocumentPayload:
     document: FileRef
     caption: str | None = None
-    parse_mode: str | None = "HTML"
     buttons: Keyboard = ()
     protect_content: bool = False
     kind: str = field(default="document", init=False)
@@ -88,7 +89,6 @@ class DocumentPayload:
 class VoicePayload:
     voice: FileRef
     caption: str | None = None
-    parse_mode: str | None = "HTML"
     buttons: Keyboard = ()
     protect_content: bool = False
     kind: str = field(default="voice", init=False)
@@ -113,19 +113,24 @@ class MediaGroupPayload:
 
 
 @dataclass(frozen=True)
-class Notice:
-    """Something a use case tells someone; rendered by the bot layer at send time."""
+class NoticePayload:
+    """A notice to one person, rendered by the bot layer at send time for its reader:
+    in their language, dates in their time zone, measurements in their units."""
 
-    name: str
-    params: dict[str, Any] = field(default_factory=dict)
+    notice: Notice
     language: str = "en"
-    # A Telegram file the notice comes with ("voice" or "photo"); its text is the caption.
+    timezone: str = "UTC"
+    units: str = "metric"
+    # A file the notice comes with (a Telegram file id for "voice" or "photo", a blob
+    # key for a stored document); its text is the caption.
     attachment: str | None = None
     attachment_kind: str | None = None
     kind: str = field(default="notice", init=False)
 
 
-Payload = TextPayload | PhotoPayload | DocumentPayload | VoicePayload | MediaGroupPayload | Notice
+Payload = (
+    TextPayload | PhotoPayload | DocumentPayload | VoicePayload | MediaGroupPayload | NoticePayload
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -154,7 +159,42 @@ _B64 = "b64:"
 
 
 def payload_to_json(payload: Payload) -> dict[str, Any]:
+    if isinstance(payload, NoticePayload):
+        return _notice_to_json(payload)
     return _encode(asdict(payload))
+
+
+def _notice_to_json(payload: NoticePayload) -> dict[str, Any]:
+    """Stored as {"name", "params", ...}: the shape notices had before they were typed,
+    so rows queued by either release render with the other."""
+    name, params = stored_notice(payload.notice)
+    return {
+        "kind": payload.kind,
+        "name": name,
+        "params": params,
+        "language": payload.language,
+        "timezone": payload.timezone,
+        "units": payload.units,
+        "attachment": payload.attachment,
+        "attachment_kind": payload.attachment_kind,
+    }
+
+
+def _notice_from_json(data: dict[str, Any]) -> NoticePayload:
+    params = data["params"]
+    try:
+        notice = notice_from_stored(data["name"], params)
+    except (KeyError, TypeError, ValueError) as error:
+        notice = UnreadableNotice(name=data["name"], problem=repr(error))
+    return NoticePayload(
+        notice,
+        language=data.get("language") or "en",
+        # Rows queued before the reader's details moved here kept them among the params.
+        timezone=data.get("timezone") or params.get("timezone") or "UTC",
+        units=data.get("units") or params.get("units") or "metric",
+        attachment=data.get("attachment"),
+        attachment_kind=data.get("attachment_kind"),
+    )
 
 
 def _encode(value: Any) -> Any:
@@ -170,8 +210,9 @@ def _encode(value: Any) -> Any:
 def payload_from_json(data: dict[str, Any]) -> Payload:
     data = dict(data)
     kind = data.pop("kind")
+    data.pop("parse_mode", None)  # rows queued before the channel chose it
     if kind == "notice":
-        return Notice(**data)
+        return _notice_from_json(data)
     if kind == "text":
         return TextPayload(**{**data, "buttons": _keyboard(data["buttons"])})
     if kind == "media_group":
@@ -180,7 +221,7 @@ def payload_from_json(data: dict[str, Any]) -> Payload:
             for i in data["items"]
         )
         return MediaGroupPayload(items=items, protect_content=data["protect_content"])
-    media = {
+    media: dict[str, tuple[type[PhotoPayload | DocumentPayload | VoicePayload], str]] = {
         "photo": (PhotoPayload, "photo"),
         "document": (DocumentPayload, "document"),
         "voice": (VoicePayload, "voice"),

@@ -5,17 +5,16 @@ where the moment is ours to choose."""
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Any
 
 from coachbot.domain.checkins.schedule import outside_quiet_hours
-from coachbot.domain.outbox.model import Channel, Notice, OutgoingMessage
+from coachbot.domain.outbox.model import Channel, NoticePayload, OutgoingMessage
 from coachbot.domain.people.model import User
+from coachbot.domain.shared.notices import Notice
 
 
 def notice_for(
     user: User,
-    name: str,
-    params: dict[str, Any],
+    notice: Notice,
     *,
     key: str,
     now: datetime,
@@ -24,14 +23,16 @@ def notice_for(
     attachment: str | None = None,
     attachment_kind: str | None = None,
 ) -> OutgoingMessage:
-    """The notice `name` for `user`, sent from `not_before` (now unless given)."""
+    """`notice` for `user`, sent from `not_before` (now unless given), rendered in their
+    language, time zone and units."""
     return OutgoingMessage(
         channel=Channel.telegram,
         recipient=str(user.telegram_id),
-        payload=Notice(
-            name,
-            params,
-            user.language,
+        payload=NoticePayload(
+            notice,
+            language=user.language,
+            timezone=user.timezone,
+            units=user.units,
             attachment=attachment,
             attachment_kind=attachment_kind,
         ),

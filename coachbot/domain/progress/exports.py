@@ -20,6 +20,7 @@ from coachbot.domain.checkins.ports import BlobStore
 from coachbot.domain.forms.units import UnitSystem
 from coachbot.domain.people.model import Client, User
 from coachbot.domain.progress.metrics import MetricDefinition, definition_of
+from coachbot.domain.progress.notices import ExportReady
 from coachbot.domain.progress.photos import photos_by_checkin, threads_in_order
 from coachbot.domain.progress.pictures import visible_client
 from coachbot.domain.progress.ports import ExportWriter
@@ -158,11 +159,14 @@ class ExportClientUseCase:
                         client,
                         "export",
                         key,
-                        f"{base}{suffix}.zip",
-                        len(part),
+                        ExportReady(
+                            filename=f"{base}{suffix}.zip",
+                            size=len(part),
+                            client=client.display_name,
+                            part=number,
+                            parts=len(parts),
+                        ),
                         recipient=coach_user,
-                        notice="export_ready",
-                        params={"client": client.display_name, "part": number, "parts": len(parts)},
                         idempotency_key=f"export:{key}",
                         now=now,
                     )

@@ -23,7 +23,7 @@ from coachbot.domain.goals.model import GoalStatus
 from coachbot.domain.goals.viewing import goal_progress
 from coachbot.domain.outbox.notices import notice_for
 from coachbot.domain.people.model import Client, User
-from coachbot.domain.progress import trends
+from coachbot.domain.progress import notices, trends
 from coachbot.domain.progress.metrics import definition_of, display_order
 from coachbot.domain.progress.photos import threads_in_order
 from coachbot.domain.progress.pictures import (
@@ -265,11 +265,13 @@ class SendMonthlyReportsUseCase:
                     client,
                     "report",
                     key,
-                    report_filename(client, start, end),
-                    len(content),
+                    notices.MonthlyReport(
+                        filename=report_filename(client, start, end),
+                        size=len(content),
+                        start=start,
+                        end=end,
+                    ),
                     recipient=user,
-                    notice="monthly_report",
-                    params={"start": start.isoformat(), "end": end.isoformat()},
                     idempotency_key=f"monthly-report:{client.id}:{start.isoformat()}",
                     now=now,
                 )
@@ -288,24 +290,22 @@ async def send_stored_file(
     client: Client,
     kind: str,
     blob_key: str,
-    filename: str,
-    size: int,
+    notice: notices.StoredFileNotice,
     *,
     recipient: User,
-    notice: str,
-    params: dict,
     idempotency_key: str,
     now: datetime,
 ) -> None:
     """Record a generated file about `client` (kept until `FILE_RETENTION` is over) and
     the outbox message that delivers it."""
-    file = GeneratedFile(client.id or 0, kind, blob_key, filename, size, now, now + FILE_RETENTION)
+    file = GeneratedFile(
+        client.id or 0, kind, blob_key, notice.filename, notice.size, now, now + FILE_RETENTION
+    )
     await uow.reports.add_file(file)
     await uow.outbox.enqueue(
         notice_for(
             recipient,
             notice,
-            {**params, "filename": file.filename, "size": file.size},
             key=idempotency_key,
             now=now,
             expires_at=now + SEND_WITHIN,

@@ -1,0 +1,92 @@
+"""Rendering check-in notices: ready, reminders and misses to the client, submissions
+and missed runs to the coach, and the messages of a check-in's thread."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+from coachbot.bot.callbacks import CheckinCb, ClientCardCb, FeedbackCb, ReviewAction, ReviewCb
+from coachbot.bot.i18n import gettext as _
+from coachbot.bot.i18n import ngettext
+from coachbot.bot.notice_kit import Viewpoint, buttons
+from coachbot.bot.texts import escape
+from coachbot.domain.checkins import notices
+from coachbot.domain.outbox.model import TextPayload
+
+
+def checkin_ready(notice: notices.CheckinReady, view: Viewpoint) -> TextPayload:
+    text = _("Hi {name}, your check-in is ready. It takes about five minutes.").format(
+        name=escape(notice.name)
+    )
+    start = CheckinCb(checkin_id=notice.checkin_id)
+    return TextPayload(text, buttons=buttons((_("▶️ Start check-in"), start)))
+
+
+def checkin_nudge(notice: notices.CheckinNudge, view: Viewpoint) -> TextPayload:
+    if notice.started:
+        text = _("A friendly reminder: your check-in is half done. Pick up where you left off?")
+        label = _("▶️ Continue check-in")
+    else:
+        text = _("A friendly reminder: your check-in is still waiting for you.")
+        label = _("▶️ Start check-in")
+    return TextPayload(text, buttons=buttons((label, CheckinCb(checkin_id=notice.checkin_id))))
+
+
+def checkin_missed(notice: notices.CheckinMissed, view: Viewpoint) -> TextPayload:
+    text = _(
+        "Hi {name}, we missed your check-in this time. No problem: life happens. "
+        "You can still send it until the next one is due, and your coach will see it."
+    ).format(name=escape(notice.name))
+    send = CheckinCb(checkin_id=notice.checkin_id)
+    return TextPayload(text, buttons=buttons((_("▶️ Send it now"), send)))
+
+
+def checkins_missed_alert(notice: notices.CheckinsMissedAlert, view: Viewpoint) -> TextPayload:
+    text = ngettext(
+        "⚠️ {name} has missed {count} check-in in a row.",
+        "⚠️ {name} has missed {count} check-ins in a row.",
+        notice.count,
+    ).format(name=escape(notice.name), count=notice.count)
+    card = ClientCardCb(client_id=notice.client_id)
+    return TextPayload(text, buttons=buttons((_("Open client"), card)))
+
+
+def checkin_submitted(notice: notices.CheckinSubmitted, view: Viewpoint) -> TextPayload:
+    text = (
+        _("📥 {name} sent a late check-in.") if notice.late else _("📥 {name} sent their check-in.")
+    ).format(name=escape(notice.name))
+    text += " " + ngettext(
+        "{count} check-in is waiting for review.",
+        "{count} check-ins are waiting for review.",
+        notice.waiting,
+    ).format(count=notice.waiting)
+    review = ReviewCb(action=ReviewAction.show, checkin_id=notice.checkin_id)
+    return TextPayload(text, buttons=buttons((_("Review"), review)))
+
+
+def _checkin_date(notice: notices.ThreadNotice, view: Viewpoint) -> str:
+    due = notice.due.astimezone(ZoneInfo(view.timezone))
+    return format_date(due.date(), format="medium", locale=view.language)
+
+
+def _with_body(heading: str, notice: notices.ThreadNotice) -> str:
+    body = escape(notice.text)
+    return f"{heading}\n\n{body}" if body else heading
+
+
+def checkin_feedback(notice: notices.CheckinFeedback, view: Viewpoint) -> TextPayload:
+    heading = _("💬 {coach} replied to your check-in of {date}:").format(
+        coach=escape(notice.author), date=_checkin_date(notice, view)
+    )
+    answer = FeedbackCb(checkin_id=notice.checkin_id)
+    return TextPayload(_with_body(heading, notice), buttons=buttons((_("💬 Answer"), answer)))
+
+
+def checkin_thread_reply(notice: notices.CheckinThreadReply, view: Viewpoint) -> TextPayload:
+    heading = _("💬 {name} answered about their check-in of {date}:").format(
+        name=escape(notice.author), date=_checkin_date(notice, view)
+    )
+    reply = ReviewCb(action=ReviewAction.reply, checkin_id=notice.checkin_id)
+    return TextPayload(_with_body(heading, notice), buttons=buttons((_("💬 Reply"), reply)))

@@ -44,3 +44,14 @@ async def test_sqlite_statements_run_on_the_event_loops_thread(tmp_path):
     finally:
         await engine.dispose()
     assert threading.active_count() == threads_before
+
+
+async def test_redis_is_spoken_in_resp2():
+    """See `connect_redis`: the lock release that failed twice in CI did so over RESP3."""
+    from coachbot.container import connect_redis
+
+    client = connect_redis("redis://127.0.0.1:6379/0")
+    try:
+        assert client.connection_pool.connection_kwargs["protocol"] == 2
+    finally:
+        await client.aclose()

@@ -13,11 +13,12 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from coachbot.config import Settings
+from coachbot.domain.assembly import Adapters, Policies, build_use_cases
 from coachbot.domain.billing.sales import BillingUrls
 from coachbot.domain.checkins.ports import BlobStore
 from coachbot.domain.people.identity import LanguagePolicy
 from coachbot.domain.shared.clock import Clock, SystemClock
-from coachbot.domain.use_cases import Adapters, Policies, UseCases
+from coachbot.domain.use_cases import UseCases
 from coachbot.integrations.stripe_gateway import StripePayments
 from coachbot.integrations.timezones import OfflineTimeZones
 from coachbot.languages import available_languages, catalog_translator
@@ -104,7 +105,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         ledger=SqlUpdateLedger(session_factory),
         outbox_queue=SqlOutboxQueue(session_factory),
         leases=SqlLeases(session_factory),
-        use_cases=UseCases.build(uow, clock, adapters, policies),
+        use_cases=build_use_cases(uow, clock, adapters, policies),
         conversations=SqlConversationStorage(engine, clock),
     )
 

@@ -1,5 +1,5 @@
 """What completing a form does, by its purpose: one table, built here and handed to the
-form use cases by `UseCases.build` (nothing registers itself on import)."""
+form use cases by `build_use_cases` (nothing registers itself on import)."""
 
 from __future__ import annotations
 

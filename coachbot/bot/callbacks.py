@@ -91,6 +91,7 @@ class ClientAction(StrEnum):
     billing = "bi"
     charts = "ch"
     progress = "pr"
+    intake = "in"
 
 
 class ClientCardCb(CallbackData, prefix="cc"):

@@ -13,6 +13,7 @@ from babel.dates import format_date
 
 from coachbot.bot.callbacks import (
     CheckinCb,
+    ClientAction,
     ClientCardCb,
     FeedbackCb,
     FormAction,
@@ -20,6 +21,7 @@ from coachbot.bot.callbacks import (
     ReviewAction,
     ReviewCb,
 )
+from coachbot.bot.clients.intake import intake_button_label
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
 from coachbot.bot.progress.notices import PROGRESS_TEMPLATES
@@ -50,7 +52,7 @@ def _client_joined(params: dict[str, Any]) -> str:
     )
 
 
-def _client_onboarded(params: dict[str, Any]) -> str:
+def _client_onboarded(params: dict[str, Any]) -> str | TextPayload:
     text = _("{name} finished onboarding, including the initial assessment.").format(
         name=escape(params["name"])
     )
@@ -63,7 +65,10 @@ def _client_onboarded(params: dict[str, Any]) -> str:
             "medical clearance before training.",
             flags,
         ).format(count=flags)
-    return text
+    if "client_id" not in params:  # queued before the notice named the client
+        return text
+    intake = ClientCardCb(client_id=params["client_id"], action=ClientAction.intake)
+    return TextPayload(text, buttons=_button(intake_button_label(), intake))
 
 
 def _button(text: str, callback: CallbackData) -> Keyboard:

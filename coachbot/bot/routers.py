@@ -12,7 +12,7 @@ from coachbot.bot.checkin_setup import plans as checkin_plans
 from coachbot.bot.checkin_setup import templates as checkin_templates
 from coachbot.bot.checkins import conversation as checkin
 from coachbot.bot.checkins import review
-from coachbot.bot.clients import add_client
+from coachbot.bot.clients import add_client, intake
 from coachbot.bot.clients import handlers as coach
 from coachbot.bot.clients import links as client_links
 from coachbot.bot.forms import conversation as form
@@ -37,6 +37,7 @@ def feature_routers() -> tuple[Router, ...]:
         common.router,
         profile.router,
         coach.router,
+        intake.router,
         checkin_plans.router,
         checkin_templates.router,
         checkin_template.router,

@@ -32,3 +32,18 @@ def escape(text: str) -> str:
 
 def local_date(day: date, user: User) -> str:
     return format_date(day, format="medium", locale=user.language)
+
+
+MESSAGE_LIMIT = 4096  # characters in one Telegram message
+
+
+def message_parts(lines: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Lines joined into as few messages as fit `limit` each, split between lines (so
+    markup, which never spans lines here, stays whole)."""
+    parts: list[str] = []
+    for line in lines:
+        if parts and len(parts[-1]) + 1 + len(line) <= limit:
+            parts[-1] += "\n" + line
+        else:
+            parts.append(line[:limit])
+    return parts

@@ -85,6 +85,7 @@ from coachbot.domain.invitations.use_cases import (
     ListInvitationsUseCase,
     RevokeInvitationUseCase,
 )
+from coachbot.domain.onboarding.intake import ShowIntakeUseCase
 from coachbot.domain.onboarding.use_cases import (
     ApplyStageUseCase,
     FinishOnboardingUseCase,
@@ -192,6 +193,7 @@ class OnboardingUseCases:
     resume_onboarding: ResumeOnboardingUseCase
     apply_stage: ApplyStageUseCase
     finish_onboarding: FinishOnboardingUseCase
+    show_intake: ShowIntakeUseCase
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,7 @@ class UseCases:
                 ResumeOnboardingUseCase(uow, clock),
                 ApplyStageUseCase(uow, clock),
                 FinishOnboardingUseCase(uow, clock),
+                ShowIntakeUseCase(uow),
             ),
             forms=FormUseCases(
                 SyncShippedFormsUseCase(uow, clock),

@@ -253,7 +253,7 @@ class FinishOnboardingUseCase:
                 notice_for(
                     coach_user,
                     "client_onboarded",
-                    {"name": client.display_name, "health_flags": flags},
+                    {"name": client.display_name, "health_flags": flags, "client_id": client.id},
                     key=f"client:{client.id}:onboarded",
                     now=now,
                 )

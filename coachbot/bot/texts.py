@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_datetime_format
 
+from coachbot.bot.i18n import gettext as _
 from coachbot.domain.people.model import User
 
 
@@ -47,3 +48,14 @@ def message_parts(lines: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
         else:
             parts.append(line[:limit])
     return parts
+
+
+def quiet_hours_warning(user: User) -> str:
+    """A warning when the person's reminder time falls in their quiet hours ("" when
+    not): nothing is sent then, so reminders would only come when they end."""
+    if not user.reminders_in_quiet_hours:
+        return ""
+    return _(
+        "⚠️ {time} is within your quiet hours ({start}–{end}): reminders would wait until "
+        "{end}. Choose another time or quiet hours with /profile."
+    ).format(time=user.reminder_time, start=user.quiet_start, end=user.quiet_end)

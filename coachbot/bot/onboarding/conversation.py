@@ -24,7 +24,7 @@ from coachbot.bot.commands import set_commands_for
 from coachbot.bot.forms.conversation import COMPLETIONS, show_step
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.legal import CURRENT_VERSION, LEGAL_DOCUMENTS
-from coachbot.bot.texts import escape
+from coachbot.bot.texts import escape, quiet_hours_warning
 from coachbot.domain.forms.use_cases import FormStep
 from coachbot.domain.onboarding.use_cases import (
     PROFILE,
@@ -140,7 +140,7 @@ async def finish(message: Message, identity: Identity, uc: UseCases, **data: Any
             time=user.reminder_time, zone=user.timezone, start=user.quiet_start, end=user.quiet_end
         )
         + "\n"
-        + _("Change any of this with /profile.")
+        + (quiet_hours_warning(user) or _("Change any of this with /profile."))
     )
 
 

@@ -398,6 +398,7 @@ class BringCheckinForward:
 class CheckinBroughtForward:
     outcome: CheckinForwardOutcome
     client_name: str = ""
+    quiet_until: str = ""  # "07:00" when the client's quiet hours hold its message back
 
 
 class BringCheckinForwardUseCase:
@@ -429,5 +430,9 @@ class BringCheckinForwardUseCase:
                     plan.updated_at = now
                     await uow.checkins.save_plan(plan)
                     await uow.commit()
-                    return CheckinBroughtForward(CheckinForwardOutcome.due_now, client.display_name)
+                    assert user is not None
+                    quiet = user.quiet_end if send_time(user, now) > now else ""
+                    return CheckinBroughtForward(
+                        CheckinForwardOutcome.due_now, client.display_name, quiet
+                    )
         return CheckinBroughtForward(CheckinForwardOutcome.no_schedule, active[0].display_name)

@@ -262,6 +262,12 @@ class PortalCb(CallbackData, prefix="po"):
     client_id: int
 
 
+class RenewCb(CallbackData, prefix="rn"):
+    """The client renews the plan they cancelled, before it ends."""
+
+    client_id: int
+
+
 class MyBillingCb(CallbackData, prefix="mb"):
     """The client's /billing, from a button."""
 

@@ -36,6 +36,7 @@ from coachbot.domain.billing.sales import (
     OpenCheckoutUseCase,
     OpenPortalUseCase,
     PackagesForSaleUseCase,
+    RenewSubscriptionUseCase,
     SendPackageUseCase,
     ShowClientBillingUseCase,
 )
@@ -271,6 +272,7 @@ class BillingUseCases:
     packages_for_sale: PackagesForSaleUseCase
     open_checkout: OpenCheckoutUseCase
     open_portal: OpenPortalUseCase
+    renew_subscription: RenewSubscriptionUseCase
     show_my_billing: ShowClientBillingUseCase
     show_client_billing: ShowClientBillingForCoachUseCase
     change_subscription: ChangeSubscriptionUseCase
@@ -414,6 +416,7 @@ def _billing(uow: UnitOfWorkFactory, clock: Clock, adapters: Adapters) -> Billin
         packages_for_sale=PackagesForSaleUseCase(uow),
         open_checkout=OpenCheckoutUseCase(uow, clock, payments, urls),
         open_portal=OpenPortalUseCase(uow, clock, payments, urls),
+        renew_subscription=RenewSubscriptionUseCase(uow, clock, payments),
         show_my_billing=ShowClientBillingUseCase(uow, clock),
         show_client_billing=ShowClientBillingForCoachUseCase(uow, clock),
         change_subscription=ChangeSubscriptionUseCase(uow, clock, payments),

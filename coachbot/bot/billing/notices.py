@@ -188,6 +188,24 @@ def _subscription_ended_coach(params: dict[str, Any]) -> TextPayload:
     return TextPayload(text, buttons=_open_client(params))
 
 
+def _subscription_cancelling_coach(params: dict[str, Any]) -> TextPayload:
+    values = {"name": escape(params["name"]), "package": escape(params["package"])}
+    if params.get("ends"):
+        text = _(
+            "🛑 {name} cancelled {package}: it ends on {date}, with no further payments."
+        ).format(date=_date(params, "ends"), **values)
+    else:
+        text = _("🛑 {name} cancelled {package}: no further payments.").format(**values)
+    return TextPayload(text, buttons=_open_client(params))
+
+
+def _subscription_renewed_coach(params: dict[str, Any]) -> TextPayload:
+    text = _("↩️ {name} renewed {package}: it continues.").format(
+        name=escape(params["name"]), package=escape(params["package"])
+    )
+    return TextPayload(text, buttons=_open_client(params))
+
+
 def _link_subscriber_unmatched(params: dict[str, Any]) -> str:
     values = {"email": escape(params["email"]), "package": escape(params["package"])}
     if params["clients"] > 1:
@@ -217,5 +235,7 @@ BILLING_TEMPLATES: dict[str, Callable[[dict[str, Any]], str | TextPayload]] = {
     "trial_started_coach": _trial_started_coach,
     "subscription_ended": _subscription_ended,
     "subscription_ended_coach": _subscription_ended_coach,
+    "subscription_cancelling_coach": _subscription_cancelling_coach,
+    "subscription_renewed_coach": _subscription_renewed_coach,
     "link_subscriber_unmatched": _link_subscriber_unmatched,
 }

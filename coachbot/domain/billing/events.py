@@ -205,12 +205,15 @@ class _Apply:
             if state.status is SubscriptionStatus.trialing:
                 await self._trial_started(subscription, client)
             return subscription
+        cancelling = subscription.cancel_at_period_end
         changed = subscription.apply(state, self.now)
         if package is not None:
             subscription.package_id = package.id
         await billing.save_subscription(subscription)
         if changed and subscription.ended:
             await self._ended(subscription)
+        elif subscription.cancel_at_period_end != cancelling and not subscription.ended:
+            await self._cancellation_changed(subscription)
         return subscription
 
     async def _link_subscriber(self, state: SubscriptionState, package: Package) -> Client | None:
@@ -249,6 +252,30 @@ class _Apply:
         client = await self.uow.clients.get(subscription.client_id)
         assert client is not None
         await self._tell_both(subscription, client, "subscription_ended", {}, key="sub-ended")
+
+    async def _cancellation_changed(self, subscription: Subscription) -> None:
+        """The client cancelled at the period's end (in the portal) or renewed: the coach
+        hears it now, not only when the plan ends. (The coach's own changes are recorded
+        before the provider is asked, so they arrive here as no change.)"""
+        client = await self.uow.clients.get(subscription.client_id)
+        assert client is not None
+        package = await self._package(subscription.package_id)
+        ends = subscription.current_period_end
+        cancelling = subscription.cancel_at_period_end
+        await tell_coach(
+            self.uow,
+            subscription.coach_id,
+            "subscription_cancelling_coach" if cancelling else "subscription_renewed_coach",
+            {
+                **package_params(package),
+                "client_id": client.id,
+                "name": client.display_name,
+                "ends": ends.isoformat() if ends else None,
+            },
+            key=f"cancel-at-end-{cancelling}:{subscription.stripe_subscription_id}:"
+            f"{self.now.isoformat()}",
+            now=self.now,
+        )
 
     async def _tell_both(
         self, subscription: Subscription, client: Client, name: str, extra: dict, *, key: str

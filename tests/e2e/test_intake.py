@@ -9,9 +9,11 @@ import zipfile
 
 from pypdf import PdfReader
 
+from tests.e2e.checkin_helpers import move_clock_to, run_checkin_ticks, schedule_weekly
 from tests.e2e.conftest import Harness
 from tests.e2e.onboarding_helpers import onboard_through_forms
 from tests.e2e.progress_helpers import open_client_card
+from tests.e2e.test_checkins import FIRST_DUE, answer_checkin, is_text
 from tests.e2e.test_client_onboarding import add_client
 
 
@@ -95,3 +97,20 @@ async def test_the_export_and_the_coachs_pdf_report_hold_the_intake(harness: Har
     await cleo.send_text("/report")  # the client's own copy: no intake page
     own = PdfReader(io.BytesIO((await cleo.next_bot_message()).document))
     assert "Intake & health" not in "".join(page.extract_text() for page in own.pages)
+
+
+async def test_the_first_check_in_is_reviewed_against_the_initial_assessment(harness: Harness):
+    cleo = await onboard_through_forms(harness)  # 64 kg, waist 80 cm
+    coach = harness.admin
+    await coach.bot_messages_until_idle()
+    await schedule_weekly(harness, "Cleo Park", "Mon", "08:00")
+    move_clock_to(harness, FIRST_DUE)
+    await run_checkin_ticks(harness)
+    await cleo.next_bot_message()  # ready
+    await answer_checkin(cleo, weight="63.2", waist="79", album="a1")
+    await coach.next_bot_message()  # sent
+    await coach.send_text("/review")
+    card = (await coach.bot_messages_through(is_text))[-1]
+    assert "What did you weigh this morning?\n63.2 kg (−0.8 kg)" in card.text
+    assert "Your waist circumference (at the navel)?\n79.0 cm (−1 cm)" in card.text
+    assert "Compared with the initial assessment of Mar 2, 2026." in card.text

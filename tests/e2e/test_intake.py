@@ -9,6 +9,9 @@ import zipfile
 
 from pypdf import PdfReader
 
+from coachbot.domain.onboarding.use_cases import ASSESSMENT, ApplyStage
+from coachbot.domain.people.model import ClientStatus
+from coachbot.storage.uow import SqlUnitOfWork
 from tests.e2e.checkin_helpers import move_clock_to, run_checkin_ticks, schedule_weekly
 from tests.e2e.conftest import Harness
 from tests.e2e.onboarding_helpers import onboard_through_forms
@@ -19,6 +22,22 @@ from tests.e2e.test_client_onboarding import add_client
 
 async def test_the_onboarding_weight_is_the_first_measurement(harness: Harness):
     cleo = await onboard_through_forms(harness)
+    async with SqlUnitOfWork(harness.app.session_factory) as uow:
+        user = await uow.users.get_by_telegram_id(cleo.id)
+        assert user is not None and user.id is not None
+        client = (await uow.clients.list_for_user(user.id))[0]
+        client.status = ClientStatus.onboarding  # as when an update about it came twice
+        await uow.clients.update(client)
+        await uow.commit()
+    again = ApplyStage(user_id=user.id, purpose=ASSESSMENT, answers={})
+    await harness.app.container.use_cases.onboarding.apply_stage(again)
+    async with SqlUnitOfWork(harness.app.session_factory) as uow:
+        client = (await uow.clients.list_for_user(user.id))[0]
+        entries = await uow.metrics.list_all(client.id or 0)
+    assert [(e.metric, e.value, e.source) for e in entries] == [
+        ("weight", 64.0, "onboarding"),
+        ("waist", 80.0, "onboarding"),
+    ]
     await cleo.send_text("/progress")
     chart = await cleo.next_bot_message()
     assert chart.kind == "photo", chart.text

@@ -165,6 +165,9 @@ async def record_measurements(uow: UnitOfWork, user_id: int, now: datetime) -> N
     client = await _onboarding_client(uow, user_id)
     response = await uow.forms.completed_response(user_id=user_id, purpose=ASSESSMENT)
     assert client.id is not None and response is not None
+    recorded = await uow.metrics.list_all(client.id)
+    if any(entry.source == ONBOARDING_SOURCE for entry in recorded):
+        return  # the stage was applied before (a repeated update)
     for entry in measurements_of(client.id, response, now):
         await uow.metrics.add(entry)
 

@@ -55,4 +55,9 @@ async def onboard_through_forms(
     await answer(cleo, text="22:00")
     await cleo.send_text(quiet_end)
     await cleo.bot_messages_until_idle()
+    await harness.admin.wait_for(  # through the outbox: it may come a little later
+        lambda chat: any(
+            m.text.startswith("Cleo Park finished onboarding") for m in chat.bot_messages
+        )
+    )
     return cleo

@@ -93,6 +93,7 @@ class ClientAction(StrEnum):
     billing = "bi"
     charts = "ch"
     progress = "pr"
+    intake = "in"
 
 
 class ClientCardCb(CallbackData, prefix="cc"):
@@ -260,6 +261,12 @@ class BuyCb(CallbackData, prefix="by"):
 
 
 class PortalCb(CallbackData, prefix="po"):
+    client_id: int
+
+
+class RenewCb(CallbackData, prefix="rn"):
+    """The client renews the plan they cancelled, before it ends."""
+
     client_id: int
 
 

@@ -84,6 +84,8 @@ RENDERERS: dict[type[Notice], Renderer] = dict(
         _entry(billing_notices.TrialStartedCoach, billing.trial_started_coach),
         _entry(billing_notices.SubscriptionEnded, billing.subscription_ended),
         _entry(billing_notices.SubscriptionEndedCoach, billing.subscription_ended_coach),
+        _entry(billing_notices.SubscriptionCancellingCoach, billing.subscription_cancelling_coach),
+        _entry(billing_notices.SubscriptionRenewedCoach, billing.subscription_renewed_coach),
         _entry(billing_notices.LinkSubscriberUnmatched, billing.link_subscriber_unmatched),
     ]
 )

@@ -13,7 +13,7 @@ from coachbot.bot.checkin_setup import rules as checkin_rules
 from coachbot.bot.checkin_setup import templates as checkin_templates
 from coachbot.bot.checkins import conversation as checkin
 from coachbot.bot.checkins import review
-from coachbot.bot.clients import add_client
+from coachbot.bot.clients import add_client, intake
 from coachbot.bot.clients import handlers as coach
 from coachbot.bot.clients import links as client_links
 from coachbot.bot.forms import conversation as form
@@ -39,6 +39,7 @@ def feature_routers() -> tuple[Router, ...]:
         common.router,
         profile.router,
         coach.router,
+        intake.router,
         checkin_plans.router,
         checkin_templates.router,
         checkin_rules.router,

@@ -32,6 +32,7 @@ from coachbot.domain.billing.sales import (
     OpenCheckoutUseCase,
     OpenPortalUseCase,
     PackagesForSaleUseCase,
+    RenewSubscriptionUseCase,
     SendPackageUseCase,
     ShowClientBillingUseCase,
 )
@@ -82,6 +83,7 @@ from coachbot.domain.invitations.use_cases import (
     ListInvitationsUseCase,
     RevokeInvitationUseCase,
 )
+from coachbot.domain.onboarding.intake import ShowIntakeUseCase
 from coachbot.domain.onboarding.use_cases import (
     FinishOnboardingUseCase,
     RecordConsentUseCase,
@@ -184,6 +186,7 @@ def build_use_cases(
             RecordConsentUseCase(uow, clock),
             ResumeOnboardingUseCase(uow, clock),
             FinishOnboardingUseCase(uow, clock),
+            ShowIntakeUseCase(uow),
         ),
         forms=FormUseCases(
             SyncShippedFormsUseCase(uow, clock),
@@ -286,6 +289,7 @@ def _billing(uow: UnitOfWorkFactory, clock: Clock, adapters: Adapters) -> Billin
         packages_for_sale=PackagesForSaleUseCase(uow),
         open_checkout=OpenCheckoutUseCase(uow, clock, payments, urls),
         open_portal=OpenPortalUseCase(uow, clock, payments, urls),
+        renew_subscription=RenewSubscriptionUseCase(uow, clock, payments),
         show_my_billing=ShowClientBillingUseCase(uow, clock),
         show_client_billing=ShowClientBillingForCoachUseCase(uow, clock),
         change_subscription=ChangeSubscriptionUseCase(uow, clock, payments),

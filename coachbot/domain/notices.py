@@ -54,6 +54,8 @@ NOTICE_TYPES: dict[str, type[Notice]] = {
     "trial_started_coach": billing.TrialStartedCoach,
     "subscription_ended": billing.SubscriptionEnded,
     "subscription_ended_coach": billing.SubscriptionEndedCoach,
+    "subscription_cancelling_coach": billing.SubscriptionCancellingCoach,
+    "subscription_renewed_coach": billing.SubscriptionRenewedCoach,
     "link_subscriber_unmatched": billing.LinkSubscriberUnmatched,
 }
 _NAMES = {cls: name for name, cls in NOTICE_TYPES.items()}

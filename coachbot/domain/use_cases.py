@@ -34,6 +34,7 @@ from coachbot.domain.billing.sales import (
     OpenCheckoutUseCase,
     OpenPortalUseCase,
     PackagesForSaleUseCase,
+    RenewSubscriptionUseCase,
     SendPackageUseCase,
     ShowClientBillingUseCase,
 )
@@ -81,6 +82,7 @@ from coachbot.domain.invitations.use_cases import (
     ListInvitationsUseCase,
     RevokeInvitationUseCase,
 )
+from coachbot.domain.onboarding.intake import ShowIntakeUseCase
 from coachbot.domain.onboarding.use_cases import (
     FinishOnboardingUseCase,
     RecordConsentUseCase,
@@ -149,6 +151,7 @@ class OnboardingUseCases:
     record_consent: RecordConsentUseCase
     resume_onboarding: ResumeOnboardingUseCase
     finish_onboarding: FinishOnboardingUseCase
+    show_intake: ShowIntakeUseCase
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,7 @@ class BillingUseCases:
     packages_for_sale: PackagesForSaleUseCase
     open_checkout: OpenCheckoutUseCase
     open_portal: OpenPortalUseCase
+    renew_subscription: RenewSubscriptionUseCase
     show_my_billing: ShowClientBillingUseCase
     show_client_billing: ShowClientBillingForCoachUseCase
     change_subscription: ChangeSubscriptionUseCase

@@ -142,7 +142,9 @@ def _readme(record: ClientRecord) -> str:
         f"Exported at {record.exported_at.isoformat()} (UTC)\n\n"
         "record.json holds everything below in one file.\n"
         "Measurements are in SI units (kg, cm, %) unless a custom metric says otherwise;\n"
-        "times are UTC.\n\n"
+        "times are UTC.\n"
+        "intake.csv holds the answers of the initial assessment and the health screen,\n"
+        "flagged first (a yes to a health or injury question: check before training).\n\n"
         f"{tables}\n"
         f"{photos}\n"
     )

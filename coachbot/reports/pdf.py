@@ -3,7 +3,8 @@
 Page 1 is the summary: goals and how far along they are, the measurements of the period
 against the one before, check-in compliance and achievements. Page 2 has the charts (the
 same renderer as in the chat). Page 3 has the coach's notes: their feedback on the
-period's check-ins and, in the coach's own copy only, their private notes.
+period's check-ins and, in the coach's own copy only, their private notes; that copy
+has a fourth page with the client's intake and health screen answers, once given.
 
 Text is set in DejaVu Sans (shipped with matplotlib), which has every glyph the report
 prints, umlauts and minus signs included.
@@ -41,6 +42,7 @@ from coachbot.domain.progress.views import (
     Viewpoint,
 )
 from coachbot.reports.charts import WIDTH_PX, MatplotlibChartRenderer
+from coachbot.reports.intake import intake_story
 from coachbot.reports.labels import (
     N_,
     Translate,
@@ -128,6 +130,8 @@ class ReportlabReportRenderer:
         story = self._summary(report)
         story += [PageBreak(), *self._chart_page(report)]
         story += [PageBreak(), *self._notes_page(report)]
+        if report.intake is not None and not report.intake.empty:  # the coach's copy
+            story += [PageBreak(), *intake_story(report.intake, report.view, self._t, self._styles)]
 
         def footer(canvas, doc) -> None:
             canvas.saveState()

@@ -25,8 +25,7 @@ from coachbot.storage.uow import SqlUnitOfWork
 OUTCOMES = {
     CheckinForwardOutcome.due_now: (
         "{name}'s next check-in is open now. The bot's message with it arrives in {name}'s "
-        "chat in a moment (after their quiet hours, if they have them now); /checkin starts "
-        "it right away. The schedule stays as it was."
+        "chat in a moment; /checkin starts it right away. The schedule stays as it was."
     ),
     CheckinForwardOutcome.already_open: (
         "{name} already has an open check-in: answer it with /checkin."
@@ -40,6 +39,13 @@ OUTCOMES = {
         "(in the list on the left), or finish onboarding first."
     ),
 }
+
+
+QUIET_HOURS = (
+    "{name}'s next check-in is open now, but {name} is in their quiet hours: the bot's "
+    "message with it waits until {end} ({name}'s time). /checkin starts it right away. "
+    "The schedule stays as it was."
+)
 
 
 PAYMENT_OUTCOMES = {
@@ -115,7 +121,8 @@ def sandbox_actions(application: BotApplication, stripe: FakeStripeServer) -> li
         )
         if brought.outcome is CheckinForwardOutcome.due_now:
             await OpenDueCheckinsUseCase(uow(), application.clock)()
-        return OUTCOMES[brought.outcome].format(name=brought.client_name)
+        said = QUIET_HOURS if brought.quiet_until else OUTCOMES[brought.outcome]
+        return said.format(name=brought.client_name, end=brought.quiet_until)
 
     return [
         SandboxAction(

@@ -1,21 +1,28 @@
 """The client's billing: /billing (plan, status, next payment, payments and invoices),
-paying for a package the coach sent, and the customer portal to change card or cancel."""
+paying for a package the coach sent, the customer portal to change card or cancel, and
+renewing a plan cancelled at the end of its period."""
 
 from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from coachbot.bot.billing.texts import day, package_line, payment_line
 from coachbot.bot.billing.texts import subscription_status as status_text
-from coachbot.bot.callbacks import BuyCb, MyBillingCb, PortalCb
+from coachbot.bot.callbacks import BuyCb, MyBillingCb, PortalCb, RenewCb
 from coachbot.bot.filters import IsClient
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape
 from coachbot.domain.billing.model import Payment
-from coachbot.domain.billing.sales import ClientPlan, OpenCheckout, OpenPortal
+from coachbot.domain.billing.sales import (
+    ClientPlan,
+    OpenCheckout,
+    OpenPortal,
+    RenewSubscription,
+)
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
 from coachbot.domain.use_cases import UseCases
@@ -92,10 +99,35 @@ def plan_keyboard(plan: ClientPlan) -> InlineKeyboardMarkup | None:
     if plan.subscription is None and not plan.payments:
         return None
     builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("💳 Change card or cancel"), callback_data=PortalCb(client_id=plan.client.id or 0)
-    )
+    client_id = plan.client.id or 0
+    subscription = plan.subscription
+    if subscription is not None and subscription.cancel_at_period_end and not subscription.ended:
+        builder.button(text=_("🔄 Renew"), callback_data=RenewCb(client_id=client_id))
+    else:
+        builder.button(
+            text=_("💳 Change card or cancel"), callback_data=PortalCb(client_id=client_id)
+        )
     return builder.as_markup()
+
+
+@router.callback_query(RenewCb.filter(), IsClient())
+async def renew(
+    query: CallbackQuery,
+    callback_data: RenewCb,
+    identity: Identity,
+    uc: UseCases,
+    callback_answer: CallbackAnswer,
+) -> None:
+    await uc.billing.renew_subscription(
+        RenewSubscription(user_id=identity.user_id, client_id=callback_data.client_id)
+    )
+    callback_answer.text = _("Renewed: your plan continues.")
+    plans = await uc.billing.show_my_billing(identity.user_id)
+    plan = next((p for p in plans if p.client.id == callback_data.client_id), None)
+    if plan is not None and isinstance(query.message, Message):
+        await query.message.answer(
+            render_plan(plan, identity.user), reply_markup=plan_keyboard(plan)
+        )
 
 
 @router.callback_query(BuyCb.filter())

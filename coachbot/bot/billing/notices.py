@@ -182,6 +182,28 @@ def subscription_ended_coach(
     return TextPayload(text, buttons=_open_client(notice))
 
 
+def subscription_cancelling_coach(
+    notice: notices.SubscriptionCancellingCoach, view: Viewpoint
+) -> TextPayload:
+    values = {"name": escape(notice.name), "package": escape(notice.package)}
+    if notice.ends is not None:
+        text = _(
+            "🛑 {name} cancelled {package}: it ends on {date}, with no further payments."
+        ).format(date=_date(notice.ends, view), **values)
+    else:
+        text = _("🛑 {name} cancelled {package}: no further payments.").format(**values)
+    return TextPayload(text, buttons=_open_client(notice))
+
+
+def subscription_renewed_coach(
+    notice: notices.SubscriptionRenewedCoach, view: Viewpoint
+) -> TextPayload:
+    text = _("↩️ {name} renewed {package}: it continues.").format(
+        name=escape(notice.name), package=escape(notice.package)
+    )
+    return TextPayload(text, buttons=_open_client(notice))
+
+
 def link_subscriber_unmatched(notice: notices.LinkSubscriberUnmatched, view: Viewpoint) -> str:
     values = {"email": escape(notice.email), "package": escape(notice.package)}
     if notice.clients > 1:

@@ -4,6 +4,7 @@ feedback by text, voice or photo, then Mark reviewed, Next or Skip."""
 from __future__ import annotations
 
 from typing import TypedDict
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -221,6 +222,14 @@ def render_card(card: ReviewCard, viewer: User) -> str:
         lines.append(
             _("Compared with the check-in of {date}.").format(
                 date=local_date(card.previous.due_at.date(), viewer)
+            )
+        )
+    elif card.assessed_at is not None:
+        lines.append(
+            _("Compared with the initial assessment of {date}.").format(
+                date=local_date(
+                    card.assessed_at.astimezone(ZoneInfo(viewer.timezone)).date(), viewer
+                )
             )
         )
     if card.thread:

@@ -22,6 +22,7 @@ from coachbot.bot.callbacks import (
     MenuAction,
     MenuCb,
 )
+from coachbot.bot.clients.intake import intake_button_label
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape, local_date, local_datetime
@@ -324,6 +325,11 @@ def card_keyboard(client: Client) -> InlineKeyboardMarkup:
         buttons.append((_("🗄 Archive"), ClientAction.archive))
     for label, action in buttons:
         builder.button(text=label, callback_data=ClientCardCb(client_id=client_id, action=action))
+    if client.user_id is not None:
+        builder.button(
+            text=intake_button_label(),
+            callback_data=ClientCardCb(client_id=client_id, action=ClientAction.intake),
+        )
     if client.user_id is not None and client.status is not ClientStatus.archived:
         builder.button(
             text=_("📅 Check-ins"),

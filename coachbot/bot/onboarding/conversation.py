@@ -24,7 +24,7 @@ from coachbot.bot.commands import set_commands_for
 from coachbot.bot.forms.state import ask_question
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.legal import CURRENT_VERSION, LEGAL_DOCUMENTS
-from coachbot.bot.texts import escape
+from coachbot.bot.texts import escape, quiet_hours_warning
 from coachbot.domain.onboarding.use_cases import (
     PROFILE,
     FinishOnboarding,
@@ -153,7 +153,7 @@ async def onboarding_finished(
                 end=user.quiet_end,
             )
             + "\n"
-            + _("Change any of this with /profile.")
+            + (quiet_hours_warning(user) or _("Change any of this with /profile."))
         )
 
 

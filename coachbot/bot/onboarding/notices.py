@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from coachbot.bot.callbacks import ClientAction, ClientCardCb
+from coachbot.bot.clients.intake import intake_button_label
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
 from coachbot.bot.notice_kit import Viewpoint
 from coachbot.bot.texts import escape
 from coachbot.domain.onboarding.notices import ClientOnboarded
+from coachbot.domain.outbox.model import Button, TextPayload
 
 
-def client_onboarded(notice: ClientOnboarded, view: Viewpoint) -> str:
+def client_onboarded(notice: ClientOnboarded, view: Viewpoint) -> str | TextPayload:
+    """With a button to the client's intake and health answers."""
     text = _("{name} finished onboarding, including the initial assessment.").format(
         name=escape(notice.name)
     )
@@ -22,4 +26,8 @@ def client_onboarded(notice: ClientOnboarded, view: Viewpoint) -> str:
             "medical clearance before training.",
             flags,
         ).format(count=flags)
-    return text
+    if notice.client_id is None:
+        return text
+    intake = ClientCardCb(client_id=notice.client_id, action=ClientAction.intake)
+    button = Button(text=intake_button_label(), callback_data=intake.pack())
+    return TextPayload(text, buttons=((button,),))

@@ -14,7 +14,7 @@ from coachbot.bot import keyboards
 from coachbot.bot.callbacks import ProfileCb
 from coachbot.bot.forms.rendering import explain_refusal, wording
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape, local_date
+from coachbot.bot.texts import escape, local_date, quiet_hours_warning
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind
 from coachbot.domain.forms.units import Metric, UnitSystem, from_si, unit_symbol
 from coachbot.domain.people.identity import Identity
@@ -41,6 +41,9 @@ EDITABLE = (
     "quiet_end",
     "allow_photo_forwarding",
 )
+
+
+QUIET_FIELDS = ("reminder_time", "quiet_start", "quiet_end")  # a change may clash
 
 
 class ProfileEdit(StatesGroup):
@@ -214,6 +217,7 @@ async def _change(
     await state.clear()
     with i18n.use_locale(user.language):
         view = await show_profile_view(ShowProfile(user_id=user.id or 0))
-        await message.answer(
-            _("Saved.") + "\n\n" + render_profile(view), reply_markup=profile_keyboard()
-        )
+        saved = _("Saved.")
+        if field in QUIET_FIELDS and (warning := quiet_hours_warning(user)):
+            saved += " " + warning
+        await message.answer(saved + "\n\n" + render_profile(view), reply_markup=profile_keyboard())

@@ -15,6 +15,7 @@ from coachbot.domain.billing.errors import (
     SubscriptionNotFound,
 )
 from coachbot.domain.billing.model import (
+    ENDING_CHANGES,
     BillingSettings,
     Package,
     Payment,
@@ -130,6 +131,9 @@ class ChangeSubscriptionUseCase:
                 price_id = package.stripe_price_id
             settings = await uow.billing.settings(subscription.coach_id)
             subscription.version += 1
+            cancelling = subscription.cancel_at_period_end
+            if cmd.change in ENDING_CHANGES:  # the provider's news of it is none to the coach
+                subscription.cancel_at_period_end = ENDING_CHANGES[cmd.change]
             await uow.billing.save_subscription(subscription)
             await uow.audit.record(
                 AuditEntry(
@@ -143,14 +147,22 @@ class ChangeSubscriptionUseCase:
             )
             await uow.commit()
         sub_id = subscription.stripe_subscription_id
-        state = await payments.change_subscription(
-            sub_id,
-            cmd.change,
-            item_id=subscription.item_id,
-            price_id=price_id,
-            key=f"subscription-{sub_id}-{cmd.change.value}-v{subscription.version}",
-            account=settings.stripe_account,
-        )
+        try:
+            state = await payments.change_subscription(
+                sub_id,
+                cmd.change,
+                item_id=subscription.item_id,
+                price_id=price_id,
+                key=f"subscription-{sub_id}-{cmd.change.value}-v{subscription.version}",
+                account=settings.stripe_account,
+            )
+        except Exception:
+            if cmd.change in ENDING_CHANGES:  # not changed after all
+                async with self._uow() as uow:
+                    subscription.cancel_at_period_end = cancelling
+                    await uow.billing.save_subscription(subscription)
+                    await uow.commit()
+            raise
         async with self._uow() as uow:
             stored = await sync_subscription(uow, state, now)
             await uow.commit()

@@ -334,6 +334,10 @@ class SubscriptionChange(StrEnum):
     change_price = "change_price"
 
 
+# The changes to whether a subscription ends with its period, and the value each sets.
+ENDING_CHANGES = {SubscriptionChange.cancel_at_period_end: True, SubscriptionChange.keep: False}
+
+
 @dataclass(frozen=True, kw_only=True)
 class CheckoutRequest:
     customer_id: str

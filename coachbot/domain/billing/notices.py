@@ -108,6 +108,18 @@ class SubscriptionEndedCoach(SubscriptionEnded):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SubscriptionCancellingCoach(PackageNotice, AboutClient):
+    """The client set their plan to end with the period (e.g. in the portal)."""
+
+    ends: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubscriptionRenewedCoach(PackageNotice, AboutClient):
+    """The client took back a cancellation: the plan continues."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class LinkSubscriberUnmatched(PackageNotice):
     """Someone paid through the coach's payment link with an e-mail none (or several)
     of their clients have."""

@@ -129,12 +129,15 @@ class Reconcile:
             if state.status is SubscriptionStatus.trialing:
                 await self._trial_started(subscription, client)
             return subscription
+        cancelling = subscription.cancel_at_period_end
         changed = subscription.apply(state, self.now)
         if package is not None:
             subscription.package_id = package.id
         await billing.save_subscription(subscription)
         if changed and subscription.ended:
             await self._ended(subscription)
+        elif subscription.cancel_at_period_end != cancelling and not subscription.ended:
+            await self._cancellation_changed(subscription)
         return subscription
 
     async def _link_subscriber(self, state: SubscriptionState, package: Package) -> Client | None:
@@ -177,6 +180,29 @@ class Reconcile:
             notices.SubscriptionEnded,
             notices.SubscriptionEndedCoach,
             key="sub-ended",
+        )
+
+    async def _cancellation_changed(self, subscription: Subscription) -> None:
+        """The client cancelled at the period's end (in the portal) or renewed: the coach
+        hears it now, not only when the plan ends. (The coach's own changes are recorded
+        before the provider is asked, so they arrive here as no change.)"""
+        client = await self.uow.clients.get(subscription.client_id)
+        assert client is not None
+        package = await self._package(subscription.package_id)
+        fields = {**package_params(package), "client_id": client.id, "name": client.display_name}
+        cancelling = subscription.cancel_at_period_end
+        notice: Notice = (
+            notices.SubscriptionCancellingCoach(**fields, ends=subscription.current_period_end)
+            if cancelling
+            else notices.SubscriptionRenewedCoach(**fields)
+        )
+        key = f"cancel-at-end-{cancelling}:{subscription.stripe_subscription_id}"
+        await tell_coach(
+            self.uow,
+            subscription.coach_id,
+            notice,
+            key=f"{key}:{self.now.isoformat()}",
+            now=self.now,
         )
 
     async def _tell_both(

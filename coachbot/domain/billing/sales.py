@@ -1,5 +1,6 @@
 """Selling: the coach sends a package to a client, the client opens a checkout and pays;
-the client sees their plan and payments and manages their card in the provider's portal."""
+the client sees their plan and payments, manages their card in the provider's portal, and
+renews a plan they cancelled before it ends."""
 
 from __future__ import annotations
 
@@ -27,10 +28,12 @@ from coachbot.domain.billing.model import (
     Package,
     Payment,
     Subscription,
+    SubscriptionChange,
 )
 from coachbot.domain.billing.notices import PackageOffer
 from coachbot.domain.billing.packages import own_package
 from coachbot.domain.billing.ports import Payments
+from coachbot.domain.billing.reconcile import sync_subscription
 from coachbot.domain.people.clients import client_of_coach
 from coachbot.domain.people.model import Client
 from coachbot.domain.shared.clock import Clock
@@ -311,3 +314,43 @@ class OpenPortalUseCase:
             key=f"portal-{cmd.client_id}-{minute}",
             account=settings.stripe_account,
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenewSubscription:
+    user_id: int
+    client_id: int
+
+
+class RenewSubscriptionUseCase:
+    """The client takes back their cancellation before the period ends: the plan goes on
+    as it was, and their coach is told (by the sync, which sees the change)."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, payments: Payments | None) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._payments = payments
+
+    async def __call__(self, cmd: RenewSubscription) -> None:
+        payments = gateway(self._payments)
+        async with self._uow() as uow:
+            client = await uow.clients.get(cmd.client_id)
+            if client is None or client.user_id != cmd.user_id:
+                raise ClientNotFound()
+            subscriptions = await uow.billing.subscriptions_of_client(cmd.client_id)
+            current = next((s for s in subscriptions if not s.ended), None)
+            settings = await uow.billing.settings(client.coach_id)
+        if current is None or not current.cancel_at_period_end:
+            return  # ended meanwhile (the coach sends a new package), or already renewed
+        sub_id = current.stripe_subscription_id
+        state = await payments.change_subscription(
+            sub_id,
+            SubscriptionChange.keep,
+            item_id=current.item_id,
+            price_id=None,
+            key=f"subscription-{sub_id}-renew-{self._clock.now():%Y%m%d%H%M}",
+            account=settings.stripe_account,
+        )
+        async with self._uow() as uow:
+            await sync_subscription(uow, state, self._clock.now())
+            await uow.commit()

@@ -14,6 +14,7 @@ from coachbot.domain.billing.errors import AccessLapsedError
 from coachbot.domain.checkins.model import Checkin
 from coachbot.domain.checkins.schedule import next_due
 from coachbot.domain.forms.use_cases import FormStep, open_or_start_response, step_of
+from coachbot.domain.outbox.notices import send_time
 from coachbot.domain.people.model import ClientStatus, User
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import NotAllowedError
@@ -129,6 +130,7 @@ class BringCheckinForward:
 class CheckinBroughtForward:
     outcome: CheckinForwardOutcome
     client_name: str = ""
+    quiet_until: str = ""  # "07:00" when the client's quiet hours hold its message back
 
 
 class BringCheckinForwardUseCase:
@@ -160,5 +162,9 @@ class BringCheckinForwardUseCase:
                     plan.updated_at = now
                     await uow.checkins.save_plan(plan)
                     await uow.commit()
-                    return CheckinBroughtForward(CheckinForwardOutcome.due_now, client.display_name)
+                    assert user is not None
+                    quiet = user.quiet_end if send_time(user, now) > now else ""
+                    return CheckinBroughtForward(
+                        CheckinForwardOutcome.due_now, client.display_name, quiet
+                    )
         return CheckinBroughtForward(CheckinForwardOutcome.no_schedule, active[0].display_name)

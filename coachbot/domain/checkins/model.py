@@ -156,6 +156,6 @@ class MetricEntry:
     value: float
     measured_at: datetime
     created_at: datetime
-    source: str = "checkin"  # or "log"
+    source: str = "checkin"  # or "log", "onboarding"
     checkin_id: int | None = None
     id: int | None = None

@@ -21,6 +21,7 @@ from coachbot.domain.checkins.ports import BlobStore
 from coachbot.domain.checkins.submission import photo_ids
 from coachbot.domain.forms.questions import Question, QuestionKind
 from coachbot.domain.forms.responses import FormResponse
+from coachbot.domain.onboarding.use_cases import ASSESSMENT
 from coachbot.domain.outbox.notices import notice_for
 from coachbot.domain.people.model import Client, User
 from coachbot.domain.shared.clock import Clock
@@ -54,6 +55,8 @@ class ReviewCard:
     photos: list[ReviewPhoto]
     thread: list[ThreadMessage]
     waiting: int  # check-ins in the coach's queue
+    # The first check-in is compared with the initial assessment, completed then.
+    assessed_at: datetime | None = None
 
 
 def compare_answers(response: FormResponse, previous: dict[str, Any] | None) -> list[AnswerLine]:
@@ -112,15 +115,23 @@ class ShowReviewCardUseCase:
         photos = await self._photos(uow, response, checkin, current=True)
         if before is not None and previous is not None:
             photos += await self._photos(uow, before, previous, current=False)
+        baseline = before.progress.answers if before else None
+        assessment = None
+        if before is None:
+            assessment = await uow.forms.completed_response(
+                user_id=checkin.user_id, purpose=ASSESSMENT
+            )
+            baseline = assessment.progress.answers if assessment else None
         return ReviewCard(
             checkin=checkin,
             client=client,
             user=user,
-            answers=compare_answers(response, before.progress.answers if before else None),
+            answers=compare_answers(response, baseline),
             previous=previous,
             photos=photos,
             thread=list(await uow.checkins.list_messages(checkin.id or 0)),
             waiting=waiting,
+            assessed_at=assessment.completed_at if assessment else None,
         )
 
     async def _photos(

@@ -31,6 +31,10 @@ class FormRepository(Protocol):
         """The answers of the latest completed response for `purpose`, if any."""
         ...
 
+    async def completed_response(self, *, user_id: int, purpose: str) -> FormResponse | None:
+        """The latest completed response for `purpose`, if any."""
+        ...
+
     async def last_activity(self, *, user_id: int) -> datetime | None:
         """When the person last answered anything."""
         ...

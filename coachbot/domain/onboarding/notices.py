@@ -11,3 +11,4 @@ from coachbot.domain.shared.notices import Notice
 class ClientOnboarded(Notice):
     name: str
     health_flags: int = 0  # health screen questions answered yes
+    client_id: int | None = None  # None: queued before the notice named the client

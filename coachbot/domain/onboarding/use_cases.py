@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from coachbot.domain.checkins.model import MetricEntry
 from coachbot.domain.forms.completion import FormOutcome
+from coachbot.domain.forms.questions import QuestionKind
 from coachbot.domain.forms.responses import FormResponse
 from coachbot.domain.forms.use_cases import FormStep, StartForm, StartFormUseCase
 from coachbot.domain.goals.model import Goal, GoalCategory
@@ -25,6 +27,7 @@ HEALTH = "onboarding:health"
 FIRST_GOAL = "onboarding:goal"
 REMINDERS = "onboarding:reminders"
 PRIVACY = "profile:privacy"  # not asked in onboarding (the safe default holds)
+ONBOARDING_SOURCE = "onboarding"  # the source of measurements given in the assessment
 STAGES = (
     ("profile", PROFILE),
     ("initial_assessment", ASSESSMENT),
@@ -132,8 +135,8 @@ class ApplyStageUseCase:
 
 
 async def apply_stage(uow: UnitOfWork, cmd: ApplyStage, now: datetime) -> User:
-    """File a stage's answers: the profile and reminders on the user, the first goal
-    as a goal; the user as it is now."""
+    """File a stage's answers: the profile and reminders on the user, the assessment's
+    measurements as metric entries, the first goal as a goal; the user as it is now."""
     answers = cmd.answers
     user = await uow.users.get(cmd.user_id)
     assert user is not None
@@ -143,6 +146,8 @@ async def apply_stage(uow: UnitOfWork, cmd: ApplyStage, now: datetime) -> User:
         client = await _onboarding_client(uow, cmd.user_id)
         assert client.id is not None
         await uow.goals.add(_first_goal(client.id, answers, now))
+    elif cmd.purpose == ASSESSMENT:
+        await record_measurements(uow, cmd.user_id, now)
     await uow.users.update(user)
     return user
 
@@ -187,6 +192,38 @@ def apply_answers(user: User, purpose: str, answers: dict[str, Any]) -> None:
         user.date_of_birth = date.fromisoformat(answers["date_of_birth"])
     if answers.get("height") is not None:
         user.height_cm = float(answers["height"])
+
+
+async def record_measurements(uow: UnitOfWork, user_id: int, now: datetime) -> None:
+    """The measurements of the initial assessment become the client's first entries, so
+    /progress, charts and the first review start from them."""
+    client = await _onboarding_client(uow, user_id)
+    response = await uow.forms.completed_response(user_id=user_id, purpose=ASSESSMENT)
+    assert client.id is not None and response is not None
+    recorded = await uow.metrics.list_all(client.id)
+    if any(entry.source == ONBOARDING_SOURCE for entry in recorded):
+        return  # the stage was applied before (a repeated update)
+    for entry in measurements_of(client.id, response, now):
+        await uow.metrics.add(entry)
+
+
+def measurements_of(client_id: int, response: FormResponse, now: datetime) -> list[MetricEntry]:
+    """The answers to metric questions (already in kg, cm or %), measured when answered."""
+    measured = response.completed_at or now
+    return [
+        MetricEntry(
+            client_id=client_id,
+            metric=question.metric.value,
+            value=float(value),
+            measured_at=measured,
+            created_at=now,
+            source=ONBOARDING_SOURCE,
+        )
+        for question in response.template.questions
+        if question.kind is QuestionKind.metric
+        and question.metric is not None
+        and isinstance(value := response.progress.answers.get(question.key), int | float)
+    ]
 
 
 def _first_goal(client_id: int, answers: dict[str, Any], now: datetime) -> Goal:
@@ -259,7 +296,7 @@ async def finish_onboarding(uow: UnitOfWork, user_id: int, now: datetime) -> Onb
     await uow.outbox.enqueue(
         notice_for(
             coach_user,
-            ClientOnboarded(name=client.display_name, health_flags=flags),
+            ClientOnboarded(name=client.display_name, health_flags=flags, client_id=client.id),
             key=f"client:{client.id}:onboarded",
             now=now,
         )

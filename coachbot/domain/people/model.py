@@ -54,6 +54,17 @@ class User:
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
+    @property
+    def reminders_in_quiet_hours(self) -> bool:
+        """Whether the reminder time falls within the quiet hours (which may cross
+        midnight; equal bounds mean none), so reminders would wait for their end."""
+        start, end, at = self.quiet_start, self.quiet_end, self.reminder_time
+        if start == end:
+            return False
+        if start < end:
+            return start <= at < end
+        return at >= start or at < end
+
 
 @dataclass
 class Coach:

@@ -1,6 +1,7 @@
 """Exports: a client's metric history as CSV (for themselves or their coach), and a
-client's whole record as ZIP files for their coach (profile, check-ins with answers,
-metrics, goals, notes, achievements as JSON and CSV, and the photos decrypted).
+client's whole record as ZIP files for their coach (profile, intake and health screen
+answers, check-ins with answers, metrics, goals, notes, achievements as JSON and CSV, and
+the photos decrypted).
 
 The ZIP files go through the outbox like the monthly report: each part is kept
 encrypted until it is sent, so a large export neither holds up the chat nor is lost
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 from coachbot.domain.checkins.model import Checkin, MetricEntry
 from coachbot.domain.checkins.ports import BlobStore
 from coachbot.domain.forms.units import UnitSystem
+from coachbot.domain.onboarding.intake import intake_rows, load_intake
 from coachbot.domain.people.model import Client, User
 from coachbot.domain.progress.metrics import MetricDefinition, definition_of
 from coachbot.domain.progress.notices import ExportReady
@@ -187,6 +189,7 @@ class ExportClientUseCase:
         )
         tables: dict[str, list[dict[str, Any]]] = {
             "profile": [_profile(client, user)],
+            "intake": intake_rows(await load_intake(uow, client)),
             "checkins": [_checkin_row(c) for c in checkins],
             "answers": await _answers(uow, checkins),
             "metrics": metric_rows(list(await uow.metrics.list_all(client.id)), custom, user),

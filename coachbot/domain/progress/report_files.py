@@ -21,6 +21,7 @@ from coachbot.domain.checkins.model import ThreadRole
 from coachbot.domain.checkins.ports import BlobStore
 from coachbot.domain.goals.model import GoalStatus
 from coachbot.domain.goals.viewing import goal_progress
+from coachbot.domain.onboarding.intake import load_intake
 from coachbot.domain.outbox.notices import notice_for
 from coachbot.domain.people.model import Client, User
 from coachbot.domain.progress import notices, trends
@@ -128,6 +129,7 @@ async def build_report(
         achievements=tuple(achievements),
         notes=tuple(notes),
         private_notes=client.notes if for_coach else "",
+        intake=await load_intake(uow, client) if for_coach else None,
     )
 
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coachbot.domain.forms.units import UnitSystem
 from coachbot.domain.goals.model import Achievement, Goal, Milestone
 from coachbot.domain.progress.metrics import MetricDefinition
 from coachbot.domain.progress.trends import CohortSummary, PeriodComparison, Point
+
+if TYPE_CHECKING:  # the intake reads the stores, which know these views
+    from coachbot.domain.onboarding.intake import Intake
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,7 @@ class ProgressReport:
     achievements: tuple[Achievement, ...]
     notes: tuple[NoteLine, ...]
     private_notes: str = ""  # the coach's own notes: only in the coach's copy
+    intake: Intake | None = None  # the onboarding answers: only in the coach's copy
 
 
 @dataclass(frozen=True)

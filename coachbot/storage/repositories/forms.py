@@ -119,12 +119,15 @@ class SqlFormRepository:
         return found is not None
 
     async def completed_answers(self, *, user_id: int, purpose: str) -> dict[str, Any] | None:
-        response = await self._one(
+        response = await self.completed_response(user_id=user_id, purpose=purpose)
+        return dict(response.progress.answers) if response else None
+
+    async def completed_response(self, *, user_id: int, purpose: str) -> FormResponse | None:
+        return await self._one(
             FormResponseRow.user_id == user_id,
             FormResponseRow.purpose == purpose,
             FormResponseRow.status == ResponseStatus.completed.value,
         )
-        return dict(response.progress.answers) if response else None
 
     async def last_activity(self, *, user_id: int) -> datetime | None:
         latest = await self._session.scalar(

@@ -50,7 +50,7 @@ async def onboard_through_forms(
         await answer(cleo, press="No")
     await answer(cleo, press="Something else")
     await answer(cleo, text="Run 5 km")
-    await answer(cleo, text="1.9.2027")  # by when
+    await answer(cleo, text="15.9.2027")  # by when (day over 12: no echo to confirm)
     await answer(cleo, text=reminder)
     await answer(cleo, text="22:00")
     await cleo.send_text(quiet_end)

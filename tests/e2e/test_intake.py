@@ -9,7 +9,7 @@ import zipfile
 
 from pypdf import PdfReader
 
-from coachbot.domain.onboarding.use_cases import ASSESSMENT, ApplyStage
+from coachbot.domain.onboarding.use_cases import ASSESSMENT, ApplyStage, ApplyStageUseCase
 from coachbot.domain.people.model import ClientStatus
 from coachbot.storage.uow import SqlUnitOfWork
 from tests.e2e.checkin_helpers import move_clock_to, run_checkin_ticks, schedule_weekly
@@ -30,7 +30,7 @@ async def test_the_onboarding_weight_is_the_first_measurement(harness: Harness):
         await uow.clients.update(client)
         await uow.commit()
     again = ApplyStage(user_id=user.id, purpose=ASSESSMENT, answers={})
-    await harness.app.container.use_cases.onboarding.apply_stage(again)
+    await ApplyStageUseCase(harness.app.container.uow, harness.clock)(again)
     async with SqlUnitOfWork(harness.app.session_factory) as uow:
         client = (await uow.clients.list_for_user(user.id))[0]
         entries = await uow.metrics.list_all(client.id or 0)
@@ -62,7 +62,7 @@ async def test_the_coach_reads_the_intake_flags_first_from_the_notice_and_the_ca
     )
     assert lines[4] == "• Do you have any injuries or pain we should know about? Yes — Left knee"
     assert "• What is your current weight? 64.0 kg" in lines
-    assert "• What do you want to work on? Choose all that apply, then Done. Lose fat" in lines
+    assert "• What do you want to work on? Lose fat" in lines
     assert "• How motivated are you to start? (1 = not really, 10 = very) 9/10" in lines
     assert "• Do you feel pain in your chest at rest" in intake  # answered no: further down
     assert intake.index("Initial assessment ·") < intake.index("Health screen (PAR-Q) ·")

@@ -56,8 +56,11 @@ class FakeForms:
         return self._latest(user_id, purpose, ResponseStatus.completed) is not None
 
     async def completed_answers(self, *, user_id: int, purpose: str) -> dict[str, Any] | None:
-        response = self._latest(user_id, purpose, ResponseStatus.completed)
+        response = await self.completed_response(user_id=user_id, purpose=purpose)
         return dict(response.progress.answers) if response else None
+
+    async def completed_response(self, *, user_id: int, purpose: str) -> FormResponse | None:
+        return self._latest(user_id, purpose, ResponseStatus.completed)
 
     async def last_activity(self, *, user_id: int) -> datetime | None:
         mine = self._responses.select(lambda r: r.user_id == user_id)

@@ -17,7 +17,9 @@ from coachbot.bot.clients import add_client, intake
 from coachbot.bot.clients import handlers as coach
 from coachbot.bot.clients import links as client_links
 from coachbot.bot.forms import conversation as form
-from coachbot.bot.goals import conversation as goals
+from coachbot.bot.goals import changes as goal_changes
+from coachbot.bot.goals import conversation as new_goal
+from coachbot.bot.goals import handlers as goals
 from coachbot.bot.invitations import conversation as invite_coach
 from coachbot.bot.invitations import handlers as invitations
 from coachbot.bot.onboarding import conversation as onboarding
@@ -53,6 +55,8 @@ def feature_routers() -> tuple[Router, ...]:
         review.router,
         log_metric.router,
         goals.router,
+        goal_changes.router,
+        new_goal.router,
         custom_metric.router,
         progress.router,
         progress_reports.router,

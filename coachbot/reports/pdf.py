@@ -41,7 +41,8 @@ from coachbot.domain.progress.views import (
     ProgressReport,
     Viewpoint,
 )
-from coachbot.reports.charts import WIDTH_PX, MatplotlibChartRenderer
+from coachbot.reports.chart_drawing import WIDTH_PX
+from coachbot.reports.charts import MatplotlibChartRenderer
 from coachbot.reports.intake import intake_story
 from coachbot.reports.labels import (
     N_,

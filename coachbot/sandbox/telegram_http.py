@@ -15,8 +15,8 @@ from typing import Any
 from aiohttp import ClientResponse, MultipartReader, web
 from aiohttp.multipart import MultipartResponseWrapper
 
+from coachbot.sandbox.telegram_decoding import UploadedFile
 from coachbot.sandbox.telegram_models import TelegramError
-from coachbot.sandbox.telegram_spec import UploadedFile
 
 MAX_BODY_BYTES = 50 * 1024 * 1024  # Telegram's upload limit for bots
 

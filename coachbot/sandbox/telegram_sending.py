@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 from coachbot.sandbox.telegram_core import WorldCore
+from coachbot.sandbox.telegram_decoding import UploadedFile
 from coachbot.sandbox.telegram_models import (
     ChatMessage,
     FakeChat,
@@ -28,7 +29,6 @@ from coachbot.sandbox.telegram_rules import (
     formatted_text,
     without_reply,
 )
-from coachbot.sandbox.telegram_spec import UploadedFile
 
 
 class SendingMethods(WorldCore):

@@ -28,6 +28,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from coachbot.sandbox.telegram_decoding import SpecError
 from coachbot.sandbox.telegram_http import MAX_BODY_BYTES, ApiRequest, read_api_request
 from coachbot.sandbox.telegram_inspection import InspectionMethods
 from coachbot.sandbox.telegram_methods import Handler, TelegramWorld
@@ -40,7 +41,7 @@ from coachbot.sandbox.telegram_models import (
     TelegramError,
     WebhookDelivery,
 )
-from coachbot.sandbox.telegram_spec import ApiSpec, MethodSpec, SpecError, load_spec
+from coachbot.sandbox.telegram_spec import ApiSpec, MethodSpec, load_spec
 from coachbot.sandbox.telegram_updates import Described, UpdatesMethods
 from coachbot.sandbox.telegram_users import FakeUser
 from coachbot.sandbox.telegram_webhook import PendingUpdate, WebhookConfig, WebhookDeliverer

@@ -18,7 +18,8 @@ from coachbot.domain.progress import trends
 from coachbot.domain.progress.metrics import builtin_definition
 from coachbot.domain.progress.pictures import build_series
 from coachbot.domain.progress.views import ChartPanel, MetricChart, MetricSeries, Viewpoint
-from coachbot.reports.charts import WIDTH_PX, MatplotlibChartRenderer, png
+from coachbot.reports.chart_drawing import WIDTH_PX
+from coachbot.reports.charts import MatplotlibChartRenderer, png
 
 START = datetime(2026, 3, 2, 6, 30, tzinfo=UTC)
 BERLIN = Viewpoint("en", UnitSystem.metric, "Europe/Berlin")

@@ -249,3 +249,23 @@ def test_a_follow_up_can_depend_on_one_of_several_answers():
     condition = ShowIf("category", among=("habit", "custom"))
     assert condition.holds({"category": "custom"})
     assert not condition.holds({"category": "weight"})
+
+
+@pytest.mark.parametrize(
+    ("form_key", "question_key"),
+    [
+        ("checkin_weekly", "wins"),
+        ("checkin_weekly", "struggles"),
+        ("initial_assessment", "injury_details"),
+        ("initial_assessment", "notes"),
+    ],
+)
+def test_free_text_answers_may_be_as_long_as_a_telegram_message(form_key, question_key):
+    from coachbot.storage.form_templates import shipped_templates
+
+    (form,) = [t for t in shipped_templates() if t.key == form_key]
+    (question,) = [q for q in form.questions if q.key == question_key]
+    assert question.read("x" * 4096, METRIC) == "x" * 4096
+    with pytest.raises(InvalidAnswer) as refused:
+        question.read("x" * 4097, METRIC)
+    assert refused.value.params == {"maximum": 4096}  # the refusal names the limit

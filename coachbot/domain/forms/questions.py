@@ -84,7 +84,7 @@ class Question:
     optional: bool = False
     show_if: ShowIf | None = None
     # kind-specific settings
-    max_length: int = 1000
+    max_length: int = 4096  # what Telegram lets one message hold
     minimum: float | None = None
     maximum: float | None = None
     decimals: int = 1

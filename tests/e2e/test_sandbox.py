@@ -85,11 +85,12 @@ async def test_the_demo_practice_has_weeks_of_checkins_metrics_photos_and_a_revi
         }
         for demo in CLIENTS:
             client = by_name[demo.person.full_name]
-            answered = HISTORY_WEEKS - len(demo.missed_weeks)
+            # The initial assessment's measurement, then one per answered check-in.
+            measured = 1 + HISTORY_WEEKS - len(demo.missed_weeks)
             weights = [e.value for e in await uow.metrics.list_for_client(client.id, "weight")]
-            assert len(weights) == answered and weights[0] > weights[-1]
+            assert len(weights) == measured and weights[0] > weights[-1]
             for metric in ("waist", "body_fat"):
-                assert len(await uow.metrics.list_for_client(client.id, metric)) == answered
+                assert len(await uow.metrics.list_for_client(client.id, metric)) == measured
             goals = await uow.goals.list_for_client(client.id)
             assert len(goals) == 1
             assert await uow.checkins.open_for_client(client.id) is not None  # this week's

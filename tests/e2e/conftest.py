@@ -12,13 +12,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import delete
 
 from coachbot.application import BotApplication, create_application
 from coachbot.config import Settings
 from coachbot.delivery import Delivery, create_delivery
 from coachbot.sandbox.telegram_server import FakeTelegramServer, FakeUser
-from coachbot.storage.tables import ConversationStateRow
 from tests.fakes.clock import FakeClock, FakeClockTimer
 
 TOKEN = "123456:TEST-token"
@@ -87,8 +85,7 @@ class Harness:
 
     async def forget_conversations(self) -> None:
         """Conversation state truly gone (cleared, or from before it was kept)."""
-        async with self.app.session_factory() as session, session.begin():
-            await session.execute(delete(ConversationStateRow))
+        await self.app.container.conversations.forget_everything()
 
     def user(self, user_id: int, first_name: str, **profile) -> FakeUser:
         return self.telegram.user(user_id, first_name, **profile)

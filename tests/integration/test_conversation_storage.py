@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from coachbot.storage.conversations import SqlConversationStorage
 from coachbot.storage.tables import ConversationStateRow
@@ -82,3 +82,27 @@ async def test_only_conversations_untouched_for_long_are_forgotten(engine, clock
         None,
         "Checkin:answering",
     )
+
+
+async def test_a_remembered_conversation_is_read_and_rewritten_without_the_database(engine, clock):
+    storage = SqlConversationStorage(engine, clock)
+    await storage.set_state(KEY, Checkin.answering)
+    await storage.set_data(KEY, {"response_id": 7})
+    assert await storage.get_state(KEY) == "Checkin:answering"  # read once: now remembered
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        assert await storage.get_state(KEY) == "Checkin:answering"
+        assert await storage.get_data(KEY) == {"response_id": 7}
+        await storage.set_state(KEY, Checkin.answering)  # no change: nothing written
+        await storage.set_data(KEY, {"response_id": 7})
+        assert [s for s in statements if "conversation_states" in s] == []
+        await storage.update_data(KEY, {"response_id": 8})  # a change is written
+        assert any("conversation_states" in s for s in statements)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert await SqlConversationStorage(engine, clock).get_data(KEY) == {"response_id": 8}

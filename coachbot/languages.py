@@ -28,8 +28,10 @@ def available_languages() -> frozenset[str]:
     return frozenset(p.name for p in LOCALES_DIR.iterdir() if po_path(p.name).is_file())
 
 
+@cache
 def compile_catalog(language: str) -> GNUTranslations:
-    """The `.po` file compiled in memory: no binary `.mo` file to keep in sync."""
+    """The `.po` file compiled in memory: no binary `.mo` file to keep in sync. Once per
+    process: the bot's i18n and the reports' translator both read every catalogue."""
     with po_path(language).open("rb") as po_file:
         catalog = read_po(po_file, locale=language, domain=DOMAIN)
     buffer = io.BytesIO()

@@ -95,7 +95,8 @@ class SqlConversationStorage(BaseStorage):
         return data
 
     async def update_data(self, key: StorageKey, data: Mapping[str, Any]) -> dict[str, Any]:
-        """Read and write in one transaction (aiogram's default opens two)."""
+        """Merge into the conversation's data: read (remembered, or one lookup) and write
+        only when something changed."""
         state, current = await self._row(key)
         merged = {**current, **data}
         if merged != current:

@@ -117,6 +117,7 @@ async def photo_answer(
     file = message.photo[-1] if message.photo else message.document
     assert file is not None
     refusal = _photo_file_refusal(message, settings)
+    step: FormStep | None = None
     if refusal is None:
         try:
             content = await bot.download(file)
@@ -137,16 +138,18 @@ async def photo_answer(
             )
             refusal = explain_refusal(error, step.question, identity.user)
     if refusal is not None:
-        step = await uc.forms.show_form(
-            ShowForm(user_id=identity.user_id, response_id=form_data["response_id"])
-        )
+        if step is None:  # the question to ask again (a refused answer has it already)
+            step = await uc.forms.show_form(
+                ShowForm(user_id=identity.user_id, response_id=form_data["response_id"])
+            )
         await message.answer(refusal)
-    elif step.collecting:
+    elif step is not None and step.collecting:
         if message.media_group_id is None:  # an album is acknowledged once, from the outbox
             await message.answer(
                 photos_received_text(step), reply_markup=question_keyboard(step, identity.user)
             )
         return
+    assert step is not None
     await show_step(message, step, identity, state, form_data["purpose"], uc, **data)
 
 

@@ -45,7 +45,7 @@ from coachbot.domain.checkins.setup import (
 )
 from coachbot.domain.checkins.submission import SubmitCheckin, SubmitCheckinUseCase
 from coachbot.domain.checkins.ticks import OpenDueCheckinsUseCase
-from coachbot.domain.forms.completion import Completions
+from coachbot.domain.forms.completion import BY_HAND
 from coachbot.domain.forms.questions import Question, QuestionKind
 from coachbot.domain.forms.units import PLAUSIBLE_RANGES, Metric
 from coachbot.domain.forms.use_cases import (
@@ -94,10 +94,6 @@ from coachbot.sandbox_app.demo_photos import progress_photos
 from coachbot.sandbox_app.seed import HistoryClock, SeededPerson, Seeding
 from coachbot.storage.keys import create_blob_store
 from coachbot.storage.uow import SqlUnitOfWork
-
-# The demo fills in history at set times, so it files each onboarding stage and submits
-# each check-in itself (with the standalone use cases) rather than on the last answer.
-BY_HAND: Completions = {}
 
 
 async def seed_demo(application: BotApplication, coach: Identity) -> list[SeededPerson]:

@@ -31,7 +31,7 @@ from coachbot.domain.checkins.review import (
 from coachbot.domain.checkins.schedule import CheckinSchedule, Frequency
 from coachbot.domain.checkins.submission import SubmitCheckin, SubmitCheckinUseCase
 from coachbot.domain.checkins.ticks import FollowUpCheckinsUseCase, OpenDueCheckinsUseCase
-from coachbot.domain.forms.completion import Completions
+from coachbot.domain.forms.completion import BY_HAND
 from coachbot.domain.forms.use_cases import (
     AddFormPhoto,
     AddFormPhotoUseCase,
@@ -40,10 +40,6 @@ from coachbot.domain.forms.use_cases import (
 )
 from tests.fakes.media import FakeBlobStore, FakePhotoProcessor
 from tests.fakes.world import checkin_form
-
-# Completion is exercised in tests/integration/test_form_completion.py; here each step
-# is driven by hand (submit, apply) as the standalone use cases do.
-BY_HAND: Completions = {}
 
 COACH_CHAT, ANN_CHAT = "100", "200"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from coachbot.domain.forms.completion import Completions
+from coachbot.domain.forms.completion import BY_HAND
 from coachbot.domain.forms.questions import InvalidAnswer
 from coachbot.domain.forms.responses import ResponseStatus
 from coachbot.domain.forms.use_cases import (
@@ -24,10 +24,6 @@ from coachbot.domain.forms.use_cases import (
 )
 from tests.fakes.media import FakeBlobStore, FakePhotoProcessor
 from tests.fakes.world import checkin_form
-
-# Completion is exercised in tests/integration/test_form_completion.py; here each step
-# is driven by hand (submit, apply) as the standalone use cases do.
-BY_HAND: Completions = {}
 
 ANN_CHAT = "200"
 

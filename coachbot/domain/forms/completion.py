@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Protocol
 
 from coachbot.domain.forms.responses import FormResponse
@@ -28,6 +29,10 @@ class FormCompletion(Protocol):
 
 # By purpose ("onboarding:profile") or by its kind, the part before the colon ("checkin").
 Completions = Mapping[str, FormCompletion]
+
+# None at all: for callers that file stages and submit check-ins themselves, with the
+# standalone use cases (the sandbox demo writing the past, unit tests of single steps).
+BY_HAND: Completions = MappingProxyType({})
 
 
 async def complete(

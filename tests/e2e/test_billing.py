@@ -3,13 +3,16 @@ Stripe server, and Stripe's webhooks signed and POSTed to the bot's web server."
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import time
 from datetime import UTC, datetime
 
 import aiohttp
 from sqlalchemy import func, select
 
-from coachbot.storage.tables import PaymentRow, StripeEventRow, SubscriptionRow
+from coachbot.storage.tables import Base, PaymentRow, StripeEventRow, SubscriptionRow
 from coachbot.storage.uow import SqlUnitOfWork
 from tests.e2e.billing_helpers import (  # noqa: F401  (fixtures)
     API_KEY,
@@ -310,6 +313,76 @@ async def test_duplicated_reordered_unsigned_forged_and_stale_webhooks(shop: Sho
     shop.harness.clock.advance(days=4)
     assert await run_dunning(shop) == 0
     shop.stripe.assert_no_rejections()
+
+
+async def everything(shop: Shop) -> dict[str, list[tuple]]:
+    """Every row of every table, to show that a request changed nothing."""
+    async with shop.harness.app.session_factory() as session:
+        return {
+            table.name: sorted(map(tuple, await session.execute(select(table))), key=repr)
+            for table in Base.metadata.sorted_tables
+        }
+
+
+async def post_webhook(shop: Shop, body: bytes, header: str) -> int:
+    assert shop.stripe.webhook_url is not None
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            shop.stripe.webhook_url, data=body, headers={"Stripe-Signature": header}
+        ) as response,
+    ):
+        return response.status
+
+
+def stripe_header(body: bytes, at: int, secret: str = WEBHOOK_SECRET) -> str:
+    digest = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={at},v1={digest}"
+
+
+async def test_malformed_and_replayed_webhooks_get_400_and_change_nothing(shop: Shop):
+    cleo = await joined_client(shop)
+    await create_package(shop)
+    await send_package(shop, PACKAGE)
+    await cleo.next_bot_message()
+    session_id = await open_checkout(cleo, "💳 Pay €49.90")
+    events = await shop.stripe.complete_checkout(session_id, deliver=False)
+    invoice_paid = events[2]
+    assert await cleo.bot_messages_until_idle(idle=1) == []  # the bot finished its updates
+    before = await everything(shop)
+    now = int(shop.harness.clock.now().timestamp())
+
+    def body(**changes) -> bytes:
+        return json.dumps(invoice_paid | changes).encode()
+
+    def data(object_id) -> dict:
+        return {"object": invoice_paid["data"]["object"] | {"id": object_id}}
+
+    refused = [
+        b"\xff\xfe{}",
+        b"[]",
+        b"{",
+        body(type=None),
+        body(type=["invoice.paid"]),
+        body(id={"id": invoice_paid["id"]}),
+        body(data=data({"id": invoice_paid["data"]["object"]["id"]})),
+        body(data=data(None)),
+        body(data={}),
+        body(account=1),
+    ]
+    for payload in refused:
+        for header in (stripe_header(payload, now), "t=1,v1=zzz"):
+            assert await post_webhook(shop, payload, header) == 400, payload
+    # A signature captured two hours ago, sent behind a fresh timestamp with a space.
+    genuine = body()
+    old = stripe_header(genuine, now - 7200)
+    for header in (f"t ={now},{old}", f"{old},t={now}", f"t= {now - 7200},{old[2:]}"):
+        assert await post_webhook(shop, genuine, header) == 400, header
+    assert await everything(shop) == before
+    assert await cleo.bot_messages_until_idle(idle=1) == []
+    # The genuine one, signed now, still goes through.
+    assert await post_webhook(shop, genuine, stripe_header(genuine, now)) == 200
+    assert await count(shop, StripeEventRow) == 1
 
 
 async def test_another_coach_can_neither_see_nor_refund_this_clients_payments(shop: Shop):

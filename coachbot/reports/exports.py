@@ -2,7 +2,9 @@
 
 A record's ZIP holds `record.json` (everything, nested), one CSV per table for
 spreadsheets, and the photos decrypted as JPEG files. CSV files are UTF-8 with a byte
-order mark, so spreadsheet programs read umlauts right.
+order mark, so spreadsheet programs read umlauts right, and every text cell that would
+start a formula is quoted (`spreadsheet_cell`), so a name like `=HYPERLINK(...)` is shown,
+never run.
 
 Telegram takes uploads up to 50 MB. An export larger than one part is split: the data
 files go into the first part, the photos fill it and the following ones; each part is
@@ -98,18 +100,35 @@ class _Part:
 
 
 def _csv(rows: list[dict[str, Any]]) -> bytes:
+    """The one CSV writer of the bot: every cell goes through `spreadsheet_cell`."""
     out = io.StringIO()
     columns: list[str] = []
     for row in rows:
         columns += [key for key in row if key not in columns]
-    writer = csv.DictWriter(out, fieldnames=columns or ["empty"], extrasaction="ignore")
-    writer.writeheader()
+    columns = columns or ["empty"]
+    writer = csv.writer(out)
+    writer.writerow([spreadsheet_cell(column) for column in columns])
     for row in rows:
-        writer.writerow({key: _cell(value) for key, value in row.items()})
+        writer.writerow([spreadsheet_cell(_cell(row.get(column))) for column in columns])
     return out.getvalue().encode("utf-8-sig")
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """`value` as a CSV cell that a spreadsheet shows and never runs: text starting like a
+    formula gets a leading single quote (OWASP's rule for CSV injection). Numbers stay
+    numbers (a negative measurement is -1.5, not text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, list | dict):

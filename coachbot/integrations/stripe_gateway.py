@@ -403,11 +403,18 @@ def _event(text: str) -> VerifiedEvent:
     found = data.get("object") if isinstance(data, dict) else None
     if not isinstance(event, dict) or not isinstance(found, dict):
         raise InvalidWebhook("not an event")
-    event_id, event_type, object_id = event.get("id"), event.get("type"), found.get("id")
     account = event.get("account")
-    for name, value in (("id", event_id), ("type", event_type), ("object id", object_id)):
-        if not isinstance(value, str) or not value:
-            raise InvalidWebhook(f"the event's {name} is not a string")
     if account is not None and not isinstance(account, str):
         raise InvalidWebhook("the event's account is not a string")
-    return VerifiedEvent(id=event_id, type=event_type, object_id=object_id, account=account)
+    return VerifiedEvent(
+        id=_text(event.get("id"), "id"),
+        type=_text(event.get("type"), "type"),
+        object_id=_text(found.get("id"), "object id"),
+        account=account,
+    )
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidWebhook(f"the event's {name} is not a string")
+    return value

@@ -24,6 +24,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, MultiFernet
 
+from coachbot.storage.files import private_descriptor, private_folder
+
 _KEY_PATTERN = re.compile(r"[0-9a-f]{32}")
 
 
@@ -108,9 +110,10 @@ def _wrap(raw: bytes) -> bytes:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(path.parent)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     try:
+        private_descriptor(descriptor)
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
             file.flush()

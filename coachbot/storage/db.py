@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from coachbot.storage.files import private_file, private_folder
 from coachbot.storage.sqlite_inline import inline_connector
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -35,7 +36,7 @@ def _create_sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
     parsed = make_url(url)
     database = parsed.database or ":memory:"
     if database != ":memory:" and parsed.query.get("uri") != "true":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        _private_database(Path(database))
     engine = create_async_engine(
         url,
         echo=echo,
@@ -65,6 +66,16 @@ def _create_sqlite_engine(url: str, *, echo: bool) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _private_database(path: Path) -> None:
+    """The folder 0700, the database file 0600 (created here, so SQLite does not create
+    it by the umask, usually 0644) and its WAL files, which SQLite creates with the
+    database file's mode."""
+    private_folder(path.parent)
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        private_file(path.with_name(path.name + suffix), create=False)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker:

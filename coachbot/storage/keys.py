@@ -19,6 +19,7 @@ from typing import Protocol
 from cryptography.fernet import Fernet
 
 from coachbot.storage.blobs import EncryptedBlobStore
+from coachbot.storage.files import private_descriptor, private_folder
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +88,10 @@ def _key_from_file(path: Path) -> str:
 def _create_key_file(path: Path) -> None:
     """Write a new key readable only by its owner, never replacing one that another
     process has just created (the file appears complete or not at all)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mode 0600
+    private_folder(path.parent)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".key-")
     try:
+        private_descriptor(descriptor)  # mkstemp's 0600, stated
         with os.fdopen(descriptor, "wb") as file:
             file.write(Fernet.generate_key() + b"\n")
             file.flush()

@@ -2,9 +2,10 @@
 come back from Stripe's checkout and customer portal.
 
 The webhook answers 400 to anything not signed by Stripe within the time window, and to
-a signed body that is not an event with string id, type and object id (nothing changes), 200 once the event was processed or found to be a duplicate, and 503 when
-Stripe could not be asked for the current state of the objects, so Stripe retries (an
-object Stripe refuses to show is logged and acknowledged: a retry would not help).
+a signed body that is not an event with string id, type and object id (nothing changes);
+200 once the event was processed or found to be a duplicate; and 503 when Stripe could
+not be asked for the current state of the objects, so Stripe retries (an object Stripe
+refuses to show is logged and acknowledged: a retry would not help).
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import coachbot
-
 from coachbot.domain.progress.views import ClientRecord
 from coachbot.reports.exports import CsvZipExportWriter
 

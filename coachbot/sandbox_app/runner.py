@@ -36,6 +36,7 @@ from coachbot.sandbox_app.actions import sandbox_actions
 from coachbot.sandbox_app.demo import seed_demo
 from coachbot.sandbox_app.demo_sales import seed_sales
 from coachbot.sandbox_app.seed import COACH, SeededPerson, seed_people, store_shipped_forms
+from coachbot.storage.files import private_folder
 from coachbot.storage.uow import SqlUnitOfWork
 from coachbot.web.app import create_web_app
 from coachbot.web.billing import STRIPE_WEBHOOK_PATH, ChatLink
@@ -107,7 +108,7 @@ def fresh_data_dir(path: Path) -> None:
                 "at every start: move it away or set DATA_DIR to another folder."
             )
         shutil.rmtree(path)
-    path.mkdir(parents=True)
+    private_folder(path)
     (path / MARKER).write_text(
         "This folder belongs to `coachbot sandbox`, which empties it at every start.\n",
         encoding="utf-8",

@@ -236,6 +236,7 @@ def test_the_sandbox_empties_only_its_own_folder(tmp_path):
     (mine / "coachbot.sqlite3").write_text("old")
     fresh_data_dir(mine)
     assert sorted(p.name for p in mine.iterdir()) == [".coachbot-sandbox"]
+    assert mine.stat().st_mode & 0o777 == 0o700  # its database and photos: the owner's only
     foreign = tmp_path / "other"
     foreign.mkdir()
     (foreign / "thesis.tex").write_text("precious")

@@ -14,9 +14,11 @@ a `ProcessPoolExecutor` instead, and the event loop awaits the result
   application) has its processes in milliseconds.
 - What crosses to a process is plain data (the domain's frozen dataclasses) and a
   top-level function of `rendering`; what comes back is the bytes of the picture.
-- A render process that dies (killed, out of memory) breaks the whole pool: every
-  picture waiting on it fails with `DrawingInterrupted` (the person is told to try
-  again), and the next picture starts a new pool.
+- A render process that dies (killed, out of memory) breaks the whole pool: the pool is
+  replaced and every picture waiting on it is drawn again in the new one. A picture
+  whose second try breaks its pool too (one that kills the process drawing it) raises
+  `DrawingInterrupted`: the person is told to try again, and the next picture again
+  gets a new pool.
 - `close()`, at the application's close, waits for the processes to exit.
 
 `render_processes = 0` draws in a thread of the bot's own process (`InThread*`), as
@@ -59,20 +61,34 @@ class RenderPool:
         self._default_language = default_language
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
+        self.in_flight = 0  # calls asked for and not answered yet
+
 
     @property
     def started(self) -> bool:
         return self._pool is not None
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
-        """`function(*args)` in a render process; raises `DrawingInterrupted` when the
-        process died on the way (the pool is replaced for the next call)."""
+        """`function(*args)` in a render process, tried again in a new pool when the
+        pool broke on the way; raises `DrawingInterrupted` when that one broke too."""
+        self.in_flight += 1
+        try:
+            try:
+                return await self._once(function, *args)
+            except BrokenProcessPool:
+                return await self._once(function, *args)
+        except BrokenProcessPool as error:
+            raise DrawingInterrupted() from error
+        finally:
+            self.in_flight -= 1
+
+    async def _once(self, function: Callable[..., T], *args: Any) -> T:
         pool = self._pool or self._start()
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
-        except BrokenProcessPool as error:
+        except BrokenProcessPool:
             self._discard(pool)
-            raise DrawingInterrupted() from error
+            raise
 
     def _start(self) -> ProcessPoolExecutor:
         if self._closed:
@@ -91,7 +107,7 @@ class RenderPool:
     def _discard(self, pool: ProcessPoolExecutor) -> None:
         """Once per broken pool, however many pictures were waiting on it."""
         if self._pool is pool:
-            logger.error("A render process stopped; the next picture starts new ones")
+            logger.error("A render process stopped; starting new ones")
             self._pool = None
             pool.shutdown(wait=False, cancel_futures=True)
 

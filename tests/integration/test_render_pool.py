@@ -1,12 +1,13 @@
-"""Charts and reports drawn in the render processes (`reports.render_pool`): really
-drawn there, the same pictures as in this process, a process that dies costs the
-pictures waiting on it a clear error and the next picture a new process."""
+"""Charts drawn in the render processes (`reports.render_pool`): really drawn there, the
+same pictures as in this process; a process that dies is replaced and the pictures it
+held drawn again, and a picture that kills its process each time is a clear error."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import os
+import signal
 from collections.abc import AsyncIterator
 
 import pytest
@@ -50,7 +51,7 @@ async def test_charts_are_drawn_in_a_render_process_as_this_process_would_draw_t
     assert await pool.run(os.getpid) != os.getpid()
 
 
-async def test_a_render_process_that_dies_interrupts_the_picture_and_the_next_gets_a_new_one(
+async def test_a_picture_that_kills_its_render_process_twice_is_interrupted_then_the_next_is_drawn(
     pool,
 ):
     charts = PooledChartRenderer(pool)
@@ -58,23 +59,36 @@ async def test_a_render_process_that_dies_interrupts_the_picture_and_the_next_ge
     first = await pool.run(os.getpid)
 
     with pytest.raises(DrawingInterrupted):
-        await pool.run(os._exit, 1)  # the process dies mid-picture (killed, out of memory)
+        await pool.run(os._exit, 1)  # kills the process drawing it, and its second try's
 
     assert (await charts.metric_chart(chart)).startswith(b"\x89PNG")
     assert await pool.run(os.getpid) != first
+    assert pool.in_flight == 0
 
 
-async def test_pictures_waiting_on_a_process_that_dies_are_interrupted_too(pool):
+async def test_a_render_process_killed_mid_picture_costs_the_picture_nothing(pool):
     charts = PooledChartRenderer(pool)
     chart = MetricChart(series(), BERLIN, TODAY)
-    await pool.run(os.getpid)  # started
+    process = await pool.run(os.getpid)
+    os.kill(process, signal.SIGSTOP)  # holds the picture until it is killed
+    drawing = asyncio.create_task(charts.metric_chart(chart))
+    await asyncio.sleep(0)  # the task runs up to awaiting the pool
+    assert pool.in_flight == 1
 
-    results = await asyncio.gather(
-        pool.run(os._exit, 1), charts.metric_chart(chart), return_exceptions=True
-    )
+    os.kill(process, signal.SIGKILL)  # the out-of-memory killer, say
 
-    assert [type(r) for r in results] == [DrawingInterrupted, DrawingInterrupted]
-    assert (await charts.metric_chart(chart)).startswith(b"\x89PNG")
+    assert (await drawing).startswith(b"\x89PNG")
+    assert await pool.run(os.getpid) != process
+
+
+async def test_a_render_process_killed_while_idle_costs_the_next_picture_nothing(pool):
+    charts = PooledChartRenderer(pool)
+    process = await pool.run(os.getpid)
+
+    os.kill(process, signal.SIGKILL)
+
+    drawn = await charts.metric_chart(MetricChart(series(), BERLIN, TODAY))
+    assert drawn.startswith(b"\x89PNG")
 
 
 async def test_the_render_processes_start_with_the_first_picture_and_end_with_close():

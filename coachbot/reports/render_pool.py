@@ -63,7 +63,6 @@ class RenderPool:
         self._closed = False
         self.in_flight = 0  # calls asked for and not answered yet
 
-
     @property
     def started(self) -> bool:
         return self._pool is not None

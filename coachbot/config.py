@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     # Largest ZIP file of a client export (Telegram takes uploads up to 50 MB); larger
     # exports are split into parts of this size.
     export_part_mb: float = Field(default=49.5, gt=0, le=50)
+    # Processes that draw charts and PDF reports, started at the first one (rendering
+    # holds a process's GIL for tens of milliseconds). 0: draw in a thread of the bot's
+    # own process, which then stalls its updates while drawing.
+    render_processes: int = Field(default=1, ge=0, le=8)
 
     @property
     def photo_max_bytes(self) -> int:

@@ -23,8 +23,7 @@ from coachbot.integrations.stripe_gateway import StripePayments
 from coachbot.integrations.timezones import OfflineTimeZones
 from coachbot.languages import available_languages, catalog_translator
 from coachbot.reports.labels import Translate
-from coachbot.reports.photos import PillowPhotoProcessor
-from coachbot.reports.tools import progress_tools
+from coachbot.reports.tools import ProgressTools, photo_processor, progress_tools
 from coachbot.storage.conversations import SqlConversationStorage
 from coachbot.storage.db import create_engine, create_session_factory
 from coachbot.storage.keys import create_blob_store
@@ -51,8 +50,10 @@ class Container:
     leases: SqlLeases
     use_cases: UseCases
     conversations: SqlConversationStorage  # the bot's FSM storage unless Redis is configured
+    progress_tools: ProgressTools  # their render processes end with the container
 
     async def close(self) -> None:
+        await self.progress_tools.close()
         if self.payments is not None:
             await self.payments.close()
         if self.redis is not None:
@@ -72,9 +73,15 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
     languages = LanguagePolicy(
         settings.default_language, available_languages(), settings.default_timezone
     )
-    tools = progress_tools(translate, redis=redis, export_part_mb=settings.export_part_mb)
+    tools = progress_tools(
+        translate,
+        redis=redis,
+        export_part_mb=settings.export_part_mb,
+        render_processes=settings.render_processes,
+        default_language=settings.default_language,
+    )
     adapters = Adapters(
-        photos=PillowPhotoProcessor(max_bytes=settings.photo_max_bytes),
+        photos=photo_processor(max_bytes=settings.photo_max_bytes),
         blobs=blobs,
         charts=tools.charts,
         chart_cache=tools.cache,
@@ -107,6 +114,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         leases=SqlLeases(session_factory),
         use_cases=build_use_cases(uow, clock, adapters, policies),
         conversations=SqlConversationStorage(engine, clock),
+        progress_tools=tools,
     )
 
 

@@ -99,6 +99,8 @@ def explain(error: errors.DomainError) -> str:
             return _("That metric is not available.")
         case progress_errors.NotMeasurable():
             return _("Milestones need a goal with a measured start and target.")
+        case progress_errors.DrawingInterrupted():
+            return _("The picture could not be drawn just now. Please try again.")
         case progress_errors.ExportTooLarge():
             return _(
                 "This export is too large for Telegram: it would take {parts} files of up to "

@@ -5,6 +5,9 @@ Every POST carries the idempotency key the use case derived from its business op
 retries and ours never create, charge or refund twice. Connected accounts (Stripe
 Connect) are passed per request as `stripe_account`.
 
+The `stripe` package (tens of megabytes of API classes) is imported, and the client
+built, at the first billing call: a bot nobody pays through never loads it.
+
 Webhooks: `StripeWebhookVerifier` checks the signature as Stripe's own helper does, from
 one strict reading of the header, and the timestamp against our clock in both directions
 (the helper refuses old timestamps only, and only against the machine's clock).
@@ -17,9 +20,7 @@ import hmac
 import json
 import logging
 from datetime import UTC, datetime
-from typing import Any
-
-import stripe
+from typing import TYPE_CHECKING, Any
 
 from coachbot.domain.billing.errors import PaymentsRefusedError, PaymentsUnavailableError
 from coachbot.domain.billing.model import (
@@ -40,6 +41,9 @@ from coachbot.integrations.stripe_events import (
     invoice_state,
     subscription_state,
 )
+
+if TYPE_CHECKING:
+    import stripe
 
 logger = logging.getLogger(__name__)
 
@@ -63,18 +67,33 @@ class StripePayments:
     def __init__(
         self, api_key: str, *, api_base: str | None = None, max_network_retries: int = 2
     ) -> None:
-        self._http = stripe.AIOHTTPClient()
-        self._client = stripe.StripeClient(
-            api_key,
-            base_addresses={"api": api_base} if api_base else None,
-            http_client=self._http,
-            max_network_retries=max_network_retries,
-        )
+        self._settings = (api_key, api_base, max_network_retries)
+        self._built: tuple[stripe.AIOHTTPClient, stripe.StripeClient] | None = None
+
+    @property
+    def _client(self) -> stripe.StripeClient:
+        """Built at the first call (see the module's docstring)."""
+        if self._built is None:
+            import stripe
+
+            api_key, api_base, max_network_retries = self._settings
+            http = stripe.AIOHTTPClient()
+            client = stripe.StripeClient(
+                api_key,
+                base_addresses={"api": api_base} if api_base else None,
+                http_client=http,
+                max_network_retries=max_network_retries,
+            )
+            self._built = (http, client)
+        return self._built[1]
 
     async def close(self) -> None:
-        await self._http.close_async()
+        if self._built is not None:
+            await self._built[0].close_async()
 
     async def _call(self, method: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        import stripe  # loaded already: `method` is the client's
+
         try:
             result = await method(*args, **kwargs)
         except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:

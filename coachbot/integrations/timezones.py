@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-from timezonefinder import TimezoneFinder
+if TYPE_CHECKING:
+    from timezonefinder import TimezoneFinder
 
 
 @cache
 def _finder() -> TimezoneFinder:
-    return TimezoneFinder()  # loads its data once, on first use
+    """Imported (with numpy) and loaded once, on first use: most processes never ask."""
+    from timezonefinder import TimezoneFinder
+
+    return TimezoneFinder()
 
 
 def zone_at(latitude: float, longitude: float) -> str | None:

@@ -14,8 +14,9 @@ on one time axis.
 Speed: a chart is drawn once on a canvas of fixed layout (no tight_layout, which draws
 twice), with few ticks (each tick is several artists), and encoded by Pillow as a palette
 PNG (charts have few colours): about as fast as a bare matplotlib line chart, and a
-quarter of the bytes. Renders run in a worker thread; a lock keeps matplotlib's shared
-caches to one render at a time (rendering holds the GIL anyway).
+quarter of the bytes. Renders run in a render process (`render_pool`, the bot's
+default) or a worker thread; a lock keeps matplotlib's shared caches to one render at a
+time (rendering holds the GIL anyway).
 
 This module composes the charts and their texts and encodes them; the layout, series,
 axis ranges and ticks are drawn by `chart_drawing`.
@@ -68,7 +69,7 @@ _RENDER_LOCK = threading.Lock()
 
 
 class MatplotlibChartRenderer:
-    """`ChartRenderer` with matplotlib. CPU-bound: run it in a thread."""
+    """The drawing behind the `ChartRenderer` adapters of `render_pool`. CPU-bound."""
 
     def __init__(self, translate: Translate = untranslated) -> None:
         self._t = translate

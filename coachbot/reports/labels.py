@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import matplotlib
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
@@ -106,6 +105,8 @@ def long_date(day: date, language: str) -> str:
 
 def font_path(*, bold: bool = False) -> Path:
     """DejaVu Sans, shipped with matplotlib: every glyph we print (umlauts, minus signs)."""
+    import matplotlib  # here: the bot's texts use this module, and need no matplotlib
+
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name
 

@@ -75,7 +75,7 @@ def _register_fonts() -> None:
 
 
 class ReportlabReportRenderer:
-    """`ReportRenderer`. CPU-bound: run `render` in a thread."""
+    """The drawing behind the `ReportRenderer` adapters of `render_pool`. CPU-bound."""
 
     def __init__(
         self,

@@ -20,6 +20,7 @@ from coachbot.domain.progress.pictures import PANEL, ShowProgress, ShowProgressU
 from coachbot.domain.progress.reports import GeneratedFile, ReportPlan
 from coachbot.reports.cache import MemoryChartCache, RedisChartCache
 from coachbot.reports.charts import MatplotlibChartRenderer
+from coachbot.reports.render_pool import InThreadChartRenderer
 from coachbot.storage.tables import OutboxRow
 from coachbot.storage.uow import SqlUnitOfWork
 
@@ -201,18 +202,18 @@ class _Clock:
         return self._now
 
 
-class CountingRenderer(MatplotlibChartRenderer):
+class CountingRenderer(InThreadChartRenderer):
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(MatplotlibChartRenderer())
         self.renders = 0
 
-    def metric_chart(self, chart, **kwargs) -> bytes:
+    async def metric_chart(self, chart) -> bytes:
         self.renders += 1
-        return super().metric_chart(chart, **kwargs)
+        return await super().metric_chart(chart)
 
-    def panel_chart(self, panel) -> bytes:
+    async def panel_chart(self, panel) -> bytes:
         self.renders += 1
-        return super().panel_chart(panel)
+        return await super().panel_chart(panel)
 
 
 async def check_cache(session_factory, cache) -> None:

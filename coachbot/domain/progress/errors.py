@@ -33,6 +33,11 @@ class InvalidMilestones(DomainError):
         self.code = code
 
 
+class DrawingInterrupted(DomainError):
+    """The process drawing a chart or report stopped before it was done; asking again
+    draws it in a new one."""
+
+
 class ExportTooLarge(DomainError):
     """Even split into `parts` files of Telegram's upload size, it does not fit."""
 

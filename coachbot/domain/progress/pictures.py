@@ -3,12 +3,11 @@ comparisons are in `photos`). A client sees their own; a coach sees their client
 
 Charts are cached by a key built from the client, the metric, the last entry and a
 digest of everything drawn (entries, goal, view, day), so an unchanged chart is drawn
-once; rendering runs in a worker thread.
+once; rendering runs away from the event loop (the renderer's render processes).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from array import array
 from collections import defaultdict
@@ -292,7 +291,7 @@ class ShowProgressUseCase:
         cached = await self._cache.get(key)
         if cached is not None:
             return cached, True
-        image = await asyncio.to_thread(render, chart)
+        image = await render(chart)
         await self._cache.put(key, image)
         return image, False
 

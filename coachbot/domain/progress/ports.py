@@ -77,10 +77,11 @@ class ReportRepository(Protocol):
 
 
 class ChartRenderer(Protocol):
-    """PNG charts. CPU-bound: callers run these in a thread (`asyncio.to_thread`)."""
+    """PNG charts, drawn away from the event loop (in another process by default); they
+    raise `DrawingInterrupted` when the drawing process stops on the way."""
 
-    def metric_chart(self, chart: MetricChart) -> bytes: ...
-    def panel_chart(self, panel: ChartPanel) -> bytes: ...
+    async def metric_chart(self, chart: MetricChart) -> bytes: ...
+    async def panel_chart(self, panel: ChartPanel) -> bytes: ...
 
 
 class PhotoComparer(Protocol):
@@ -90,8 +91,8 @@ class PhotoComparer(Protocol):
 
 
 class ReportRenderer(Protocol):
-    def render(self, report: ProgressReport) -> bytes:
-        """The PDF. CPU-bound."""
+    async def render(self, report: ProgressReport) -> bytes:
+        """The PDF, drawn away from the event loop, like the charts."""
         ...
 
 

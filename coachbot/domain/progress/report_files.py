@@ -11,7 +11,6 @@ days later, delivered or not.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -181,7 +180,7 @@ class MakeProgressReportUseCase:
             report = await build_report(
                 uow, client, reader, start, end, now, for_coach=client.user_id != cmd.user_id
             )
-        content = await asyncio.to_thread(self._renderer.render, report)
+        content = await self._renderer.render(report)
         return ReportFile(client, report_filename(client, start, end), content, start, end)
 
 
@@ -254,7 +253,7 @@ class SendMonthlyReportsUseCase:
                 return 0
             start, end = previous_month(plan.next_due_at, user.timezone)
             report = await build_report(uow, client, user, start, end, now, for_coach=False)
-        content = await asyncio.to_thread(self._renderer.render, report)
+        content = await self._renderer.render(report)
         key = await self._blobs.put(content)
         try:
             async with self._uow() as uow:

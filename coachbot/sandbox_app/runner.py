@@ -15,6 +15,7 @@ import secrets
 import shutil
 import signal
 import socket
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -144,6 +145,8 @@ async def running_sandbox(
             webhook_secret=f"whsec_{secrets.token_hex(16)}",
             host=host,
             account_name=TITLE,
+            # Stripe signs its webhooks on the bot's clock, which checks their age.
+            clock=(lambda: clock.now().timestamp()) if clock else time.time,
         )
         await stripe.start()
         stack.push_async_callback(stripe.stop)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import shutil
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -38,13 +38,26 @@ BOT_ROWS = "#messages .row:not(.mine)"
 DANA = CLIENTS[0].person
 
 
+class MiddayClock:
+    """Real time, moved to today's 12:00 UTC: the sandbox runs on the wall clock, and the
+    clients here live in Europe, so "Check-in due now" would otherwise land in their quiet
+    hours whenever CI runs in the evening (the message then waits until morning)."""
+
+    def __init__(self) -> None:
+        now = datetime.now(UTC)
+        self._offset = now.replace(hour=12, minute=0, second=0, microsecond=0) - now
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
 @pytest.fixture(scope="module")
 async def sandbox(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Sandbox]:
     # A scripted browser answers faster than people: flood control is tested on its own.
     settings = Settings(
         _env_file=None, data_dir=tmp_path_factory.mktemp("browser-sandbox"), flood_limit=10_000
     )
-    async with running_sandbox(settings, demo=True, port=0) as running:
+    async with running_sandbox(settings, demo=True, port=0, clock=MiddayClock()) as running:
         yield running
     running.telegram.assert_no_rejections()
 

@@ -247,4 +247,5 @@ async def test_charts_are_drawn_once_while_unchanged_in_memory(session_factory):
 async def test_charts_are_shared_through_redis(session_factory, redis_client):
     await check_cache(session_factory, RedisChartCache(redis_client))
     keys = [key async for key in redis_client.scan_iter(match="coachbot:chart:*")]
-    assert len(keys) == 4  # three charts and the day's cohort figures
+    # three charts, the three pictures they were shown in, and the day's cohort figures
+    assert len(keys) == 7

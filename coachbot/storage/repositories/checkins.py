@@ -28,6 +28,7 @@ from coachbot.storage.repositories._mapping import (
     to_entity,
     update_row,
 )
+from coachbot.storage.repositories.people import bump_data_version
 from coachbot.storage.tables import (
     CheckinMessageRow,
     CheckinPlanRow,
@@ -233,6 +234,7 @@ class SqlMetricRepository:
         self._session = session
 
     async def add(self, entry: MetricEntry) -> MetricEntry:
+        await bump_data_version(self._session, entry.client_id)
         return await insert(self._session, MetricEntryRow, entry)
 
     async def list_for_client(self, client_id: int, metric: str) -> Sequence[MetricEntry]:
@@ -248,9 +250,12 @@ class SqlMetricRepository:
         return to_entity(MetricEntry, row) if row else None
 
     async def update(self, entry: MetricEntry) -> None:
+        await bump_data_version(self._session, entry.client_id)
         await update_row(self._session, MetricEntryRow, entry)
 
     async def delete(self, entry_id: int) -> None:
+        owner = select(MetricEntryRow.client_id).where(MetricEntryRow.id == entry_id)
+        await bump_data_version(self._session, owner.scalar_subquery())
         await self._session.execute(delete(MetricEntryRow).where(MetricEntryRow.id == entry_id))
 
     async def recent(self, client_id: int, *, limit: int) -> Sequence[MetricEntry]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.checkins.model import (
@@ -144,13 +144,17 @@ class SqlCheckinRepository:
         )
         return found[0] if found else None
 
-    async def review_queue(self, coach_id: int, *, limit: int) -> Sequence[Checkin]:
-        return await self._list(
+    async def review_queue(
+        self, coach_id: int, *, limit: int, after: Checkin | None = None
+    ) -> Sequence[Checkin]:
+        conditions = [
             CheckinRow.coach_id == coach_id,
             CheckinRow.status == CheckinStatus.submitted.value,
-            order=CheckinRow.submitted_at,
-            limit=limit,
-        )
+        ]
+        if after is not None and after.submitted_at is not None:
+            place = tuple_(CheckinRow.submitted_at, CheckinRow.id)
+            conditions.append(place > (after.submitted_at, after.id or 0))
+        return await self._list(*conditions, order=CheckinRow.submitted_at, limit=limit)
 
     async def count_review_queue(self, coach_id: int) -> int:
         count = await self._session.scalar(

@@ -110,9 +110,16 @@ class FakeCheckins:
             desc=True,
         )
 
-    async def review_queue(self, coach_id: int, *, limit: int) -> Sequence[Checkin]:
+    async def review_queue(
+        self, coach_id: int, *, limit: int, after: Checkin | None = None
+    ) -> Sequence[Checkin]:
+        place = (after.submitted_at, after.id) if after and after.submitted_at else None
         return self._table.select(
-            lambda c: c.coach_id == coach_id and c.status == CheckinStatus.submitted,
+            lambda c: (
+                c.coach_id == coach_id
+                and c.status == CheckinStatus.submitted
+                and (place is None or (c.submitted_at, c.id) > place)
+            ),
             order=lambda c: (c.submitted_at, c.id),
             limit=limit,
         )

@@ -20,7 +20,7 @@ from coachbot.domain.people.model import (
 from coachbot.storage.tables import ClientRow
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
-A, P, I, X = ClientStatus.active, ClientStatus.paused, ClientStatus.invited, ClientStatus.archived
+A, P, INV, X = ClientStatus.active, ClientStatus.paused, ClientStatus.invited, ClientStatus.archived
 CLIENTS = (  # name, status, notes, tags
     ("ana", A, "", []),
     ("Zoë", A, "50% off", ["vip"]),
@@ -28,7 +28,7 @@ CLIENTS = (  # name, status, notes, tags
     ("ANA", P, "", []),
     ("Émile", A, "500 off", ["online", "vip"]),
     ("bob", A, "a_b", []),
-    ("Bob", I, "axb", ["online"]),
+    ("Bob", INV, "axb", ["online"]),
     ("Ärger", A, "", []),
     ("carl", X, "", []),
     ("Dora", A, "", ["vi"]),
@@ -80,7 +80,7 @@ async def test_next_and_previous_walk_the_list_in_its_order_with_ties_by_id(any_
     async with any_uow:
         everyone = sorted(await any_uow.clients.list_for_coach(coach_id), key=list_order)
     assert [(c.display_name, c.status) for c in everyone][:6] == [
-        ("Bob", I),
+        ("Bob", INV),
         ("ana", A),
         ("Ana", A),
         ("ana", A),
@@ -127,12 +127,12 @@ async def test_filters_and_search_page_the_same_way(any_uow):
     # LIKE's wildcards in a search are only characters
     assert await names(ClientFilter.of("50%")) == ["Zoë"]
     assert await names(ClientFilter.of("a_b")) == ["bob"]
-    assert await names(ClientFilter.of("#online", status=I)) == ["Bob"]
+    assert await names(ClientFilter.of("#online", status=INV)) == ["Bob"]
     async with any_uow:
         counts = await any_uow.clients.count_by_status(coach_id)
         matching = await any_uow.clients.count_matching(coach_id, ClientFilter.of("#online"))
         percent = await any_uow.clients.count_matching(coach_id, ClientFilter.of("%"))
-    assert counts == {I: 1, A: 8, P: 1, X: 1}
+    assert counts == {INV: 1, A: 8, P: 1, X: 1}
     assert (matching, percent) == (3, 1)
 
 

@@ -129,11 +129,12 @@ async def test_filters_and_search_page_the_same_way(any_uow):
     assert await names(ClientFilter.of("a_b")) == ["bob"]
     assert await names(ClientFilter.of("#online", status=INV)) == ["Bob"]
     async with any_uow:
-        counts = await any_uow.clients.count_by_status(coach_id)
-        matching = await any_uow.clients.count_matching(coach_id, ClientFilter.of("#online"))
-        percent = await any_uow.clients.count_matching(coach_id, ClientFilter.of("%"))
+        counts, online = await any_uow.clients.count_for_coach(coach_id, ClientFilter.of("#online"))
+        _, percent = await any_uow.clients.count_for_coach(coach_id, ClientFilter.of("%"))
+        _, paused = await any_uow.clients.count_for_coach(coach_id, ClientFilter(status=P))
+        _, everyone = await any_uow.clients.count_for_coach(coach_id, ClientFilter())
     assert counts == {INV: 1, A: 8, P: 1, X: 1}
-    assert (matching, percent) == (3, 1)
+    assert (online, percent, paused, everyone) == (3, 1, 1, 11)
 
 
 async def test_a_client_archived_or_removed_between_two_pages(any_uow, uow_kind):

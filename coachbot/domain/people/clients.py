@@ -74,12 +74,8 @@ class ListClientsUseCase:
             raise NotAllowedError()
         which = ClientFilter.of(cmd.search, cmd.status)
         async with self._uow() as uow:
-            found = await uow.clients.count_by_status(cmd.coach_id)
+            found, matching = await uow.clients.count_for_coach(cmd.coach_id, which)
             counts = {status: found.get(status, 0) for status in ClientStatus}
-            if which.searching:
-                matching = await uow.clients.count_matching(cmd.coach_id, which)
-            else:
-                matching = counts[cmd.status] if cmd.status else sum(counts.values())
             shown, has_previous, has_next = await _page(uow, cmd.coach_id, which, cmd)
         pages = max(1, -(-matching // PAGE_SIZE))
         if not has_previous:

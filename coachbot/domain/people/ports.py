@@ -55,11 +55,12 @@ class ClientRepository(Protocol):
         counts as none."""
         ...
 
-    async def count_by_status(self, coach_id: int) -> dict[ClientStatus, int]:
-        """The coach's clients by status (statuses without clients left out)."""
+    async def count_for_coach(
+        self, coach_id: int, which: ClientFilter
+    ) -> tuple[dict[ClientStatus, int], int]:
+        """(the coach's clients by status, statuses without clients left out; how many
+        of them `which` picks), in one read."""
         ...
-
-    async def count_matching(self, coach_id: int, which: ClientFilter) -> int: ...
 
 
 class ConsentRepository(Protocol):

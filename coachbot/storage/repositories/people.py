@@ -3,7 +3,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    func,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.checkins.model import CheckinRules
@@ -203,7 +212,7 @@ class SqlClientRepository:
             found.reverse()
         return found
 
-    async def _place(self, coach_id: int, cursor: ClientCursor):
+    async def _place(self, coach_id: int, cursor: ClientCursor) -> Any:
         found = await self._session.execute(
             select(ClientRow.sort_name, ClientRow.id).where(
                 ClientRow.id == cursor.client_id, ClientRow.coach_id == coach_id
@@ -212,20 +221,23 @@ class SqlClientRepository:
         row = found.first()
         return tuple_(row.sort_name, row.id) if row is not None else None
 
-    async def count_by_status(self, coach_id: int) -> dict[ClientStatus, int]:
+    async def count_for_coach(
+        self, coach_id: int, which: ClientFilter
+    ) -> tuple[dict[ClientStatus, int], int]:
+        picked = _search_conditions(which)
+        if which.status is not None:
+            picked.append(ClientRow.status == which.status.value)
+        matched = func.count(case((and_(*picked), 1))) if picked else func.count()
         rows = await self._session.execute(
-            select(ClientRow.status, func.count())
+            select(ClientRow.status, func.count(), matched)
             .where(ClientRow.coach_id == coach_id)
             .group_by(ClientRow.status)
         )
-        return {ClientStatus(status): int(count) for status, count in rows}
-
-    async def count_matching(self, coach_id: int, which: ClientFilter) -> int:
-        conditions = [ClientRow.coach_id == coach_id, *_search_conditions(which)]
-        if which.status is not None:
-            conditions.append(ClientRow.status == which.status.value)
-        count = await self._session.scalar(select(func.count()).where(*conditions))
-        return int(count or 0)
+        counts, matching = {}, 0
+        for status, count, matches in rows:
+            counts[ClientStatus(status)] = int(count)
+            matching += int(matches)
+        return counts, matching
 
 
 def _client_values(client: Client) -> dict:

@@ -108,14 +108,15 @@ class FakeClients:
             return [c for c in listed if list_order(c) < place][-limit:]
         return [c for c in listed if list_order(c) > place][:limit]
 
-    async def count_by_status(self, coach_id: int) -> dict[ClientStatus, int]:
+    async def count_for_coach(
+        self, coach_id: int, which: ClientFilter
+    ) -> tuple[dict[ClientStatus, int], int]:
         counts = {status: 0 for status in STATUS_ORDER}
+        matching = 0
         for client in self._db.clients.select(lambda c: c.coach_id == coach_id):
             counts[client.status] += 1
-        return {status: n for status, n in counts.items() if n}
-
-    async def count_matching(self, coach_id: int, which: ClientFilter) -> int:
-        return len(self._db.clients.select(lambda c: c.coach_id == coach_id and which.matches(c)))
+            matching += which.matches(client)
+        return {status: n for status, n in counts.items() if n}, matching
 
 
 class FakeConsents:

@@ -271,6 +271,9 @@ class ShowProgress:
     coach_id: int | None = None
     client_id: int | None = None  # None: the person's own progress
     metric: str | None = None  # a metric's key or PANEL; None: weight, else the first measured
+    # The viewer's language, units and time zone when the caller knows them already (the
+    # bot read the user for this update); None: read them.
+    view: Viewpoint | None = None
 
 
 @dataclass(frozen=True)
@@ -304,9 +307,7 @@ class ShowProgressUseCase:
             client = await visible_client(
                 uow, user_id=cmd.user_id, coach_id=cmd.coach_id, client_id=cmd.client_id
             )
-            viewer, client_user = await viewer_and_client_user(uow, cmd.user_id, client)
-            view = viewpoint(viewer)
-            home = client_user.timezone if client_user else view.timezone
+            view, home = await self._viewpoints(uow, cmd, client)
             key = picture_key(client, cmd.metric, view, home, now)
             kept = await self._cache.get(key)
             if kept is not None and (picture := unpack_picture(kept)) is not None:
@@ -317,6 +318,20 @@ class ShowProgressUseCase:
             picture = replace(picture, image=image, cached=cached)
         await self._cache.put(key, pack_picture(picture))
         return picture
+
+    async def _viewpoints(
+        self, uow: UnitOfWork, cmd: ShowProgress, client: Client
+    ) -> tuple[Viewpoint, str]:
+        """The viewer's viewpoint and the client's own time zone (their months)."""
+        own = client.user_id == cmd.user_id
+        if cmd.view is not None:
+            if own or client.user_id is None:
+                return cmd.view, cmd.view.timezone
+            client_user = await uow.users.get(client.user_id)
+            return cmd.view, client_user.timezone if client_user else cmd.view.timezone
+        viewer, client_user = await viewer_and_client_user(uow, cmd.user_id, client)
+        view = viewpoint(viewer)
+        return view, client_user.timezone if client_user else view.timezone
 
     async def _gather(
         self,

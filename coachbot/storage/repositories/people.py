@@ -164,8 +164,8 @@ class SqlClientRepository:
         return await self._list(ClientRow.user_id == user_id)
 
     async def _list(self, condition) -> Sequence[Client]:
-        rows = await self._session.scalars(
-            select(ClientRow).where(condition).order_by(ClientRow.id)
+        rows = await self._session.execute(
+            columns_of(ClientRow).where(condition).order_by(ClientRow.id)
         )
         return [_client_entity(row) for row in rows]
 

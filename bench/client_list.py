@@ -197,20 +197,23 @@ async def run(count: int, rounds: int, database_url: str | None) -> int:
             for _ in range(rounds):  # turn about, so a busy machine slows both alike
                 new_ms.append(await median_ms(fresh, 1))
                 old_ms.append(await median_ms(before, 1))
-            results.append((name, statistics.median(old_ms), statistics.median(new_ms)))
+            results.append(
+                (name, statistics.median(old_ms), statistics.median(new_ms), min(new_ms))
+            )
         await engine.dispose()  # type: ignore[attr-defined]
     where = "PostgreSQL" if database_url else "SQLite"
     print(
         f"client list: {count} clients of one coach, {first.pages} pages of {PAGE_SIZE}, "
         f"{where}, median of {rounds} rounds (seeded in {seeded:.0f} s)"
     )
-    print(f"{'case':9} {'old ms':>9} {'new ms':>9} {'target':>9}")
+    print(f"{'case':9} {'old ms':>9} {'new ms':>9} {'new best':>9} {'target':>9}")
     ok = True
-    for name, before_ms, after_ms in results:
+    for name, before_ms, after_ms, best_ms in results:
         met = after_ms <= TARGET_MS
         ok = ok and met
         print(
-            f"{name:9} {before_ms:>9.1f} {after_ms:>9.2f} {'<= 20':>9} {'ok' if met else 'MISSED'}"
+            f"{name:9} {before_ms:>9.1f} {after_ms:>9.2f} {best_ms:>9.2f} {'<= 20':>9} "
+            f"{'ok' if met else 'MISSED'}"
         )
     return 0 if ok else 1
 

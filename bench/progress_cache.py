@@ -152,7 +152,11 @@ class OldCachedPath:
         )
 
 
-async def turn_about(works: list[Callable[[], Awaitable[object]]], rounds: int) -> list[float]:
+async def turn_about(
+    works: list[Callable[[], Awaitable[object]]], rounds: int
+) -> list[tuple[float, float]]:
+    """(median, best) ms of each piece of work, run turn about so that a busy machine
+    slows them alike (this box is shared; the best is the least disturbed)."""
     for work in works:
         await work()
     times: list[list[float]] = [[] for _ in works]
@@ -161,7 +165,7 @@ async def turn_about(works: list[Callable[[], Awaitable[object]]], rounds: int) 
             started = time.perf_counter()
             await work()
             kept.append(time.perf_counter() - started)
-    return [statistics.median(kept) * 1000 for kept in times]
+    return [(statistics.median(kept) * 1000, min(kept) * 1000) for kept in times]
 
 
 async def run(points: int, rounds: int, database_url: str | None, redis_url: str | None) -> int:
@@ -207,14 +211,15 @@ async def run(points: int, rounds: int, database_url: str | None, redis_url: str
         await engine.dispose()  # type: ignore[attr-defined]
     where = "PostgreSQL" if database_url else "SQLite"
     print(f"progress cache: {points} weights of one client, {where}, median of {rounds} rounds")
-    print(f"{'case':8} {'median ms':>10}")
+    print(f"{'case':8} {'median ms':>10} {'best ms':>10}")
     names = ["old", "cached", "unknown", "redis"]
-    for name, figure in zip(names, figures, strict=False):
-        print(f"{name:8} {figure:>10.2f}")
-    ok = figures[1] <= TARGET_MS
+    for name, (median, best) in zip(names, figures, strict=False):
+        print(f"{name:8} {median:>10.2f} {best:>10.2f}")
+    (old_ms, _), (cached_ms, _) = figures[0], figures[1]
+    ok = cached_ms <= TARGET_MS
     print(
-        f"cached: {figures[1]:.2f} ms (old path {figures[0]:.2f} ms; target <= {TARGET_MS} ms) "
-        f"{'ok' if ok else 'MISSED'}"
+        f"cached: {cached_ms:.2f} ms, old path {old_ms:.2f} ms ({old_ms / cached_ms:.0f}x); "
+        f"target <= {TARGET_MS} ms {'ok' if ok else 'MISSED'}"
     )
     return 0 if ok else 1
 

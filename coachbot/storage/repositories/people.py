@@ -5,9 +5,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    and_,
     bindparam,
-    case,
     func,
     select,
     tuple_,
@@ -224,20 +222,23 @@ class SqlClientRepository:
     async def count_for_coach(
         self, coach_id: int, which: ClientFilter
     ) -> tuple[dict[ClientStatus, int], int]:
-        picked = _search_conditions(which)
-        if which.status is not None:
-            picked.append(ClientRow.status == which.status.value)
-        matched = func.count(case((and_(*picked), 1))) if picked else func.count()
+        """The counts by status from the list's index alone; a search's matches, which
+        need the rows, in a read of their own (in one read with the counts, SQLite walked
+        the rows in index order: 20 times slower at 10,000 clients)."""
         rows = await self._session.execute(
-            select(ClientRow.status, func.count(), matched)
+            select(ClientRow.status, func.count())
             .where(ClientRow.coach_id == coach_id)
             .group_by(ClientRow.status)
         )
-        counts, matching = {}, 0
-        for status, count, matches in rows:
-            counts[ClientStatus(status)] = int(count)
-            matching += int(matches)
-        return counts, matching
+        counts = {ClientStatus(status): int(count) for status, count in rows}
+        if not which.searching:
+            status = which.status
+            return counts, counts.get(status, 0) if status else sum(counts.values())
+        conditions = [ClientRow.coach_id == coach_id, *_search_conditions(which)]
+        if which.status is not None:
+            conditions.append(ClientRow.status == which.status.value)
+        matching = await self._session.scalar(select(func.count()).where(*conditions))
+        return counts, int(matching or 0)
 
 
 def _client_values(client: Client) -> dict:

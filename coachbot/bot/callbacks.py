@@ -76,9 +76,23 @@ class FormCb(CallbackData, prefix="f"):
 
 
 class ClientListCb(CallbackData, prefix="ls"):
+    """The first page of the client list (`page` is left from when it paged by number)."""
+
     page: int = 0
     status: str = ""  # "" for every status
     search: bool = False  # keep the search the coach typed last
+
+
+class ClientPageCb(CallbackData, prefix="lp"):
+    """Next (after client `at`) or, `back`, Previous (before it) in the client list; `rank`
+    is the place of `at`'s status in the list, `page` only the number shown."""
+
+    page: int
+    at: int
+    rank: int
+    back: bool = False
+    status: str = ""
+    search: bool = False
 
 
 class ClientAction(StrEnum):

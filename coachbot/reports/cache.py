@@ -1,7 +1,8 @@
 """Rendered charts, kept so an unchanged chart is never drawn twice.
 
-Keys change whenever the picture would (see `domain.services.progress.chart_key`), so
-entries never need invalidating: stale ones simply stop being asked for and age out.
+Keys change whenever the picture would (see `chart_key` and, for whole progress
+pictures, `picture_key` with the client's data version, in `domain.progress.pictures`),
+so entries never need invalidating: stale ones simply stop being asked for and age out.
 With Redis every bot process shares the cache (entries expire after a week); without
 it each process keeps the most recently used charts in memory, bounded in count and
 bytes.

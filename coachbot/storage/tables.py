@@ -45,6 +45,10 @@ CLIENT_STATUSES = ("invited", "onboarding", "active", "paused", "archived")
 INVITATION_KINDS = ("coach", "client")
 
 
+# Byte order (code point order for UTF-8): SQLite's default, PostgreSQL's "C" collation.
+SORT_TEXT = Text().with_variant(Text(collation="C"), "postgresql")
+
+
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -95,6 +99,8 @@ class ClientRow(Base):
     __table_args__ = (
         CheckConstraint(_in("status", CLIENT_STATUSES), name="status"),
         UniqueConstraint("coach_id", "user_id"),
+        # The client list's pages: one status at a time, by name then id (keyset).
+        Index("ix_clients_coach_id_status_sort_name_id", "coach_id", "status", "sort_name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,6 +115,13 @@ class ClientRow(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # Kept by the repository from the fields above, for the list's order and search:
+    # the name case-folded (ordered byte-wise on every database, as Python orders it),
+    # name + email + notes in lower case, and " tag1 tag2 ".
+    sort_name: Mapped[str] = mapped_column(SORT_TEXT, default="", server_default="")
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    tag_text: Mapped[str] = mapped_column(Text, default=" ", server_default=" ")
+    data_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class InvitationRow(Base):

@@ -121,3 +121,57 @@ async def test_another_coach_cannot_open_or_change_this_card(harness: Harness):
         assert answer.text == "That client was not found."
     async with harness.app.session_factory() as session:
         assert (await session.get(ClientRow, client_id)).status != "archived"
+
+
+async def test_next_and_previous_keep_their_place_when_a_client_is_archived_between(
+    harness: Harness,
+):
+    await harness.admin.send_text("/menu")
+    await harness.admin.next_bot_message()
+    uow = SqlUnitOfWork(harness.app.session_factory)
+    async with uow:
+        coach = await uow.coaches.get_by_user((await uow.users.get_by_telegram_id(1000)).id)
+        for number in range(20):
+            await uow.clients.add(
+                Client(
+                    coach_id=coach.id,
+                    display_name=f"Client {number:02d}",
+                    status=ClientStatus.active,
+                    created_at=datetime(2026, 3, 1, tzinfo=UTC),
+                )
+            )
+        await uow.commit()
+    coach_chat = harness.admin
+    await coach_chat.send_text("/clients")
+    first = await coach_chat.next_bot_message()
+    listed = first.message_id
+
+    def names(chat) -> list[str]:
+        return [row[0].split(" · ")[0] for row in chat.get(listed).buttons if "·" in row[0]]
+
+    def navigation(chat) -> list[str]:
+        return next((row for row in chat.get(listed).buttons if row[0] in "◀▶"), [])
+
+    assert "Page 1 of 3" in first.text and navigation(coach_chat.chat) == ["▶"]
+    await coach_chat.press("▶", message_id=listed)
+    second = await coach_chat.wait_for(lambda chat: "Page 2 of 3" in chat.get(listed).text)
+    assert names(second) == [f"Client {n:02d}" for n in range(8, 16)]
+    assert navigation(second) == ["◀", "▶"]
+    async with uow:  # archived while the coach looks at page 2
+        client = next(
+            c for c in await uow.clients.list_for_coach(coach.id) if c.display_name == "Client 16"
+        )
+        client.status = ClientStatus.archived
+        await uow.clients.update(client)
+        await uow.commit()
+    await coach_chat.press("▶", message_id=listed)
+    third = await coach_chat.wait_for(lambda chat: "Page 3 of 3" in chat.get(listed).text)
+    assert names(third) == ["Client 17", "Client 18", "Client 19", "Client 16"]
+    assert navigation(third) == ["◀"]
+    await coach_chat.press("◀", message_id=listed)
+    back = await coach_chat.wait_for(lambda chat: "Page 2 of 3" in chat.get(listed).text)
+    assert names(back) == [f"Client {n:02d}" for n in range(8, 16)]
+    await coach_chat.press("◀", message_id=listed)
+    start = await coach_chat.wait_for(lambda chat: "Page 1 of 3" in chat.get(listed).text)
+    assert names(start) == [f"Client {n:02d}" for n in range(8)]
+    assert navigation(start) == ["▶"]

@@ -122,3 +122,9 @@ class FakeDatabase:
 
     def audit_entries(self) -> list[AuditEntry]:
         return [row.entry for row in self.audit.rows.values()]
+
+    def bump_data_versions(self, where) -> None:
+        """The progress data of the clients `where` picks changed (as the SQL stores do)."""
+        for client in self.clients.rows.values():
+            if where(client):
+                client.data_version += 1

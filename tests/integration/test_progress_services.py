@@ -4,6 +4,7 @@ once, achievements unique, the chart cache (memory and Redis), report plans due.
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -16,11 +17,17 @@ from coachbot.domain.goals.model import Achievement, Goal, GoalCategory
 from coachbot.domain.goals.overdue import FlagOverdueGoalsUseCase
 from coachbot.domain.people.model import Client, ClientStatus, Coach, User
 from coachbot.domain.progress.metrics import CustomMetric
-from coachbot.domain.progress.pictures import PANEL, ShowProgress, ShowProgressUseCase
+from coachbot.domain.progress.pictures import (
+    PANEL,
+    ShowProgress,
+    ShowProgressUseCase,
+    unpack_picture,
+)
 from coachbot.domain.progress.reports import GeneratedFile, ReportPlan
 from coachbot.reports.cache import MemoryChartCache, RedisChartCache
 from coachbot.reports.charts import MatplotlibChartRenderer
 from coachbot.reports.render_pool import InThreadChartRenderer
+from coachbot.storage.repositories.checkins import SqlMetricRepository
 from coachbot.storage.tables import OutboxRow
 from coachbot.storage.uow import SqlUnitOfWork
 
@@ -248,4 +255,95 @@ async def test_charts_are_drawn_once_while_unchanged_in_memory(session_factory):
 async def test_charts_are_shared_through_redis(session_factory, redis_client):
     await check_cache(session_factory, RedisChartCache(redis_client))
     keys = [key async for key in redis_client.scan_iter(match="coachbot:chart:*")]
-    assert len(keys) == 4  # three charts and the day's cohort figures
+    # three charts, the three pictures they were shown in, and the day's cohort figures
+    assert len(keys) == 7
+
+
+async def data_version(session_factory, client_id: int) -> int:
+    async with SqlUnitOfWork(session_factory) as uow:
+        client = await uow.clients.get(client_id)
+    assert client is not None
+    return client.data_version
+
+
+async def test_every_progress_write_changes_the_data_version_in_its_transaction(
+    session_factory,
+):
+    client_id, _user, goal_id = await seed(session_factory, weights=(80.0, 79.6))
+    start = await data_version(session_factory, client_id)
+    assert start == 3  # two entries and the goal
+    async with SqlUnitOfWork(session_factory) as uow:
+        stale = await uow.clients.get(client_id)  # read before the entry is added
+        at = NOW + timedelta(days=5)
+        entry = await uow.metrics.add(MetricEntry(client_id, "weight", 79.0, at, at, "log"))
+        assert stale is not None
+        stale.notes = "saved after the entry"
+        await uow.clients.update(stale)  # a client saved with its old version keeps the new
+        await uow.commit()
+    assert await data_version(session_factory, client_id) == start + 1
+    async with SqlUnitOfWork(session_factory) as uow:  # not committed: no change
+        await uow.metrics.delete(entry.id or 0)
+    assert await data_version(session_factory, client_id) == start + 1
+    async with SqlUnitOfWork(session_factory) as uow:
+        entry.value = 78.8
+        await uow.metrics.update(entry)
+        await uow.metrics.delete(entry.id or 0)
+        goal = await uow.goals.get(goal_id)
+        assert goal is not None
+        goal.target_value = 75.0
+        await uow.goals.update(goal)
+        await uow.custom_metrics.add(
+            CustomMetric(
+                coach_id=stale.coach_id,
+                name="Steps",
+                unit="",
+                minimum=0,
+                maximum=100000,
+                created_at=NOW,
+            )
+        )
+        await uow.commit()
+    assert await data_version(session_factory, client_id) == start + 5
+
+
+async def test_a_cached_picture_reads_no_entries_and_a_new_entry_is_shown_at_once(
+    session_factory, monkeypatch
+):
+    client_id, user_id, _goal = await seed(session_factory, weights=(80.0, 79.6, 79.1))
+    reads = []
+    list_all = SqlMetricRepository.list_all
+
+    async def counted(self, client_id: int):
+        reads.append(client_id)
+        return await list_all(self, client_id)
+
+    monkeypatch.setattr(SqlMetricRepository, "list_all", counted)
+    renderer = CountingRenderer()
+    show = ShowProgressUseCase(
+        SqlUnitOfWork(session_factory),
+        _Clock(NOW + timedelta(days=3)),
+        renderer,
+        MemoryChartCache(),
+    )
+    first = await show(ShowProgress(user_id=user_id))
+    again = await show(ShowProgress(user_id=user_id))
+    assert (first.cached, again.cached, len(reads)) == (False, True, 1)
+    assert again.trends is not None and again.trends.series.latest == 79.1
+    assert again.measured == first.measured and again.image == first.image
+    async with SqlUnitOfWork(session_factory) as uow:
+        at = NOW + timedelta(days=3)
+        await uow.metrics.add(MetricEntry(client_id, "weight", 78.7, at, at, source="log"))
+        await uow.commit()
+    changed = await show(ShowProgress(user_id=user_id))
+    assert not changed.cached and changed.trends is not None
+    assert changed.trends.series.latest == 78.7 and len(reads) == 2 and renderer.renders == 2
+    assert (await show(ShowProgress(user_id=user_id))).cached
+
+
+def test_a_cache_entry_naming_anything_but_a_picture_is_not_read():
+    class Sneaky:
+        def __reduce__(self):
+            return (print, ("never",))
+
+    assert unpack_picture(pickle.dumps(Sneaky())) is None
+    assert unpack_picture(b"not a pickle") is None

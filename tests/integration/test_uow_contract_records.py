@@ -112,6 +112,14 @@ async def test_checkin_queries(any_uow):
         await u.commit()
     async with any_uow() as u:
         assert await u.checkins.count_review_queue(world.coach) == 3
+        tie = await u.checkins.add(checkin(world, tpl, 96, status=submitted, submitted_at=at(25)))
+        await u.commit()
+    async with any_uow() as u:  # keyset: after a place, ties in submission time by id
+        queue = [c.id for c in await u.checkins.review_queue(world.coach, limit=10)]
+        assert queue == [mid.id, tie.id, old.id, new.id]
+        after_mid = await u.checkins.review_queue(world.coach, limit=2, after=mid)
+        assert [c.id for c in after_mid] == [tie.id, old.id]
+        assert await u.checkins.review_queue(world.coach, limit=2, after=new) == []
     with pytest.raises(CONSTRAINT_VIOLATION):  # one check-in per client and due time
         async with any_uow() as u:
             await u.checkins.add(checkin(world, tpl, 48))

@@ -18,6 +18,7 @@ from coachbot.bot.callbacks import (
     ClientLinkAction,
     ClientLinkCb,
     ClientListCb,
+    ClientPageCb,
     ClientSearchCb,
     MenuAction,
     MenuCb,
@@ -34,7 +35,7 @@ from coachbot.domain.people.clients import (
     UpdateClient,
 )
 from coachbot.domain.people.identity import Identity
-from coachbot.domain.people.model import Client, ClientStatus, User
+from coachbot.domain.people.model import STATUS_ORDER, Client, ClientCursor, ClientStatus, User
 from coachbot.domain.shared.errors import InvalidDetailError
 from coachbot.domain.use_cases import UseCases
 
@@ -75,24 +76,67 @@ async def list_clients_button(query: CallbackQuery, identity: Identity, uc: UseC
 
 
 @router.callback_query(ClientListCb.filter())
-async def turn_client_page(
+async def show_first_client_page(
     query: CallbackQuery,
     callback_data: ClientListCb,
     identity: Identity,
     uc: UseCases,
     state: FSMContext,
 ) -> None:
-    search = (await state.get_data()).get("client_search", "") if callback_data.search else ""
-    status = ClientStatus(callback_data.status) if callback_data.status else None
-    page = await uc.people.list_clients(
+    await _turn_to(query, identity, uc, state, callback_data.status, callback_data.search)
+
+
+@router.callback_query(ClientPageCb.filter())
+async def turn_client_page(
+    query: CallbackQuery,
+    callback_data: ClientPageCb,
+    identity: Identity,
+    uc: UseCases,
+    state: FSMContext,
+) -> None:
+    rank = min(max(callback_data.rank, 0), len(STATUS_ORDER) - 1)
+    cursor = ClientCursor(callback_data.at, STATUS_ORDER[rank])
+    await _turn_to(
+        query,
+        identity,
+        uc,
+        state,
+        callback_data.status,
+        callback_data.search,
+        page=callback_data.page,
+        after=None if callback_data.back else cursor,
+        before=cursor if callback_data.back else None,
+    )
+
+
+async def _turn_to(
+    query: CallbackQuery,
+    identity: Identity,
+    uc: UseCases,
+    state: FSMContext,
+    status_value: str,
+    searching: bool,
+    *,
+    page: int = 0,
+    after: ClientCursor | None = None,
+    before: ClientCursor | None = None,
+) -> None:
+    search = (await state.get_data()).get("client_search", "") if searching else ""
+    status = ClientStatus(status_value) if status_value else None
+    found = await uc.people.list_clients(
         ListClients(
-            coach_id=identity.coach_id, search=search, status=status, page=callback_data.page
+            coach_id=identity.coach_id,
+            search=search,
+            status=status,
+            page=page,
+            after=after,
+            before=before,
         )
     )
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            render_client_page(page, search, status),
-            reply_markup=client_page_keyboard(page, status, bool(search)),
+            render_client_page(found, search, status),
+            reply_markup=client_page_keyboard(found, status, bool(search)),
         )
 
 
@@ -151,10 +195,11 @@ def client_page_keyboard(
         widths.append(1)
     here = {"status": status.value if status else "", "search": searching}
     navigation = []
-    if page.page > 0:
-        navigation.append(("◀", ClientListCb(page=page.page - 1, **here)))
-    if page.page + 1 < page.pages:
-        navigation.append(("▶", ClientListCb(page=page.page + 1, **here)))
+    first, last = page.cursor(last=False), page.cursor(last=True)
+    if page.has_previous and first is not None:
+        navigation.append(("◀", _page_button(page.page - 1, first, True, here)))
+    if page.has_next and last is not None:
+        navigation.append(("▶", _page_button(page.page + 1, last, False, here)))
     for label, data in navigation:
         builder.button(text=label, callback_data=data)
     if navigation:
@@ -167,6 +212,11 @@ def client_page_keyboard(
     widths.append(1)
     builder.adjust(*widths)
     return builder.as_markup()
+
+
+def _page_button(page: int, cursor: ClientCursor, back: bool, here: dict) -> ClientPageCb:
+    rank = STATUS_ORDER.index(cursor.status)
+    return ClientPageCb(page=page, at=cursor.client_id, rank=rank, back=back, **here)
 
 
 @router.callback_query(ClientCardCb.filter(F.action == ClientAction.show))

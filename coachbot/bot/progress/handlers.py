@@ -90,7 +90,11 @@ async def _chart(
 ) -> ProgressPicture:
     return await show_progress(
         ShowProgress(
-            user_id=identity.user_id, coach_id=identity.coach_id, client_id=client_id, metric=metric
+            user_id=identity.user_id,
+            coach_id=identity.coach_id,
+            client_id=client_id,
+            metric=metric,
+            view=viewpoint(identity.user),
         )
     )
 

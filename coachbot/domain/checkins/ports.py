@@ -40,8 +40,11 @@ class CheckinRepository(Protocol):
         """The client's last check-in submitted before this one was due."""
         ...
 
-    async def review_queue(self, coach_id: int, *, limit: int) -> Sequence[Checkin]:
-        """Submitted check-ins waiting for review, oldest submitted first."""
+    async def review_queue(
+        self, coach_id: int, *, limit: int, after: Checkin | None = None
+    ) -> Sequence[Checkin]:
+        """Submitted check-ins waiting for review, oldest submitted first (ties by id);
+        with `after`, those after its place in that order (keyset)."""
         ...
 
     async def count_review_queue(self, coach_id: int) -> int: ...

@@ -27,7 +27,6 @@ from coachbot.domain.people.model import Client, User
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
-QUEUE_LIMIT = 500
 NUMERIC = (QuestionKind.metric, QuestionKind.number, QuestionKind.scale)
 
 
@@ -91,14 +90,15 @@ class ShowReviewCardUseCase:
         if cmd.coach_id is None:
             raise CheckinNotFound()
         async with self._uow() as uow:
-            queue = list(await uow.checkins.review_queue(cmd.coach_id, limit=QUEUE_LIMIT))
+            waiting = await uow.checkins.count_review_queue(cmd.coach_id)
             if cmd.checkin_id is not None:
                 checkin = await _coach_checkin(uow, cmd.coach_id, cmd.checkin_id)
-            elif not queue:
-                return None
             else:
-                checkin = _next_in(queue, cmd.after_id)
-            return await self._card(uow, checkin, len(queue))
+                found = await _next_waiting(uow, cmd.coach_id, cmd.after_id)
+                if found is None:
+                    return None
+                checkin = found
+            return await self._card(uow, checkin, waiting)
 
     async def _card(self, uow: UnitOfWork, checkin: Checkin, waiting: int) -> ReviewCard:
         client = await uow.clients.get(checkin.client_id)
@@ -144,12 +144,16 @@ class ShowReviewCardUseCase:
         ]
 
 
-def _next_in(queue: list[Checkin], after_id: int | None) -> Checkin:
-    """The check-in after `after_id` in the queue, wrapping round to the oldest."""
-    ids = [checkin.id for checkin in queue]
-    if after_id in ids:
-        return queue[(ids.index(after_id) + 1) % len(queue)]
-    return queue[0]
+async def _next_waiting(uow: UnitOfWork, coach_id: int, after_id: int | None) -> Checkin | None:
+    """The waiting check-in after `after_id`'s place in the queue (oldest submitted first,
+    read from that place, not the whole queue), wrapping round to the oldest."""
+    after = await uow.checkins.get(after_id) if after_id is not None else None
+    if after is not None and after.coach_id == coach_id:
+        found = await uow.checkins.review_queue(coach_id, limit=1, after=after)
+        if found:
+            return found[0]
+    oldest = await uow.checkins.review_queue(coach_id, limit=1)
+    return oldest[0] if oldest else None
 
 
 async def _coach_checkin(uow: UnitOfWork, coach_id: int | None, checkin_id: int) -> Checkin:

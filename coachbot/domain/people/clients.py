@@ -16,7 +16,7 @@ from coachbot.domain.people.contact import (
     clean_phone,
     clean_tags,
 )
-from coachbot.domain.people.model import Client, ClientStatus, User
+from coachbot.domain.people.model import Client, ClientCursor, ClientFilter, ClientStatus, User
 from coachbot.domain.shared.audit import AuditEntry
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import (
@@ -27,20 +27,21 @@ from coachbot.domain.shared.errors import (
 )
 from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
-STATUS_ORDER = tuple(ClientStatus)
-
-
 PAGE_SIZE = 8
 
 
 @dataclass(frozen=True, kw_only=True)
 class ListClients:
-    """`search` matches names, emails and notes; `#tag` matches a tag."""
+    """`search` matches names, emails and notes; `#tag` matches a tag. A page is found
+    from a neighbour, not an offset: `after` (Next) the last client shown, or `before`
+    (Previous) the first; `page` is only the number shown."""
 
     coach_id: int | None
     search: str = ""
     status: ClientStatus | None = None
     page: int = 0
+    after: ClientCursor | None = None
+    before: ClientCursor | None = None
 
 
 @dataclass(frozen=True)
@@ -50,43 +51,62 @@ class ClientPage:
     page: int
     pages: int
     counts: dict[ClientStatus, int]  # all of the coach's clients, by status
+    has_previous: bool = False
+    has_next: bool = False
 
-
-def _matches(client: Client, search: str) -> bool:
-    text = " ".join([client.display_name, client.email or "", client.notes]).lower()
-    for word in search.lower().split():
-        if word.startswith("#"):
-            if word[1:] not in client.tags:
-                return False
-        elif word not in text:
-            return False
-    return True
+    def cursor(self, *, last: bool) -> ClientCursor | None:
+        """Where the next (`last`) or previous page starts from."""
+        if not self.clients:
+            return None
+        client = self.clients[-1 if last else 0]
+        return ClientCursor(client.id or 0, client.status)
 
 
 class ListClientsUseCase:
+    """One page of the coach's client list, read in SQL: the page's clients (ordered by
+    status, name and id, found from a neighbour's place) and the counts."""
+
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def __call__(self, cmd: ListClients) -> ClientPage:
         if cmd.coach_id is None:
             raise NotAllowedError()
+        which = ClientFilter.of(cmd.search, cmd.status)
         async with self._uow() as uow:
-            clients = await uow.clients.list_for_coach(cmd.coach_id)
-        counts = {status: 0 for status in ClientStatus}
-        for client in clients:
-            counts[client.status] += 1
-        matching = sorted(
-            (
-                c
-                for c in clients
-                if (cmd.status is None or c.status is cmd.status) and _matches(c, cmd.search)
-            ),
-            key=lambda c: (STATUS_ORDER.index(c.status), c.display_name.casefold()),
+            found, matching = await uow.clients.count_for_coach(cmd.coach_id, which)
+            counts = {status: found.get(status, 0) for status in ClientStatus}
+            shown, has_previous, has_next = await _page(uow, cmd.coach_id, which, cmd)
+        pages = max(1, -(-matching // PAGE_SIZE))
+        if not has_previous:
+            page = 0
+        elif not has_next:
+            page = pages - 1
+        else:
+            page = min(max(cmd.page, 1), max(pages - 2, 1))
+        return ClientPage(shown, matching, page, pages, counts, has_previous, has_next)
+
+
+async def _page(
+    uow: UnitOfWork, coach_id: int, which: ClientFilter, cmd: ListClients
+) -> tuple[list[Client], bool, bool]:
+    """(clients, has previous, has next). Previous from the first page, or Next after the
+    last client, start over at the first page."""
+    clients = uow.clients
+    if cmd.before is not None:
+        found = list(
+            await clients.page_for_coach(coach_id, which, limit=PAGE_SIZE + 1, before=cmd.before)
         )
-        pages = max(1, -(-len(matching) // PAGE_SIZE))
-        page = min(max(cmd.page, 0), pages - 1)
-        shown = matching[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-        return ClientPage(shown, len(matching), page, pages, counts)
+        if len(found) > PAGE_SIZE:
+            return found[1:], True, True
+    elif cmd.after is not None:
+        found = list(
+            await clients.page_for_coach(coach_id, which, limit=PAGE_SIZE + 1, after=cmd.after)
+        )
+        if found:
+            return found[:PAGE_SIZE], True, len(found) > PAGE_SIZE
+    found = list(await clients.page_for_coach(coach_id, which, limit=PAGE_SIZE + 1))
+    return found[:PAGE_SIZE], False, len(found) > PAGE_SIZE
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -88,6 +88,10 @@ class Client:
     phone: str | None = None
     notes: str = ""
     tags: list[str] = field(default_factory=list)
+    # Grows with every change of the client's progress data (entries, goals, custom
+    # metrics), in the same transaction: what cached progress pictures are keyed by.
+    # Written by the stores only, never by saving a client.
+    data_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -97,3 +101,60 @@ class UserRoles:
     user: User
     coach: Coach | None
     clients: tuple[Client, ...]
+
+
+STATUS_ORDER = tuple(ClientStatus)  # the client list shows the statuses in this order
+
+
+def sort_name(display_name: str) -> str:
+    """What the client list sorts names by (after the status): case-insensitively."""
+    return display_name.casefold()
+
+
+def search_text(client: Client) -> str:
+    """What a search word is looked for in: name, email and notes, lower case."""
+    return " ".join([client.display_name, client.email or "", client.notes]).lower()
+
+
+@dataclass(frozen=True)
+class ClientFilter:
+    """Which of a coach's clients a list shows: one status or all, and a search whose
+    words must each appear in the name, email or notes, and `#tag` words among the tags."""
+
+    status: ClientStatus | None = None
+    words: tuple[str, ...] = ()  # lower case
+    tags: tuple[str, ...] = ()  # lower case, without "#"
+
+    @classmethod
+    def of(cls, search: str = "", status: ClientStatus | None = None) -> ClientFilter:
+        words, tags = [], []
+        for word in search.lower().split():
+            if word.startswith("#"):
+                tags.append(word[1:])
+            else:
+                words.append(word)
+        return cls(status, tuple(words), tuple(tags))
+
+    @property
+    def searching(self) -> bool:
+        return bool(self.words or self.tags)
+
+    def matches(self, client: Client) -> bool:
+        if self.status is not None and client.status is not self.status:
+            return False
+        text = search_text(client)
+        return all(w in text for w in self.words) and all(t in client.tags for t in self.tags)
+
+
+@dataclass(frozen=True)
+class ClientCursor:
+    """A place in the client list: just after (or before) this client, at the status it
+    was listed with (a client whose status changed since keeps the place it had)."""
+
+    client_id: int
+    status: ClientStatus
+
+
+def list_order(client: Client) -> tuple[int, str, int]:
+    """The client list's order: status, then name (case-insensitively), then id."""
+    return (STATUS_ORDER.index(client.status), sort_name(client.display_name), client.id or 0)

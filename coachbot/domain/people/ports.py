@@ -6,7 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from coachbot.domain.people.model import Client, Coach, User, UserRoles
+from coachbot.domain.people.model import (
+    Client,
+    ClientCursor,
+    ClientFilter,
+    ClientStatus,
+    Coach,
+    User,
+    UserRoles,
+)
 
 
 class UserRepository(Protocol):
@@ -33,6 +41,26 @@ class ClientRepository(Protocol):
     async def update(self, client: Client) -> None: ...
     async def list_for_coach(self, coach_id: int) -> Sequence[Client]: ...
     async def list_for_user(self, user_id: int) -> Sequence[Client]: ...
+    async def page_for_coach(
+        self,
+        coach_id: int,
+        which: ClientFilter,
+        *,
+        limit: int,
+        after: ClientCursor | None = None,
+        before: ClientCursor | None = None,
+    ) -> Sequence[Client]:
+        """Clients in list order (`list_order`): the first `limit` after `after`, or the
+        last `limit` before `before` (still in list order). A cursor whose client is gone
+        counts as none."""
+        ...
+
+    async def count_for_coach(
+        self, coach_id: int, which: ClientFilter
+    ) -> tuple[dict[ClientStatus, int], int]:
+        """(the coach's clients by status, statuses without clients left out; how many
+        of them `which` picks), in one read."""
+        ...
 
 
 class ConsentRepository(Protocol):

@@ -3,16 +3,20 @@ comparisons are in `photos`). A client sees their own; a coach sees their client
 
 Charts are cached by a key built from the client, the metric, the last entry and a
 digest of everything drawn (entries, goal, view, day), so an unchanged chart is drawn
-once; rendering runs away from the event loop (the renderer's render processes).
+once; rendering runs away from the event loop (the renderer's render processes). The
+whole picture (image, trends, buttons) is cached too, by the client's data version, so
+showing it again reads no entries.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import pickle
 from array import array
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -186,6 +190,78 @@ def chart_key(client_id: int, metric: str, entries: Sequence[MetricEntry], drawn
     return f"{client_id}:{metric}:{last}:{digest.hexdigest()}"
 
 
+PICTURE_FORMAT = 1  # raised when what a cached picture holds changes shape
+
+
+def picture_key(
+    client: Client, metric: str | None, view: Viewpoint, home: str, now: datetime
+) -> str:
+    """Changes whenever the picture would: the client's data version (any entry, goal or
+    custom metric changed), what was asked for, the viewer's language, units and time
+    zone, the client's own time zone (months), and the day (trends, the cohort)."""
+    parts = (
+        "picture",
+        PICTURE_FORMAT,
+        client.id or 0,
+        client.data_version,
+        metric or "",
+        view.language,
+        view.units.value,
+        view.timezone,
+        home,
+        local_today(now, view.timezone).isoformat(),
+        now.date().isoformat(),
+    )
+    return ":".join(str(part) for part in parts)
+
+
+def pack_picture(picture: ProgressPicture) -> bytes:
+    """A picture for the cache, with only the last point of each series (all the
+    captions and buttons need; the image is drawn already)."""
+    trimmed = replace(
+        picture,
+        trends=replace(picture.trends, series=_last_points(picture.trends.series))
+        if picture.trends is not None
+        else None,
+        panel=tuple(_last_points(series) for series in picture.panel),
+        cached=False,
+    )
+    return pickle.dumps(trimmed, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack_picture(data: bytes) -> ProgressPicture | None:
+    """A cached picture, or None if it cannot be read (then it is drawn again)."""
+    try:
+        found = _PictureUnpickler(io.BytesIO(data)).load()
+    except (pickle.UnpicklingError, AttributeError, EOFError, ImportError, TypeError, ValueError):
+        return None
+    return found if isinstance(found, ProgressPicture) else None
+
+
+def _last_points(series: MetricSeries) -> MetricSeries:
+    return replace(series, points=series.points[-1:], average=series.average[-1:])
+
+
+class _PictureUnpickler(pickle.Unpickler):
+    """Builds only the domain's own dataclasses and enums, the datetime types and time
+    zones: a cache entry can never name any other callable."""
+
+    def find_class(self, module: str, name: str) -> object:
+        if module.startswith("coachbot.domain.") or module == "datetime":
+            return super().find_class(module, name)
+        if (module, name) == ("zoneinfo", "ZoneInfo"):
+            return ZoneInfo
+        if (module, name) == ("builtins", "getattr"):
+            return _zone_loader  # a ZoneInfo is pickled as getattr(ZoneInfo, "_unpickle")
+        raise pickle.UnpicklingError(f"{module}.{name} is not a picture's part")
+
+
+def _zone_loader(owner: object, name: str) -> object:
+    if owner is ZoneInfo and name == "_unpickle":
+        return ZoneInfo._unpickle  # type: ignore[attr-defined]
+    raise pickle.UnpicklingError(f"getattr({owner!r}, {name!r}) is not a picture's part")
+
+
 # -- charts ----------------------------------------------------------------------------
 
 
@@ -195,6 +271,9 @@ class ShowProgress:
     coach_id: int | None = None
     client_id: int | None = None  # None: the person's own progress
     metric: str | None = None  # a metric's key or PANEL; None: weight, else the first measured
+    # The viewer's language, units and time zone when the caller knows them already (the
+    # bot read the user for this update); None: read them.
+    view: Viewpoint | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +289,10 @@ class ProgressPicture:
 
 
 class ShowProgressUseCase:
+    """A progress picture, cached whole (image, trends, buttons) under the client's data
+    version: a picture asked for again reads the client and the viewer, and nothing of
+    the entries, goals or metrics it was drawn from."""
+
     def __init__(
         self, uow: UnitOfWorkFactory, clock: Clock, renderer: ChartRenderer, cache: ChartCache
     ) -> None:
@@ -224,34 +307,67 @@ class ShowProgressUseCase:
             client = await visible_client(
                 uow, user_id=cmd.user_id, coach_id=cmd.coach_id, client_id=cmd.client_id
             )
-            viewer, client_user = await viewer_and_client_user(uow, cmd.user_id, client)
-            view = viewpoint(viewer)
-            entries = by_metric(await uow.metrics.list_all(client.id or 0))
-            custom: list[CustomMetric] = []
-            if any(key.startswith(CUSTOM_PREFIX) for key in [*entries, cmd.metric or ""]):
-                custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
-            goals = await uow.goals.list_for_client(client.id or 0)
-            measured = _measured(entries, custom)
-            metric = cmd.metric or _first_shown(entries, measured)
-            if metric == PANEL:
-                return await self._panel(client, view, entries, goals, measured, now)
-            definition = definition_of(metric, custom)
-            found = entries.get(metric, [])
-            if definition is None or not found:
-                return ProgressPicture(client, view, metric, None, None, (), measured)
-            goal = goal_for(goals, metric)
-            series = build_series(found, definition, goal, now, view.timezone)
-            home = client_user.timezone if client_user else view.timezone
-            cohort = await self._cohort(uow, client, metric, series.weekly_rate, now)
+            view, home = await self._viewpoints(uow, cmd, client)
+            key = picture_key(client, cmd.metric, view, home, now)
+            kept = await self._cache.get(key)
+            if kept is not None and (picture := unpack_picture(kept)) is not None:
+                return replace(picture, client=client, cached=True)
+            picture, drawing = await self._gather(uow, client, view, home, cmd.metric, now)
+        if drawing is not None:
+            image, cached = await self._draw(*drawing)
+            picture = replace(picture, image=image, cached=cached)
+        await self._cache.put(key, pack_picture(picture))
+        return picture
+
+    async def _viewpoints(
+        self, uow: UnitOfWork, cmd: ShowProgress, client: Client
+    ) -> tuple[Viewpoint, str]:
+        """The viewer's viewpoint and the client's own time zone (their months)."""
+        own = client.user_id == cmd.user_id
+        if cmd.view is not None:
+            if own or client.user_id is None:
+                return cmd.view, cmd.view.timezone
+            client_user = await uow.users.get(client.user_id)
+            return cmd.view, client_user.timezone if client_user else cmd.view.timezone
+        viewer, client_user = await viewer_and_client_user(uow, cmd.user_id, client)
+        view = viewpoint(viewer)
+        return view, client_user.timezone if client_user else view.timezone
+
+    async def _gather(
+        self,
+        uow: UnitOfWork,
+        client: Client,
+        view: Viewpoint,
+        home: str,
+        wanted: str | None,
+        now: datetime,
+    ) -> tuple[ProgressPicture, tuple | None]:
+        """The picture without its image, and what to draw it with (None: nothing)."""
+        entries = by_metric(await uow.metrics.list_all(client.id or 0))
+        custom: list[CustomMetric] = []
+        if any(key.startswith(CUSTOM_PREFIX) for key in [*entries, wanted or ""]):
+            custom = list(await uow.custom_metrics.list_for_coach(client.coach_id))
+        goals = await uow.goals.list_for_client(client.id or 0)
+        measured = _measured(entries, custom)
+        metric = wanted or _first_shown(entries, measured)
+        if metric == PANEL:
+            return self._panel(client, view, entries, goals, measured, now)
+        definition = definition_of(metric, custom)
+        found = entries.get(metric, [])
+        if definition is None or not found:
+            return ProgressPicture(client, view, metric, None, None, (), measured), None
+        goal = goal_for(goals, metric)
+        series = build_series(found, definition, goal, now, view.timezone)
+        cohort = await self._cohort(uow, client, metric, series.weekly_rate, now)
         found_trends = Trends(series, month_comparison(series.points, now, home), cohort)
         chart = MetricChart(series, view, local_today(now, view.timezone))
         key = chart_key(client.id or 0, metric, found, (goal, view, chart.today))
-        image, cached = await self._draw(key, self._renderer.metric_chart, chart)
-        return ProgressPicture(
-            client, view, metric, image, found_trends, (), measured, cached=cached
-        )
+        picture = ProgressPicture(client, view, metric, None, found_trends, (), measured)
+        return picture, (key, self._renderer.metric_chart, chart)
 
-    async def _panel(self, client, view, entries, goals, measured, now) -> ProgressPicture:
+    def _panel(
+        self, client, view, entries, goals, measured, now
+    ) -> tuple[ProgressPicture, tuple | None]:
         series = tuple(
             build_series(
                 entries[m.value],
@@ -264,13 +380,13 @@ class ShowProgressUseCase:
             if entries.get(m.value)
         )
         if not series:
-            return ProgressPicture(client, view, PANEL, None, None, (), measured)
+            return ProgressPicture(client, view, PANEL, None, None, (), measured), None
         panel = ChartPanel(series, view, local_today(now, view.timezone))
         drawn = [e for m in PANEL_METRICS for e in entries.get(m.value, [])]
         goals_drawn = [goal_for(goals, m.value) for m in PANEL_METRICS]
         key = chart_key(client.id or 0, PANEL, drawn, (goals_drawn, view, panel.today))
-        image, cached = await self._draw(key, self._renderer.panel_chart, panel)
-        return ProgressPicture(client, view, PANEL, image, None, series, measured, cached=cached)
+        picture = ProgressPicture(client, view, PANEL, None, None, series, measured)
+        return picture, (key, self._renderer.panel_chart, panel)
 
     async def _cohort(
         self, uow: UnitOfWork, client: Client, metric: str, own: float | None, now: datetime

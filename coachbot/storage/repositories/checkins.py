@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.checkins.model import (
@@ -28,6 +28,7 @@ from coachbot.storage.repositories._mapping import (
     to_entity,
     update_row,
 )
+from coachbot.storage.repositories.people import bump_data_version
 from coachbot.storage.tables import (
     CheckinMessageRow,
     CheckinPlanRow,
@@ -143,13 +144,17 @@ class SqlCheckinRepository:
         )
         return found[0] if found else None
 
-    async def review_queue(self, coach_id: int, *, limit: int) -> Sequence[Checkin]:
-        return await self._list(
+    async def review_queue(
+        self, coach_id: int, *, limit: int, after: Checkin | None = None
+    ) -> Sequence[Checkin]:
+        conditions = [
             CheckinRow.coach_id == coach_id,
             CheckinRow.status == CheckinStatus.submitted.value,
-            order=CheckinRow.submitted_at,
-            limit=limit,
-        )
+        ]
+        if after is not None and after.submitted_at is not None:
+            place = tuple_(CheckinRow.submitted_at, CheckinRow.id)
+            conditions.append(place > (after.submitted_at, after.id or 0))
+        return await self._list(*conditions, order=CheckinRow.submitted_at, limit=limit)
 
     async def count_review_queue(self, coach_id: int) -> int:
         count = await self._session.scalar(
@@ -233,6 +238,7 @@ class SqlMetricRepository:
         self._session = session
 
     async def add(self, entry: MetricEntry) -> MetricEntry:
+        await bump_data_version(self._session, entry.client_id)
         return await insert(self._session, MetricEntryRow, entry)
 
     async def list_for_client(self, client_id: int, metric: str) -> Sequence[MetricEntry]:
@@ -248,9 +254,12 @@ class SqlMetricRepository:
         return to_entity(MetricEntry, row) if row else None
 
     async def update(self, entry: MetricEntry) -> None:
+        await bump_data_version(self._session, entry.client_id)
         await update_row(self._session, MetricEntryRow, entry)
 
     async def delete(self, entry_id: int) -> None:
+        owner = select(MetricEntryRow.client_id).where(MetricEntryRow.id == entry_id)
+        await bump_data_version(self._session, owner.scalar_subquery())
         await self._session.execute(delete(MetricEntryRow).where(MetricEntryRow.id == entry_id))
 
     async def recent(self, client_id: int, *, limit: int) -> Sequence[MetricEntry]:

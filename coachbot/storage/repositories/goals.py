@@ -15,6 +15,7 @@ from coachbot.domain.goals.model import (
     Milestone,
 )
 from coachbot.storage.repositories._mapping import insert, rowcount, to_entity, update_row
+from coachbot.storage.repositories.people import bump_data_version
 from coachbot.storage.tables import GoalChangeRow, GoalMilestoneRow, GoalRow
 
 
@@ -23,6 +24,7 @@ class SqlGoalRepository:
         self._session = session
 
     async def add(self, goal: Goal) -> Goal:
+        await bump_data_version(self._session, goal.client_id)
         return await insert(self._session, GoalRow, goal)
 
     async def list_for_client(self, client_id: int) -> Sequence[Goal]:
@@ -36,6 +38,7 @@ class SqlGoalRepository:
         return _goal(row) if row else None
 
     async def update(self, goal: Goal) -> None:
+        await bump_data_version(self._session, goal.client_id)
         await update_row(self._session, GoalRow, goal)
 
     async def overdue(self, *, before: date, limit: int) -> Sequence[Goal]:

@@ -1,13 +1,39 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import (
+    ColumnElement,
+    bindparam,
+    func,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.checkins.model import CheckinRules
-from coachbot.domain.people.model import Client, ClientStatus, Coach, User, UserRoles
-from coachbot.storage.repositories._mapping import as_utc, insert, row_values, to_entity, update_row
+from coachbot.domain.people.model import (
+    STATUS_ORDER,
+    Client,
+    ClientCursor,
+    ClientFilter,
+    ClientStatus,
+    Coach,
+    User,
+    UserRoles,
+    search_text,
+    sort_name,
+)
+from coachbot.storage.repositories._mapping import (
+    as_utc,
+    columns_of,
+    insert,
+    row_values,
+    to_entity,
+    update_row,
+)
 from coachbot.storage.tables import ClientRow, CoachRow, UserRow
 
 # Asked on every update: one round trip, and the statement is built once, not per call
@@ -88,7 +114,7 @@ def _coach_values(coach: Coach) -> dict:
     return values
 
 
-def _client_entity(row: ClientRow) -> Client:
+def _client_entity(row: Any) -> Client:  # a ClientRow or a row of its columns
     return to_entity(Client, row, status=ClientStatus)
 
 
@@ -112,14 +138,22 @@ class SqlClientRepository:
         self._session = session
 
     async def add(self, client: Client) -> Client:
-        return await insert(self._session, ClientRow, client)
+        row = ClientRow(**_client_values(client))
+        self._session.add(row)
+        await self._session.flush()
+        client.id = row.id
+        return client
 
     async def get(self, client_id: int) -> Client | None:
         row = await self._session.get(ClientRow, client_id)
         return _client_entity(row) if row else None
 
     async def update(self, client: Client) -> None:
-        await update_row(self._session, ClientRow, client)
+        values = _client_values(client)
+        values.pop("id", None)
+        await self._session.execute(
+            update(ClientRow).where(ClientRow.id == client.id).values(values)
+        )
 
     async def list_for_coach(self, coach_id: int) -> Sequence[Client]:
         return await self._list(ClientRow.coach_id == coach_id)
@@ -128,7 +162,124 @@ class SqlClientRepository:
         return await self._list(ClientRow.user_id == user_id)
 
     async def _list(self, condition) -> Sequence[Client]:
-        rows = await self._session.scalars(
-            select(ClientRow).where(condition).order_by(ClientRow.id)
+        rows = await self._session.execute(
+            columns_of(ClientRow).where(condition).order_by(ClientRow.id)
         )
         return [_client_entity(row) for row in rows]
+
+    async def page_for_coach(
+        self,
+        coach_id: int,
+        which: ClientFilter,
+        *,
+        limit: int,
+        after: ClientCursor | None = None,
+        before: ClientCursor | None = None,
+    ) -> Sequence[Client]:
+        """Keyset pages: a status at a time (in list order, or backwards for `before`),
+        each read by (sort_name, id) on the list's index, until `limit` are found."""
+        cursor = after or before
+        place = await self._place(coach_id, cursor) if cursor is not None else None
+        if cursor is not None and place is None:
+            cursor = after = before = None
+        statuses = [which.status] if which.status is not None else list(STATUS_ORDER)
+        if cursor is not None:
+            rank = STATUS_ORDER.index(cursor.status)
+            if before is None:
+                statuses = [s for s in statuses if STATUS_ORDER.index(s) >= rank]
+            else:
+                statuses = [s for s in statuses if STATUS_ORDER.index(s) <= rank]
+        if before is not None:
+            statuses.reverse()
+        conditions = [ClientRow.coach_id == coach_id, *_search_conditions(which)]
+        found: list[Client] = []
+        for status in statuses:
+            query = columns_of(ClientRow).where(*conditions, ClientRow.status == status.value)
+            key = tuple_(ClientRow.sort_name, ClientRow.id)
+            if cursor is not None and status is cursor.status:
+                query = query.where(key < place if before is not None else key > place)
+            if before is not None:
+                query = query.order_by(ClientRow.sort_name.desc(), ClientRow.id.desc())
+            else:
+                query = query.order_by(ClientRow.sort_name, ClientRow.id)
+            rows = await self._session.execute(query.limit(limit - len(found)))
+            found += [_client_entity(row) for row in rows]
+            if len(found) >= limit:
+                break
+        if before is not None:
+            found.reverse()
+        return found
+
+    async def _place(self, coach_id: int, cursor: ClientCursor) -> Any:
+        found = await self._session.execute(
+            select(ClientRow.sort_name, ClientRow.id).where(
+                ClientRow.id == cursor.client_id, ClientRow.coach_id == coach_id
+            )
+        )
+        row = found.first()
+        return tuple_(row.sort_name, row.id) if row is not None else None
+
+    async def count_for_coach(
+        self, coach_id: int, which: ClientFilter
+    ) -> tuple[dict[ClientStatus, int], int]:
+        """The counts by status from the list's index alone; a search's matches, which
+        need the rows, in a read of their own (in one read with the counts, SQLite walked
+        the rows in index order: 20 times slower at 10,000 clients)."""
+        rows = await self._session.execute(
+            select(ClientRow.status, func.count())
+            .where(ClientRow.coach_id == coach_id)
+            .group_by(ClientRow.status)
+        )
+        counts = {ClientStatus(status): int(count) for status, count in rows}
+        if not which.searching:
+            status = which.status
+            return counts, counts.get(status, 0) if status else sum(counts.values())
+        conditions = [ClientRow.coach_id == coach_id, *_search_conditions(which)]
+        if which.status is not None:
+            conditions.append(ClientRow.status == which.status.value)
+        matching = await self._session.scalar(select(func.count()).where(*conditions))
+        return counts, int(matching or 0)
+
+
+def _client_values(client: Client) -> dict:
+    """The row of a client: its fields (the data version is the stores' to change, never
+    a saved client's), and the list's order and search columns kept from them."""
+    values = row_values(client)
+    values.pop("data_version", None)
+    values.update(
+        sort_name=sort_name(client.display_name),
+        search_text=search_text(client),
+        tag_text=" " + "".join(f"{tag} " for tag in client.tags),
+    )
+    return values
+
+
+def _contains(column, text: str) -> ColumnElement[bool]:
+    """`column` contains `text` literally: LIKE's wildcards in it are escaped."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
+
+
+def _search_conditions(which: ClientFilter) -> list[ColumnElement[bool]]:
+    return [_contains(ClientRow.search_text, word) for word in which.words] + [
+        _contains(ClientRow.tag_text, f" {tag} ") for tag in which.tags
+    ]
+
+
+async def bump_data_version(session: AsyncSession, client_id: int | ColumnElement[int]) -> None:
+    """The client's progress data changed (in this transaction): cached pictures of it
+    stop being asked for."""
+    await session.execute(
+        update(ClientRow)
+        .where(ClientRow.id == client_id)
+        .values(data_version=ClientRow.data_version + 1)
+    )
+
+
+async def bump_coach_data_versions(session: AsyncSession, coach_id: int) -> None:
+    """Something every client of the coach is drawn with changed (a custom metric)."""
+    await session.execute(
+        update(ClientRow)
+        .where(ClientRow.coach_id == coach_id)
+        .values(data_version=ClientRow.data_version + 1)
+    )

@@ -20,6 +20,7 @@ from coachbot.storage.repositories._mapping import (
     update_row,
 )
 from coachbot.storage.repositories.outbox import insert_ignoring_conflicts
+from coachbot.storage.repositories.people import bump_coach_data_versions
 from coachbot.storage.tables import (
     AchievementRow,
     ClientRow,
@@ -34,6 +35,7 @@ class SqlCustomMetricRepository:
         self._session = session
 
     async def add(self, metric: CustomMetric) -> CustomMetric:
+        await bump_coach_data_versions(self._session, metric.coach_id)
         return await insert(self._session, CustomMetricRow, metric)
 
     async def get(self, metric_id: int) -> CustomMetric | None:
@@ -41,6 +43,7 @@ class SqlCustomMetricRepository:
         return to_entity(CustomMetric, row) if row else None
 
     async def update(self, metric: CustomMetric) -> None:
+        await bump_coach_data_versions(self._session, metric.coach_id)
         await update_row(self._session, CustomMetricRow, metric)
 
     async def list_for_coach(self, coach_id: int) -> Sequence[CustomMetric]:

@@ -110,9 +110,16 @@ class FakeCheckins:
             desc=True,
         )
 
-    async def review_queue(self, coach_id: int, *, limit: int) -> Sequence[Checkin]:
+    async def review_queue(
+        self, coach_id: int, *, limit: int, after: Checkin | None = None
+    ) -> Sequence[Checkin]:
+        place = (after.submitted_at, after.id) if after and after.submitted_at else None
         return self._table.select(
-            lambda c: c.coach_id == coach_id and c.status == CheckinStatus.submitted,
+            lambda c: (
+                c.coach_id == coach_id
+                and c.status == CheckinStatus.submitted
+                and (place is None or (c.submitted_at, c.id) > place)
+            ),
             order=lambda c: (c.submitted_at, c.id),
             limit=limit,
         )
@@ -161,9 +168,11 @@ class FakePhotos:
 
 class FakeMetrics:
     def __init__(self, db: FakeDatabase) -> None:
+        self._db = db
         self._table = db.metrics
 
     async def add(self, entry: MetricEntry) -> MetricEntry:
+        self._db.bump_data_versions(lambda c: c.id == entry.client_id)
         return self._table.insert(entry)
 
     async def list_for_client(self, client_id: int, metric: str) -> Sequence[MetricEntry]:
@@ -175,9 +184,13 @@ class FakeMetrics:
         return self._table.get(entry_id)
 
     async def update(self, entry: MetricEntry) -> None:
+        self._db.bump_data_versions(lambda c: c.id == entry.client_id)
         self._table.update(entry)
 
     async def delete(self, entry_id: int) -> None:
+        entry = self._table.get(entry_id)
+        if entry is not None:
+            self._db.bump_data_versions(lambda c: c.id == entry.client_id)
         self._table.delete(entry_id)
 
     async def recent(self, client_id: int, *, limit: int) -> Sequence[MetricEntry]:

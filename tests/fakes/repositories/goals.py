@@ -15,6 +15,7 @@ class FakeGoals:
         self._table = db.goals
 
     async def add(self, goal: Goal) -> Goal:
+        self._db.bump_data_versions(lambda c: c.id == goal.client_id)
         return self._table.insert(goal)
 
     async def list_for_client(self, client_id: int) -> Sequence[Goal]:
@@ -24,6 +25,7 @@ class FakeGoals:
         return self._table.get(goal_id)
 
     async def update(self, goal: Goal) -> None:
+        self._db.bump_data_versions(lambda c: c.id == goal.client_id)
         self._table.update(goal)
 
     async def overdue(self, *, before: date, limit: int) -> Sequence[Goal]:

@@ -7,7 +7,17 @@ from dataclasses import replace
 from datetime import datetime
 
 from coachbot.domain.invitations.model import Invitation
-from coachbot.domain.people.model import Client, Coach, User, UserRoles
+from coachbot.domain.people.model import (
+    STATUS_ORDER,
+    Client,
+    ClientCursor,
+    ClientFilter,
+    ClientStatus,
+    Coach,
+    User,
+    UserRoles,
+    list_order,
+)
 from coachbot.domain.shared.audit import AuditEntry
 from tests.fakes.database import AuditRow, ConsentRow, FakeDatabase
 from tests.fakes.table import as_json
@@ -66,13 +76,47 @@ class FakeClients:
         return self._db.clients.get(client_id)
 
     async def update(self, client: Client) -> None:
-        self._db.clients.update(client)
+        # The data version is the stores' to change, never a saved client's.
+        fields = [name for name in vars(client) if name != "data_version"]
+        self._db.clients.update(client, fields)
 
     async def list_for_coach(self, coach_id: int) -> Sequence[Client]:
         return self._db.clients.select(lambda c: c.coach_id == coach_id)
 
     async def list_for_user(self, user_id: int) -> Sequence[Client]:
         return self._db.clients.select(lambda c: c.user_id == user_id)
+
+    async def page_for_coach(
+        self,
+        coach_id: int,
+        which: ClientFilter,
+        *,
+        limit: int,
+        after: ClientCursor | None = None,
+        before: ClientCursor | None = None,
+    ) -> Sequence[Client]:
+        listed = self._db.clients.select(
+            lambda c: c.coach_id == coach_id and which.matches(c), order=list_order
+        )
+        cursor = after or before
+        anchor = self._db.clients.get(cursor.client_id) if cursor else None
+        if cursor is None or anchor is None or anchor.coach_id != coach_id:
+            return listed[:limit]
+        anchor.status = cursor.status  # its place is where it was listed
+        place = list_order(anchor)
+        if before is not None:
+            return [c for c in listed if list_order(c) < place][-limit:]
+        return [c for c in listed if list_order(c) > place][:limit]
+
+    async def count_for_coach(
+        self, coach_id: int, which: ClientFilter
+    ) -> tuple[dict[ClientStatus, int], int]:
+        counts = {status: 0 for status in STATUS_ORDER}
+        matching = 0
+        for client in self._db.clients.select(lambda c: c.coach_id == coach_id):
+            counts[client.status] += 1
+            matching += which.matches(client)
+        return {status: n for status, n in counts.items() if n}, matching
 
 
 class FakeConsents:

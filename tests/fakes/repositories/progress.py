@@ -15,15 +15,18 @@ from tests.fakes.repositories.checkins import plans_due
 
 class FakeCustomMetrics:
     def __init__(self, db: FakeDatabase) -> None:
+        self._db = db
         self._table = db.custom_metrics
 
     async def add(self, metric: CustomMetric) -> CustomMetric:
+        self._db.bump_data_versions(lambda c: c.coach_id == metric.coach_id)
         return self._table.insert(metric)
 
     async def get(self, metric_id: int) -> CustomMetric | None:
         return self._table.get(metric_id)
 
     async def update(self, metric: CustomMetric) -> None:
+        self._db.bump_data_versions(lambda c: c.coach_id == metric.coach_id)
         self._table.update(metric)
 
     async def list_for_coach(self, coach_id: int) -> Sequence[CustomMetric]:

@@ -15,7 +15,7 @@ from coachbot.bot.billing.texts import subscription_status as status_text
 from coachbot.bot.callbacks import BuyCb, MyBillingCb, PortalCb, RenewCb
 from coachbot.bot.filters import IsClient
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape
+from coachbot.bot.markup import escape, fmt
 from coachbot.domain.billing.model import Payment
 from coachbot.domain.billing.sales import (
     ClientPlan,
@@ -55,7 +55,7 @@ async def show_my_billing_button(
 
 
 def render_plan(plan: ClientPlan, user: User) -> str:
-    lines = [_("<b>Your plan with {coach}</b>").format(coach=escape(plan.coach_name))]
+    lines: list[str] = [fmt(_("<b>Your plan with {coach}</b>"), coach=escape(plan.coach_name))]
     subscription, locale = plan.subscription, user.language
     if subscription is None:
         lines.append(_("No subscription yet."))
@@ -63,9 +63,7 @@ def render_plan(plan: ClientPlan, user: User) -> str:
         if plan.package is not None:
             lines.append(package_line(plan.package, locale))
         lines.append(
-            _("Status: {status}").format(
-                status=status_text(subscription.status, subscription.paused)
-            )
+            fmt(_("Status: {status}"), status=status_text(subscription.status, subscription.paused))
         )
         end = subscription.current_period_end
         if end is not None and not subscription.ended:
@@ -75,7 +73,7 @@ def render_plan(plan: ClientPlan, user: User) -> str:
                 text = _("Payments are paused by your coach.")
             else:
                 text = _("Next payment: {date}")
-            lines.append(text.format(date=day(end, user.timezone, locale)))
+            lines.append(fmt(text, date=day(end, user.timezone, locale)))
     if plan.requires_subscription and not plan.has_access:
         lines.append(_("⏸ Your coaching is paused until a payment goes through."))
     if plan.payments:

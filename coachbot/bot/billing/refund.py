@@ -17,8 +17,8 @@ from coachbot.bot.billing.texts import money, payment_line, render_draft
 from coachbot.bot.callbacks import PaymentAction, PaymentCb, RefundCb
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import escape, fmt
 from coachbot.bot.replies import answer_query
-from coachbot.bot.texts import escape
 from coachbot.domain.billing.admin import DecideRefund, PaymentRef, PrepareRefund
 from coachbot.domain.billing.model import RefundStatus
 from coachbot.domain.people.identity import Identity
@@ -53,8 +53,9 @@ async def show_payment(
         lines.insert(0, escape(payment.customer_email))
     if payment.refunded_amount:
         lines.append(
-            _("Refunded: {amount}").format(
-                amount=money(payment.refunded_amount, payment.currency, locale)
+            fmt(
+                _("Refunded: {amount}"),
+                amount=money(payment.refunded_amount, payment.currency, locale),
             )
         )
     builder = InlineKeyboardBuilder()
@@ -108,7 +109,7 @@ async def ask_refund_amount(
     left = money(view.payment.refundable, view.payment.currency, identity.user.language)
     await answer_query(
         query,
-        _("How much should be refunded? Up to {amount}.").format(amount=left),
+        fmt(_("How much should be refunded? Up to {amount}."), amount=left),
         keyboards.cancel_only(),
     )
 
@@ -153,7 +154,7 @@ async def decide_refund(
     )
     amount = money(draft.refund.amount, draft.refund.currency, identity.user.language)
     if draft.refund.status is RefundStatus.succeeded:
-        text = _("Refunded {amount} ✅ The client was told.").format(amount=amount)
+        text: str = fmt(_("Refunded {amount} ✅ The client was told."), amount=amount)
     else:
         text = _("Refund cancelled. Nothing was refunded.")
     if not draft.decided_now:  # a second press: the message already says so

@@ -11,7 +11,7 @@ from babel.numbers import format_currency
 
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.texts import escape
+from coachbot.bot.markup import escape, fmt
 from coachbot.domain.billing.admin import ClientBilling, RefundDraft
 from coachbot.domain.billing.model import (
     BillingSettings,
@@ -40,13 +40,13 @@ def totals(by_currency: dict[str, int], locale: str) -> str:
 
 def per_interval(price: str, interval: str | None) -> str:
     if interval is None:
-        return _("{price} once").format(price=price)
+        return fmt(_("{price} once"), price=price)
     labels = {
         "week": _("{price} per week"),
         "month": _("{price} per month"),
         "year": _("{price} per year"),
     }
-    return labels[interval].format(price=price)
+    return fmt(labels[interval], price=price)
 
 
 def interval_label(interval: str | None) -> str:
@@ -60,7 +60,7 @@ def interval_label(interval: str | None) -> str:
 
 
 def trial_label(days: int) -> str:
-    return ngettext("{count}-day free trial", "{count}-day free trial", days).format(count=days)
+    return fmt(ngettext("{count}-day free trial", "{count}-day free trial", days), count=days)
 
 
 def subscription_status(status: SubscriptionStatus, paused: bool = False) -> str:
@@ -113,7 +113,7 @@ def render_package(package: Package, locale: str) -> str:
     if package.description:
         lines.append(escape(package.description))
     if package.payment_link_url:
-        lines.append(_("Payment link: {url}").format(url=escape(package.payment_link_url)))
+        lines.append(fmt(_("Payment link: {url}"), url=escape(package.payment_link_url)))
     if package.archived:
         lines.append(_("Archived: no longer sold."))
     elif not package.published:
@@ -138,15 +138,18 @@ def render_rules(settings: BillingSettings) -> str:
         return _(
             "Coaching does not depend on payment: clients keep check-ins whether they pay or not."
         )
-    return _(
-        "Coaching needs an active subscription. After a failed payment clients keep access "
-        "for {days} day(s); it comes back as soon as they pay."
-    ).format(days=settings.grace_days)
+    return fmt(
+        _(
+            "Coaching needs an active subscription. After a failed payment clients keep access "
+            "for {days} day(s); it comes back as soon as they pay."
+        ),
+        days=settings.grace_days,
+    )
 
 
 def render_client_billing(view: ClientBilling, viewer: User) -> str:
     locale, zone = viewer.language, viewer.timezone
-    lines = [_("💳 <b>{name}</b>: billing").format(name=escape(view.client.display_name))]
+    lines: list[str] = [fmt(_("💳 <b>{name}</b>: billing"), name=escape(view.client.display_name))]
     current = view.current
     if current is None:
         lines.append(_("No subscription."))
@@ -155,20 +158,23 @@ def render_client_billing(view: ClientBilling, viewer: User) -> str:
         if package is not None:
             lines.append(package_line(package, locale))
         lines.append(
-            _("Status: {status}").format(status=subscription_status(current.status, current.paused))
+            fmt(_("Status: {status}"), status=subscription_status(current.status, current.paused))
         )
         if current.current_period_end is not None:
             end = day(current.current_period_end, zone, locale)
             lines.append(
-                (
-                    _("Ends on {date}")
-                    if current.cancel_at_period_end
-                    else _("Next payment: {date}")
-                ).format(date=end)
+                fmt(
+                    (
+                        _("Ends on {date}")
+                        if current.cancel_at_period_end
+                        else _("Next payment: {date}")
+                    ),
+                    date=end,
+                )
             )
     if view.settings.require_subscription:
         lines.append(_("Coaching access: yes") if view.has_access else _("Coaching access: paused"))
-    lines.append(_("Paid so far: {total}").format(total=totals(view.revenue, locale)))
+    lines.append(fmt(_("Paid so far: {total}"), total=totals(view.revenue, locale)))
     if view.payments:
         lines.append("")
         lines += [payment_line(p, viewer) for p in view.payments]
@@ -178,6 +184,9 @@ def render_client_billing(view: ClientBilling, viewer: User) -> str:
 def render_draft(draft: RefundDraft, viewer: User) -> str:
     amount = money(draft.refund.amount, draft.refund.currency, viewer.language)
     name = draft.client.display_name if draft.client else (draft.payment.customer_email or "")
-    return _("Refund {amount} to {name} for {package}? This cannot be undone.").format(
-        amount=amount, name=escape(name), package=escape(draft.payment.description)
+    return fmt(
+        _("Refund {amount} to {name} for {package}? This cannot be undone."),
+        amount=amount,
+        name=escape(name),
+        package=escape(draft.payment.description),
     )

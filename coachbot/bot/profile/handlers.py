@@ -14,7 +14,8 @@ from coachbot.bot import keyboards
 from coachbot.bot.callbacks import ProfileCb
 from coachbot.bot.forms.rendering import explain_refusal, wording
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape, local_date, quiet_hours_warning
+from coachbot.bot.markup import escape
+from coachbot.bot.texts import local_date, quiet_hours_warning
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind
 from coachbot.domain.forms.units import Metric, UnitSystem, from_si, unit_symbol
 from coachbot.domain.people.identity import Identity

@@ -21,9 +21,10 @@ from coachbot.bot.callbacks import (
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
+from coachbot.bot.markup import escape, fmt
 from coachbot.bot.progress import keyboards
 from coachbot.bot.progress.texts import achievement_line, metric_title, trend_caption
-from coachbot.bot.texts import escape, local_date
+from coachbot.bot.texts import local_date
 from coachbot.domain.goals.achievements import ShowAchievements, ShowAchievementsUseCase
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
@@ -103,8 +104,9 @@ async def send_chart(
         if own:
             text = _("Nothing measured yet. Log your first measurement with /log.")
         else:
-            text = _("{name} has not logged any measurements yet.").format(
-                name=escape(picture.client.display_name)
+            text = fmt(
+                _("{name} has not logged any measurements yet."),
+                name=escape(picture.client.display_name),
             )
         await message.answer(text)
         return
@@ -112,7 +114,7 @@ async def send_chart(
         caption = trend_caption(picture.trends, picture.view, own=own)
     else:
         names = ", ".join(metric_title(s.definition) for s in picture.panel)
-        caption = _("<b>Your progress</b>: {metrics}").format(metrics=names)
+        caption = fmt(_("<b>Your progress</b>: {metrics}"), metrics=names)
     if not own:
         caption = f"👤 {escape(picture.client.display_name)}\n{caption}"
     extra = None
@@ -149,7 +151,8 @@ async def compare_photos(
     if not isinstance(query.message, Message):
         return
     user = identity.user
-    caption = _("📷 {before} → {after}").format(
+    caption: str = fmt(
+        _("📷 {before} → {after}"),
         before=local_date(result.before.taken.date(), user),
         after=local_date(result.after.taken.date(), user),
     )
@@ -233,8 +236,8 @@ async def _send_achievements(
     )
     view = viewpoint(identity.user)
     if client_id:
-        lines = [
-            _("🏅 <b>Achievements of {name}</b>").format(name=escape(found.client.display_name))
+        lines: list[str] = [
+            fmt(_("🏅 <b>Achievements of {name}</b>"), name=escape(found.client.display_name))
         ]
     else:
         lines = [_("🏅 <b>Your achievements</b>")]
@@ -246,11 +249,14 @@ async def _send_achievements(
     if found.streak:
         lines += [
             "",
-            ngettext(
-                "🔥 Current streak: {count} check-in in a row.",
-                "🔥 Current streak: {count} check-ins in a row.",
-                found.streak,
-            ).format(count=found.streak),
+            fmt(
+                ngettext(
+                    "🔥 Current streak: {count} check-in in a row.",
+                    "🔥 Current streak: {count} check-ins in a row.",
+                    found.streak,
+                ),
+                count=found.streak,
+            ),
         ]
     await message.answer("\n".join(lines))
 

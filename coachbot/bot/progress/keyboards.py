@@ -29,6 +29,7 @@ from coachbot.bot.callbacks import (
 )
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.keyboards import rows_of
+from coachbot.bot.markup import plain
 from coachbot.bot.progress.texts import measure, metric_title
 from coachbot.bot.texts import local_date
 from coachbot.domain.forms.units import UnitSystem
@@ -293,7 +294,7 @@ def custom_metrics(metric_ids: Sequence[tuple[int, str]]) -> InlineKeyboardMarku
     builder = InlineKeyboardBuilder()
     for metric_id, name in metric_ids:
         builder.button(
-            text=_("🗄 Archive {name}").format(name=name),
+            text=plain(_("🗄 Archive {name}"), name=name),
             callback_data=CustomMetricCb(action=CustomMetricAction.archive, metric_id=metric_id),
         )
     builder.button(

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape
+from coachbot.bot.markup import escape, fmt
 from coachbot.domain.forms.questions import Question
 from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.goals.model import Achievement, GoalChange
@@ -97,7 +97,8 @@ def goal_lines(item: GoalProgress, view: Viewpoint) -> list[str]:
         target = measure(goal.target_value, definition, units, language)
         if goal.start_value is not None and item.current is not None:
             lines.append(
-                _("{start} → now {current} → goal {target}").format(
+                fmt(
+                    _("{start} → now {current} → goal {target}"),
                     start=measure(goal.start_value, definition, units, language),
                     current=measure(item.current, definition, units, language),
                     target=target,
@@ -105,9 +106,9 @@ def goal_lines(item: GoalProgress, view: Viewpoint) -> list[str]:
             )
             lines.append(progress_bar(item.fraction))
         else:
-            lines.append(_("Goal {target} · no measurement yet").format(target=target))
+            lines.append(fmt(_("Goal {target} · no measurement yet"), target=target))
     if goal.target_date is not None:
-        lines.append(_("Target date: {date}").format(date=day(goal.target_date, language)))
+        lines.append(fmt(_("Target date: {date}"), date=day(goal.target_date, language)))
     lines.append(goal_status(item, view))
     reached = [m for m in item.milestones if m.reached_at is not None]
     if item.milestones and definition is not None:
@@ -116,8 +117,11 @@ def goal_lines(item: GoalProgress, view: Viewpoint) -> list[str]:
             for m in item.milestones
         )
         lines.append(
-            _("Milestones ({reached} of {count}): {marks}").format(
-                reached=len(reached), count=len(item.milestones), marks=marks
+            fmt(
+                _("Milestones ({reached} of {count}): {marks}"),
+                reached=len(reached),
+                count=len(item.milestones),
+                marks=marks,
             )
         )
     return lines
@@ -167,10 +171,10 @@ def change_summary(
 
     parts = []
     if targets[1] != targets[0] and definition is not None:
-        parts.append(_("target {old} → {new}").format(old=value(targets[0]), new=value(targets[1])))
+        parts.append(fmt(_("target {old} → {new}"), old=value(targets[0]), new=value(targets[1])))
     if dates[1] != dates[0]:
         parts.append(
-            _("date {old} → {new}").format(old=day(dates[0], language), new=day(dates[1], language))
+            fmt(_("date {old} → {new}"), old=day(dates[0], language), new=day(dates[1], language))
         )
     return ", ".join(parts) or _("no change")
 
@@ -201,15 +205,17 @@ def trend_caption(found: Trends, view: Viewpoint, *, own: bool) -> str:
     lines = [f"<b>{metric_title(definition)}</b>"]
     if series.latest is not None and series.latest_average is not None:
         lines.append(
-            _("Latest {latest} · 7-day average {average}").format(
+            fmt(
+                _("Latest {latest} · 7-day average {average}"),
                 latest=measure(series.latest, definition, units, language),
                 average=measure(series.latest_average, definition, units, language),
             )
         )
     if series.weekly_rate is not None:
         lines.append(
-            _("Trend: {rate} per week (last 4 weeks)").format(
-                rate=change(series.weekly_rate, definition, units, language)
+            fmt(
+                _("Trend: {rate} per week (last 4 weeks)"),
+                rate=change(series.weekly_rate, definition, units, language),
             )
         )
     if series.goal is not None:
@@ -220,17 +226,18 @@ def trend_caption(found: Trends, view: Viewpoint, *, own: bool) -> str:
                 if own
                 else _("At this rate the goal of {goal} is reached around {date}.")
             )
-            lines.append(text.format(goal=goal, date=local_day(found.projected, view)))
+            lines.append(fmt(text, goal=goal, date=local_day(found.projected, view)))
         else:
             lines.append(
-                _("The current trend does not lead to the goal of {goal} yet.").format(goal=goal)
+                fmt(_("The current trend does not lead to the goal of {goal} yet."), goal=goal)
             )
         if series.target_date is not None:
-            lines.append(_("Target date: {date}").format(date=day(series.target_date, language)))
+            lines.append(fmt(_("Target date: {date}"), date=day(series.target_date, language)))
     month = found.month
     if month.current.mean is not None and month.previous.mean is not None:
         lines.append(
-            _("This month {current} on average, last month {previous} ({difference}).").format(
+            fmt(
+                _("This month {current} on average, last month {previous} ({difference})."),
                 current=measure(month.current.mean, definition, units, language),
                 previous=measure(month.previous.mean, definition, units, language),
                 difference=change(month.difference or 0.0, definition, units, language),
@@ -245,10 +252,11 @@ def cohort_line(
     cohort: CohortSummary, definition: MetricDefinition, view: Viewpoint, *, own: bool
 ) -> str:
     language, units = view.language, view.units
-    text = _(
-        "Compared with {count} clients of the coach (anonymised): weekly change median "
-        "{median}, middle half {low} to {high}."
-    ).format(
+    text: str = fmt(
+        _(
+            "Compared with {count} clients of the coach (anonymised): weekly change median "
+            "{median}, middle half {low} to {high}."
+        ),
         count=cohort.clients,
         median=change(cohort.median, definition, units, language),
         low=change(cohort.lower_quartile, definition, units, language),
@@ -256,7 +264,5 @@ def cohort_line(
     )
     if cohort.own is not None:
         mine = change(cohort.own, definition, units, language)
-        text += " " + (_("Yours: {value}.") if own else _("This client: {value}.")).format(
-            value=mine
-        )
+        text += " " + fmt((_("Yours: {value}.") if own else _("This client: {value}.")), value=mine)
     return text

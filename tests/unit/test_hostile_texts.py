@@ -1,0 +1,95 @@
+"""Hostile values in every text the bot sends: markup-like names (`<b>`, `<u>x</u>`), `&`,
+quotes, emoji, right-to-left text and 4000-character strings come out as typed (or
+shortened), in valid Telegram HTML within Telegram's length limits. Notices are taken
+from the renderer table itself, so a new notice type is covered the day it is added."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import pathlib
+import types
+import typing
+from typing import Any
+
+import pytest
+
+from coachbot.bot.i18n import create_i18n
+from coachbot.bot.markup import Html, bold, escape, fmt, join, long_text, plain
+from coachbot.bot.notices import RENDERERS, notice_renderer
+from coachbot.domain.outbox.model import TextPayload
+from coachbot.domain.shared.notices import Notice
+from coachbot.sandbox.telegram_format import parse_text
+from coachbot.sandbox.telegram_rules import CAPTION_LIMIT, TEXT_LIMIT
+from tests.unit.test_notices import SAMPLES_BY_NAME, SAMPLES_BY_TYPE, payload_of, text_of
+
+LONG = "Ä" * 3990 + "<b>&"
+HOSTILE = [
+    "<b>",
+    "&",
+    "<u>x</u>",
+    '"quoted" & <i>',
+    "r&d, <script>",
+    "💪🏽 Zoë 👩‍👩‍👧",
+    "مرحبا עולם",  # right-to-left
+    LONG,
+]
+MARKER = "Qzx"  # a benign value: where it shows, a hostile one must show too
+
+
+def sample(kind: type[Notice], text: str) -> Notice:
+    """The notice with every free-text field set to `text` (other fields mean something)."""
+    hints = typing.get_type_hints(kind)
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(kind):
+        hint = hints[field.name]
+        options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        if field.name in SAMPLES_BY_NAME:
+            values[field.name] = SAMPLES_BY_NAME[field.name]
+        elif str in options:
+            values[field.name] = text
+        else:
+            values[field.name] = next(SAMPLES_BY_TYPE[o] for o in options if o in SAMPLES_BY_TYPE)
+    return kind(**values)
+
+
+def visible(html_text: str, limit: int) -> str:
+    """What Telegram shows (it refuses the message when this raises), within `limit`."""
+    shown = parse_text(html_text, "HTML").text
+    assert 0 < len(shown.encode("utf-16-le")) // 2 <= limit
+    return shown
+
+
+def shows(value: str, shown: str) -> bool:
+    """`value` is visible as typed, or its beginning when it was shortened."""
+    return value in shown or (len(value) > 100 and value[:100] in shown and "…" in shown)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("kind", sorted(RENDERERS, key=lambda k: k.__name__), ids=str)
+def test_every_notice_shows_hostile_values_as_typed(kind: type[Notice], language: str):
+    render = notice_renderer(create_i18n("en"))
+    benign = render(payload_of(sample(kind, MARKER), language))
+    limit = TEXT_LIMIT if isinstance(benign, TextPayload) else CAPTION_LIMIT
+    shows_values = MARKER in visible(text_of(benign), limit)
+    for value in HOSTILE:
+        shown = visible(text_of(render(payload_of(sample(kind, value), language))), limit)
+        assert not shows_values or shows(value, shown), (value[:20], shown[:300])
+        assert "&amp;" not in shown and "&lt;" not in shown  # escaped once, not twice
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_the_text_helpers_escape_every_value_once_and_shorten_long_ones(value: str):
+    line = fmt("<b>{name}</b> · {count:.1f} · {tags}", name=value, count=2, tags=join(" ", [value]))
+    shown = visible(line, TEXT_LIMIT)
+    assert shows(value, shown) and "2.0" in shown
+    assert parse_text(line, "HTML").entities[0]["type"] == "bold"
+    assert shows(value, visible(bold(value) + "\n" + long_text(value), TEXT_LIMIT))
+    assert fmt("{a}", a=escape(value)) == escape(value)  # never escaped twice
+    assert isinstance(fmt("{a}", a=value), Html)
+    assert plain("{a}", a=value) == value  # a button label is not HTML
+
+
+def test_a_4000_character_value_is_shortened_in_a_message():
+    assert len(escape(LONG)) < 300 and escape(LONG).endswith("…")
+    assert len(long_text(LONG)) < 1600

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import pathlib
+import re
 import types
 import typing
 from typing import Any
@@ -93,3 +94,50 @@ def test_the_text_helpers_escape_every_value_once_and_shorten_long_ones(value: s
 def test_a_4000_character_value_is_shortened_in_a_message():
     assert len(escape(LONG)) < 300 and escape(LONG).endswith("…")
     assert len(long_text(LONG)) < 1600
+
+
+BOT = pathlib.Path(__file__).parents[2] / "coachbot" / "bot"
+TAG = re.compile(r"</?(b|i|u|s|a|code|pre|blockquote|tg-spoiler|span)\b[^<>]*>")
+
+
+def formatting_by_hand(tree: ast.AST) -> list[tuple[int, str]]:
+    """Places that put values into a text other than through `coachbot.bot.markup`:
+    `str.format`/`format_map`, `%`, and f-strings that write HTML tags."""
+    found = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("format", "format_map")
+        ):
+            found.append((node.lineno, f".{node.func.attr}()"))
+        elif (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Mod)
+            and isinstance(node.left, ast.Constant)
+            and isinstance(node.left.value, str)
+        ):
+            found.append((node.lineno, "% formatting"))
+        elif isinstance(node, ast.JoinedStr) and any(
+            isinstance(part, ast.FormattedValue) for part in node.values
+        ):
+            literal = "".join(
+                part.value
+                for part in node.values
+                if isinstance(part, ast.Constant) and isinstance(part.value, str)
+            )
+            if TAG.search(literal):
+                found.append((node.lineno, "f-string with HTML tags"))
+    return found
+
+
+def test_bot_texts_take_values_only_through_the_markup_helpers():
+    """Every message is parsed as HTML, so a value formatted in by hand is one `<` away
+    from a message Telegram refuses; `fmt` / `escape` / `bold` escape by construction."""
+    offenders = [
+        f"{path.relative_to(BOT.parent.parent)}:{line}: {what}"
+        for path in sorted(BOT.rglob("*.py"))
+        if path.name != "markup.py"
+        for line, what in formatting_by_hand(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert offenders == []

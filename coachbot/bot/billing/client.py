@@ -15,7 +15,7 @@ from coachbot.bot.billing.texts import subscription_status as status_text
 from coachbot.bot.callbacks import BuyCb, MyBillingCb, PortalCb, RenewCb
 from coachbot.bot.filters import IsClient
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import escape, fmt, join, link
 from coachbot.domain.billing.model import Payment
 from coachbot.domain.billing.sales import (
     ClientPlan,
@@ -87,10 +87,10 @@ def payment_with_links(payment: Payment, user: User) -> str:
     line = payment_line(payment, user)
     links = []
     if payment.hosted_invoice_url:
-        links.append(f'<a href="{escape(payment.hosted_invoice_url)}">{_("invoice")}</a>')
+        links.append(link(payment.hosted_invoice_url, _("invoice")))
     if payment.invoice_pdf_url:
-        links.append(f'<a href="{escape(payment.invoice_pdf_url)}">PDF</a>')
-    return line + (f" ({', '.join(links)})" if links else "")
+        links.append(link(payment.invoice_pdf_url, "PDF"))
+    return line + (fmt(" ({links})", links=join(", ", links)) if links else "")
 
 
 def plan_keyboard(plan: ClientPlan) -> InlineKeyboardMarkup | None:

@@ -160,7 +160,7 @@ async def show_revenue(query: CallbackQuery, identity: Identity, uc: UseCases) -
     builder = InlineKeyboardBuilder()
     for entry in result.clients:
         name = entry.name or _("Payment link buyers")
-        lines.append(f"• {escape(name)}: {totals(entry.revenue, locale)}")
+        lines.append(fmt("• {name}: {total}", name=name, total=totals(entry.revenue, locale)))
         if entry.client_id:
             builder.button(text=name, callback_data=ClientBillingCb(client_id=entry.client_id))
     if not result.clients:

@@ -55,9 +55,13 @@ def _open_client(notice: notices.AboutClient) -> Keyboard:
 
 def package_offer(notice: notices.PackageOffer, view: Viewpoint) -> TextPayload:
     amount = _money(notice.amount, notice.currency, view)
-    lines = [
+    lines: list[str] = [
         fmt(_("{coach} sent you a coaching package:"), coach=escape(notice.coach)),
-        f"<b>{escape(notice.package)}</b> · {per_interval(amount, notice.interval)}",
+        fmt(
+            "<b>{package}</b> · {price}",
+            package=notice.package,
+            price=per_interval(amount, notice.interval),
+        ),
     ]
     if notice.description:
         lines.append(escape(notice.description))

@@ -17,7 +17,7 @@ from coachbot.bot.billing.texts import money, payment_line, render_draft
 from coachbot.bot.callbacks import PaymentAction, PaymentCb, RefundCb
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import bold, escape, fmt
 from coachbot.bot.replies import answer_query
 from coachbot.domain.billing.admin import DecideRefund, PaymentRef, PrepareRefund
 from coachbot.domain.billing.model import RefundStatus
@@ -48,7 +48,7 @@ async def show_payment(
     locale = viewer.language
     lines = [payment_line(payment, viewer)]
     if view.client is not None:
-        lines.insert(0, f"<b>{escape(view.client.display_name)}</b>")
+        lines.insert(0, bold(view.client.display_name))
     elif payment.customer_email:
         lines.insert(0, escape(payment.customer_email))
     if payment.refunded_amount:

@@ -11,7 +11,7 @@ from babel.numbers import format_currency
 
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import bold, escape, fmt
 from coachbot.domain.billing.admin import ClientBilling, RefundDraft
 from coachbot.domain.billing.model import (
     BillingSettings,
@@ -103,11 +103,11 @@ def package_price(package: Package, locale: str) -> str:
 
 def package_line(package: Package, locale: str) -> str:
     """The package's name and price, in HTML."""
-    return f"{escape(package.name)} · {package_price(package, locale)}"
+    return fmt("{name} · {price}", name=package.name, price=package_price(package, locale))
 
 
 def render_package(package: Package, locale: str) -> str:
-    lines = [f"<b>{escape(package.name)}</b>", package_price(package, locale)]
+    lines = [bold(package.name), package_price(package, locale)]
     if package.trial_days:
         lines.append(trial_label(package.trial_days))
     if package.description:
@@ -130,7 +130,13 @@ def payment_line(payment: Payment, viewer: User) -> str:
     amount = money(payment.amount, payment.currency, viewer.language)
     status = payment_status(payment.status, payment.refunded_amount, payment.amount)
     when = day(payment.paid_at or payment.created_at, viewer.timezone, viewer.language)
-    return f"• {when} · {amount} · {escape(payment.description)} · {status}"
+    return fmt(
+        "• {when} · {amount} · {package} · {status}",
+        when=when,
+        amount=amount,
+        package=payment.description,
+        status=status,
+    )
 
 
 def render_rules(settings: BillingSettings) -> str:

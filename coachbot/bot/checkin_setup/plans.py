@@ -264,7 +264,7 @@ def render_plan(view: PlanView, viewer: User) -> str:
     zone = view.user.timezone if view.user else "UTC"
     lines = [
         fmt(_("<b>Check-ins for {name}</b>"), name=name),
-        describe_schedule(plan.schedule, viewer.language) + f" ({escape(zone)})",
+        describe_schedule(plan.schedule, viewer.language) + fmt(" ({zone})", zone=zone),
     ]
     if view.template is not None:
         lines.append(fmt(_("Template: {name}"), name=escape(view.template.name)))

@@ -7,7 +7,7 @@ from coachbot.bot.callbacks import TemplateAction
 from coachbot.bot.forms.rendering import wording
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import escape, fmt, join
 from coachbot.domain.checkins.setup import TemplateView
 from coachbot.domain.checkins.templates import MAX_QUESTIONS
 from coachbot.domain.forms.questions import Question, QuestionKind
@@ -27,7 +27,14 @@ def render_templates(views: list[TemplateView]) -> str:
     for number, view in enumerate(views, start=1):
         count = len(view.form.questions)
         questions = fmt(ngettext("{count} question", "{count} questions", count), count=count)
-        lines.append(f"{number}. {escape(view.template.name)} · {questions}")
+        lines.append(
+            fmt(
+                "{number}. {name} · {questions}",
+                number=number,
+                name=view.template.name,
+                questions=questions,
+            )
+        )
     lines += ["", _("Tap a template to see and change its questions.")]
     return "\n".join(lines)
 
@@ -40,8 +47,11 @@ def render_template(view: TemplateView, language: str, selected: str | None = No
     limit = 80 if count <= 20 else 50  # a message holds 4096 characters
     numbers = {question.key: number for number, question in enumerate(questions, start=1)}
     lines = [
-        f"<b>{escape(view.template.name)}</b> · "
-        + fmt(ngettext("{count} question", "{count} questions", count), count=count),
+        fmt(
+            "<b>{name}</b> · {count}",
+            name=view.template.name,
+            count=fmt(ngettext("{count} question", "{count} questions", count), count=count),
+        ),
         "",
     ]
     for number, question in enumerate(questions, start=1):
@@ -51,8 +61,13 @@ def render_template(view: TemplateView, language: str, selected: str | None = No
         if question.optional:
             details.append(_("optional"))
         prompt = escape(shorten(wording(question.prompt, language), limit))
-        line = f"{number}. {prompt} · " + " · ".join(details)
-        lines.append(f"👉 <b>{line}</b>" if question.key == selected else line)
+        line = fmt(
+            "{number}. {prompt} · {details}",
+            number=number,
+            prompt=prompt,
+            details=join(" · ", details),
+        )
+        lines.append(fmt("👉 <b>{line}</b>", line=line) if question.key == selected else line)
     lines.append("")
     if selected is not None and selected in numbers:
         question = view.form.question(selected)

@@ -10,7 +10,7 @@ from babel.dates import format_date
 from coachbot.bot.callbacks import CheckinCb, ClientCardCb, FeedbackCb, ReviewAction, ReviewCb
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import escape, fmt, long_text
 from coachbot.bot.notice_kit import Viewpoint, buttons
 from coachbot.domain.checkins import notices
 from coachbot.domain.outbox.model import TextPayload
@@ -88,8 +88,8 @@ def _checkin_date(notice: notices.ThreadNotice, view: Viewpoint) -> str:
 
 
 def _with_body(heading: str, notice: notices.ThreadNotice) -> str:
-    body = escape(notice.text)
-    return f"{heading}\n\n{body}" if body else heading
+    body = long_text(notice.text)
+    return fmt("{heading}\n\n{body}", heading=heading, body=body) if body else heading
 
 
 def checkin_feedback(notice: notices.CheckinFeedback, view: Viewpoint) -> TextPayload:

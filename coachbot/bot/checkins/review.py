@@ -25,7 +25,7 @@ from coachbot.bot.filters import IsCoach
 from coachbot.bot.forms.rendering import format_answer, wording
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import escape, fmt, join, long_text
 from coachbot.bot.messages import thread_content
 from coachbot.bot.texts import local_date, local_datetime
 from coachbot.domain.checkins.model import ThreadKind, ThreadMessage, ThreadRole
@@ -216,7 +216,7 @@ def render_card(card: ReviewCard, viewer: User) -> str:
     for line in card.answers:
         prompt = wording(line.question.prompt, viewer.language)
         value = format_answer(line.question, line.value, viewer, line.delta)
-        lines.append(f"<b>{escape(prompt)}</b>\n{value}")
+        lines.append(fmt("<b>{prompt}</b>\n{value}", prompt=prompt, value=value))
     if card.photos:
         current = sum(photo.current for photo in card.photos)
         lines.append(
@@ -262,8 +262,8 @@ def thread_line(message: ThreadMessage, card: ReviewCard) -> str:
     what = {ThreadKind.voice: _("🎤 voice message"), ThreadKind.photo: _("🖼 photo")}
     parts = [what[message.kind]] if message.kind in what else []
     if message.text:
-        parts.append(escape(message.text))
-    return f"• {who}: " + " · ".join(parts)
+        parts.append(long_text(message.text, 500))
+    return fmt("• {who}: {what}", who=who, what=join(" · ", parts))
 
 
 def card_keyboard(card: ReviewCard) -> InlineKeyboardMarkup:

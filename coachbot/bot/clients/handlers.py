@@ -283,7 +283,11 @@ def status_label(status: ClientStatus) -> str:
 
 def render_card(card: ClientCard, viewer: User) -> str:
     client = card.client
-    lines = [f"<b>{escape(client.display_name)}</b> · {status_label(client.status)}"]
+    lines: list[str] = [
+        fmt(
+            "<b>{name}</b> · {status}", name=client.display_name, status=status_label(client.status)
+        )
+    ]
     if client.email:
         lines.append(fmt(_("Email: {email}"), email=escape(client.email)))
     if client.phone:

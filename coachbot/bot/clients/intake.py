@@ -58,16 +58,18 @@ def render_intake(intake: Intake, viewer: User) -> list[str]:
         lines += ["", _("✅ No health flags and no injuries.")]
     for form in intake.forms:
         title = escape(wording(form.title, viewer.language))
-        lines += ["", f"<b>{title}</b> · {local_datetime(form.completed_at, viewer)}"]
+        when = local_datetime(form.completed_at, viewer)
+        lines += ["", fmt("<b>{title}</b> · {when}", title=title, when=when)]
         lines += [_line(answer, viewer) for answer in form.answers]
     return lines
 
 
 def _line(answer: IntakeAnswer, viewer: User) -> str:
     prompt = escape(wording(answer.question.prompt, viewer.language))
-    text = f"• {prompt} <b>{format_answer(answer.question, answer.value, viewer)}</b>"
+    shown = format_answer(answer.question, answer.value, viewer)
+    text = fmt("• {prompt} <b>{answer}</b>", prompt=prompt, answer=shown)
     for question, value in answer.details:
-        text += f" — {format_answer(question, value, viewer)}"
+        text = fmt("{text} — {answer}", text=text, answer=format_answer(question, value, viewer))
     return text
 
 

@@ -14,7 +14,7 @@ from coachbot.bot.callbacks import FormAction, FormCb
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
 from coachbot.bot.keyboards import button, laid_out, rows_of
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import bold, escape, fmt, join, long_text
 from coachbot.domain.checkins.photos import InvalidPhoto
 from coachbot.domain.forms.dates import example_date, format_numeric, month_first
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind, Text
@@ -39,16 +39,19 @@ def question_text(step: FormStep, user: User) -> str:
     question = step.question
     assert question is not None
     lines = [
-        f"<i>{escape(wording(step.form.title, user.language))}</i> · "
-        + fmt(_("question {number}"), number=step.answered + 1),
+        fmt(
+            "<i>{title}</i> · {number}",
+            title=wording(step.form.title, user.language),
+            number=fmt(_("question {number}"), number=step.answered + 1),
+        ),
         "",
-        f"<b>{escape(wording(question.prompt, user.language))}</b>",
+        bold(wording(question.prompt, user.language)),
     ]
     # A form that asks for units (the profile) measures in them from its next question.
     units = UnitSystem(step.answers.get("units") or user.units)
     hint = _hint(question, user, units)
     if hint:
-        lines += ["", f"<i>{hint}</i>"]
+        lines += ["", fmt("<i>{hint}</i>", hint=hint)]
     return "\n".join(lines)
 
 
@@ -277,7 +280,7 @@ def format_answer(question: Question, value: Any, viewer: User, delta: float | N
         shown = f"{from_si(float(value), question.metric, units):.1f}"
         delta = from_si(delta, question.metric, units) if delta is not None else None
     elif question.kind is QuestionKind.number:
-        unit = f" {escape(question.unit)}" if question.unit else ""
+        unit = fmt(" {unit}", unit=question.unit) if question.unit else ""
         shown = f"{float(value):g}"
     elif question.kind is QuestionKind.scale:
         unit = f"/{question.scale[1]}"
@@ -286,11 +289,13 @@ def format_answer(question: Question, value: Any, viewer: User, delta: float | N
     elif question.kind in (QuestionKind.single_choice, QuestionKind.multi_choice):
         labels = {o.key: wording(o.label, viewer.language) for o in question.options}
         keys = value if isinstance(value, list) else [value]
-        shown = ", ".join(escape(labels.get(key) or key) for key in keys)
+        shown = join(", ", (labels.get(key) or key for key in keys))
     else:
-        shown = escape(str(value))
-    text = f"{shown}{unit}"
+        shown = long_text(value)
+    text = fmt("{shown}{unit}", shown=shown, unit=unit)
     if delta is not None and round(delta, 2) != 0:
         sign = "+" if delta > 0 else "−"
-        text += f" ({sign}{abs(delta):g}{unit})"
+        text = fmt(
+            "{text} ({sign}{delta:g}{unit})", text=text, sign=sign, delta=abs(delta), unit=unit
+        )
     return text

@@ -32,7 +32,7 @@ def render_goals(view: GoalsView, *, coach: bool) -> str:
         lines.append("")
         block = goal_lines(card.progress, shown)
         if len(view.goals) > 1:
-            block[0] = f"{number}. {block[0]}"
+            block[0] = fmt("{number}. {goal}", number=number, goal=block[0])
         lines += [line for line in block if line]
         if card.pending is not None:
             lines.append(

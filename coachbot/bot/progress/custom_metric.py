@@ -66,9 +66,14 @@ async def send_metrics(message: Message, found: CustomMetricsView, language: str
             else _("all clients")
         )
         lines.append(
-            f"• {escape(metric.name)} ({escape(metric.unit) or '—'}, "
-            f"{number(metric.minimum, language, metric.decimals)}–"
-            f"{number(metric.maximum, language, metric.decimals)}) · {scope}"
+            fmt(
+                "• {name} ({unit}, {minimum}–{maximum}) · {scope}",
+                name=metric.name,
+                unit=metric.unit or "—",
+                minimum=number(metric.minimum, language, metric.decimals),
+                maximum=number(metric.maximum, language, metric.decimals),
+                scope=scope,
+            )
         )
     if not found.metrics:
         lines.append(

@@ -116,7 +116,7 @@ async def send_chart(
         names = ", ".join(metric_title(s.definition) for s in picture.panel)
         caption = fmt(_("<b>Your progress</b>: {metrics}"), metrics=names)
     if not own:
-        caption = f"👤 {escape(picture.client.display_name)}\n{caption}"
+        caption = fmt("👤 {name}\n{caption}", name=picture.client.display_name, caption=caption)
     extra = None
     if len(caption) > CAPTION_LIMIT:  # Telegram's limit for captions
         caption, extra = caption.split("\n", 1)[0], caption
@@ -157,7 +157,7 @@ async def compare_photos(
         after=local_date(result.after.taken.date(), user),
     )
     if callback_data.client_id:
-        caption = f"👤 {escape(result.client.display_name)} · {caption}"
+        caption = fmt("👤 {name} · {caption}", name=result.client.display_name, caption=caption)
     await query.message.answer_photo(
         BufferedInputFile(result.image, filename="comparison.jpg"),
         caption=caption,

@@ -71,7 +71,7 @@ async def _send_report(
         end=day(report.end, language),
     )
     if client_id:
-        caption = f"👤 {escape(report.client.display_name)} · {caption}"
+        caption = fmt("👤 {name} · {caption}", name=report.client.display_name, caption=caption)
     await message.answer_document(
         BufferedInputFile(report.content, filename=report.filename), caption=caption
     )

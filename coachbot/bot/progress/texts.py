@@ -91,7 +91,9 @@ def progress_bar(fraction: float | None, width: int = 10) -> str:
 def goal_lines(item: GoalProgress, view: Viewpoint) -> list[str]:
     """A goal as a few lines: what, how far, by when, how it goes."""
     goal, language, units = item.goal, view.language, view.units
-    lines = [f"🎯 <b>{escape(labels.goal_name(item, translate_here, language))}</b>"]
+    lines: list[str] = [
+        fmt("🎯 <b>{goal}</b>", goal=labels.goal_name(item, translate_here, language))
+    ]
     definition = item.definition
     if definition is not None and goal.target_value is not None:
         target = measure(goal.target_value, definition, units, language)
@@ -140,7 +142,7 @@ STATE_MARKS = {
 def goal_status(item: GoalProgress, view: Viewpoint) -> str:
     text = labels.goal_status(item, view, translate_here)
     mark = STATE_MARKS.get(labels.goal_state(item, view.timezone), "")
-    return f"{mark}{text}" if text else ""
+    return fmt("{mark}{text}", mark=mark, text=text) if text else ""
 
 
 def change_lines(change_: GoalChange, item: GoalProgress, view: Viewpoint) -> str:
@@ -191,7 +193,9 @@ def achievement_title(key: str, details: dict[str, Any], units: UnitSystem, lang
 
 def achievement_line(achievement: Achievement, view: Viewpoint) -> str:
     title = achievement_title(achievement.key, achievement.details, view.units, view.language)
-    return f"🏅 <b>{title}</b> · {local_day(achievement.achieved_at, view)}"
+    return fmt(
+        "🏅 <b>{title}</b> · {day}", title=title, day=local_day(achievement.achieved_at, view)
+    )
 
 
 # -- trends ----------------------------------------------------------------------------
@@ -202,7 +206,7 @@ def trend_caption(found: Trends, view: Viewpoint, *, own: bool) -> str:
     month against the last, and (from five clients) the coach's cohort."""
     series, language, units = found.series, view.language, view.units
     definition = series.definition
-    lines = [f"<b>{metric_title(definition)}</b>"]
+    lines: list[str] = [fmt("<b>{title}</b>", title=metric_title(definition))]
     if series.latest is not None and series.latest_average is not None:
         lines.append(
             fmt(

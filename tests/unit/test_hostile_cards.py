@@ -17,6 +17,8 @@ import pytest
 
 from coachbot.bot.i18n import create_i18n
 from coachbot.domain.checkins.schedule import CheckinSchedule, Frequency
+from coachbot.domain.onboarding.intake import Intake
+from coachbot.domain.people.model import ClientStatus, User
 from coachbot.sandbox.telegram_rules import TEXT_LIMIT
 from tests.unit.test_hostile_texts import HOSTILE, MARKER, shows, visible
 
@@ -32,6 +34,8 @@ MEANINGFUL: dict[str, Any] = {
     "sex": None,
     "rule": None,
     "show_if": None,
+    "builtin": None,  # a coach's own metric, named by them
+    "counts": {ClientStatus.active: 1},
     "key": "q1",
     "token": "abc123",
     "metric": None,
@@ -58,7 +62,12 @@ def build(hint: Any, text: str, name: str = "") -> Any:
     args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in args if a is not type(None)]
-        return build(options[0], text, name)
+        try:
+            return build(options[0], text, name)
+        except TypeError:
+            if len(options) < len(args):  # optional: left out
+                return None
+            raise
     if origin is typing.Literal:
         return args[0]
     if hint is str:
@@ -82,8 +91,10 @@ def build(hint: Any, text: str, name: str = "") -> Any:
     if origin in (list, Sequence, typing.Sequence):
         return [build(args[0], text)]
     if origin is tuple:
-        return (build(args[0], text),) if len(args) == 2 and args[1] is Ellipsis else tuple(
-            build(a, text) for a in args
+        return (
+            (build(args[0], text),)
+            if len(args) == 2 and args[1] is Ellipsis
+            else tuple(build(a, text) for a in args)
         )
     if origin in (dict, typing.Mapping) and args == (str, str):  # a text in each language
         return {"en": text, "de": text}
@@ -107,13 +118,24 @@ def arguments(render: Callable[..., Any], text: str, **fixed: Any) -> dict[str, 
     return {n: fixed[n] if n in fixed else build(h, text, n) for n, h in hints.items()}
 
 
+def intake_card(intake: Intake, viewer: User) -> str:
+    from coachbot.bot.clients.intake import render_intake
+
+    return "\n".join(render_intake(intake, viewer))
+
+
 def renderers() -> list[tuple[str, Callable[..., str], dict[str, Any]]]:
     from coachbot.bot.billing import client as billing_client
     from coachbot.bot.billing import texts as billing_texts
-    from coachbot.bot.checkin_setup import plans, texts as setup_texts
+    from coachbot.bot.checkin_setup import plans
+    from coachbot.bot.checkin_setup import texts as setup_texts
     from coachbot.bot.checkins import review
-    from coachbot.bot.clients import add_client, handlers as clients
+    from coachbot.bot.clients import add_client
+    from coachbot.bot.clients import handlers as clients
+    from coachbot.bot.forms import rendering
     from coachbot.bot.goals import texts as goals
+    from coachbot.bot.invitations import handlers as invitations
+    from coachbot.bot.progress import log_metric
 
     return [
         ("client card", clients.render_card, {}),
@@ -124,6 +146,13 @@ def renderers() -> list[tuple[str, Callable[..., str], dict[str, Any]]]:
         ("package", billing_texts.render_package, {"locale": "en"}),
         ("check-in plan", plans.render_plan, {}),
         ("templates", setup_texts.render_templates, {}),
+        ("client billing", billing_texts.render_client_billing, {}),
+        ("refund draft", billing_texts.render_draft, {}),
+        ("intake", intake_card, {}),
+        ("question", rendering.question_text, {}),
+        ("invitations", invitations.render_invitations, {}),
+        ("metric logged", log_metric.logged_text, {}),
+        ("client list", clients.render_client_page, {"status": None}),
         ("template", setup_texts.render_template, {"selected": None}),
     ]
 

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import escape, fmt, join
 from coachbot.domain.forms.questions import Question
 from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.goals.model import Achievement, GoalChange
@@ -114,9 +114,16 @@ def goal_lines(item: GoalProgress, view: Viewpoint) -> list[str]:
     lines.append(goal_status(item, view))
     reached = [m for m in item.milestones if m.reached_at is not None]
     if item.milestones and definition is not None:
-        marks = " · ".join(
-            ("✅ " if m.reached_at else "◻️ ") + measure(m.value, definition, units, language)
-            for m in item.milestones
+        marks = join(
+            " · ",
+            (
+                fmt(
+                    "{mark}{value}",
+                    mark="✅ " if m.reached_at else "◻️ ",
+                    value=measure(m.value, definition, units, language),
+                )
+                for m in item.milestones
+            ),
         )
         lines.append(
             fmt(

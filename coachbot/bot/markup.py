@@ -23,6 +23,7 @@ __all__ = [
     "bold",
     "code",
     "escape",
+    "fit",
     "fmt",
     "italic",
     "join",
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 VALUE_LIMIT = 200  # characters of one name, tag, title or label in a message
-LONG_LIMIT = 1500  # characters of one free text (notes, an answer, a message) in a message
+LONG_LIMIT = 2000  # characters of one free text (notes, an answer, a message) in a message
 ELLIPSIS = "…"
 
 
@@ -107,3 +108,48 @@ _TAG = re.compile(r"<[^<>]*>")
 def as_plain(text: str) -> str:
     """What an HTML text shows, for a place that takes plain text (a pop-up alert)."""
     return html.unescape(_TAG.sub("", text))
+
+
+_TOKEN = re.compile(r"(<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*>)|(&[#a-zA-Z0-9]+;)|([^<&]+|[<&])")
+
+
+def _units(text: str) -> int:
+    """Telegram counts lengths in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit(text: str, limit: int) -> str:
+    """An HTML text whose visible part is at most `limit` characters (a caption's 1024):
+    cut at the limit with an ellipsis, every tag still open closed again."""
+    if _units(html.unescape(_TAG.sub("", text))) <= limit:
+        return text
+    out: list[str] = []
+    open_tags: list[str] = []
+    room = limit - 1  # for the ellipsis
+    for match in _TOKEN.finditer(text):
+        tag, closing, name, entity, chars = match.groups()
+        if tag:
+            out.append(tag)
+            if closing:
+                if open_tags and open_tags[-1] == name.lower():
+                    open_tags.pop()
+            else:
+                open_tags.append(name.lower())
+            continue
+        piece = entity or chars
+        shown = html.unescape(piece) if entity else piece
+        if _units(shown) <= room:
+            out.append(piece)
+            room -= _units(shown)
+            continue
+        if chars:
+            kept = ""
+            for char in chars:
+                if _units(kept + char) > room:
+                    break
+                kept += char
+            out.append(kept)
+        break
+    out.append(ELLIPSIS)
+    out.extend(f"</{name}>" for name in reversed(open_tags))
+    return Html("".join(out))

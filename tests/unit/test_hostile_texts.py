@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from coachbot.bot.i18n import create_i18n
-from coachbot.bot.markup import Html, bold, escape, fmt, join, long_text, plain
+from coachbot.bot.markup import Html, bold, escape, fit, fmt, join, long_text, plain
 from coachbot.bot.notices import RENDERERS, notice_renderer
 from coachbot.domain.outbox.model import TextPayload
 from coachbot.domain.shared.notices import Notice
@@ -79,6 +79,32 @@ def test_every_notice_shows_hostile_values_as_typed(kind: type[Notice], language
         assert "&amp;" not in shown and "&lt;" not in shown  # escaped once, not twice
 
 
+@pytest.mark.parametrize("kind", sorted(RENDERERS, key=lambda k: k.__name__), ids=str)
+def test_every_notice_fits_a_caption_when_a_photo_comes_with_it(kind: type[Notice]):
+    """A voice note or photo passed on in a check-in's thread carries the notice as its
+    caption, which Telegram limits to 1024 characters."""
+    render = notice_renderer(create_i18n("en"))
+    for value in HOSTILE:
+        payload = dataclasses.replace(
+            payload_of(sample(kind, value), "en"), attachment="file-1", attachment_kind="photo"
+        )
+        visible(text_of(render(payload)), CAPTION_LIMIT)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("<b>abc</b>", 10, "<b>abc</b>"),
+        ("<b>abcdef</b> x", 4, "<b>abc…</b>"),
+        ("<b>a<i>bc&amp;de</i></b>", 5, "<b>a<i>bc&amp;…</i></b>"),
+        ("💪💪💪", 5, "💪💪…"),  # an emoji is two UTF-16 units
+    ],
+)
+def test_fit_cuts_the_visible_text_and_closes_the_tags(text: str, limit: int, expected: str):
+    assert fit(text, limit) == expected
+    visible(fit(text, limit), limit)
+
+
 @pytest.mark.parametrize("value", HOSTILE)
 def test_the_text_helpers_escape_every_value_once_and_shorten_long_ones(value: str):
     line = fmt("<b>{name}</b> · {count:.1f} · {tags}", name=value, count=2, tags=join(" ", [value]))
@@ -93,7 +119,7 @@ def test_the_text_helpers_escape_every_value_once_and_shorten_long_ones(value: s
 
 def test_a_4000_character_value_is_shortened_in_a_message():
     assert len(escape(LONG)) < 300 and escape(LONG).endswith("…")
-    assert len(long_text(LONG)) < 1600
+    assert len(long_text(LONG)) <= 2000
 
 
 BOT = pathlib.Path(__file__).parents[2] / "coachbot" / "bot"

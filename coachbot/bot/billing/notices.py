@@ -10,7 +10,7 @@ from coachbot.bot.billing.texts import day, money, per_interval, trial_label
 from coachbot.bot.callbacks import BuyCb, ClientBillingCb, MyBillingCb
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import escape, fmt, long_text, plain
 from coachbot.bot.notice_kit import Keyboard, Viewpoint
 from coachbot.domain.billing import notices
 from coachbot.domain.outbox.model import Button, TextPayload
@@ -64,11 +64,11 @@ def package_offer(notice: notices.PackageOffer, view: Viewpoint) -> TextPayload:
         ),
     ]
     if notice.description:
-        lines.append(escape(notice.description))
+        lines.append(long_text(notice.description))
     if notice.trial_days:
         lines.append(trial_label(notice.trial_days))
     pay = BuyCb(checkout_id=notice.checkout_id)
-    label = fmt(
+    label = plain(
         (_("💳 Start the trial") if notice.trial_days else _("💳 Pay {amount}")), amount=amount
     )
     return TextPayload("\n".join(lines), buttons=((Button(text=label, callback_data=pay.pack()),),))

@@ -11,7 +11,7 @@ from babel.numbers import format_currency
 
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.markup import bold, escape, fmt
+from coachbot.bot.markup import bold, escape, fmt, long_text
 from coachbot.domain.billing.admin import ClientBilling, RefundDraft
 from coachbot.domain.billing.model import (
     BillingSettings,
@@ -111,7 +111,7 @@ def render_package(package: Package, locale: str) -> str:
     if package.trial_days:
         lines.append(trial_label(package.trial_days))
     if package.description:
-        lines.append(escape(package.description))
+        lines.append(long_text(package.description))
     if package.payment_link_url:
         lines.append(fmt(_("Payment link: {url}"), url=escape(package.payment_link_url)))
     if package.archived:

@@ -25,7 +25,7 @@ from coachbot.bot.callbacks import (
 from coachbot.bot.clients.intake import intake_button_label
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import escape, fmt, long_text
 from coachbot.bot.texts import local_date, local_datetime
 from coachbot.domain.people.clients import (
     ClientCard,
@@ -295,7 +295,7 @@ def render_card(card: ClientCard, viewer: User) -> str:
     if client.tags:
         lines.append(fmt(_("Tags: {tags}"), tags=" ".join(f"#{t}" for t in client.tags)))
     if client.notes:
-        lines.append(fmt(_("Notes: {notes}"), notes=escape(client.notes)))
+        lines.append(fmt(_("Notes: {notes}"), notes=long_text(client.notes)))
     if card.user is not None:
         lines += _profile_lines(card.user, viewer)
     lines.append(fmt(_("Added {date}"), date=local_datetime(client.created_at, viewer)))

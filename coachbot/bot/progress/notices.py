@@ -16,7 +16,7 @@ from coachbot.bot.callbacks import (
     metric_token,
 )
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import escape, fmt, long_text
 from coachbot.bot.notice_kit import Viewpoint, buttons
 from coachbot.bot.progress.texts import (
     achievement_title,
@@ -133,7 +133,7 @@ def _change(notice: notices.GoalChangeNotice, view: Viewpoint) -> str:
 
 
 def _goal_label(notice: notices.GoalChangeNotice | notices.GoalOverdue) -> str:
-    return escape(notice.description) if notice.description else _metric(notice)
+    return long_text(notice.description, 500) if notice.description else _metric(notice)
 
 
 def goal_change_proposed(notice: notices.GoalChangeProposed, view: Viewpoint) -> TextPayload:
@@ -144,7 +144,7 @@ def goal_change_proposed(notice: notices.GoalChangeProposed, view: Viewpoint) ->
         change=_change(notice, view),
     )
     if notice.reason:
-        text += "\n" + fmt(_("Reason: {reason}"), reason=escape(notice.reason))
+        text += "\n" + fmt(_("Reason: {reason}"), reason=long_text(notice.reason, 500))
     actions = (
         (_("✅ Approve"), GoalChangeAction.approve),
         (_("✏️ Adjust"), GoalChangeAction.edit),

@@ -31,6 +31,7 @@ __all__ = [
     "long_text",
     "plain",
     "shorten",
+    "stack",
 ]
 
 VALUE_LIMIT = 200  # characters of one name, tag, title or label in a message
@@ -153,3 +154,10 @@ def fit(text: str, limit: int) -> str:
     out.append(ELLIPSIS)
     out.extend(f"</{name}>" for name in reversed(open_tags))
     return Html("".join(out))
+
+
+def stack(parts: Iterable[str]) -> Html:
+    """A message's lines, one under another. Each line is ours: a translated text or one
+    built with `fmt` (values are escaped there, not here), so the block is `Html` and can
+    go into a template whole (a caption under a client's name)."""
+    return Html("\n".join(parts))

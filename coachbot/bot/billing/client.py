@@ -15,7 +15,7 @@ from coachbot.bot.billing.texts import subscription_status as status_text
 from coachbot.bot.callbacks import BuyCb, MyBillingCb, PortalCb, RenewCb
 from coachbot.bot.filters import IsClient
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import escape, fmt, join, link
+from coachbot.bot.markup import escape, fmt, join, link, stack
 from coachbot.domain.billing.model import Payment
 from coachbot.domain.billing.sales import (
     ClientPlan,
@@ -80,7 +80,7 @@ def render_plan(plan: ClientPlan, user: User) -> str:
         lines.append("")
         lines.append(_("<b>Payments</b>"))
         lines += [payment_with_links(p, user) for p in plan.payments]
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def payment_with_links(payment: Payment, user: User) -> str:

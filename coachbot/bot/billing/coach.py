@@ -33,7 +33,7 @@ from coachbot.bot.callbacks import (
 )
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import escape, fmt, stack
 from coachbot.bot.replies import answer_query
 from coachbot.domain.billing.admin import (
     ChangeSubscription,
@@ -166,7 +166,7 @@ async def show_revenue(query: CallbackQuery, identity: Identity, uc: UseCases) -
     if not result.clients:
         lines.append(_("No payments yet."))
     builder.adjust(2)
-    await answer_query(query, "\n".join(lines), builder.as_markup() if result.clients else None)
+    await answer_query(query, stack(lines), builder.as_markup() if result.clients else None)
 
 
 # -- rules ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from coachbot.bot.billing.texts import day, money, per_interval, trial_label
 from coachbot.bot.callbacks import BuyCb, ClientBillingCb, MyBillingCb
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.markup import escape, fmt, long_text, plain
+from coachbot.bot.markup import escape, fmt, long_text, plain, stack
 from coachbot.bot.notice_kit import Keyboard, Viewpoint
 from coachbot.domain.billing import notices
 from coachbot.domain.outbox.model import Button, TextPayload
@@ -71,7 +71,7 @@ def package_offer(notice: notices.PackageOffer, view: Viewpoint) -> TextPayload:
     label = plain(
         (_("💳 Start the trial") if notice.trial_days else _("💳 Pay {amount}")), amount=amount
     )
-    return TextPayload("\n".join(lines), buttons=((Button(text=label, callback_data=pay.pack()),),))
+    return TextPayload(stack(lines), buttons=((Button(text=label, callback_data=pay.pack()),),))
 
 
 def payment_receipt(notice: notices.PaymentReceipt, view: Viewpoint) -> TextPayload:

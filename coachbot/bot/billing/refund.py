@@ -17,7 +17,7 @@ from coachbot.bot.billing.texts import money, payment_line, render_draft
 from coachbot.bot.callbacks import PaymentAction, PaymentCb, RefundCb
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import bold, escape, fmt
+from coachbot.bot.markup import bold, escape, fmt, stack
 from coachbot.bot.replies import answer_query
 from coachbot.domain.billing.admin import DecideRefund, PaymentRef, PrepareRefund
 from coachbot.domain.billing.model import RefundStatus
@@ -73,7 +73,7 @@ async def show_payment(
             callback_data=PaymentCb(payment_id=payment.id or 0, action=PaymentAction.refund_part),
         )
     builder.adjust(2)
-    await answer_query(query, "\n".join(lines), builder.as_markup())
+    await answer_query(query, stack(lines), builder.as_markup())
 
 
 @router.callback_query(PaymentCb.filter(F.action == PaymentAction.refund_all))

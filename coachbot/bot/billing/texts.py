@@ -11,7 +11,7 @@ from babel.numbers import format_currency
 
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.markup import bold, escape, fmt, long_text
+from coachbot.bot.markup import bold, escape, fmt, long_text, stack
 from coachbot.domain.billing.admin import ClientBilling, RefundDraft
 from coachbot.domain.billing.model import (
     BillingSettings,
@@ -118,7 +118,7 @@ def render_package(package: Package, locale: str) -> str:
         lines.append(_("Archived: no longer sold."))
     elif not package.published:
         lines.append(_("Not published to Stripe yet: open it and try again."))
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def package_button(package: Package, locale: str) -> str:
@@ -184,7 +184,7 @@ def render_client_billing(view: ClientBilling, viewer: User) -> str:
     if view.payments:
         lines.append("")
         lines += [payment_line(p, viewer) for p in view.payments]
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def render_draft(draft: RefundDraft, viewer: User) -> str:

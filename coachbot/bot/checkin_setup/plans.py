@@ -17,7 +17,7 @@ from coachbot.bot import keyboards
 from coachbot.bot.callbacks import ClientAction, ClientCardCb, PlanAction, PlanCb
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import escape, fmt, stack
 from coachbot.bot.texts import local_datetime
 from coachbot.domain.checkins.rrules import InvalidSchedule
 from coachbot.domain.checkins.schedule import CheckinSchedule, Frequency
@@ -270,7 +270,7 @@ def render_plan(view: PlanView, viewer: User) -> str:
         lines.append(fmt(_("Template: {name}"), name=escape(view.template.name)))
     if plan.next_due_at is not None:
         lines.append(fmt(_("Next: {date}"), date=local_datetime(plan.next_due_at, viewer)))
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def describe_schedule(schedule: CheckinSchedule, language: str) -> str:

@@ -16,7 +16,7 @@ from coachbot.bot.callbacks import MenuAction, MenuCb, RulesCb
 from coachbot.bot.checkin_setup.templates import TemplateSetup
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import fmt
+from coachbot.bot.markup import fmt, stack
 from coachbot.domain.checkins.model import CheckinRules
 from coachbot.domain.checkins.setup import SetCheckinRules
 from coachbot.domain.people.identity import Identity
@@ -110,7 +110,7 @@ async def rule_not_text(message: Message) -> None:
 
 
 def render_rules(rules: CheckinRules) -> str:
-    return "\n".join(
+    return stack(
         [
             _("<b>Check-in follow-ups</b>"),
             fmt(

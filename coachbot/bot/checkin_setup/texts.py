@@ -7,7 +7,7 @@ from coachbot.bot.callbacks import TemplateAction
 from coachbot.bot.forms.rendering import wording
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.markup import escape, fmt, join
+from coachbot.bot.markup import escape, fmt, join, stack
 from coachbot.domain.checkins.setup import TemplateView
 from coachbot.domain.checkins.templates import MAX_QUESTIONS
 from coachbot.domain.forms.questions import Question, QuestionKind
@@ -36,7 +36,7 @@ def render_templates(views: list[TemplateView]) -> str:
             )
         )
     lines += ["", _("Tap a template to see and change its questions.")]
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def render_template(view: TemplateView, language: str, selected: str | None = None) -> str:
@@ -72,7 +72,7 @@ def render_template(view: TemplateView, language: str, selected: str | None = No
     if selected is not None and selected in numbers:
         question = view.form.question(selected)
         if question.options:
-            labels = ", ".join(escape(wording(o.label, language)) for o in question.options)
+            labels = join(", ", (wording(o.label, language) for o in question.options))
             lines.append(fmt(_("Options: {options}"), options=labels))
         lines.append(
             fmt(
@@ -87,7 +87,7 @@ def render_template(view: TemplateView, language: str, selected: str | None = No
                 "check-ins from now on; those already started keep their questions."
             )
         )
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def kind_label(question: Question) -> str:

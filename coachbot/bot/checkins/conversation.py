@@ -17,7 +17,7 @@ from coachbot.bot.callbacks import CheckinCb, FeedbackCb
 from coachbot.bot.forms.state import ask_question
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.markup import fmt
+from coachbot.bot.markup import fmt, stack
 from coachbot.bot.messages import thread_content
 from coachbot.domain.checkins.flow import CheckinClosed, CheckinNotFound, StartCheckin
 from coachbot.domain.checkins.review import AnswerFeedback
@@ -87,7 +87,7 @@ async def checkin_submitted(
                 count=submitted.metrics,
             )
         )
-    await message.answer("\n".join(lines))
+    await message.answer(stack(lines))
 
 
 class CheckinThread(StatesGroup):

@@ -25,7 +25,7 @@ from coachbot.bot.filters import IsCoach
 from coachbot.bot.forms.rendering import format_answer, wording
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.markup import escape, fmt, join, long_text
+from coachbot.bot.markup import escape, fmt, join, long_text, stack
 from coachbot.bot.messages import thread_content
 from coachbot.bot.texts import local_date, local_datetime
 from coachbot.domain.checkins.model import ThreadKind, ThreadMessage, ThreadRole
@@ -251,7 +251,7 @@ def render_card(card: ReviewCard, viewer: User) -> str:
             count=card.waiting,
         )
     )
-    return "\n".join(lines)
+    return stack(lines)
 
 
 THREAD_LINES = 6

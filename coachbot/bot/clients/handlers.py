@@ -25,7 +25,7 @@ from coachbot.bot.callbacks import (
 from coachbot.bot.clients.intake import intake_button_label
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import escape, fmt, long_text
+from coachbot.bot.markup import escape, fmt, join, long_text, stack
 from coachbot.bot.texts import local_date, local_datetime
 from coachbot.domain.people.clients import (
     ClientCard,
@@ -134,7 +134,7 @@ def render_client_page(page: ClientPage, search: str, status: ClientStatus | Non
         lines.append(_("No client matches."))
     elif page.pages > 1:
         lines.append(fmt(_("Page {page} of {pages}"), page=page.page + 1, pages=page.pages))
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def client_page_keyboard(
@@ -293,7 +293,7 @@ def render_card(card: ClientCard, viewer: User) -> str:
     if client.phone:
         lines.append(fmt(_("Phone: {phone}"), phone=escape(client.phone)))
     if client.tags:
-        lines.append(fmt(_("Tags: {tags}"), tags=" ".join(f"#{t}" for t in client.tags)))
+        lines.append(fmt(_("Tags: {tags}"), tags=join(" ", ("#" + tag for tag in client.tags))))
     if client.notes:
         lines.append(fmt(_("Notes: {notes}"), notes=long_text(client.notes)))
     if card.user is not None:
@@ -301,7 +301,7 @@ def render_card(card: ClientCard, viewer: User) -> str:
     lines.append(fmt(_("Added {date}"), date=local_datetime(client.created_at, viewer)))
     if card.last_activity is not None:
         lines.append(fmt(_("Last answer {date}"), date=local_datetime(card.last_activity, viewer)))
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def _profile_lines(client_user: User, viewer: User) -> list[str]:
@@ -311,7 +311,7 @@ def _profile_lines(client_user: User, viewer: User) -> list[str]:
     if client_user.height_cm:
         details.append(f"{client_user.height_cm:.0f} cm")
     details.append(client_user.timezone)
-    return [fmt(_("Telegram: {name}"), name=escape(client_user.full_name)), " · ".join(details)]
+    return [fmt(_("Telegram: {name}"), name=escape(client_user.full_name)), join(" · ", details)]
 
 
 def card_keyboard(client: Client) -> InlineKeyboardMarkup:

@@ -14,7 +14,7 @@ from coachbot.bot.callbacks import FormAction, FormCb
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
 from coachbot.bot.keyboards import button, laid_out, rows_of
-from coachbot.bot.markup import bold, escape, fmt, join, long_text
+from coachbot.bot.markup import bold, escape, fmt, join, long_text, stack
 from coachbot.domain.checkins.photos import InvalidPhoto
 from coachbot.domain.forms.dates import example_date, format_numeric, month_first
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind, Text
@@ -52,7 +52,7 @@ def question_text(step: FormStep, user: User) -> str:
     hint = _hint(question, user, units)
     if hint:
         lines += ["", fmt("<i>{hint}</i>", hint=hint)]
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def _hint(question: Question, user: User, units: UnitSystem) -> str:

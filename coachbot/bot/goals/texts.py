@@ -5,7 +5,7 @@ from __future__ import annotations
 from coachbot.bot.forms.rendering import date_example
 from coachbot.bot.goals.states import GoalData
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import escape, fmt, stack
 from coachbot.bot.progress.texts import bounds_question, change_lines, goal_lines
 from coachbot.domain.forms.questions import Question
 from coachbot.domain.goals.viewing import GoalsView
@@ -52,7 +52,7 @@ def render_goals(view: GoalsView, *, coach: bool) -> str:
                     status=_status(last.status.value),
                 )
             )
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def _status(status: str) -> str:

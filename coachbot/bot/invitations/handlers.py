@@ -13,7 +13,7 @@ from coachbot.bot import keyboards
 from coachbot.bot.callbacks import InvitationAction, InvitationCb, MenuAction, MenuCb
 from coachbot.bot.filters import IsAdmin
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import escape, fmt, stack
 from coachbot.bot.texts import local_datetime
 from coachbot.domain.invitations.use_cases import (
     InvitationSummary,
@@ -93,4 +93,4 @@ def render_invitations(invitations: Sequence[InvitationSummary], viewer: User) -
                 expires=expires,
             )
         )
-    return "\n".join(lines)
+    return stack(lines)

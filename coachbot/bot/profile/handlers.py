@@ -14,7 +14,7 @@ from coachbot.bot import keyboards
 from coachbot.bot.callbacks import ProfileCb
 from coachbot.bot.forms.rendering import explain_refusal, wording
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import bold, escape, fmt
+from coachbot.bot.markup import bold, escape, fmt, stack
 from coachbot.bot.texts import local_date, quiet_hours_warning
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind
 from coachbot.domain.forms.units import Metric, UnitSystem, from_si, unit_symbol
@@ -96,7 +96,7 @@ def render_profile(view: ProfileView) -> str:
         for field in EDITABLE
     ]
     lines += ["", _("Tap what you want to change.")]
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def profile_keyboard() -> InlineKeyboardMarkup:

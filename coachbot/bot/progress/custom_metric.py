@@ -17,7 +17,7 @@ from coachbot.bot import keyboards as common_keyboards
 from coachbot.bot.callbacks import CustomMetricAction, CustomMetricCb, MenuAction, MenuCb
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import escape, fmt, stack
 from coachbot.bot.progress import keyboards
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.progress.measurements import (
@@ -83,7 +83,7 @@ async def send_metrics(message: Message, found: CustomMetricsView, language: str
             )
         )
     await message.answer(
-        "\n".join(lines),
+        stack(lines),
         reply_markup=keyboards.custom_metrics([(m.id or 0, m.name) for m in found.metrics]),
     )
 

@@ -21,7 +21,7 @@ from coachbot.bot.callbacks import (
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.markup import escape, fmt
+from coachbot.bot.markup import escape, fmt, join, stack
 from coachbot.bot.progress import keyboards
 from coachbot.bot.progress.texts import achievement_line, metric_title, trend_caption
 from coachbot.bot.texts import local_date
@@ -113,7 +113,7 @@ async def send_chart(
     if picture.trends is not None:
         caption = trend_caption(picture.trends, picture.view, own=own)
     else:
-        names = ", ".join(metric_title(s.definition) for s in picture.panel)
+        names = join(", ", (metric_title(s.definition) for s in picture.panel))
         caption = fmt(_("<b>Your progress</b>: {metrics}"), metrics=names)
     if not own:
         caption = fmt("👤 {name}\n{caption}", name=picture.client.display_name, caption=caption)
@@ -258,7 +258,7 @@ async def _send_achievements(
                 count=found.streak,
             ),
         ]
-    await message.answer("\n".join(lines))
+    await message.answer(stack(lines))
 
 
 # -- the coach's progress menu for a client ----------------------------------------------

@@ -15,7 +15,7 @@ from coachbot.bot import keyboards as common_keyboards
 from coachbot.bot.callbacks import LogAction, LogCb, metric_key
 from coachbot.bot.forms.rendering import explain_refusal, unit_name
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import fmt
+from coachbot.bot.markup import fmt, stack
 from coachbot.bot.progress import keyboards
 from coachbot.bot.progress.texts import (
     bounds_question,
@@ -219,7 +219,7 @@ def logged_text(logged: MetricLogged) -> str:
                 value=measure(logged.average, definition, units, language),
             )
         )
-    return "\n".join(lines)
+    return stack(lines)
 
 
 # -- corrections ------------------------------------------------------------------------

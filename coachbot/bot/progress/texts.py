@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.markup import escape, fmt, join
+from coachbot.bot.markup import escape, fmt, join, stack
 from coachbot.domain.forms.questions import Question
 from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.goals.model import Achievement, GoalChange
@@ -185,7 +185,7 @@ def change_summary(
         parts.append(
             fmt(_("date {old} → {new}"), old=day(dates[0], language), new=day(dates[1], language))
         )
-    return ", ".join(parts) or _("no change")
+    return join(", ", parts) if parts else _("no change")
 
 
 # -- badges ----------------------------------------------------------------------------
@@ -256,7 +256,7 @@ def trend_caption(found: Trends, view: Viewpoint, *, own: bool) -> str:
         )
     if found.cohort is not None:
         lines.append(cohort_line(found.cohort, definition, view, own=own))
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def cohort_line(

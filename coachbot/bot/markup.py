@@ -76,9 +76,9 @@ def fmt(template: str, /, **values: object) -> Html:
 
 
 def join(separator: str, parts: Iterable[object]) -> Html:
-    """Parts joined by a literal separator (ours, so not escaped), each part escaped
-    unless it is `Html` (a part is a line or a list item: up to LONG_LIMIT)."""
-    return Html(separator.join(escape(part, LONG_LIMIT) for part in parts))
+    """Parts joined by a literal separator (ours, so not escaped), each part escaped and
+    shortened like a name unless it is `Html` (a free text goes in as `long_text`)."""
+    return Html(separator.join(escape(part) for part in parts))
 
 
 def bold(value: object) -> Html:

@@ -15,6 +15,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import as_plain, fmt
 from coachbot.bot.middlewares.dedupe import UpdateInProgressError
 from coachbot.bot.middlewares.locale import locale_of
 from coachbot.domain.billing import errors as billing
@@ -88,7 +89,7 @@ def explain(error: errors.DomainError) -> str:
         case billing.PaymentsUnavailableError():
             return _("Stripe cannot be reached right now. Please try again in a minute.")
         case billing.PaymentsRefusedError():
-            return _("Stripe refused that: {reason}").format(reason=error.reason)
+            return fmt(_("Stripe refused that: {reason}"), reason=error.reason)
         case progress_errors.GoalNotFound():
             return _("That goal was not found.")
         case progress_errors.GoalChangeNotFound():
@@ -102,11 +103,12 @@ def explain(error: errors.DomainError) -> str:
         case progress_errors.DrawingInterrupted():
             return _("The picture could not be drawn just now. Please try again.")
         case progress_errors.ExportTooLarge():
-            return _(
+            too_large = _(
                 "This export is too large for Telegram: it would take {parts} files of up to "
                 "50 MB, and at most {maximum} are sent. Export the measurements as CSV instead, "
                 "or ask the administrator for a backup."
-            ).format(parts=error.parts, maximum=error.maximum_parts)
+            )
+            return fmt(too_large, parts=error.parts, maximum=error.maximum_parts)
         case NotEnoughPhotos():
             return _(
                 "Comparing needs progress photos from two check-ins. They come with the "
@@ -142,8 +144,9 @@ async def report_unexpected_error(event: ErrorEvent, bot: Bot, i18n: I18n, **dat
         exc_info=event.exception,
     )
     with i18n.context(), i18n.use_locale(locale_of(data, i18n.default_locale)):
-        text = _("Something went wrong (ref {reference}). Please try again later.").format(
-            reference=reference
+        text = fmt(
+            _("Something went wrong (ref {reference}). Please try again later."),
+            reference=reference,
         )
         await _tell(event.update, bot, text, data.get("callback_answer"), also_in_chat=True)
 
@@ -165,7 +168,7 @@ async def _tell(
         if query is None:
             return
         if callback_answer is None or not callback_answer.answered:
-            await query.answer(text, show_alert=True)
+            await query.answer(as_plain(text), show_alert=True)
         if also_in_chat and query.message is not None:
             await bot.send_message(query.message.chat.id, text)
     except Exception:

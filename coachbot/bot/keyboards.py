@@ -22,6 +22,7 @@ from coachbot.bot.callbacks import (
 )
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
+from coachbot.bot.markup import plain
 from coachbot.domain.invitations.use_cases import InvitationSummary
 from coachbot.domain.people.identity import Identity
 
@@ -31,7 +32,7 @@ INVITATION_VALIDITY_DAYS = (1, 7, 30)
 def coach_menu(identity: Identity, waiting: int = 0) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=_("📥 Review ({count})").format(count=waiting),
+        text=plain(_("📥 Review ({count})"), count=waiting),
         callback_data=MenuCb(action=MenuAction.review),
     )
     builder.button(text=_("👥 Clients"), callback_data=MenuCb(action=MenuAction.clients))
@@ -66,7 +67,7 @@ def cancel_only() -> InlineKeyboardMarkup:
 def invitation_validity() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for days in INVITATION_VALIDITY_DAYS:
-        label = ngettext("{count} day", "{count} days", days).format(count=days)
+        label = plain(ngettext("{count} day", "{count} days", days), count=days)
         builder.button(text=label, callback_data=InviteValidityCb(days=days))
     builder.button(text=_("Cancel"), callback_data=CancelCb())
     builder.adjust(len(INVITATION_VALIDITY_DAYS), 1)
@@ -82,7 +83,7 @@ def invitation_list(invitation_ids: Sequence[int]) -> InlineKeyboardMarkup:
     for number, invitation_id in enumerate(invitation_ids, start=1):
         label = _("Revoke") if len(invitation_ids) == 1 else _("Revoke #{number}")
         builder.button(
-            text=label.format(number=number),
+            text=plain(label, number=number),
             callback_data=InvitationCb(action=InvitationAction.revoke, invitation_id=invitation_id),
         )
     builder.adjust(3)

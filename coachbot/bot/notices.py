@@ -3,6 +3,7 @@ per notice type, all listed here (a type without one fails the tests, not the wo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -12,6 +13,7 @@ from coachbot.bot.billing import notices as billing
 from coachbot.bot.checkins import notices as checkins
 from coachbot.bot.forms import notices as forms
 from coachbot.bot.invitations import notices as invitations
+from coachbot.bot.markup import fit
 from coachbot.bot.notice_kit import Rendered, Viewpoint
 from coachbot.bot.onboarding import notices as onboarding
 from coachbot.bot.progress import notices as progress
@@ -36,6 +38,7 @@ from coachbot.domain.progress.report_files import STORED_DOCUMENT
 from coachbot.domain.shared.notices import Notice
 
 N = TypeVar("N", bound=Notice)
+CAPTION_LIMIT = 1024  # characters in a photo's, voice note's or document's caption
 Renderer = Callable[[Any, Viewpoint], Rendered]
 
 
@@ -110,6 +113,8 @@ def _with_attachment(payload: NoticePayload, text: TextPayload) -> Payload:
     """A voice note or photo that comes with a notice carries its text as the caption."""
     if payload.attachment is None:
         return text
+    # A caption holds 1024 characters; a thread message's text may have more.
+    text = dataclasses.replace(text, text=fit(text.text, CAPTION_LIMIT))
     notice = payload.notice
     if payload.attachment_kind == STORED_DOCUMENT:  # a generated report or export
         assert isinstance(notice, StoredFileNotice)

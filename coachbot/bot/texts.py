@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import html
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_datetime_format
 
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import fmt
 from coachbot.domain.people.model import User
 
 
@@ -16,19 +16,14 @@ def local_datetime(moment: datetime, user: User) -> str:
     """A date with the time to the minute ("Nov 18, 2026, 7:30 PM"); seconds are noise."""
     local = moment.astimezone(ZoneInfo(user.timezone))
     pattern = str(get_datetime_format("medium", locale=user.language))
-    return pattern.format(
-        format_time(local, format="short", locale=user.language),
-        format_date(local, format="medium", locale=user.language),
+    time = format_time(local, format="short", locale=user.language)
+    return pattern.replace("{0}", time).replace(
+        "{1}", format_date(local, format="medium", locale=user.language)
     )
 
 
 def start_link(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username}?start={token}"
-
-
-def escape(text: str) -> str:
-    """Every user-supplied string goes into HTML messages through this."""
-    return html.escape(text, quote=False)
 
 
 def local_date(day: date, user: User) -> str:
@@ -55,7 +50,12 @@ def quiet_hours_warning(user: User) -> str:
     not): nothing is sent then, so reminders would only come when they end."""
     if not user.reminders_in_quiet_hours:
         return ""
-    return _(
-        "⚠️ {time} is within your quiet hours ({start}–{end}): reminders would wait until "
-        "{end}. Choose another time or quiet hours with /profile."
-    ).format(time=user.reminder_time, start=user.quiet_start, end=user.quiet_end)
+    return fmt(
+        _(
+            "⚠️ {time} is within your quiet hours ({start}–{end}): reminders would wait until "
+            "{end}. Choose another time or quiet hours with /profile."
+        ),
+        time=user.reminder_time,
+        start=user.quiet_start,
+        end=user.quiet_end,
+    )

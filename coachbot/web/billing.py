@@ -10,6 +10,7 @@ refuses to show is logged and acknowledged: a retry would not help).
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,7 +19,6 @@ from aiohttp import web
 
 from coachbot.application import BotApplication
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape
 from coachbot.domain.billing.errors import PaymentsRefusedError, PaymentsUnavailableError
 from coachbot.integrations.stripe_events import billing_event
 from coachbot.integrations.stripe_gateway import InvalidWebhook, StripeWebhookVerifier
@@ -115,10 +115,10 @@ async def billing_page(request: web.Request) -> web.Response:
     body = (
         f"<!doctype html><html lang='{language}'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{escape(title)}</title><link rel='stylesheet' href='/static/pages.css'>"
+        f"<title>{html.escape(title)}</title><link rel='stylesheet' href='/static/pages.css'>"
         "</head><body><main class='narrow'><section class='panel'>"
-        f"<h1>{escape(title)}</h1><p>{escape(text)}</p>"
-        f"<p><a class='button' id='back' href='{escape(link)}'>{escape(back)}</a></p>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
+        f"<p><a class='button' id='back' href='{html.escape(link)}'>{html.escape(back)}</a></p>"
         "</section></main></body></html>"
     )
     return web.Response(text=body, content_type="text/html")

@@ -15,7 +15,7 @@ from coachbot.bot.billing.texts import subscription_status as status_text
 from coachbot.bot.callbacks import BuyCb, MyBillingCb, PortalCb, RenewCb
 from coachbot.bot.filters import IsClient
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape
+from coachbot.bot.markup import escape, fmt, join, link, stack
 from coachbot.domain.billing.model import Payment
 from coachbot.domain.billing.sales import (
     ClientPlan,
@@ -55,7 +55,7 @@ async def show_my_billing_button(
 
 
 def render_plan(plan: ClientPlan, user: User) -> str:
-    lines = [_("<b>Your plan with {coach}</b>").format(coach=escape(plan.coach_name))]
+    lines: list[str] = [fmt(_("<b>Your plan with {coach}</b>"), coach=escape(plan.coach_name))]
     subscription, locale = plan.subscription, user.language
     if subscription is None:
         lines.append(_("No subscription yet."))
@@ -63,9 +63,7 @@ def render_plan(plan: ClientPlan, user: User) -> str:
         if plan.package is not None:
             lines.append(package_line(plan.package, locale))
         lines.append(
-            _("Status: {status}").format(
-                status=status_text(subscription.status, subscription.paused)
-            )
+            fmt(_("Status: {status}"), status=status_text(subscription.status, subscription.paused))
         )
         end = subscription.current_period_end
         if end is not None and not subscription.ended:
@@ -75,24 +73,24 @@ def render_plan(plan: ClientPlan, user: User) -> str:
                 text = _("Payments are paused by your coach.")
             else:
                 text = _("Next payment: {date}")
-            lines.append(text.format(date=day(end, user.timezone, locale)))
+            lines.append(fmt(text, date=day(end, user.timezone, locale)))
     if plan.requires_subscription and not plan.has_access:
         lines.append(_("⏸ Your coaching is paused until a payment goes through."))
     if plan.payments:
         lines.append("")
         lines.append(_("<b>Payments</b>"))
         lines += [payment_with_links(p, user) for p in plan.payments]
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def payment_with_links(payment: Payment, user: User) -> str:
     line = payment_line(payment, user)
     links = []
     if payment.hosted_invoice_url:
-        links.append(f'<a href="{escape(payment.hosted_invoice_url)}">{_("invoice")}</a>')
+        links.append(link(payment.hosted_invoice_url, _("invoice")))
     if payment.invoice_pdf_url:
-        links.append(f'<a href="{escape(payment.invoice_pdf_url)}">PDF</a>')
-    return line + (f" ({', '.join(links)})" if links else "")
+        links.append(link(payment.invoice_pdf_url, "PDF"))
+    return line + (fmt(" ({links})", links=join(", ", links)) if links else "")
 
 
 def plan_keyboard(plan: ClientPlan) -> InlineKeyboardMarkup | None:

@@ -33,8 +33,8 @@ from coachbot.bot.callbacks import (
 )
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import escape, fmt, stack
 from coachbot.bot.replies import answer_query
-from coachbot.bot.texts import escape
 from coachbot.domain.billing.admin import (
     ChangeSubscription,
     ClientRef,
@@ -120,8 +120,9 @@ async def archive_package(
     )
     await answer_query(
         query,
-        _("Archived: {name} is no longer sold. Running subscriptions continue.").format(
-            name=escape(package.name)
+        fmt(
+            _("Archived: {name} is no longer sold. Running subscriptions continue."),
+            name=escape(package.name),
         ),
     )
 
@@ -141,8 +142,9 @@ async def payment_link(
     builder.button(text=_("🔗 Open"), url=package.payment_link_url)
     await answer_query(
         query,
-        _("Share this link anywhere; whoever pays shows up in your revenue:\n{url}").format(
-            url=escape(package.payment_link_url)
+        fmt(
+            _("Share this link anywhere; whoever pays shows up in your revenue:\n{url}"),
+            url=escape(package.payment_link_url),
         ),
         builder.as_markup(),
     )
@@ -152,19 +154,19 @@ async def payment_link(
 async def show_revenue(query: CallbackQuery, identity: Identity, uc: UseCases) -> None:
     result = await uc.billing.revenue(identity.coach_id)
     locale = identity.user.language
-    lines = [
-        _("<b>Revenue</b> (paid minus refunds): {total}").format(total=totals(result.total, locale))
+    lines: list[str] = [
+        fmt(_("<b>Revenue</b> (paid minus refunds): {total}"), total=totals(result.total, locale))
     ]
     builder = InlineKeyboardBuilder()
     for entry in result.clients:
         name = entry.name or _("Payment link buyers")
-        lines.append(f"• {escape(name)}: {totals(entry.revenue, locale)}")
+        lines.append(fmt("• {name}: {total}", name=name, total=totals(entry.revenue, locale)))
         if entry.client_id:
             builder.button(text=name, callback_data=ClientBillingCb(client_id=entry.client_id))
     if not result.clients:
         lines.append(_("No payments yet."))
     builder.adjust(2)
-    await answer_query(query, "\n".join(lines), builder.as_markup() if result.clients else None)
+    await answer_query(query, stack(lines), builder.as_markup() if result.clients else None)
 
 
 # -- rules ------------------------------------------------------------------------------
@@ -271,10 +273,14 @@ async def send_package(
     )
     await answer_query(
         query,
-        _(
-            "Sent {package} to {name} ✅ They get a Pay button, then pay on a secure "
-            "checkout page; you will be told when they have paid."
-        ).format(package=escape(package.name), name=escape(client.display_name)),
+        fmt(
+            _(
+                "Sent {package} to {name} ✅ They get a Pay button, then pay on a secure "
+                "checkout page; you will be told when they have paid."
+            ),
+            package=escape(package.name),
+            name=escape(client.display_name),
+        ),
     )
 
 

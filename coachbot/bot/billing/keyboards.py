@@ -21,6 +21,7 @@ from coachbot.bot.callbacks import (
     SubscriptionCb,
 )
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import plain
 from coachbot.domain.billing.admin import ClientBilling, RefundDraft
 from coachbot.domain.billing.model import BillingSettings, Package, Subscription, SubscriptionChange
 from coachbot.domain.people.model import User
@@ -54,7 +55,7 @@ def rules_keyboard(settings: BillingSettings) -> InlineKeyboardMarkup:
         for days in GRACE_CHOICES:
             mark = "✅ " if days == settings.grace_days else ""
             builder.button(
-                text=mark + _("{count} days grace").format(count=days),
+                text=mark + plain(_("{count} days grace"), count=days),
                 callback_data=BillingCb(action=BillingAction.grace, value=str(days)),
             )
     builder.adjust(1, 2, 2)

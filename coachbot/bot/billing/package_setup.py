@@ -28,6 +28,7 @@ from coachbot.bot.callbacks import (
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import current_language
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import fmt
 from coachbot.domain.billing.model import MAX_TRIAL_DAYS, Interval, Package
 from coachbot.domain.billing.money import Money, clean_currency, exponent
 from coachbot.domain.billing.packages import (
@@ -76,21 +77,22 @@ def refusal(error: InvalidDetailError) -> str:
     if (error.field, error.code) == ("amount", "out_of_range"):
         maximum = error.limits["maximum"]
         assert isinstance(maximum, Money)
-        return _("Please send a price above zero and at most {maximum}.").format(
-            maximum=money(maximum.amount, maximum.currency, current_language())
+        return fmt(
+            _("Please send a price above zero and at most {maximum}."),
+            maximum=money(maximum.amount, maximum.currency, current_language()),
         )
     return {
-        ("package_name", "length"): _("Please send a name of 1 to {count} characters.").format(
-            count=MAX_NAME
+        ("package_name", "length"): fmt(
+            _("Please send a name of 1 to {count} characters."), count=MAX_NAME
         ),
-        ("description", "length"): _("The description can be {count} characters at most.").format(
-            count=MAX_DESCRIPTION
+        ("description", "length"): fmt(
+            _("The description can be {count} characters at most."), count=MAX_DESCRIPTION
         ),
         ("currency", "invalid"): _("Please send a three-letter currency code, like EUR or USD."),
         ("amount", "invalid"): _("Please send the price as a number, like 49 or 49.90."),
         ("amount", "too_precise"): _("That currency has no smaller unit than that."),
-        ("trial_days", "out_of_range"): _("A free trial can last up to {count} days.").format(
-            count=MAX_TRIAL_DAYS
+        ("trial_days", "out_of_range"): fmt(
+            _("A free trial can last up to {count} days."), count=MAX_TRIAL_DAYS
         ),
     }.get((error.field, error.code), _("Please check that and send it again."))
 
@@ -185,8 +187,10 @@ async def currency_chosen(message: Message, state: FSMContext, text: str) -> Non
     await state.set_state(PackageForm.price)
     example = "4900" if exponent(currency) == 0 else "49.90"
     await message.answer(
-        _("What does it cost, in {currency}? For example {example}.").format(
-            currency=currency.upper(), example=example
+        fmt(
+            _("What does it cost, in {currency}? For example {example}."),
+            currency=currency.upper(),
+            example=example,
         ),
         reply_markup=keyboards.cancel_only(),
     )
@@ -227,7 +231,7 @@ async def interval_picked(
         return
     await state.set_state(PackageForm.trial)
     trials = [
-        (_("No trial") if days == 0 else _("{count} days").format(count=days), str(days))
+        (_("No trial") if days == 0 else fmt(_("{count} days"), count=days), str(days))
         for days in TRIAL_CHOICES
     ]
     await query.message.answer(
@@ -338,10 +342,13 @@ async def ask_edit(
     prompts = {
         PackageAction.name: _("Send the new name."),
         PackageAction.description: _("Send the new description."),
-        PackageAction.price: _(
-            "Send the new price in {currency}. Clients who pay from now on pay the new price; "
-            "running subscriptions keep theirs."
-        ).format(currency=package.currency.upper()),
+        PackageAction.price: fmt(
+            _(
+                "Send the new price in {currency}. Clients who pay from now on pay the new price; "
+                "running subscriptions keep theirs."
+            ),
+            currency=package.currency.upper(),
+        ),
     }
     await query.message.answer(prompts[callback_data.action], reply_markup=keyboards.cancel_only())
 

@@ -17,8 +17,8 @@ from coachbot.bot.billing.texts import money, payment_line, render_draft
 from coachbot.bot.callbacks import PaymentAction, PaymentCb, RefundCb
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import bold, escape, fmt, stack
 from coachbot.bot.replies import answer_query
-from coachbot.bot.texts import escape
 from coachbot.domain.billing.admin import DecideRefund, PaymentRef, PrepareRefund
 from coachbot.domain.billing.model import RefundStatus
 from coachbot.domain.people.identity import Identity
@@ -48,13 +48,14 @@ async def show_payment(
     locale = viewer.language
     lines = [payment_line(payment, viewer)]
     if view.client is not None:
-        lines.insert(0, f"<b>{escape(view.client.display_name)}</b>")
+        lines.insert(0, bold(view.client.display_name))
     elif payment.customer_email:
         lines.insert(0, escape(payment.customer_email))
     if payment.refunded_amount:
         lines.append(
-            _("Refunded: {amount}").format(
-                amount=money(payment.refunded_amount, payment.currency, locale)
+            fmt(
+                _("Refunded: {amount}"),
+                amount=money(payment.refunded_amount, payment.currency, locale),
             )
         )
     builder = InlineKeyboardBuilder()
@@ -72,7 +73,7 @@ async def show_payment(
             callback_data=PaymentCb(payment_id=payment.id or 0, action=PaymentAction.refund_part),
         )
     builder.adjust(2)
-    await answer_query(query, "\n".join(lines), builder.as_markup())
+    await answer_query(query, stack(lines), builder.as_markup())
 
 
 @router.callback_query(PaymentCb.filter(F.action == PaymentAction.refund_all))
@@ -108,7 +109,7 @@ async def ask_refund_amount(
     left = money(view.payment.refundable, view.payment.currency, identity.user.language)
     await answer_query(
         query,
-        _("How much should be refunded? Up to {amount}.").format(amount=left),
+        fmt(_("How much should be refunded? Up to {amount}."), amount=left),
         keyboards.cancel_only(),
     )
 
@@ -153,7 +154,7 @@ async def decide_refund(
     )
     amount = money(draft.refund.amount, draft.refund.currency, identity.user.language)
     if draft.refund.status is RefundStatus.succeeded:
-        text = _("Refunded {amount} ✅ The client was told.").format(amount=amount)
+        text: str = fmt(_("Refunded {amount} ✅ The client was told."), amount=amount)
     else:
         text = _("Refund cancelled. Nothing was refunded.")
     if not draft.decided_now:  # a second press: the message already says so

@@ -11,7 +11,7 @@ from babel.numbers import format_currency
 
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.texts import escape
+from coachbot.bot.markup import bold, escape, fmt, long_text, stack
 from coachbot.domain.billing.admin import ClientBilling, RefundDraft
 from coachbot.domain.billing.model import (
     BillingSettings,
@@ -40,13 +40,13 @@ def totals(by_currency: dict[str, int], locale: str) -> str:
 
 def per_interval(price: str, interval: str | None) -> str:
     if interval is None:
-        return _("{price} once").format(price=price)
+        return fmt(_("{price} once"), price=price)
     labels = {
         "week": _("{price} per week"),
         "month": _("{price} per month"),
         "year": _("{price} per year"),
     }
-    return labels[interval].format(price=price)
+    return fmt(labels[interval], price=price)
 
 
 def interval_label(interval: str | None) -> str:
@@ -60,7 +60,7 @@ def interval_label(interval: str | None) -> str:
 
 
 def trial_label(days: int) -> str:
-    return ngettext("{count}-day free trial", "{count}-day free trial", days).format(count=days)
+    return fmt(ngettext("{count}-day free trial", "{count}-day free trial", days), count=days)
 
 
 def subscription_status(status: SubscriptionStatus, paused: bool = False) -> str:
@@ -103,22 +103,22 @@ def package_price(package: Package, locale: str) -> str:
 
 def package_line(package: Package, locale: str) -> str:
     """The package's name and price, in HTML."""
-    return f"{escape(package.name)} · {package_price(package, locale)}"
+    return fmt("{name} · {price}", name=package.name, price=package_price(package, locale))
 
 
 def render_package(package: Package, locale: str) -> str:
-    lines = [f"<b>{escape(package.name)}</b>", package_price(package, locale)]
+    lines = [bold(package.name), package_price(package, locale)]
     if package.trial_days:
         lines.append(trial_label(package.trial_days))
     if package.description:
-        lines.append(escape(package.description))
+        lines.append(long_text(package.description))
     if package.payment_link_url:
-        lines.append(_("Payment link: {url}").format(url=escape(package.payment_link_url)))
+        lines.append(fmt(_("Payment link: {url}"), url=escape(package.payment_link_url)))
     if package.archived:
         lines.append(_("Archived: no longer sold."))
     elif not package.published:
         lines.append(_("Not published to Stripe yet: open it and try again."))
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def package_button(package: Package, locale: str) -> str:
@@ -130,7 +130,13 @@ def payment_line(payment: Payment, viewer: User) -> str:
     amount = money(payment.amount, payment.currency, viewer.language)
     status = payment_status(payment.status, payment.refunded_amount, payment.amount)
     when = day(payment.paid_at or payment.created_at, viewer.timezone, viewer.language)
-    return f"• {when} · {amount} · {escape(payment.description)} · {status}"
+    return fmt(
+        "• {when} · {amount} · {package} · {status}",
+        when=when,
+        amount=amount,
+        package=payment.description,
+        status=status,
+    )
 
 
 def render_rules(settings: BillingSettings) -> str:
@@ -138,15 +144,18 @@ def render_rules(settings: BillingSettings) -> str:
         return _(
             "Coaching does not depend on payment: clients keep check-ins whether they pay or not."
         )
-    return _(
-        "Coaching needs an active subscription. After a failed payment clients keep access "
-        "for {days} day(s); it comes back as soon as they pay."
-    ).format(days=settings.grace_days)
+    return fmt(
+        _(
+            "Coaching needs an active subscription. After a failed payment clients keep access "
+            "for {days} day(s); it comes back as soon as they pay."
+        ),
+        days=settings.grace_days,
+    )
 
 
 def render_client_billing(view: ClientBilling, viewer: User) -> str:
     locale, zone = viewer.language, viewer.timezone
-    lines = [_("💳 <b>{name}</b>: billing").format(name=escape(view.client.display_name))]
+    lines: list[str] = [fmt(_("💳 <b>{name}</b>: billing"), name=escape(view.client.display_name))]
     current = view.current
     if current is None:
         lines.append(_("No subscription."))
@@ -155,29 +164,35 @@ def render_client_billing(view: ClientBilling, viewer: User) -> str:
         if package is not None:
             lines.append(package_line(package, locale))
         lines.append(
-            _("Status: {status}").format(status=subscription_status(current.status, current.paused))
+            fmt(_("Status: {status}"), status=subscription_status(current.status, current.paused))
         )
         if current.current_period_end is not None:
             end = day(current.current_period_end, zone, locale)
             lines.append(
-                (
-                    _("Ends on {date}")
-                    if current.cancel_at_period_end
-                    else _("Next payment: {date}")
-                ).format(date=end)
+                fmt(
+                    (
+                        _("Ends on {date}")
+                        if current.cancel_at_period_end
+                        else _("Next payment: {date}")
+                    ),
+                    date=end,
+                )
             )
     if view.settings.require_subscription:
         lines.append(_("Coaching access: yes") if view.has_access else _("Coaching access: paused"))
-    lines.append(_("Paid so far: {total}").format(total=totals(view.revenue, locale)))
+    lines.append(fmt(_("Paid so far: {total}"), total=totals(view.revenue, locale)))
     if view.payments:
         lines.append("")
         lines += [payment_line(p, viewer) for p in view.payments]
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def render_draft(draft: RefundDraft, viewer: User) -> str:
     amount = money(draft.refund.amount, draft.refund.currency, viewer.language)
     name = draft.client.display_name if draft.client else (draft.payment.customer_email or "")
-    return _("Refund {amount} to {name} for {package}? This cannot be undone.").format(
-        amount=amount, name=escape(name), package=escape(draft.payment.description)
+    return fmt(
+        _("Refund {amount} to {name} for {package}? This cannot be undone."),
+        amount=amount,
+        name=escape(name),
+        package=escape(draft.payment.description),
     )

@@ -35,7 +35,7 @@ from coachbot.bot.checkin_setup.texts import (
 )
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape
+from coachbot.bot.markup import escape, fmt
 from coachbot.domain.checkins.setup import EditCheckinTemplate, TemplateEdit
 from coachbot.domain.forms.questions import Option, Question, QuestionKind
 from coachbot.domain.forms.units import Metric
@@ -90,8 +90,9 @@ async def start_adding(
     await state.set_data(QuestionData(template_id=view.template.id or 0))
     if isinstance(query.message, Message):
         await query.message.answer(
-            _("A new question for <b>{name}</b>. What kind of question?").format(
-                name=escape(view.template.name)
+            fmt(
+                _("A new question for <b>{name}</b>. What kind of question?"),
+                name=escape(view.template.name),
             ),
             reply_markup=kind_keyboard(view.template.id or 0),
         )
@@ -107,7 +108,7 @@ async def kind_picked(query: CallbackQuery, callback_data: TemplateCb, state: FS
     await state.set_state(QuestionSetup.prompt)
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            _("New question: <b>{kind}</b>").format(kind=kind_name(kind)), reply_markup=None
+            fmt(_("New question: <b>{kind}</b>"), kind=kind_name(kind)), reply_markup=None
         )
         await query.message.answer(
             _("Send the question as your clients will read it, e.g. “How did you sleep?”"),
@@ -123,8 +124,9 @@ async def prompt_typed(message: Message, state: FSMContext) -> None:
         return
     if len(prompt) > PROMPT_MAX_LENGTH:
         await message.answer(
-            _("That is too long: a question can be {maximum} characters at most.").format(
-                maximum=PROMPT_MAX_LENGTH
+            fmt(
+                _("That is too long: a question can be {maximum} characters at most."),
+                maximum=PROMPT_MAX_LENGTH,
             )
         )
         return
@@ -144,8 +146,9 @@ async def prompt_typed(message: Message, state: FSMContext) -> None:
     elif kind is QuestionKind.photo:
         await state.set_state(QuestionSetup.photos)
         await message.answer(
-            _("How many photos at most? Tap one, or send a number from 1 to {maximum}.").format(
-                maximum=PHOTOS_MAX
+            fmt(
+                _("How many photos at most? Tap one, or send a number from 1 to {maximum}."),
+                maximum=PHOTOS_MAX,
             ),
             reply_markup=photos_keyboard(template_id),
         )
@@ -215,8 +218,9 @@ async def photos_typed(message: Message, state: FSMContext) -> None:
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= PHOTOS_MAX:
         template_id = (await state.get_data())["template_id"]
         await message.answer(
-            _("Please send a number from 1 to {maximum}, or tap one of the buttons.").format(
-                maximum=PHOTOS_MAX
+            fmt(
+                _("Please send a number from 1 to {maximum}, or tap one of the buttons."),
+                maximum=PHOTOS_MAX,
             ),
             reply_markup=photos_keyboard(template_id),
         )
@@ -234,7 +238,7 @@ async def metric_picked(query: CallbackQuery, callback_data: TemplateCb, state: 
     await state.update_data(metric=metric.value)
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            _("Measurement: <b>{metric}</b>").format(metric=metric_name(metric)),
+            fmt(_("Measurement: <b>{metric}</b>"), metric=metric_name(metric)),
             reply_markup=None,
         )
         await ask_optional(query.message, state)
@@ -331,29 +335,38 @@ def in_every_language(text: str, language: str) -> dict[str, str]:
 
 
 def options_request() -> str:
-    return _(
-        "Send the options, one per line: {minimum} to {maximum} of them, each up to "
-        "{length} characters."
-    ).format(minimum=OPTIONS_MIN, maximum=OPTIONS_MAX, length=OPTION_MAX_LENGTH)
+    return fmt(
+        _(
+            "Send the options, one per line: {minimum} to {maximum} of them, each up to "
+            "{length} characters."
+        ),
+        minimum=OPTIONS_MIN,
+        maximum=OPTIONS_MAX,
+        length=OPTION_MAX_LENGTH,
+    )
 
 
 def options_refusal(options: list[str]) -> str:
     if len(options) < OPTIONS_MIN:
-        return _("Please send at least {minimum} options, each on its own line.").format(
-            minimum=OPTIONS_MIN
+        return fmt(
+            _("Please send at least {minimum} options, each on its own line."), minimum=OPTIONS_MIN
         )
     if len(options) > OPTIONS_MAX:
-        return _("That is {count} options: {maximum} at most, please.").format(
-            count=len(options), maximum=OPTIONS_MAX
+        return fmt(
+            _("That is {count} options: {maximum} at most, please."),
+            count=len(options),
+            maximum=OPTIONS_MAX,
         )
     for option in options:
         if len(option) > OPTION_MAX_LENGTH:
-            return _("“{option}” is longer than {length} characters.").format(
-                option=escape(option), length=OPTION_MAX_LENGTH
+            return fmt(
+                _("“{option}” is longer than {length} characters."),
+                option=escape(option),
+                length=OPTION_MAX_LENGTH,
             )
     seen: set[str] = set()
     for option in options:
         if option.casefold() in seen:
-            return _("“{option}” is there twice.").format(option=escape(option))
+            return fmt(_("“{option}” is there twice."), option=escape(option))
         seen.add(option.casefold())
     return ""

@@ -17,7 +17,8 @@ from coachbot.bot import keyboards
 from coachbot.bot.callbacks import ClientAction, ClientCardCb, PlanAction, PlanCb
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape, local_datetime
+from coachbot.bot.markup import escape, fmt, stack
+from coachbot.bot.texts import local_datetime
 from coachbot.domain.checkins.rrules import InvalidSchedule
 from coachbot.domain.checkins.schedule import CheckinSchedule, Frequency
 from coachbot.domain.checkins.setup import (
@@ -259,17 +260,17 @@ def render_plan(view: PlanView, viewer: User) -> str:
     name = escape(view.client.display_name)
     plan = view.plan
     if plan is None or not plan.active:
-        return _("<b>Check-ins for {name}</b>\nNo check-ins are scheduled.").format(name=name)
+        return fmt(_("<b>Check-ins for {name}</b>\nNo check-ins are scheduled."), name=name)
     zone = view.user.timezone if view.user else "UTC"
     lines = [
-        _("<b>Check-ins for {name}</b>").format(name=name),
-        describe_schedule(plan.schedule, viewer.language) + f" ({escape(zone)})",
+        fmt(_("<b>Check-ins for {name}</b>"), name=name),
+        describe_schedule(plan.schedule, viewer.language) + fmt(" ({zone})", zone=zone),
     ]
     if view.template is not None:
-        lines.append(_("Template: {name}").format(name=escape(view.template.name)))
+        lines.append(fmt(_("Template: {name}"), name=escape(view.template.name)))
     if plan.next_due_at is not None:
-        lines.append(_("Next: {date}").format(date=local_datetime(plan.next_due_at, viewer)))
-    return "\n".join(lines)
+        lines.append(fmt(_("Next: {date}"), date=local_datetime(plan.next_due_at, viewer)))
+    return stack(lines)
 
 
 def describe_schedule(schedule: CheckinSchedule, language: str) -> str:
@@ -277,10 +278,10 @@ def describe_schedule(schedule: CheckinSchedule, language: str) -> str:
     if schedule.frequency is Frequency.weekly:
         names = get_day_names("abbreviated", locale=language)
         days = ", ".join(names[day] for day in schedule.weekdays)
-        return _("Every {days} at {time}").format(days=days, time=at)
+        return fmt(_("Every {days} at {time}"), days=days, time=at)
     if schedule.frequency is Frequency.every_n_days:
-        return _("Every {count} days at {time}").format(count=schedule.interval_days, time=at)
-    return _("Rule {rule} at {time}").format(rule=escape(schedule.rule or ""), time=at)
+        return fmt(_("Every {count} days at {time}"), count=schedule.interval_days, time=at)
+    return fmt(_("Rule {rule} at {time}"), rule=escape(schedule.rule or ""), time=at)
 
 
 def explain_schedule_refusal(error: InvalidSchedule) -> str:

@@ -16,6 +16,7 @@ from coachbot.bot.callbacks import MenuAction, MenuCb, RulesCb
 from coachbot.bot.checkin_setup.templates import TemplateSetup
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import fmt, stack
 from coachbot.domain.checkins.model import CheckinRules
 from coachbot.domain.checkins.setup import SetCheckinRules
 from coachbot.domain.people.identity import Identity
@@ -76,8 +77,10 @@ async def change_rule(
         rules = await uc.checkins.set_checkin_rules(SetCheckinRules(coach_id=identity.coach_id))
         low, high = rule_bounds(field, rules)
         await message.answer(
-            _("Please send a whole number from {minimum} to {maximum}.").format(
-                minimum=low, maximum=high
+            fmt(
+                _("Please send a whole number from {minimum} to {maximum}."),
+                minimum=low,
+                maximum=high,
             )
         )
         return
@@ -107,14 +110,15 @@ async def rule_not_text(message: Message) -> None:
 
 
 def render_rules(rules: CheckinRules) -> str:
-    return "\n".join(
+    return stack(
         [
             _("<b>Check-in follow-ups</b>"),
-            _(
-                "Reminder again after {nudge} h if not finished; counted as missed after "
-                "{grace} h (the client gets a friendly follow-up); you are alerted after "
-                "{count} missed in a row."
-            ).format(
+            fmt(
+                _(
+                    "Reminder again after {nudge} h if not finished; counted as missed after "
+                    "{grace} h (the client gets a friendly follow-up); you are alerted after "
+                    "{count} missed in a row."
+                ),
                 nudge=rules.nudge_after_hours,
                 grace=rules.grace_hours,
                 count=rules.alert_after_misses,
@@ -128,9 +132,9 @@ def render_rules(rules: CheckinRules) -> str:
 def rules_keyboard(rules: CheckinRules) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     labels = {
-        "nudge": _("🔔 Reminder after {count} h").format(count=rules.nudge_after_hours),
-        "grace": _("⌛ Missed after {count} h").format(count=rules.grace_hours),
-        "alert": _("🚨 Alert after {count} missed").format(count=rules.alert_after_misses),
+        "nudge": fmt(_("🔔 Reminder after {count} h"), count=rules.nudge_after_hours),
+        "grace": fmt(_("⌛ Missed after {count} h"), count=rules.grace_hours),
+        "alert": fmt(_("🚨 Alert after {count} missed"), count=rules.alert_after_misses),
     }
     for field in RULE_FIELDS:
         builder.button(text=labels[field], callback_data=RulesCb(field=field))
@@ -164,7 +168,7 @@ def rule_question(field: str, rules: CheckinRules) -> str:
             "Send a whole number from {minimum} to {maximum}."
         ),
     }
-    return texts[field].format(current=rule_value(field, rules), minimum=low, maximum=high)
+    return fmt(texts[field], current=rule_value(field, rules), minimum=low, maximum=high)
 
 
 def rule_value(field: str, rules: CheckinRules) -> int:
@@ -188,6 +192,10 @@ def explain_rule_bounds(field: str, rules: CheckinRules) -> str:
         ),
         "alert": _("Please send a whole number from {minimum} to {maximum}."),
     }
-    return texts[field].format(
-        grace=rules.grace_hours, nudge=rules.nudge_after_hours, minimum=low, maximum=high
+    return fmt(
+        texts[field],
+        grace=rules.grace_hours,
+        nudge=rules.nudge_after_hours,
+        minimum=low,
+        maximum=high,
     )

@@ -7,7 +7,7 @@ from coachbot.bot.callbacks import TemplateAction
 from coachbot.bot.forms.rendering import wording
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
-from coachbot.bot.texts import escape
+from coachbot.bot.markup import escape, fmt, join, stack
 from coachbot.domain.checkins.setup import TemplateView
 from coachbot.domain.checkins.templates import MAX_QUESTIONS
 from coachbot.domain.forms.questions import Question, QuestionKind
@@ -19,17 +19,24 @@ def edit_done(action: TemplateAction, view: TemplateView, key: str) -> str:
     if action is TemplateAction.optional:
         return _("Now optional.") if view.form.question(key).optional else _("Now required.")
     number = [q.key for q in view.form.questions].index(key) + 1
-    return _("Now question {number}.").format(number=number)
+    return fmt(_("Now question {number}."), number=number)
 
 
 def render_templates(views: list[TemplateView]) -> str:
     lines = [_("<b>Your check-in templates</b>")]
     for number, view in enumerate(views, start=1):
         count = len(view.form.questions)
-        questions = ngettext("{count} question", "{count} questions", count).format(count=count)
-        lines.append(f"{number}. {escape(view.template.name)} · {questions}")
+        questions = fmt(ngettext("{count} question", "{count} questions", count), count=count)
+        lines.append(
+            fmt(
+                "{number}. {name} · {questions}",
+                number=number,
+                name=view.template.name,
+                questions=questions,
+            )
+        )
     lines += ["", _("Tap a template to see and change its questions.")]
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def render_template(view: TemplateView, language: str, selected: str | None = None) -> str:
@@ -40,28 +47,37 @@ def render_template(view: TemplateView, language: str, selected: str | None = No
     limit = 80 if count <= 20 else 50  # a message holds 4096 characters
     numbers = {question.key: number for number, question in enumerate(questions, start=1)}
     lines = [
-        f"<b>{escape(view.template.name)}</b> · "
-        + ngettext("{count} question", "{count} questions", count).format(count=count),
+        fmt(
+            "<b>{name}</b> · {count}",
+            name=view.template.name,
+            count=fmt(ngettext("{count} question", "{count} questions", count), count=count),
+        ),
         "",
     ]
     for number, question in enumerate(questions, start=1):
         details = [kind_label(question)]
         if question.show_if is not None and question.show_if.key in numbers:
-            details.append(_("follow-up to {number}").format(number=numbers[question.show_if.key]))
+            details.append(fmt(_("follow-up to {number}"), number=numbers[question.show_if.key]))
         if question.optional:
             details.append(_("optional"))
         prompt = escape(shorten(wording(question.prompt, language), limit))
-        line = f"{number}. {prompt} · " + " · ".join(details)
-        lines.append(f"👉 <b>{line}</b>" if question.key == selected else line)
+        line = fmt(
+            "{number}. {prompt} · {details}",
+            number=number,
+            prompt=prompt,
+            details=join(" · ", details),
+        )
+        lines.append(fmt("👉 <b>{line}</b>", line=line) if question.key == selected else line)
     lines.append("")
     if selected is not None and selected in numbers:
         question = view.form.question(selected)
         if question.options:
-            labels = ", ".join(escape(wording(o.label, language)) for o in question.options)
-            lines.append(_("Options: {options}").format(options=labels))
+            labels = join(", ", (wording(o.label, language) for o in question.options))
+            lines.append(fmt(_("Options: {options}"), options=labels))
         lines.append(
-            _("Question {number}: move it, make it optional or required, or remove it.").format(
-                number=numbers[selected]
+            fmt(
+                _("Question {number}: move it, make it optional or required, or remove it."),
+                number=numbers[selected],
             )
         )
     else:
@@ -71,26 +87,24 @@ def render_template(view: TemplateView, language: str, selected: str | None = No
                 "check-ins from now on; those already started keep their questions."
             )
         )
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def kind_label(question: Question) -> str:
     match question.kind:
         case QuestionKind.number if question.unit:
-            return _("number ({unit})").format(unit=escape(question.unit))
+            return fmt(_("number ({unit})"), unit=escape(question.unit))
         case QuestionKind.scale:
-            return _("scale {low}–{high}").format(low=question.scale[0], high=question.scale[1])
+            return fmt(_("scale {low}–{high}"), low=question.scale[0], high=question.scale[1])
         case QuestionKind.single_choice:
-            return _("one choice of {count}").format(count=len(question.options))
+            return fmt(_("one choice of {count}"), count=len(question.options))
         case QuestionKind.multi_choice:
-            return _("several choices of {count}").format(count=len(question.options))
+            return fmt(_("several choices of {count}"), count=len(question.options))
         case QuestionKind.photo:
             count = question.max_photos
-            return ngettext("up to {count} photo", "up to {count} photos", count).format(
-                count=count
-            )
+            return fmt(ngettext("up to {count} photo", "up to {count} photos", count), count=count)
         case QuestionKind.metric if question.metric is not None:
-            return _("measurement: {metric}").format(metric=metric_name(question.metric))
+            return fmt(_("measurement: {metric}"), metric=metric_name(question.metric))
     labels = {
         QuestionKind.text: _("text"),
         QuestionKind.number: _("number"),
@@ -126,7 +140,7 @@ def explain_edit_refusal(error: InvalidDetailError) -> str:
         "order_breaks_condition": _(
             "A follow-up question has to stay below the question it depends on."
         ),
-        "too_many": _("A template can have {count} questions at most.").format(count=MAX_QUESTIONS),
+        "too_many": fmt(_("A template can have {count} questions at most."), count=MAX_QUESTIONS),
         "unknown": _("That question is no longer in this template."),
     }
     return texts.get(error.code, _("That change is not possible."))
@@ -153,4 +167,4 @@ def kind_name(kind: QuestionKind) -> str:
 
 
 def photos_label(count: int) -> str:
-    return ngettext("Up to {count} photo", "Up to {count} photos", count).format(count=count)
+    return fmt(ngettext("Up to {count} photo", "Up to {count} photos", count), count=count)

@@ -17,6 +17,7 @@ from coachbot.bot.callbacks import CheckinCb, FeedbackCb
 from coachbot.bot.forms.state import ask_question
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
+from coachbot.bot.markup import fmt, stack
 from coachbot.bot.messages import thread_content
 from coachbot.domain.checkins.flow import CheckinClosed, CheckinNotFound, StartCheckin
 from coachbot.domain.checkins.review import AnswerFeedback
@@ -73,19 +74,20 @@ async def checkin_submitted(
 ) -> None:
     """The last answer submitted the check-in: thank the client."""
     lines = [
-        _("Thank you, {name}! Your check-in is with your coach.").format(
-            name=identity.user.call_name
-        )
+        fmt(_("Thank you, {name}! Your check-in is with your coach."), name=identity.user.call_name)
     ]
     if submitted.metrics:
         lines.append(
-            ngettext(
-                "{count} measurement was added to your progress.",
-                "{count} measurements were added to your progress.",
-                submitted.metrics,
-            ).format(count=submitted.metrics)
+            fmt(
+                ngettext(
+                    "{count} measurement was added to your progress.",
+                    "{count} measurements were added to your progress.",
+                    submitted.metrics,
+                ),
+                count=submitted.metrics,
+            )
         )
-    await message.answer("\n".join(lines))
+    await message.answer(stack(lines))
 
 
 class CheckinThread(StatesGroup):

@@ -10,15 +10,16 @@ from babel.dates import format_date
 from coachbot.bot.callbacks import CheckinCb, ClientCardCb, FeedbackCb, ReviewAction, ReviewCb
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
+from coachbot.bot.markup import escape, fmt, long_text
 from coachbot.bot.notice_kit import Viewpoint, buttons
-from coachbot.bot.texts import escape
 from coachbot.domain.checkins import notices
 from coachbot.domain.outbox.model import TextPayload
 
 
 def checkin_ready(notice: notices.CheckinReady, view: Viewpoint) -> TextPayload:
-    text = _("Hi {name}, your check-in is ready. It takes about five minutes.").format(
-        name=escape(notice.name)
+    text = fmt(
+        _("Hi {name}, your check-in is ready. It takes about five minutes."),
+        name=escape(notice.name),
     )
     start = CheckinCb(checkin_id=notice.checkin_id)
     return TextPayload(text, buttons=buttons((_("▶️ Start check-in"), start)))
@@ -35,33 +36,48 @@ def checkin_nudge(notice: notices.CheckinNudge, view: Viewpoint) -> TextPayload:
 
 
 def checkin_missed(notice: notices.CheckinMissed, view: Viewpoint) -> TextPayload:
-    text = _(
-        "Hi {name}, we missed your check-in this time. No problem: life happens. "
-        "You can still send it until the next one is due, and your coach will see it."
-    ).format(name=escape(notice.name))
+    text = fmt(
+        _(
+            "Hi {name}, we missed your check-in this time. No problem: life happens. "
+            "You can still send it until the next one is due, and your coach will see it."
+        ),
+        name=escape(notice.name),
+    )
     send = CheckinCb(checkin_id=notice.checkin_id)
     return TextPayload(text, buttons=buttons((_("▶️ Send it now"), send)))
 
 
 def checkins_missed_alert(notice: notices.CheckinsMissedAlert, view: Viewpoint) -> TextPayload:
-    text = ngettext(
-        "⚠️ {name} has missed {count} check-in in a row.",
-        "⚠️ {name} has missed {count} check-ins in a row.",
-        notice.count,
-    ).format(name=escape(notice.name), count=notice.count)
+    text = fmt(
+        ngettext(
+            "⚠️ {name} has missed {count} check-in in a row.",
+            "⚠️ {name} has missed {count} check-ins in a row.",
+            notice.count,
+        ),
+        name=escape(notice.name),
+        count=notice.count,
+    )
     card = ClientCardCb(client_id=notice.client_id)
     return TextPayload(text, buttons=buttons((_("Open client"), card)))
 
 
 def checkin_submitted(notice: notices.CheckinSubmitted, view: Viewpoint) -> TextPayload:
-    text = (
-        _("📥 {name} sent a late check-in.") if notice.late else _("📥 {name} sent their check-in.")
-    ).format(name=escape(notice.name))
-    text += " " + ngettext(
-        "{count} check-in is waiting for review.",
-        "{count} check-ins are waiting for review.",
-        notice.waiting,
-    ).format(count=notice.waiting)
+    text: str = fmt(
+        (
+            _("📥 {name} sent a late check-in.")
+            if notice.late
+            else _("📥 {name} sent their check-in.")
+        ),
+        name=escape(notice.name),
+    )
+    text += " " + fmt(
+        ngettext(
+            "{count} check-in is waiting for review.",
+            "{count} check-ins are waiting for review.",
+            notice.waiting,
+        ),
+        count=notice.waiting,
+    )
     review = ReviewCb(action=ReviewAction.show, checkin_id=notice.checkin_id)
     return TextPayload(text, buttons=buttons((_("Review"), review)))
 
@@ -72,21 +88,25 @@ def _checkin_date(notice: notices.ThreadNotice, view: Viewpoint) -> str:
 
 
 def _with_body(heading: str, notice: notices.ThreadNotice) -> str:
-    body = escape(notice.text)
-    return f"{heading}\n\n{body}" if body else heading
+    body = long_text(notice.text)
+    return fmt("{heading}\n\n{body}", heading=heading, body=body) if body else heading
 
 
 def checkin_feedback(notice: notices.CheckinFeedback, view: Viewpoint) -> TextPayload:
-    heading = _("💬 {coach} replied to your check-in of {date}:").format(
-        coach=escape(notice.author), date=_checkin_date(notice, view)
+    heading = fmt(
+        _("💬 {coach} replied to your check-in of {date}:"),
+        coach=escape(notice.author),
+        date=_checkin_date(notice, view),
     )
     answer = FeedbackCb(checkin_id=notice.checkin_id)
     return TextPayload(_with_body(heading, notice), buttons=buttons((_("💬 Answer"), answer)))
 
 
 def checkin_thread_reply(notice: notices.CheckinThreadReply, view: Viewpoint) -> TextPayload:
-    heading = _("💬 {name} answered about their check-in of {date}:").format(
-        name=escape(notice.author), date=_checkin_date(notice, view)
+    heading = fmt(
+        _("💬 {name} answered about their check-in of {date}:"),
+        name=escape(notice.author),
+        date=_checkin_date(notice, view),
     )
     reply = ReviewCb(action=ReviewAction.reply, checkin_id=notice.checkin_id)
     return TextPayload(_with_body(heading, notice), buttons=buttons((_("💬 Reply"), reply)))

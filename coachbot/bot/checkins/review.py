@@ -25,8 +25,9 @@ from coachbot.bot.filters import IsCoach
 from coachbot.bot.forms.rendering import format_answer, wording
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
+from coachbot.bot.markup import escape, fmt, join, long_text, stack
 from coachbot.bot.messages import thread_content
-from coachbot.bot.texts import escape, local_date, local_datetime
+from coachbot.bot.texts import local_date, local_datetime
 from coachbot.domain.checkins.model import ThreadKind, ThreadMessage, ThreadRole
 from coachbot.domain.checkins.review import (
     FinishReview,
@@ -127,10 +128,13 @@ async def ask_for_feedback(
     )
     if isinstance(query.message, Message):
         await query.message.answer(
-            _(
-                "Your feedback for {name}: send a message, a voice message or a photo. "
-                "It reaches them with a note of which check-in it is about."
-            ).format(name=escape(card.client.display_name)),
+            fmt(
+                _(
+                    "Your feedback for {name}: send a message, a voice message or a photo. "
+                    "It reaches them with a note of which check-in it is about."
+                ),
+                name=escape(card.client.display_name),
+            ),
             reply_markup=keyboards.cancel_only(),
         )
 
@@ -156,7 +160,7 @@ async def send_feedback(
     )
     await state.clear()
     await message.answer(
-        _("Sent to {name} ✅").format(name=escape(reply["client_name"])),
+        fmt(_("Sent to {name} ✅"), name=escape(reply["client_name"])),
         reply_markup=after_feedback_keyboard(reply["checkin_id"]),
     )
 
@@ -182,9 +186,10 @@ async def _send_photos(message: Message, card: ReviewCard, viewer: User) -> None
     media = [
         InputMediaPhoto(
             media=BufferedInputFile(photo.image, filename=f"photo-{number}.jpg"),
-            caption=(
-                _("This check-in · {date}") if photo.current else _("Previous · {date}")
-            ).format(date=local_datetime(photo.taken, viewer)),
+            caption=fmt(
+                (_("This check-in · {date}") if photo.current else _("Previous · {date}")),
+                date=local_datetime(photo.taken, viewer),
+            ),
         )
         for number, photo in enumerate(card.photos[:10], start=1)
     ]
@@ -199,8 +204,9 @@ async def _send_photos(message: Message, card: ReviewCard, viewer: User) -> None
 
 def render_card(card: ReviewCard, viewer: User) -> str:
     checkin = card.checkin
-    heading = _("📋 Check-in from <b>{name}</b>").format(name=escape(card.client.display_name))
-    when = _("due {due}, sent {sent}").format(
+    heading = fmt(_("📋 Check-in from <b>{name}</b>"), name=escape(card.client.display_name))
+    when: str = fmt(
+        _("due {due}, sent {sent}"),
         due=local_datetime(checkin.due_at, viewer),
         sent=local_datetime(checkin.submitted_at or checkin.due_at, viewer),
     )
@@ -210,26 +216,29 @@ def render_card(card: ReviewCard, viewer: User) -> str:
     for line in card.answers:
         prompt = wording(line.question.prompt, viewer.language)
         value = format_answer(line.question, line.value, viewer, line.delta)
-        lines.append(f"<b>{escape(prompt)}</b>\n{value}")
+        lines.append(fmt("<b>{prompt}</b>\n{value}", prompt=prompt, value=value))
     if card.photos:
         current = sum(photo.current for photo in card.photos)
         lines.append(
-            ngettext("📷 {count} photo (above)", "📷 {count} photos (above)", current).format(
-                count=current
+            fmt(
+                ngettext("📷 {count} photo (above)", "📷 {count} photos (above)", current),
+                count=current,
             )
         )
     if card.previous is not None:
         lines.append(
-            _("Compared with the check-in of {date}.").format(
-                date=local_date(card.previous.due_at.date(), viewer)
+            fmt(
+                _("Compared with the check-in of {date}."),
+                date=local_date(card.previous.due_at.date(), viewer),
             )
         )
     elif card.assessed_at is not None:
         lines.append(
-            _("Compared with the initial assessment of {date}.").format(
+            fmt(
+                _("Compared with the initial assessment of {date}."),
                 date=local_date(
                     card.assessed_at.astimezone(ZoneInfo(viewer.timezone)).date(), viewer
-                )
+                ),
             )
         )
     if card.thread:
@@ -237,11 +246,12 @@ def render_card(card: ReviewCard, viewer: User) -> str:
             thread_line(message, card) for message in card.thread[-THREAD_LINES:]
         ]
     lines.append(
-        ngettext("{count} check-in waiting", "{count} check-ins waiting", card.waiting).format(
-            count=card.waiting
+        fmt(
+            ngettext("{count} check-in waiting", "{count} check-ins waiting", card.waiting),
+            count=card.waiting,
         )
     )
-    return "\n".join(lines)
+    return stack(lines)
 
 
 THREAD_LINES = 6
@@ -252,8 +262,8 @@ def thread_line(message: ThreadMessage, card: ReviewCard) -> str:
     what = {ThreadKind.voice: _("🎤 voice message"), ThreadKind.photo: _("🖼 photo")}
     parts = [what[message.kind]] if message.kind in what else []
     if message.text:
-        parts.append(escape(message.text))
-    return f"• {who}: " + " · ".join(parts)
+        parts.append(long_text(message.text, 500))
+    return fmt("• {who}: {what}", who=who, what=join(" · ", parts))
 
 
 def card_keyboard(card: ReviewCard) -> InlineKeyboardMarkup:

@@ -14,7 +14,8 @@ from coachbot.bot import keyboards
 from coachbot.bot.callbacks import MenuAction, MenuCb, SkipCb
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape, local_datetime, start_link
+from coachbot.bot.markup import escape, fmt
+from coachbot.bot.texts import local_datetime, start_link
 from coachbot.domain.people.clients import AddClient, AddClientUseCase, ClientLink
 from coachbot.domain.people.contact import (
     clean_email,
@@ -160,10 +161,11 @@ async def _next(
 
 
 def render_link(link: ClientLink, bot_username: str, viewer: User) -> str:
-    return _(
-        "<b>{name}</b> is added. Send them this link to join:\n\n{link}\n\n"
-        "It works once and expires {expires}."
-    ).format(
+    return fmt(
+        _(
+            "<b>{name}</b> is added. Send them this link to join:\n\n{link}\n\n"
+            "It works once and expires {expires}."
+        ),
         name=escape(link.client_name),
         link=start_link(bot_username, link.invitation.token),
         expires=local_datetime(link.invitation.expires_at, viewer),

@@ -26,7 +26,8 @@ from coachbot.bot.callbacks import (
 from coachbot.bot.clients.intake import intake_button_label
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape, local_date, local_datetime
+from coachbot.bot.markup import escape, fmt, join, long_text, stack
+from coachbot.bot.texts import local_date, local_datetime
 from coachbot.domain.people.clients import (
     ClientCard,
     ClientPage,
@@ -168,16 +169,16 @@ def render_client_page(page: ClientPage, search: str, status: ClientStatus | Non
     if total == 0:
         return _("You have no clients yet.")
     counts = " · ".join(f"{status_label(s)} {n}" for s, n in page.counts.items() if n)
-    lines = [_("Your clients ({count}):").format(count=total) + " " + counts]
+    lines = [fmt(_("Your clients ({count}):"), count=total) + " " + counts]
     if search:
-        lines.append(_("Search: {search}").format(search=escape(search)))
+        lines.append(fmt(_("Search: {search}"), search=escape(search)))
     if status is not None:
-        lines.append(_("Showing: {status}").format(status=status_label(status)))
+        lines.append(fmt(_("Showing: {status}"), status=status_label(status)))
     if not page.clients:
         lines.append(_("No client matches."))
     elif page.pages > 1:
-        lines.append(_("Page {page} of {pages}").format(page=page.page + 1, pages=page.pages))
-    return "\n".join(lines)
+        lines.append(fmt(_("Page {page} of {pages}"), page=page.page + 1, pages=page.pages))
+    return stack(lines)
 
 
 def client_page_keyboard(
@@ -332,33 +333,35 @@ def status_label(status: ClientStatus) -> str:
 
 def render_card(card: ClientCard, viewer: User) -> str:
     client = card.client
-    lines = [f"<b>{escape(client.display_name)}</b> · {status_label(client.status)}"]
+    lines: list[str] = [
+        fmt(
+            "<b>{name}</b> · {status}", name=client.display_name, status=status_label(client.status)
+        )
+    ]
     if client.email:
-        lines.append(_("Email: {email}").format(email=escape(client.email)))
+        lines.append(fmt(_("Email: {email}"), email=escape(client.email)))
     if client.phone:
-        lines.append(_("Phone: {phone}").format(phone=escape(client.phone)))
+        lines.append(fmt(_("Phone: {phone}"), phone=escape(client.phone)))
     if client.tags:
-        lines.append(_("Tags: {tags}").format(tags=" ".join(f"#{t}" for t in client.tags)))
+        lines.append(fmt(_("Tags: {tags}"), tags=join(" ", ("#" + tag for tag in client.tags))))
     if client.notes:
-        lines.append(_("Notes: {notes}").format(notes=escape(client.notes)))
+        lines.append(fmt(_("Notes: {notes}"), notes=long_text(client.notes)))
     if card.user is not None:
         lines += _profile_lines(card.user, viewer)
-    lines.append(_("Added {date}").format(date=local_datetime(client.created_at, viewer)))
+    lines.append(fmt(_("Added {date}"), date=local_datetime(client.created_at, viewer)))
     if card.last_activity is not None:
-        lines.append(
-            _("Last answer {date}").format(date=local_datetime(card.last_activity, viewer))
-        )
-    return "\n".join(lines)
+        lines.append(fmt(_("Last answer {date}"), date=local_datetime(card.last_activity, viewer)))
+    return stack(lines)
 
 
 def _profile_lines(client_user: User, viewer: User) -> list[str]:
-    details = []
+    details: list[str] = []
     if client_user.date_of_birth:
-        details.append(_("born {date}").format(date=local_date(client_user.date_of_birth, viewer)))
+        details.append(fmt(_("born {date}"), date=local_date(client_user.date_of_birth, viewer)))
     if client_user.height_cm:
         details.append(f"{client_user.height_cm:.0f} cm")
     details.append(client_user.timezone)
-    return [_("Telegram: {name}").format(name=escape(client_user.full_name)), " · ".join(details)]
+    return [fmt(_("Telegram: {name}"), name=escape(client_user.full_name)), join(" · ", details)]
 
 
 def card_keyboard(client: Client) -> InlineKeyboardMarkup:

@@ -11,7 +11,8 @@ from coachbot.bot.callbacks import ClientAction, ClientCardCb
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.forms.rendering import format_answer, wording
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape, local_datetime, message_parts
+from coachbot.bot.markup import escape, fmt
+from coachbot.bot.texts import local_datetime, message_parts
 from coachbot.domain.onboarding.intake import Intake, IntakeAnswer, ShowIntake
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
@@ -42,31 +43,33 @@ async def show_intake(
 
 def render_intake(intake: Intake, viewer: User) -> list[str]:
     name = escape(intake.client.display_name)
-    lines = [_("📋 <b>Intake & health</b> · {name}").format(name=name)]
+    lines: list[str] = [fmt(_("📋 <b>Intake & health</b> · {name}"), name=name)]
     if intake.empty:
-        lines.append(_("{name} has not answered the intake yet.").format(name=name))
+        lines.append(fmt(_("{name} has not answered the intake yet."), name=name))
         return lines
     if intake.flagged:
         answered = local_datetime(intake.flagged[0].answered_at, viewer)
         lines += [
             "",
-            _("⚠️ <b>To check before training</b> (answered {date}):").format(date=answered),
+            fmt(_("⚠️ <b>To check before training</b> (answered {date}):"), date=answered),
         ]
         lines += [_line(answer, viewer) for answer in intake.flagged]
     else:
         lines += ["", _("✅ No health flags and no injuries.")]
     for form in intake.forms:
         title = escape(wording(form.title, viewer.language))
-        lines += ["", f"<b>{title}</b> · {local_datetime(form.completed_at, viewer)}"]
+        when = local_datetime(form.completed_at, viewer)
+        lines += ["", fmt("<b>{title}</b> · {when}", title=title, when=when)]
         lines += [_line(answer, viewer) for answer in form.answers]
     return lines
 
 
 def _line(answer: IntakeAnswer, viewer: User) -> str:
     prompt = escape(wording(answer.question.prompt, viewer.language))
-    text = f"• {prompt} <b>{format_answer(answer.question, answer.value, viewer)}</b>"
+    shown = format_answer(answer.question, answer.value, viewer)
+    text = fmt("• {prompt} <b>{answer}</b>", prompt=prompt, answer=shown)
     for question, value in answer.details:
-        text += f" — {format_answer(question, value, viewer)}"
+        text = fmt("{text} — {answer}", text=text, answer=format_answer(question, value, viewer))
     return text
 
 

@@ -27,6 +27,7 @@ from coachbot.bot.forms.rendering import (
 )
 from coachbot.bot.forms.state import FormConversation, FormData, ask_question
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import fmt
 from coachbot.config import Settings
 from coachbot.domain.checkins.photos import InvalidPhoto
 from coachbot.domain.forms.questions import InvalidAnswer, QuestionKind
@@ -160,8 +161,9 @@ def _photo_file_refusal(message: Message, settings: Settings) -> str | None:
         return _("That file is not a photo. Please send a photo (JPEG, PNG or WebP).")
     file = message.photo[-1] if message.photo else document
     if file is not None and (file.file_size or 0) > settings.photo_max_bytes:
-        return _("That file is too large: photos up to {maximum_mb} MB, please.").format(
-            maximum_mb=settings.photo_max_bytes // (1024 * 1024)
+        return fmt(
+            _("That file is too large: photos up to {maximum_mb} MB, please."),
+            maximum_mb=settings.photo_max_bytes // (1024 * 1024),
         )
     return None
 

@@ -14,7 +14,7 @@ from coachbot.bot.callbacks import FormAction, FormCb
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
 from coachbot.bot.keyboards import button, laid_out, rows_of
-from coachbot.bot.texts import escape
+from coachbot.bot.markup import bold, escape, fmt, join, long_text, stack
 from coachbot.domain.checkins.photos import InvalidPhoto
 from coachbot.domain.forms.dates import example_date, format_numeric, month_first
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind, Text
@@ -39,17 +39,20 @@ def question_text(step: FormStep, user: User) -> str:
     question = step.question
     assert question is not None
     lines = [
-        f"<i>{escape(wording(step.form.title, user.language))}</i> · "
-        + _("question {number}").format(number=step.answered + 1),
+        fmt(
+            "<i>{title}</i> · {number}",
+            title=wording(step.form.title, user.language),
+            number=fmt(_("question {number}"), number=step.answered + 1),
+        ),
         "",
-        f"<b>{escape(wording(question.prompt, user.language))}</b>",
+        bold(wording(question.prompt, user.language)),
     ]
     # A form that asks for units (the profile) measures in them from its next question.
     units = UnitSystem(step.answers.get("units") or user.units)
     hint = _hint(question, user, units)
     if hint:
-        lines += ["", f"<i>{hint}</i>"]
-    return "\n".join(lines)
+        lines += ["", fmt("<i>{hint}</i>", hint=hint)]
+    return stack(lines)
 
 
 def _hint(question: Question, user: User, units: UnitSystem) -> str:
@@ -58,12 +61,12 @@ def _hint(question: Question, user: User, units: UnitSystem) -> str:
         return measurement_hint(question.metric, units, user.language)
     if question.kind is QuestionKind.number:
         if question.unit:
-            return _("Send a number (in {unit}).").format(unit=escape(question.unit))
+            return fmt(_("Send a number (in {unit})."), unit=escape(question.unit))
         return _("Send a number.")
     if question.kind is QuestionKind.date:
-        return _("Send a date, for example {example}.").format(example=date_example(user))
+        return fmt(_("Send a date, for example {example}."), example=date_example(user))
     if question.kind is QuestionKind.photo:
-        return _("Send up to {count} photos.").format(count=question.max_photos)
+        return fmt(_("Send up to {count} photos."), count=question.max_photos)
     if question.kind is QuestionKind.multi_choice:
         return _("Tap every option that applies, then Done.")
     if question.kind is QuestionKind.time:
@@ -88,11 +91,10 @@ def measurement_hint(metric: Metric, units: UnitSystem, language: str) -> str:
 
     example = example_in(units)
     if metric.dimension is Dimension.percent:
-        return _("Send the number in %, for example {example}.").format(example=example)
+        return fmt(_("Send the number in %, for example {example}."), example=example)
     other = other_system(units)
-    return _(
-        "Send the number in {unit}, for example {example} (or with another unit, like {other})."
-    ).format(
+    return fmt(
+        _("Send the number in {unit}, for example {example} (or with another unit, like {other})."),
         unit=unit_name(unit_symbol(metric, units)),
         example=example,
         other=example_in(other),
@@ -116,7 +118,7 @@ def long_date(iso: str, user: User) -> str:
 
 
 def confirm_date_text(iso: str, user: User) -> str:
-    return _("{date} — right?").format(date=long_date(iso, user))
+    return fmt(_("{date} — right?"), date=long_date(iso, user))
 
 
 def confirm_date_keyboard(response_id: int, iso: str) -> InlineKeyboardMarkup:
@@ -129,8 +131,9 @@ def reask_date_text(iso: str) -> str:
     """After No: the other reading, as an example of a date no order can confuse."""
     understood = date.fromisoformat(iso)
     swapped = understood.replace(month=understood.day, day=understood.month)
-    return _("Then please send the date as year-month-day, for example {example}.").format(
-        example=swapped.isoformat()
+    return fmt(
+        _("Then please send the date as year-month-day, for example {example}."),
+        example=swapped.isoformat(),
     )
 
 
@@ -205,8 +208,8 @@ def explain_refusal(error: InvalidAnswer, question: Question | None, user: User)
         "too_large": _("That is above the highest value I can take ({maximum})."),
         "too_precise": _too_precise(params.get("decimals", 0)),
         "not_a_whole_number": _("Please send a whole number from {minimum} to {maximum}."),
-        "not_a_date": _("Please send a whole date, like {example}.").format(
-            example=date_example(user)
+        "not_a_date": fmt(
+            _("Please send a whole date, like {example}."), example=date_example(user)
         ),
         "confirm_date": _(
             "I read that as {date}, but day and month could be swapped. Please send it "
@@ -229,7 +232,7 @@ def explain_refusal(error: InvalidAnswer, question: Question | None, user: User)
         "form_complete": _("This form is already complete."),
     }
     text = texts.get(error.code, _("Please choose one of the buttons."))
-    return text.format(**{k: escape(str(v)) for k, v in params.items()})
+    return fmt(text, **{k: escape(str(v)) for k, v in params.items()})
 
 
 def _too_precise(decimals: int) -> str:
@@ -250,15 +253,17 @@ def explain_photo_refusal(error: InvalidPhoto) -> str:
     text = texts.get(
         error.code, _("That is not a photo I can open. Please send a JPEG, PNG or WebP picture.")
     )
-    return text.format(**{k: escape(str(v)) for k, v in error.params.items()})
+    return fmt(text, **{k: escape(str(v)) for k, v in error.params.items()})
 
 
 def photos_received_text(step: FormStep) -> str:
     """After a photo, while the question takes more."""
     question = step.question
     assert question is not None
-    return _("Got it: {count} of up to {maximum} photos. Send another, or tap Done.").format(
-        count=step.collecting, maximum=question.max_photos
+    return fmt(
+        _("Got it: {count} of up to {maximum} photos. Send another, or tap Done."),
+        count=step.collecting,
+        maximum=question.max_photos,
     )
 
 
@@ -275,7 +280,7 @@ def format_answer(question: Question, value: Any, viewer: User, delta: float | N
         shown = f"{from_si(float(value), question.metric, units):.1f}"
         delta = from_si(delta, question.metric, units) if delta is not None else None
     elif question.kind is QuestionKind.number:
-        unit = f" {escape(question.unit)}" if question.unit else ""
+        unit = fmt(" {unit}", unit=question.unit) if question.unit else ""
         shown = f"{float(value):g}"
     elif question.kind is QuestionKind.scale:
         unit = f"/{question.scale[1]}"
@@ -284,11 +289,13 @@ def format_answer(question: Question, value: Any, viewer: User, delta: float | N
     elif question.kind in (QuestionKind.single_choice, QuestionKind.multi_choice):
         labels = {o.key: wording(o.label, viewer.language) for o in question.options}
         keys = value if isinstance(value, list) else [value]
-        shown = ", ".join(escape(labels.get(key) or key) for key in keys)
+        shown = join(", ", (labels.get(key) or key for key in keys))
     else:
-        shown = escape(str(value))
-    text = f"{shown}{unit}"
+        shown = long_text(value)
+    text = fmt("{shown}{unit}", shown=shown, unit=unit)
     if delta is not None and round(delta, 2) != 0:
         sign = "+" if delta > 0 else "−"
-        text += f" ({sign}{abs(delta):g}{unit})"
+        text = fmt(
+            "{text} ({sign}{delta:g}{unit})", text=text, sign=sign, delta=abs(delta), unit=unit
+        )
     return text

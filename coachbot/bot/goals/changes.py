@@ -16,7 +16,7 @@ from coachbot.bot.forms.rendering import explain_refusal, unit_name
 from coachbot.bot.goals.states import GoalData, GoalForm
 from coachbot.bot.goals.texts import target_date_example, target_question
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape
+from coachbot.bot.markup import escape, fmt
 from coachbot.domain.forms.questions import InvalidAnswer
 from coachbot.domain.forms.units import UnitSystem
 from coachbot.domain.goals.changes import DecideGoalChange, EditGoal, ProposeGoalChange
@@ -93,8 +93,8 @@ async def _ask_target(
         return
     await state.set_state(GoalForm.target)
     if unit:
-        text = _("The new target, in {unit}? Or Skip to keep it.").format(
-            unit=escape(unit_name(unit))
+        text: str = fmt(
+            _("The new target, in {unit}? Or Skip to keep it."), unit=escape(unit_name(unit))
         )
     else:
         text = _("The new target value? Or Skip to keep it.")
@@ -104,7 +104,7 @@ async def _ask_target(
 async def _ask_date(message: Message, state: FSMContext, example: str) -> None:
     await state.set_state(GoalForm.date)
     await message.answer(
-        _("The new target date (e.g. {example}), or Skip to keep it?").format(example=example),
+        fmt(_("The new target date (e.g. {example}), or Skip to keep it?"), example=example),
         reply_markup=common_keyboards.skip_or_cancel(),
     )
 

@@ -15,6 +15,7 @@ from coachbot.bot.goals.handlers import load_goals, send_goals
 from coachbot.bot.goals.states import GoalData, NewGoalForm
 from coachbot.bot.goals.texts import target_date_example, target_question
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import fmt
 from coachbot.bot.progress import keyboards
 from coachbot.bot.progress.texts import metric_in_sentence
 from coachbot.domain.forms.questions import InvalidAnswer
@@ -115,11 +116,13 @@ async def _ask_new_target(
     await state.set_state(NewGoalForm.target)
     unit = definition.symbol(UnitSystem(identity.user.units))
     await message.answer(
-        _("The target {metric}, in {unit}?").format(
-            metric=metric_in_sentence(definition), unit=unit_name(unit)
+        fmt(
+            _("The target {metric}, in {unit}?"),
+            metric=metric_in_sentence(definition),
+            unit=unit_name(unit),
         )
         if unit
-        else _("The target {metric}?").format(metric=metric_in_sentence(definition)),
+        else fmt(_("The target {metric}?"), metric=metric_in_sentence(definition)),
         reply_markup=common_keyboards.cancel_only(),
     )
 
@@ -132,8 +135,9 @@ async def target_or_description_typed(
     await state.update_data({field: (message.text or "").strip()})
     await state.set_state(NewGoalForm.date)
     await message.answer(
-        _("By when (e.g. {example})? Or Skip for no date.").format(
-            example=target_date_example(identity, clock)
+        fmt(
+            _("By when (e.g. {example})? Or Skip for no date."),
+            example=target_date_example(identity, clock),
         ),
         reply_markup=common_keyboards.skip_or_cancel(),
     )
@@ -195,7 +199,7 @@ async def _add_goal(
         ask = (
             _("The target value?")
             if target_bad
-            else _("By when (e.g. {example})?").format(example=target_date_example(identity, clock))
+            else fmt(_("By when (e.g. {example})?"), example=target_date_example(identity, clock))
         )
         question = target_question(form)
         await message.answer(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from coachbot.bot.forms.rendering import date_example
 from coachbot.bot.goals.states import GoalData
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import escape, fmt, stack
 from coachbot.bot.progress.texts import bounds_question, change_lines, goal_lines
-from coachbot.bot.texts import escape
 from coachbot.domain.forms.questions import Question
 from coachbot.domain.goals.viewing import GoalsView
 from coachbot.domain.people.identity import Identity
@@ -17,7 +17,9 @@ from coachbot.domain.shared.clock import Clock
 def render_goals(view: GoalsView, *, coach: bool) -> str:
     shown = viewpoint(view.viewer)
     if coach:
-        lines = [_("🎯 <b>Goals of {name}</b>").format(name=escape(view.client.display_name))]
+        lines: list[str] = [
+            fmt(_("🎯 <b>Goals of {name}</b>"), name=escape(view.client.display_name))
+        ]
     else:
         lines = [_("🎯 <b>Your goals</b>")]
     if not view.goals:
@@ -30,25 +32,27 @@ def render_goals(view: GoalsView, *, coach: bool) -> str:
         lines.append("")
         block = goal_lines(card.progress, shown)
         if len(view.goals) > 1:
-            block[0] = f"{number}. {block[0]}"
+            block[0] = fmt("{number}. {goal}", number=number, goal=block[0])
         lines += [line for line in block if line]
         if card.pending is not None:
             lines.append(
-                _("⏳ Proposed change: {change} (waiting for the coach)").format(
-                    change=change_lines(card.pending, card.progress, shown)
+                fmt(
+                    _("⏳ Proposed change: {change} (waiting for the coach)"),
+                    change=change_lines(card.pending, card.progress, shown),
                 )
             )
         decided = [c for c in card.history if not c.pending]
         if decided:
             last = decided[-1]
             lines.append(
-                _("History: {count} change(s), last: {change} ({status})").format(
+                fmt(
+                    _("History: {count} change(s), last: {change} ({status})"),
                     count=len(decided),
                     change=change_lines(last, card.progress, shown),
                     status=_status(last.status.value),
                 )
             )
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def _status(status: str) -> str:

@@ -15,7 +15,8 @@ from coachbot.bot import keyboards
 from coachbot.bot.callbacks import InviteValidityCb, MenuAction, MenuCb
 from coachbot.bot.filters import IsAdmin
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape, local_datetime, start_link
+from coachbot.bot.markup import escape, fmt
+from coachbot.bot.texts import local_datetime, start_link
 from coachbot.domain.invitations.use_cases import (
     NOTE_MAX_LENGTH,
     InviteCoach,
@@ -65,8 +66,9 @@ async def take_note(message: Message, state: FSMContext) -> None:
         return
     if len(" ".join((message.text or "").split())) > NOTE_MAX_LENGTH:
         await message.answer(
-            _("That is too long. Please keep it under {limit} characters.").format(
-                limit=NOTE_MAX_LENGTH
+            fmt(
+                _("That is too long. Please keep it under {limit} characters."),
+                limit=NOTE_MAX_LENGTH,
             )
         )
         return
@@ -114,10 +116,11 @@ async def issue_invitation(
     await state.clear()
     me = await bot.me()
     callback_answer.text = _("Invitation created.")
-    text = _(
-        "Invitation for <b>{note}</b> is ready. Send them this link:\n\n{link}\n\n"
-        "It works once and expires {expires}."
-    ).format(
+    text = fmt(
+        _(
+            "Invitation for <b>{note}</b> is ready. Send them this link:\n\n{link}\n\n"
+            "It works once and expires {expires}."
+        ),
         note=escape(issued.note),
         link=start_link(me.username or "", issued.token),
         expires=local_datetime(issued.expires_at, identity.user),

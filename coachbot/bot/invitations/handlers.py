@@ -13,7 +13,8 @@ from coachbot.bot import keyboards
 from coachbot.bot.callbacks import InvitationAction, InvitationCb, MenuAction, MenuCb
 from coachbot.bot.filters import IsAdmin
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape, local_datetime
+from coachbot.bot.markup import escape, fmt, stack
+from coachbot.bot.texts import local_datetime
 from coachbot.domain.invitations.use_cases import (
     InvitationSummary,
     ListInvitations,
@@ -85,8 +86,11 @@ def render_invitations(invitations: Sequence[InvitationSummary], viewer: User) -
         note = escape(invitation.note) or _("(no note)")
         expires = local_datetime(invitation.expires_at, viewer)
         lines.append(
-            _("{number}. {note}: coach invitation, expires {expires}").format(
-                number=number, note=note, expires=expires
+            fmt(
+                _("{number}. {note}: coach invitation, expires {expires}"),
+                number=number,
+                note=note,
+                expires=expires,
             )
         )
-    return "\n".join(lines)
+    return stack(lines)

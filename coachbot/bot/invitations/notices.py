@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import escape, fmt
 from coachbot.bot.notice_kit import Viewpoint
-from coachbot.bot.texts import escape
 from coachbot.domain.invitations.notices import ClientJoined, CoachJoined
 
 
 def coach_joined(notice: CoachJoined, view: Viewpoint) -> str:
-    return _("{name} accepted your invitation and is now a coach.").format(name=escape(notice.name))
+    return fmt(_("{name} accepted your invitation and is now a coach."), name=escape(notice.name))
 
 
 def client_joined(notice: ClientJoined, view: Viewpoint) -> str:
-    return _("{name} opened your invitation and is setting up their profile.").format(
-        name=escape(notice.name)
+    return fmt(
+        _("{name} opened your invitation and is setting up their profile."),
+        name=escape(notice.name),
     )

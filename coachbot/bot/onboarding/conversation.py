@@ -24,7 +24,8 @@ from coachbot.bot.commands import set_commands_for
 from coachbot.bot.forms.state import ask_question
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.legal import CURRENT_VERSION, LEGAL_DOCUMENTS
-from coachbot.bot.texts import escape, quiet_hours_warning
+from coachbot.bot.markup import escape, fmt
+from coachbot.bot.texts import quiet_hours_warning
 from coachbot.domain.onboarding.use_cases import (
     PROFILE,
     FinishOnboarding,
@@ -65,10 +66,14 @@ async def continue_onboarding(
     name, coach = escape(identity.user.first_name), escape(position.coach_name)
     if welcome:
         await message.answer(
-            _(
-                "Welcome, {name}! {coach} invited you to work together with Coachbot. "
-                "Setting you up takes a few minutes."
-            ).format(name=name, coach=coach)
+            fmt(
+                _(
+                    "Welcome, {name}! {coach} invited you to work together with Coachbot. "
+                    "Setting you up takes a few minutes."
+                ),
+                name=name,
+                coach=coach,
+            )
         )
     if position.needs_consent:
         await state.set_state(Onboarding.consent)
@@ -79,7 +84,7 @@ async def continue_onboarding(
         await onboarding_finished(message, finished, identity, state, uc, **data)
         return
     if returning:
-        await message.answer(_("Welcome back, {name}! Let us continue.").format(name=name))
+        await message.answer(fmt(_("Welcome back, {name}! Let us continue."), name=name))
     await ask_question(message, position.step, identity, state, position.purpose)
 
 
@@ -141,12 +146,17 @@ async def onboarding_finished(
         # Now a client: the menu gains /checkin (set first, so it is there with the summary).
         await set_commands_for(data["bot"], i18n, identity)
         await message.answer(
-            _(
-                "All set, {name}! Your answers are with {coach}, who will be in touch soon. "
-                "Check-ins, goals and messages from your coach will arrive in this chat."
-            ).format(name=escape(user.call_name), coach=escape(finished.coach_name))
+            fmt(
+                _(
+                    "All set, {name}! Your answers are with {coach}, who will be in touch soon. "
+                    "Check-ins, goals and messages from your coach will arrive in this chat."
+                ),
+                name=escape(user.call_name),
+                coach=escape(finished.coach_name),
+            )
             + "\n\n"
-            + _("Reminders come at {time} ({zone}); I stay quiet from {start} to {end}.").format(
+            + fmt(
+                _("Reminders come at {time} ({zone}); I stay quiet from {start} to {end}."),
                 time=user.reminder_time,
                 zone=user.timezone,
                 start=user.quiet_start,
@@ -173,8 +183,9 @@ async def stage_applied(
     with i18n.use_locale(user.language):
         if applied.purpose == PROFILE:
             await message.answer(
-                _("Thanks, {name}! Now a few questions about where you stand today.").format(
-                    name=escape(user.call_name)
+                fmt(
+                    _("Thanks, {name}! Now a few questions about where you stand today."),
+                    name=escape(user.call_name),
                 )
             )
         await continue_onboarding(message, identity, state, uc, welcome=False, **data)

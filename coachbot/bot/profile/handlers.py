@@ -14,7 +14,8 @@ from coachbot.bot import keyboards
 from coachbot.bot.callbacks import ProfileCb
 from coachbot.bot.forms.rendering import explain_refusal, wording
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape, local_date, quiet_hours_warning
+from coachbot.bot.markup import bold, escape, fmt, stack
+from coachbot.bot.texts import local_date, quiet_hours_warning
 from coachbot.domain.forms.questions import InvalidAnswer, Question, QuestionKind
 from coachbot.domain.forms.units import Metric, UnitSystem, from_si, unit_symbol
 from coachbot.domain.people.identity import Identity
@@ -77,7 +78,7 @@ def _value(view: ProfileView, field: str) -> str:
             return "—"
         units = UnitSystem(user.units)
         height = from_si(user.height_cm, Metric.height, units)
-        return f"{height:.0f} {unit_symbol(Metric.height, units)}"
+        return fmt("{height:.0f} {unit}", height=height, unit=unit_symbol(Metric.height, units))
     raw = getattr(user, field, None)
     if isinstance(raw, bool):
         return _("Yes") if raw else _("No")
@@ -90,9 +91,12 @@ def _value(view: ProfileView, field: str) -> str:
 
 def render_profile(view: ProfileView) -> str:
     lines = [_("<b>Your profile</b>")]
-    lines += [f"{field_label(field)}: {_value(view, field)}" for field in EDITABLE]
+    lines += [
+        fmt("{field}: {value}", field=field_label(field), value=_value(view, field))
+        for field in EDITABLE
+    ]
     lines += ["", _("Tap what you want to change.")]
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def profile_keyboard() -> InlineKeyboardMarkup:
@@ -142,7 +146,7 @@ async def ask_field(
 async def _ask(message: Message, field: str, question: Question, identity: Identity) -> None:
     language = identity.user.language
     await message.answer(
-        f"<b>{escape(wording(question.prompt, language))}</b>",
+        bold(wording(question.prompt, language)),
         reply_markup=question_markup(field, question, language),
     )
 

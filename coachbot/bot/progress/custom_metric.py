@@ -17,8 +17,8 @@ from coachbot.bot import keyboards as common_keyboards
 from coachbot.bot.callbacks import CustomMetricAction, CustomMetricCb, MenuAction, MenuCb
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import escape, fmt, stack
 from coachbot.bot.progress import keyboards
-from coachbot.bot.texts import escape
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.progress.measurements import (
     ArchiveCustomMetric,
@@ -61,14 +61,19 @@ async def send_metrics(message: Message, found: CustomMetricsView, language: str
     lines = [_("📏 <b>Your own metrics</b>")]
     for metric in found.metrics:
         scope = (
-            _("only for {name}").format(name=escape(found.client_names.get(metric.client_id, "?")))
+            fmt(_("only for {name}"), name=escape(found.client_names.get(metric.client_id, "?")))
             if metric.client_id
             else _("all clients")
         )
         lines.append(
-            f"• {escape(metric.name)} ({escape(metric.unit) or '—'}, "
-            f"{number(metric.minimum, language, metric.decimals)}–"
-            f"{number(metric.maximum, language, metric.decimals)}) · {scope}"
+            fmt(
+                "• {name} ({unit}, {minimum}–{maximum}) · {scope}",
+                name=metric.name,
+                unit=metric.unit or "—",
+                minimum=number(metric.minimum, language, metric.decimals),
+                maximum=number(metric.maximum, language, metric.decimals),
+                scope=scope,
+            )
         )
     if not found.metrics:
         lines.append(
@@ -78,7 +83,7 @@ async def send_metrics(message: Message, found: CustomMetricsView, language: str
             )
         )
     await message.answer(
-        "\n".join(lines),
+        stack(lines),
         reply_markup=keyboards.custom_metrics([(m.id or 0, m.name) for m in found.metrics]),
     )
 
@@ -144,7 +149,7 @@ async def range_typed(
         return
     await state.clear()
     await message.answer(
-        _("Added ✅ {name}: clients can log it with /log now.").format(name=escape(metric.name))
+        fmt(_("Added ✅ {name}: clients can log it with /log now."), name=escape(metric.name))
     )
     view = await uc.progress.list_custom_metrics(ListCustomMetrics(coach_id=identity.coach_id))
     await send_metrics(message, view, identity.user.language)
@@ -185,8 +190,9 @@ async def archive_metric(
     )
     if isinstance(query.message, Message):
         await query.message.answer(
-            _("Archived: {name}. What was logged stays in charts and exports.").format(
-                name=escape(archived.name)
+            fmt(
+                _("Archived: {name}. What was logged stays in charts and exports."),
+                name=escape(archived.name),
             )
         )
         view = await uc.progress.list_custom_metrics(ListCustomMetrics(coach_id=identity.coach_id))

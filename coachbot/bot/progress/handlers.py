@@ -21,9 +21,10 @@ from coachbot.bot.callbacks import (
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
+from coachbot.bot.markup import escape, fmt, join, stack
 from coachbot.bot.progress import keyboards
 from coachbot.bot.progress.texts import achievement_line, metric_title, trend_caption
-from coachbot.bot.texts import escape, local_date
+from coachbot.bot.texts import local_date
 from coachbot.domain.goals.achievements import ShowAchievements, ShowAchievementsUseCase
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
@@ -107,18 +108,19 @@ async def send_chart(
         if own:
             text = _("Nothing measured yet. Log your first measurement with /log.")
         else:
-            text = _("{name} has not logged any measurements yet.").format(
-                name=escape(picture.client.display_name)
+            text = fmt(
+                _("{name} has not logged any measurements yet."),
+                name=escape(picture.client.display_name),
             )
         await message.answer(text)
         return
     if picture.trends is not None:
         caption = trend_caption(picture.trends, picture.view, own=own)
     else:
-        names = ", ".join(metric_title(s.definition) for s in picture.panel)
-        caption = _("<b>Your progress</b>: {metrics}").format(metrics=names)
+        names = join(", ", (metric_title(s.definition) for s in picture.panel))
+        caption = fmt(_("<b>Your progress</b>: {metrics}"), metrics=names)
     if not own:
-        caption = f"👤 {escape(picture.client.display_name)}\n{caption}"
+        caption = fmt("👤 {name}\n{caption}", name=picture.client.display_name, caption=caption)
     extra = None
     if len(caption) > CAPTION_LIMIT:  # Telegram's limit for captions
         caption, extra = caption.split("\n", 1)[0], caption
@@ -153,12 +155,13 @@ async def compare_photos(
     if not isinstance(query.message, Message):
         return
     user = identity.user
-    caption = _("📷 {before} → {after}").format(
+    caption: str = fmt(
+        _("📷 {before} → {after}"),
         before=local_date(result.before.taken.date(), user),
         after=local_date(result.after.taken.date(), user),
     )
     if callback_data.client_id:
-        caption = f"👤 {escape(result.client.display_name)} · {caption}"
+        caption = fmt("👤 {name} · {caption}", name=result.client.display_name, caption=caption)
     await query.message.answer_photo(
         BufferedInputFile(result.image, filename="comparison.jpg"),
         caption=caption,
@@ -237,8 +240,8 @@ async def _send_achievements(
     )
     view = viewpoint(identity.user)
     if client_id:
-        lines = [
-            _("🏅 <b>Achievements of {name}</b>").format(name=escape(found.client.display_name))
+        lines: list[str] = [
+            fmt(_("🏅 <b>Achievements of {name}</b>"), name=escape(found.client.display_name))
         ]
     else:
         lines = [_("🏅 <b>Your achievements</b>")]
@@ -250,13 +253,16 @@ async def _send_achievements(
     if found.streak:
         lines += [
             "",
-            ngettext(
-                "🔥 Current streak: {count} check-in in a row.",
-                "🔥 Current streak: {count} check-ins in a row.",
-                found.streak,
-            ).format(count=found.streak),
+            fmt(
+                ngettext(
+                    "🔥 Current streak: {count} check-in in a row.",
+                    "🔥 Current streak: {count} check-ins in a row.",
+                    found.streak,
+                ),
+                count=found.streak,
+            ),
         ]
-    await message.answer("\n".join(lines))
+    await message.answer(stack(lines))
 
 
 # -- the coach's progress menu for a client ----------------------------------------------

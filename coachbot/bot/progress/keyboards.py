@@ -29,6 +29,7 @@ from coachbot.bot.callbacks import (
 )
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.keyboards import rows_of
+from coachbot.bot.markup import as_plain, plain
 from coachbot.bot.progress.texts import measure, metric_title
 from coachbot.bot.texts import local_date
 from coachbot.domain.forms.units import UnitSystem
@@ -61,7 +62,7 @@ def metric_choices(definitions: Sequence[MetricDefinition]) -> InlineKeyboardMar
     builder = InlineKeyboardBuilder()
     for definition in definitions:
         builder.button(
-            text=metric_title(definition),
+            text=as_plain(metric_title(definition)),
             callback_data=LogCb(action=LogAction.pick, metric=metric_token(definition.key)),
         )
     builder.button(text=_("✏️ Correct an entry"), callback_data=LogCb(action=LogAction.recent))
@@ -88,7 +89,7 @@ def recent_entries(entries: Sequence[RecentEntry], user: User) -> InlineKeyboard
         when = local_date(item.entry.measured_at.astimezone(ZoneInfo(user.timezone)).date(), user)
         value = measure(item.entry.value, item.definition, units, user.language)
         builder.button(
-            text=f"{when} · {metric_title(item.definition)} {value}",
+            text=as_plain(f"{when} · {metric_title(item.definition)} {value}"),
             callback_data=LogCb(action=LogAction.entry, entry_id=item.entry.id or 0),
         )
     builder.button(text=_("Cancel"), callback_data=CancelCb())
@@ -236,7 +237,7 @@ def goal_metrics(options: Sequence[MetricDefinition]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for definition in options:
         builder.button(
-            text=metric_title(definition),
+            text=as_plain(metric_title(definition)),
             callback_data=NewGoalCb(field="metric", value=metric_token(definition.key)),
         )
     builder.button(text=_("No metric: describe it"), callback_data=NewGoalCb(field="metric"))
@@ -293,7 +294,7 @@ def custom_metrics(metric_ids: Sequence[tuple[int, str]]) -> InlineKeyboardMarku
     builder = InlineKeyboardBuilder()
     for metric_id, name in metric_ids:
         builder.button(
-            text=_("🗄 Archive {name}").format(name=name),
+            text=plain(_("🗄 Archive {name}"), name=name),
             callback_data=CustomMetricCb(action=CustomMetricAction.archive, metric_id=metric_id),
         )
     builder.button(

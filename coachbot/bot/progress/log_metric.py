@@ -15,6 +15,7 @@ from coachbot.bot import keyboards as common_keyboards
 from coachbot.bot.callbacks import LogAction, LogCb, metric_key
 from coachbot.bot.forms.rendering import explain_refusal, unit_name
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import fmt, stack
 from coachbot.bot.progress import keyboards
 from coachbot.bot.progress.texts import (
     bounds_question,
@@ -139,14 +140,14 @@ def ask_value(definition: MetricDefinition, user: User, last: float | None) -> s
     units = UnitSystem(user.units)
     symbol = definition.symbol(units)
     metric = metric_in_sentence(definition)
-    text = (
-        _("Your {metric} now, in {unit}?").format(metric=metric, unit=unit_name(symbol))
+    text: str = (
+        fmt(_("Your {metric} now, in {unit}?"), metric=metric, unit=unit_name(symbol))
         if symbol
-        else _("Your {metric} now?").format(metric=metric)
+        else fmt(_("Your {metric} now?"), metric=metric)
     )
     if last is not None:
-        text += "\n" + _("Last time: {value}").format(
-            value=measure(last, definition, units, user.language)
+        text += "\n" + fmt(
+            _("Last time: {value}"), value=measure(last, definition, units, user.language)
         )
     return text
 
@@ -198,24 +199,27 @@ def logged_text(logged: MetricLogged) -> str:
     user, definition = logged.user, logged.definition
     units, language = UnitSystem(user.units), user.language
     lines = [
-        _("Logged ✅ {metric}: {value}").format(
+        fmt(
+            _("Logged ✅ {metric}: {value}"),
             metric=metric_title(definition),
             value=measure(logged.entry.value, definition, units, language),
         )
     ]
     if logged.previous is not None:
         lines.append(
-            _("Since last time: {change}").format(
-                change=change(logged.entry.value - logged.previous, definition, units, language)
+            fmt(
+                _("Since last time: {change}"),
+                change=change(logged.entry.value - logged.previous, definition, units, language),
             )
         )
     if logged.average is not None and logged.previous is not None:
         lines.append(
-            _("7-day average: {value}").format(
-                value=measure(logged.average, definition, units, language)
+            fmt(
+                _("7-day average: {value}"),
+                value=measure(logged.average, definition, units, language),
             )
         )
-    return "\n".join(lines)
+    return stack(lines)
 
 
 # -- corrections ------------------------------------------------------------------------
@@ -252,7 +256,8 @@ async def entry_chosen(
         return
     user = recent.user
     await query.message.answer(
-        _("{metric}: {value}. Change it or delete it?").format(
+        fmt(
+            _("{metric}: {value}. Change it or delete it?"),
             metric=metric_title(item.definition),
             value=measure(item.entry.value, item.definition, UnitSystem(user.units), user.language),
         ),
@@ -308,7 +313,8 @@ async def correction_typed(
     await state.clear()
     assert changed.definition is not None
     await message.answer(
-        _("Changed ✅ {metric}: {value}").format(
+        fmt(
+            _("Changed ✅ {metric}: {value}"),
             metric=metric_title(changed.definition),
             value=measure(
                 changed.entry.value,

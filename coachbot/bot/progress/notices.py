@@ -16,6 +16,7 @@ from coachbot.bot.callbacks import (
     metric_token,
 )
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import escape, fmt, long_text
 from coachbot.bot.notice_kit import Viewpoint, buttons
 from coachbot.bot.progress.texts import (
     achievement_title,
@@ -24,7 +25,6 @@ from coachbot.bot.progress.texts import (
     measure,
     metric_title,
 )
-from coachbot.bot.texts import escape
 from coachbot.domain.goals import notices
 from coachbot.domain.outbox.model import Button, TextPayload
 from coachbot.domain.progress.notices import ExportReady, MonthlyReport
@@ -51,10 +51,11 @@ def _open_client(notice: notices.ToCoach) -> ClientCardCb:
 
 
 def milestone_reached(notice: notices.MilestoneReached, view: Viewpoint) -> TextPayload:
-    text = _(
-        "🎉 Milestone reached, {name}! {metric}: {value}, {percent} % of the way to your goal "
-        "of {target}. Keep it going!"
-    ).format(
+    text = fmt(
+        _(
+            "🎉 Milestone reached, {name}! {metric}: {value}, {percent} % of the way to your goal "
+            "of {target}. Keep it going!"
+        ),
         name=escape(notice.name),
         metric=_metric(notice),
         value=_value(notice, notice.value, view),
@@ -65,9 +66,8 @@ def milestone_reached(notice: notices.MilestoneReached, view: Viewpoint) -> Text
 
 
 def milestone_reached_note(notice: notices.MilestoneReachedNote, view: Viewpoint) -> TextPayload:
-    text = _(
-        "🎉 {client} reached a milestone: {metric} {value}, {percent} % of the way to {target}."
-    ).format(
+    text = fmt(
+        _("🎉 {client} reached a milestone: {metric} {value}, {percent} % of the way to {target}."),
         client=escape(notice.client),
         metric=_metric(notice),
         value=_value(notice, notice.value, view),
@@ -78,10 +78,11 @@ def milestone_reached_note(notice: notices.MilestoneReachedNote, view: Viewpoint
 
 
 def goal_reached(notice: notices.GoalReached, view: Viewpoint) -> TextPayload:
-    text = _(
-        "🏆 Goal reached, {name}! {metric}: {value}, your target was {target}. "
-        "That took real work: well done."
-    ).format(
+    text = fmt(
+        _(
+            "🏆 Goal reached, {name}! {metric}: {value}, your target was {target}. "
+            "That took real work: well done."
+        ),
         name=escape(notice.name),
         metric=_metric(notice),
         value=_value(notice, notice.value, view),
@@ -91,7 +92,8 @@ def goal_reached(notice: notices.GoalReached, view: Viewpoint) -> TextPayload:
 
 
 def goal_reached_note(notice: notices.GoalReachedNote, view: Viewpoint) -> TextPayload:
-    text = _("🏆 {client} reached their goal: {metric} {value} (target {target}).").format(
+    text = fmt(
+        _("🏆 {client} reached their goal: {metric} {value} (target {target})."),
         client=escape(notice.client),
         metric=_metric(notice),
         value=_value(notice, notice.value, view),
@@ -105,14 +107,16 @@ def _badge(notice: notices.Badge, view: Viewpoint) -> str:
 
 
 def achievement(notice: notices.AchievementEarned, view: Viewpoint) -> TextPayload:
-    text = _("🏅 New badge: <b>{title}</b>").format(title=_badge(notice, view))
+    text = fmt(_("🏅 New badge: <b>{title}</b>"), title=_badge(notice, view))
     mine = ReportCb(action=ReportAction.achievements)
     return TextPayload(text, buttons=buttons((_("🏅 My achievements"), mine)))
 
 
 def achievement_note(notice: notices.AchievementNote, view: Viewpoint) -> TextPayload:
-    text = _("🏅 {client} earned a badge: {title}").format(
-        client=escape(notice.client), title=_badge(notice, view)
+    text = fmt(
+        _("🏅 {client} earned a badge: {title}"),
+        client=escape(notice.client),
+        title=_badge(notice, view),
     )
     return TextPayload(text, buttons=buttons((_("Open client"), _open_client(notice))))
 
@@ -129,15 +133,18 @@ def _change(notice: notices.GoalChangeNotice, view: Viewpoint) -> str:
 
 
 def _goal_label(notice: notices.GoalChangeNotice | notices.GoalOverdue) -> str:
-    return escape(notice.description) if notice.description else _metric(notice)
+    return long_text(notice.description, 500) if notice.description else _metric(notice)
 
 
 def goal_change_proposed(notice: notices.GoalChangeProposed, view: Viewpoint) -> TextPayload:
-    text = _("🎯 {client} proposes a change to their goal ({goal}): {change}.").format(
-        client=escape(notice.client), goal=_goal_label(notice), change=_change(notice, view)
+    text: str = fmt(
+        _("🎯 {client} proposes a change to their goal ({goal}): {change}."),
+        client=escape(notice.client),
+        goal=_goal_label(notice),
+        change=_change(notice, view),
     )
     if notice.reason:
-        text += "\n" + _("Reason: {reason}").format(reason=escape(notice.reason))
+        text += "\n" + fmt(_("Reason: {reason}"), reason=long_text(notice.reason, 500))
     actions = (
         (_("✅ Approve"), GoalChangeAction.approve),
         (_("✏️ Adjust"), GoalChangeAction.edit),
@@ -160,24 +167,27 @@ def goal_change_decided(notice: notices.GoalChangeDecided, view: Viewpoint) -> T
         text = _("✏️ Your coach adjusted your proposal. Your goal now: {change}.")
     else:
         text = _("Your coach kept your goal as it is ({goal}). Talk it over at your next check-in.")
-    text = text.format(change=_change(notice, view), goal=_goal_label(notice))
+    text = fmt(text, change=_change(notice, view), goal=_goal_label(notice))
     goals = GoalCb(action=GoalAction.list)
     return TextPayload(text, buttons=buttons((_("🎯 My goals"), goals)))
 
 
 def goal_changed(notice: notices.GoalChanged, view: Viewpoint) -> TextPayload:
-    text = _("🎯 Your coach updated your goal ({goal}): {change}.").format(
-        goal=_goal_label(notice), change=_change(notice, view)
+    text = fmt(
+        _("🎯 Your coach updated your goal ({goal}): {change}."),
+        goal=_goal_label(notice),
+        change=_change(notice, view),
     )
     goals = GoalCb(action=GoalAction.list)
     return TextPayload(text, buttons=buttons((_("🎯 My goals"), goals)))
 
 
 def goal_overdue(notice: notices.GoalOverdue, view: Viewpoint) -> TextPayload:
-    text = _(
-        "⏰ The goal of {client} ({goal}, {target}) passed its target date, {date}, without "
-        "being reached. Time to adjust it or set a new date?"
-    ).format(
+    text = fmt(
+        _(
+            "⏰ The goal of {client} ({goal}, {target}) passed its target date, {date}, without "
+            "being reached. Time to adjust it or set a new date?"
+        ),
         client=escape(notice.client),
         goal=_goal_label(notice),
         target=_value(notice, notice.target, view),
@@ -189,15 +199,17 @@ def goal_overdue(notice: notices.GoalOverdue, view: Viewpoint) -> TextPayload:
 
 def monthly_report(notice: MonthlyReport, view: Viewpoint) -> TextPayload:
     return TextPayload(
-        _("📄 Your progress report for {start} – {end}.").format(
-            start=day(notice.start, view.language), end=day(notice.end, view.language)
+        fmt(
+            _("📄 Your progress report for {start} – {end}."),
+            start=day(notice.start, view.language),
+            end=day(notice.end, view.language),
         )
     )
 
 
 def export_ready(notice: ExportReady, view: Viewpoint) -> TextPayload:
     text = _("📦 Export of {client}: profile, check-ins, metrics, goals, notes and photos.")
-    text = text.format(client=escape(notice.client))
+    text = fmt(text, client=escape(notice.client))
     if notice.parts > 1:
-        text += " " + _("Part {part} of {parts}.").format(part=notice.part, parts=notice.parts)
+        text += " " + fmt(_("Part {part} of {parts}."), part=notice.part, parts=notice.parts)
     return TextPayload(text)

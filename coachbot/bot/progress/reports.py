@@ -12,9 +12,10 @@ from coachbot.bot.callbacks import ReportAction, ReportCb
 from coachbot.bot.filters import IsCoach
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.i18n import ngettext
+from coachbot.bot.markup import escape, fmt, plain
 from coachbot.bot.progress import keyboards
 from coachbot.bot.progress.texts import day
-from coachbot.bot.texts import escape, local_date
+from coachbot.bot.texts import local_date
 from coachbot.domain.people.identity import Identity
 from coachbot.domain.progress.exports import ExportClient, ExportMetrics, ExportMetricsUseCase
 from coachbot.domain.progress.report_files import (
@@ -64,11 +65,13 @@ async def _send_report(
         )
     )
     language = identity.user.language
-    caption = _("📄 Progress report, {start} – {end}").format(
-        start=day(report.start, language), end=day(report.end, language)
+    caption: str = fmt(
+        _("📄 Progress report, {start} – {end}"),
+        start=day(report.start, language),
+        end=day(report.end, language),
     )
     if client_id:
-        caption = f"👤 {escape(report.client.display_name)} · {caption}"
+        caption = fmt("👤 {name} · {caption}", name=report.client.display_name, caption=caption)
     await message.answer_document(
         BufferedInputFile(report.content, filename=report.filename), caption=caption
     )
@@ -103,11 +106,14 @@ async def _send_metrics(
     if exported.rows == 0:
         await message.answer(_("There are no measurements to export yet."))
         return
-    caption = ngettext(
-        "📊 {count} measurement as CSV: one row each, in your units and as stored (kg, cm).",
-        "📊 {count} measurements as CSV: one row each, in your units and as stored (kg, cm).",
-        exported.rows,
-    ).format(count=exported.rows)
+    caption = fmt(
+        ngettext(
+            "📊 {count} measurement as CSV: one row each, in your units and as stored (kg, cm).",
+            "📊 {count} measurements as CSV: one row each, in your units and as stored (kg, cm).",
+            exported.rows,
+        ),
+        count=exported.rows,
+    )
     await message.answer_document(
         BufferedInputFile(exported.content, filename=exported.filename), caption=caption
     )
@@ -132,12 +138,17 @@ async def export_everything(
     if isinstance(query.message, Message):
         size = number(queued.size / 1024 / 1024, identity.user.language)
         await query.message.answer(
-            ngettext(
-                "📦 The export of {name} is on its way: {count} ZIP file, {size} MB.",
-                "📦 The export of {name} is on its way: {count} ZIP files, {size} MB in all "
-                "(Telegram takes files up to 50 MB).",
-                queued.parts,
-            ).format(name=escape(queued.client.display_name), count=queued.parts, size=size)
+            fmt(
+                ngettext(
+                    "📦 The export of {name} is on its way: {count} ZIP file, {size} MB.",
+                    "📦 The export of {name} is on its way: {count} ZIP files, {size} MB in all "
+                    "(Telegram takes files up to 50 MB).",
+                    queued.parts,
+                ),
+                name=escape(queued.client.display_name),
+                count=queued.parts,
+                size=size,
+            )
         )
 
 
@@ -159,8 +170,9 @@ async def switch_monthly_report(
         )
     )
     if plan is not None and plan.active and plan.next_due_at is not None:
-        callback_answer.text = _("Monthly report on: the next arrives on {date}.").format(
-            date=local_date(plan.next_due_at.date(), identity.user)
+        callback_answer.text = plain(
+            _("Monthly report on: the next arrives on {date}."),
+            date=local_date(plan.next_due_at.date(), identity.user),
         )
     else:
         callback_answer.text = _("Monthly report off.")

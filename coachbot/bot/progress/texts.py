@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from coachbot.bot.i18n import gettext as _
-from coachbot.bot.texts import escape
+from coachbot.bot.markup import escape, fmt, join, stack
 from coachbot.domain.forms.questions import Question
 from coachbot.domain.forms.units import Metric, UnitSystem
 from coachbot.domain.goals.model import Achievement, GoalChange
@@ -91,13 +91,16 @@ def progress_bar(fraction: float | None, width: int = 10) -> str:
 def goal_lines(item: GoalProgress, view: Viewpoint) -> list[str]:
     """A goal as a few lines: what, how far, by when, how it goes."""
     goal, language, units = item.goal, view.language, view.units
-    lines = [f"🎯 <b>{escape(labels.goal_name(item, translate_here, language))}</b>"]
+    lines: list[str] = [
+        fmt("🎯 <b>{goal}</b>", goal=labels.goal_name(item, translate_here, language))
+    ]
     definition = item.definition
     if definition is not None and goal.target_value is not None:
         target = measure(goal.target_value, definition, units, language)
         if goal.start_value is not None and item.current is not None:
             lines.append(
-                _("{start} → now {current} → goal {target}").format(
+                fmt(
+                    _("{start} → now {current} → goal {target}"),
                     start=measure(goal.start_value, definition, units, language),
                     current=measure(item.current, definition, units, language),
                     target=target,
@@ -105,19 +108,29 @@ def goal_lines(item: GoalProgress, view: Viewpoint) -> list[str]:
             )
             lines.append(progress_bar(item.fraction))
         else:
-            lines.append(_("Goal {target} · no measurement yet").format(target=target))
+            lines.append(fmt(_("Goal {target} · no measurement yet"), target=target))
     if goal.target_date is not None:
-        lines.append(_("Target date: {date}").format(date=day(goal.target_date, language)))
+        lines.append(fmt(_("Target date: {date}"), date=day(goal.target_date, language)))
     lines.append(goal_status(item, view))
     reached = [m for m in item.milestones if m.reached_at is not None]
     if item.milestones and definition is not None:
-        marks = " · ".join(
-            ("✅ " if m.reached_at else "◻️ ") + measure(m.value, definition, units, language)
-            for m in item.milestones
+        marks = join(
+            " · ",
+            (
+                fmt(
+                    "{mark}{value}",
+                    mark="✅ " if m.reached_at else "◻️ ",
+                    value=measure(m.value, definition, units, language),
+                )
+                for m in item.milestones
+            ),
         )
         lines.append(
-            _("Milestones ({reached} of {count}): {marks}").format(
-                reached=len(reached), count=len(item.milestones), marks=marks
+            fmt(
+                _("Milestones ({reached} of {count}): {marks}"),
+                reached=len(reached),
+                count=len(item.milestones),
+                marks=marks,
             )
         )
     return lines
@@ -136,7 +149,7 @@ STATE_MARKS = {
 def goal_status(item: GoalProgress, view: Viewpoint) -> str:
     text = labels.goal_status(item, view, translate_here)
     mark = STATE_MARKS.get(labels.goal_state(item, view.timezone), "")
-    return f"{mark}{text}" if text else ""
+    return fmt("{mark}{text}", mark=mark, text=text) if text else ""
 
 
 def change_lines(change_: GoalChange, item: GoalProgress, view: Viewpoint) -> str:
@@ -167,12 +180,12 @@ def change_summary(
 
     parts = []
     if targets[1] != targets[0] and definition is not None:
-        parts.append(_("target {old} → {new}").format(old=value(targets[0]), new=value(targets[1])))
+        parts.append(fmt(_("target {old} → {new}"), old=value(targets[0]), new=value(targets[1])))
     if dates[1] != dates[0]:
         parts.append(
-            _("date {old} → {new}").format(old=day(dates[0], language), new=day(dates[1], language))
+            fmt(_("date {old} → {new}"), old=day(dates[0], language), new=day(dates[1], language))
         )
-    return ", ".join(parts) or _("no change")
+    return join(", ", parts) if parts else _("no change")
 
 
 # -- badges ----------------------------------------------------------------------------
@@ -187,7 +200,9 @@ def achievement_title(key: str, details: dict[str, Any], units: UnitSystem, lang
 
 def achievement_line(achievement: Achievement, view: Viewpoint) -> str:
     title = achievement_title(achievement.key, achievement.details, view.units, view.language)
-    return f"🏅 <b>{title}</b> · {local_day(achievement.achieved_at, view)}"
+    return fmt(
+        "🏅 <b>{title}</b> · {day}", title=title, day=local_day(achievement.achieved_at, view)
+    )
 
 
 # -- trends ----------------------------------------------------------------------------
@@ -198,18 +213,20 @@ def trend_caption(found: Trends, view: Viewpoint, *, own: bool) -> str:
     month against the last, and (from five clients) the coach's cohort."""
     series, language, units = found.series, view.language, view.units
     definition = series.definition
-    lines = [f"<b>{metric_title(definition)}</b>"]
+    lines: list[str] = [fmt("<b>{title}</b>", title=metric_title(definition))]
     if series.latest is not None and series.latest_average is not None:
         lines.append(
-            _("Latest {latest} · 7-day average {average}").format(
+            fmt(
+                _("Latest {latest} · 7-day average {average}"),
                 latest=measure(series.latest, definition, units, language),
                 average=measure(series.latest_average, definition, units, language),
             )
         )
     if series.weekly_rate is not None:
         lines.append(
-            _("Trend: {rate} per week (last 4 weeks)").format(
-                rate=change(series.weekly_rate, definition, units, language)
+            fmt(
+                _("Trend: {rate} per week (last 4 weeks)"),
+                rate=change(series.weekly_rate, definition, units, language),
             )
         )
     if series.goal is not None:
@@ -220,17 +237,18 @@ def trend_caption(found: Trends, view: Viewpoint, *, own: bool) -> str:
                 if own
                 else _("At this rate the goal of {goal} is reached around {date}.")
             )
-            lines.append(text.format(goal=goal, date=local_day(found.projected, view)))
+            lines.append(fmt(text, goal=goal, date=local_day(found.projected, view)))
         else:
             lines.append(
-                _("The current trend does not lead to the goal of {goal} yet.").format(goal=goal)
+                fmt(_("The current trend does not lead to the goal of {goal} yet."), goal=goal)
             )
         if series.target_date is not None:
-            lines.append(_("Target date: {date}").format(date=day(series.target_date, language)))
+            lines.append(fmt(_("Target date: {date}"), date=day(series.target_date, language)))
     month = found.month
     if month.current.mean is not None and month.previous.mean is not None:
         lines.append(
-            _("This month {current} on average, last month {previous} ({difference}).").format(
+            fmt(
+                _("This month {current} on average, last month {previous} ({difference})."),
                 current=measure(month.current.mean, definition, units, language),
                 previous=measure(month.previous.mean, definition, units, language),
                 difference=change(month.difference or 0.0, definition, units, language),
@@ -238,17 +256,18 @@ def trend_caption(found: Trends, view: Viewpoint, *, own: bool) -> str:
         )
     if found.cohort is not None:
         lines.append(cohort_line(found.cohort, definition, view, own=own))
-    return "\n".join(lines)
+    return stack(lines)
 
 
 def cohort_line(
     cohort: CohortSummary, definition: MetricDefinition, view: Viewpoint, *, own: bool
 ) -> str:
     language, units = view.language, view.units
-    text = _(
-        "Compared with {count} clients of the coach (anonymised): weekly change median "
-        "{median}, middle half {low} to {high}."
-    ).format(
+    text: str = fmt(
+        _(
+            "Compared with {count} clients of the coach (anonymised): weekly change median "
+            "{median}, middle half {low} to {high}."
+        ),
         count=cohort.clients,
         median=change(cohort.median, definition, units, language),
         low=change(cohort.lower_quartile, definition, units, language),
@@ -256,7 +275,5 @@ def cohort_line(
     )
     if cohort.own is not None:
         mine = change(cohort.own, definition, units, language)
-        text += " " + (_("Yours: {value}.") if own else _("This client: {value}.")).format(
-            value=mine
-        )
+        text += " " + fmt((_("Yours: {value}.") if own else _("This client: {value}.")), value=mine)
     return text

@@ -14,9 +14,9 @@ from coachbot.bot import keyboards
 from coachbot.bot.commands import set_commands_for
 from coachbot.bot.filters import IsPrivateChat
 from coachbot.bot.i18n import gettext as _
+from coachbot.bot.markup import escape, fmt
 from coachbot.bot.onboarding.conversation import continue_onboarding
 from coachbot.bot.progress.keyboards import client_menu
-from coachbot.bot.texts import escape
 from coachbot.domain.invitations.model import InvitationKind
 from coachbot.domain.invitations.use_cases import AcceptInvitation
 from coachbot.domain.people.identity import Identity
@@ -48,10 +48,14 @@ async def open_invitation(
     await set_commands_for(bot, i18n, coach)
     inviter = accepted.invited_by.full_name if accepted.invited_by else "Coachbot"
     await message.answer(
-        _(
-            "Welcome to Coachbot, {name}! {inviter} invited you as a coach, and your "
-            "coach account is ready.\n\nThis is your coach menu:"
-        ).format(name=escape(identity.user.first_name), inviter=escape(inviter)),
+        fmt(
+            _(
+                "Welcome to Coachbot, {name}! {inviter} invited you as a coach, and your "
+                "coach account is ready.\n\nThis is your coach menu:"
+            ),
+            name=escape(identity.user.first_name),
+            inviter=escape(inviter),
+        ),
         reply_markup=keyboards.coach_menu(coach),
     )
 
@@ -74,16 +78,19 @@ async def greet(
     elif identity.is_coach:
         await set_commands_for(bot, i18n, identity)
         await message.answer(
-            _("Welcome back, {name}! This is your coach menu:").format(name=name),
+            fmt(_("Welcome back, {name}! This is your coach menu:"), name=name),
             reply_markup=keyboards.coach_menu(identity),
         )
     elif identity.is_client:
         await set_commands_for(bot, i18n, identity)
         await message.answer(
-            _(
-                "Hi {name}! Your coach reaches you here: check-ins, goals and messages "
-                "will arrive in this chat. Send /help to see what you can do."
-            ).format(name=name),
+            fmt(
+                _(
+                    "Hi {name}! Your coach reaches you here: check-ins, goals and messages "
+                    "will arrive in this chat. Send /help to see what you can do."
+                ),
+                name=name,
+            ),
             reply_markup=client_menu(),
         )
     else:
@@ -91,10 +98,13 @@ async def greet(
 
 
 def explain_bot_to_stranger(name: str) -> str:
-    return _(
-        "Hi {name}! I am Coachbot, a coaching assistant. Coaches use me to run check-ins, "
-        "goals and progress tracking with their clients, right here in Telegram.\n\n"
-        "To start, you need an invitation link: from your coach if you are a client, or "
-        "from the platform administrator if you want to coach here. Open the link and I "
-        "will set you up."
-    ).format(name=name)
+    return fmt(
+        _(
+            "Hi {name}! I am Coachbot, a coaching assistant. Coaches use me to run check-ins, "
+            "goals and progress tracking with their clients, right here in Telegram.\n\n"
+            "To start, you need an invitation link: from your coach if you are a client, or "
+            "from the platform administrator if you want to coach here. Open the link and I "
+            "will set you up."
+        ),
+        name=name,
+    )

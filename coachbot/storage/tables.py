@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -310,9 +311,19 @@ class CheckinTemplateRow(Base):
 
 
 class CheckinPlanRow(Base):
-    """When a client checks in: one plan per client."""
+    """When a client checks in: one plan per client. A paused or archived client's plan
+    has no next due time (resuming computes it from then), so the due query's partial
+    index holds only plans that can fall due."""
 
     __tablename__ = "checkin_plans"
+    __table_args__ = (
+        Index(
+            "ix_checkin_plans_active_next_due_at",
+            "next_due_at",
+            postgresql_where=text("active AND next_due_at IS NOT NULL"),
+            sqlite_where=text("active = 1 AND next_due_at IS NOT NULL"),
+        ),
+    )
 
     client_id: Mapped[int] = mapped_column(
         ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
@@ -322,7 +333,7 @@ class CheckinPlanRow(Base):
         ForeignKey("checkin_templates.id", ondelete="RESTRICT")
     )
     schedule: Mapped[dict[str, Any]]
-    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_due_at: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime]
 
@@ -335,6 +346,13 @@ class CheckinRow(Base):
         CheckConstraint(_in("status", CHECKIN_STATUSES), name="status"),
         Index("ix_checkins_status_due_at", "status", "due_at"),
         Index("ix_checkins_coach_id_status_submitted_at", "coach_id", "status", "submitted_at"),
+        # The follow-up tick reads only the open check-ins whose next action is due.
+        Index(
+            "ix_checkins_open_next_action_at",
+            "next_action_at",
+            postgresql_where=text("status = 'open' AND next_action_at IS NOT NULL"),
+            sqlite_where=text("status = 'open' AND next_action_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -358,6 +376,8 @@ class CheckinRow(Base):
     reviewed_at: Mapped[datetime | None]
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     first_feedback_at: Mapped[datetime | None]
+    # When the follow-up tick next has work here (nudge, then missed); None when none.
+    next_action_at: Mapped[datetime | None]
 
 
 class CheckinMessageRow(Base):

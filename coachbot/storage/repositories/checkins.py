@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from coachbot.domain.checkins.model import (
     Checkin,
@@ -19,8 +21,9 @@ from coachbot.domain.checkins.model import (
     ThreadMessage,
     ThreadRole,
 )
+from coachbot.domain.checkins.ports import DueFollowUp, DuePlan
 from coachbot.domain.checkins.schedule import CheckinSchedule
-from coachbot.domain.people.model import ClientStatus
+from coachbot.domain.people.model import ClientStatus, User
 from coachbot.storage.repositories._mapping import (
     columns_of,
     insert,
@@ -28,15 +31,24 @@ from coachbot.storage.repositories._mapping import (
     to_entity,
     update_row,
 )
+from coachbot.storage.repositories.outbox import insert_ignoring_conflicts
+from coachbot.storage.repositories.people import _client_entity, _coach
 from coachbot.storage.tables import (
     CheckinMessageRow,
     CheckinPlanRow,
     CheckinRow,
     CheckinTemplateRow,
     ClientRow,
+    CoachRow,
     MetricEntryRow,
     PhotoRow,
+    UserRow,
 )
+
+# Literal, not a bound parameter: the partial indexes' predicates must match the query's
+# text for SQLite (and for PostgreSQL's generic plans) to use them.
+OPEN: ColumnElement[str] = literal_column("'open'")
+FOLLOW_UP_FIELDS = ("status", "nudged_at", "missed_at", "closed_at", "next_action_at")
 
 
 class SqlCheckinRepository:
@@ -99,7 +111,157 @@ class SqlCheckinRepository:
         )
         return [_plan(row) for row in rows]
 
+    async def due_plan_batch(self, *, now: datetime, limit: int) -> Sequence[DuePlan]:
+        user = aliased(UserRow)
+        coach_user = aliased(UserRow)
+        rows = await self._session.execute(
+            select(
+                CheckinPlanRow, ClientRow, user, CoachRow, coach_user, CheckinTemplateRow.form_key
+            )
+            .join(ClientRow, ClientRow.id == CheckinPlanRow.client_id)
+            .outerjoin(user, user.id == ClientRow.user_id)
+            .join(CoachRow, CoachRow.id == ClientRow.coach_id)
+            .join(coach_user, coach_user.id == CoachRow.user_id)
+            .join(CheckinTemplateRow, CheckinTemplateRow.id == CheckinPlanRow.template_id)
+            .where(
+                CheckinPlanRow.active,
+                CheckinPlanRow.next_due_at.is_not(None),
+                CheckinPlanRow.next_due_at <= now,
+            )
+            .order_by(CheckinPlanRow.next_due_at, CheckinPlanRow.client_id)
+            .limit(limit)
+        )
+        return [
+            DuePlan(
+                plan=_plan(plan),
+                client=_client_entity(client),
+                user=to_entity(User, user_row) if user_row is not None else None,
+                coach=_coach(coach),
+                coach_user=to_entity(User, coach_user_row),
+                form_key=form_key,
+            )
+            for plan, client, user_row, coach, coach_user_row, form_key in rows
+        ]
+
+    async def set_next_due(self, next_due: Mapping[int, datetime | None], *, now: datetime) -> None:
+        if next_due:
+            await self._session.execute(
+                update(CheckinPlanRow),
+                [
+                    {"client_id": client_id, "next_due_at": due, "updated_at": now}
+                    for client_id, due in next_due.items()
+                ],
+            )
+
     # -- check-ins -------------------------------------------------------------------
+
+    async def add_many(self, checkins: Sequence[Checkin]) -> Sequence[Checkin]:
+        if not checkins:
+            return []
+        values = []
+        for checkin in checkins:
+            row = row_values(checkin)
+            row.pop("id", None)
+            values.append(row)
+        inserted = await self._session.execute(
+            insert_ignoring_conflicts(self._session, CheckinRow)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["client_id", "due_at"])
+            .returning(CheckinRow.id, CheckinRow.client_id)
+        )
+        ids = {client_id: checkin_id for checkin_id, client_id in inserted}
+        added = []
+        for checkin in checkins:
+            if checkin.client_id in ids:
+                checkin.id = ids[checkin.client_id]
+                added.append(checkin)
+        return added
+
+    async def save_follow_ups(self, checkins: Sequence[Checkin]) -> None:
+        if checkins:
+            values = []
+            for checkin in checkins:
+                row = {name: getattr(checkin, name) for name in FOLLOW_UP_FIELDS}
+                row["status"] = checkin.status.value
+                row["id"] = checkin.id
+                values.append(row)
+            await self._session.execute(update(CheckinRow), values)
+
+    async def follow_up_batch(self, *, now: datetime, limit: int) -> Sequence[DueFollowUp]:
+        user = aliased(UserRow)
+        coach_user = aliased(UserRow)
+        rows = await self._session.execute(
+            select(CheckinRow, ClientRow, user, CoachRow, coach_user)
+            .join(ClientRow, ClientRow.id == CheckinRow.client_id)
+            .join(user, user.id == CheckinRow.user_id)
+            .join(CoachRow, CoachRow.id == CheckinRow.coach_id)
+            .join(coach_user, coach_user.id == CoachRow.user_id)
+            .where(
+                CheckinRow.status == OPEN,
+                CheckinRow.next_action_at.is_not(None),
+                CheckinRow.next_action_at <= now,
+            )
+            .order_by(CheckinRow.next_action_at, CheckinRow.id)
+            .limit(limit)
+        )
+        return [
+            DueFollowUp(
+                checkin=_checkin(checkin),
+                client=_client_entity(client),
+                user=to_entity(User, user_row),
+                coach=_coach(coach),
+                coach_user=to_entity(User, coach_user_row),
+            )
+            for checkin, client, user_row, coach, coach_user_row in rows
+        ]
+
+    async def reschedule_follow_ups(self, coach_id: int) -> None:
+        await self._session.execute(
+            update(CheckinRow)
+            .where(
+                CheckinRow.coach_id == coach_id,
+                CheckinRow.status == OPEN,
+                CheckinRow.missed_at.is_(None),
+            )
+            .values(next_action_at=CheckinRow.due_at)
+        )
+
+    async def open_for_clients(self, client_ids: Sequence[int]) -> Sequence[Checkin]:
+        if not client_ids:
+            return []
+        rows = await self._session.scalars(
+            select(CheckinRow)
+            .where(CheckinRow.client_id.in_(client_ids), CheckinRow.status == OPEN)
+            .order_by(CheckinRow.client_id, CheckinRow.due_at, CheckinRow.id)
+        )
+        return [_checkin(row) for row in rows]
+
+    async def recent_for_clients(
+        self, client_ids: Sequence[int], *, limit: int
+    ) -> Mapping[int, Sequence[Checkin]]:
+        found: dict[int, list[Checkin]] = defaultdict(list)
+        if not client_ids:
+            return found
+        newest_first = (CheckinRow.due_at.desc(), CheckinRow.id.desc())
+        ranked = (
+            select(
+                CheckinRow.id,
+                func.row_number()
+                .over(partition_by=CheckinRow.client_id, order_by=newest_first)
+                .label("place"),
+            )
+            .where(CheckinRow.client_id.in_(client_ids))
+            .subquery()
+        )
+        rows = await self._session.scalars(
+            select(CheckinRow)
+            .join(ranked, ranked.c.id == CheckinRow.id)
+            .where(ranked.c.place <= limit)
+            .order_by(CheckinRow.client_id, *newest_first)
+        )
+        for row in rows:
+            found[row.client_id].append(_checkin(row))
+        return found
 
     async def add(self, checkin: Checkin) -> Checkin:
         return await insert(self._session, CheckinRow, checkin)

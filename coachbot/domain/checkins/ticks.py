@@ -178,6 +178,7 @@ class OpenDueCheckinsUseCase:
             return 0
         misses = _Misses(now)
         await self._close_previous(uow, opening, misses)
+        alerts = await misses.alerts(uow)  # before the new check-ins count as the latest
         added = await uow.checkins.add_many(
             [
                 Checkin(
@@ -206,7 +207,7 @@ class OpenDueCheckinsUseCase:
                     expires_at=next_due_at[checkin.client_id],
                 )
             )
-        await uow.outbox.enqueue_many(misses.messages + await misses.alerts(uow) + ready)
+        await uow.outbox.enqueue_many(misses.messages + alerts + ready)
         return len(added)
 
     async def _close_previous(

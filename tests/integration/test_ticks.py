@@ -156,42 +156,51 @@ async def test_one_tick_opens_every_due_checkin_batch_after_batch(session_factor
 
 
 async def test_nudges_go_out_behind_a_backlog_of_old_missed_checkins(session_factory, clock):
-    """Open check-ins already missed (they stay open for late answers) need no more work:
-    the follow-up tick never reads them, however many there are."""
-    world = await seed_clients(session_factory, clock, 3)
-    old, recent = world["clients"][0], world["clients"][1:]
-    start = clock.now() - timedelta(days=3000)
-    backlog = [
-        {
-            "client_id": old.id,
-            "coach_id": world["coach"].id,
-            "user_id": old.user_id,
-            "template_id": 1,
-            "form_key": "checkin",
-            "due_at": start + timedelta(days=n),
-            "status": "open",
-            "missed_at": start + timedelta(days=n + 2),
-        }
-        for n in range(1200)
-    ]
+    """Open check-ins already missed need no more work (they stay open for late answers;
+    a client whose plan stopped keeps theirs open): the follow-up tick never reads them,
+    however many there are."""
+    world = await seed_clients(session_factory, clock, 4)
+    stopped = world["clients"][3]
     async with session_factory() as session:
-        template_id = await session.scalar(select(CheckinPlanRow.template_id))
-        for row in backlog:
-            row["template_id"] = template_id
-        await session.execute(insert(CheckinRow), backlog)
+        await session.execute(
+            update(CheckinPlanRow)
+            .where(CheckinPlanRow.client_id == stopped.id)
+            .values(active=False)
+        )
         await session.commit()
     clock.advance(days=7)
     uow = SqlUnitOfWork(session_factory)
-    await OpenDueCheckinsUseCase(uow, clock)()
+    assert await OpenDueCheckinsUseCase(uow, clock)() == 3
+    start = clock.now() - timedelta(days=3000)
+    async with session_factory() as session:
+        template_id = await session.scalar(select(CheckinPlanRow.template_id))
+        await session.execute(
+            insert(CheckinRow),
+            [
+                {
+                    "client_id": stopped.id,
+                    "coach_id": world["coach"].id,
+                    "user_id": stopped.user_id,
+                    "template_id": template_id,
+                    "form_key": "checkin",
+                    "due_at": start + timedelta(days=n),
+                    "status": "open",
+                    "missed_at": start + timedelta(days=n + 2),
+                }
+                for n in range(1200)
+            ],
+        )
+        await session.commit()
     clock.advance(hours=25)  # the nudges of this Monday's check-ins are due
+    async with uow:  # exactly the rows that need work are read
+        due = await uow.checkins.follow_up_batch(now=clock.now(), limit=10)
+    assert sorted(item.checkin.client_id for item in due) == [c.id for c in world["clients"][:3]]
     follow_up = FollowUpCheckinsUseCase(uow, clock, batch=100)
-    await follow_up()
+    assert await follow_up() == 3
     keys = await outbox_keys(session_factory)
-    nudges = [key for key in keys if key.startswith("checkin-nudge:")]
-    assert len(nudges) == 3  # the old client's new check-in too
+    assert len([key for key in keys if key.startswith("checkin-nudge:")]) == 3
     assert await follow_up() == 0  # nothing read twice
     assert len(await outbox_keys(session_factory)) == len(keys)
-    del recent
 
 
 async def test_a_previous_checkin_closed_unanswered_is_missed_with_its_follow_ups(

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from coachbot.domain.billing.model import BillingSettings
 from coachbot.domain.checkins import notices
 from coachbot.domain.checkins.model import Checkin, CheckinPlan, CheckinRules, CheckinStatus
-from coachbot.domain.checkins.ports import DuePlan
+from coachbot.domain.checkins.ports import DueFollowUp, DuePlan
 from coachbot.domain.checkins.schedule import due_times, next_due
 from coachbot.domain.outbox.model import OutgoingMessage
 from coachbot.domain.outbox.notices import notice_for, send_time
@@ -256,45 +256,51 @@ class FollowUpCheckinsUseCase:
                 if not fresh:  # every check-in read moves on; this guards against a loop
                     return sent
                 seen.update(item.checkin.id or 0 for item in fresh)
-                access = _Access(uow, now)
-                misses = _Misses(now)
-                nudges: list[OutgoingMessage] = []
-                for item in fresh:
-                    checkin, user, rules = item.checkin, item.user, item.coach.checkin_rules
-                    assert checkin.id is not None
-                    if not await access.allows(item.client):
-                        # No reminders while coaching is paused for an unpaid plan.
-                        checkin.next_action_at = now + ACCESS_RECHECK
-                    elif checkin.missed_at is None and now >= rules.missed_at(checkin.due_at):
-                        misses.mark(
-                            checkin,
-                            user=user,
-                            coach_user=item.coach_user,
-                            rules=rules,
-                            client_name=item.client.display_name,
-                        )
-                    elif checkin.nudged_at is None and now >= rules.nudge_at(checkin.due_at):
-                        checkin.nudged_at = now
-                        checkin.next_action_at = rules.missed_at(checkin.due_at)
-                        nudges.append(
-                            notice_for(
-                                user,
-                                notices.CheckinNudge(
-                                    checkin_id=checkin.id, started=checkin.response_id is not None
-                                ),
-                                key=f"checkin-nudge:{checkin.id}",
-                                now=now,
-                                not_before=send_time(user, now),
-                                expires_at=rules.missed_at(checkin.due_at),
-                            )
-                        )
-                    else:  # not yet (the rules changed): its time under the current rules
-                        checkin.next_action_at = rules.next_action_at(checkin)
-                await uow.checkins.save_follow_ups([item.checkin for item in fresh])
-                alerts = await misses.alerts(uow)
-                outgoing = misses.messages + alerts + nudges
-                await uow.outbox.enqueue_many(outgoing)
+                sent += await self._follow_up_batch(uow, fresh, now)
                 await uow.commit()
-                sent += len(outgoing)
             if len(due) < self._batch:
                 return sent
+
+    async def _follow_up_batch(
+        self, uow: UnitOfWork, due: Sequence[DueFollowUp], now: datetime
+    ) -> int:
+        access = _Access(uow, now)
+        misses = _Misses(now)
+        nudges: list[OutgoingMessage] = []
+        for item in due:
+            checkin, user, rules = item.checkin, item.user, item.coach.checkin_rules
+            assert checkin.id is not None
+            if not await access.allows(item.client):
+                # No reminders while coaching is paused for an unpaid plan.
+                checkin.next_action_at = now + ACCESS_RECHECK
+            elif checkin.missed_at is not None:  # nothing more to do
+                checkin.next_action_at = None
+            elif now >= rules.missed_at(checkin.due_at):
+                misses.mark(
+                    checkin,
+                    user=user,
+                    coach_user=item.coach_user,
+                    rules=rules,
+                    client_name=item.client.display_name,
+                )
+            elif checkin.nudged_at is None and now >= rules.nudge_at(checkin.due_at):
+                checkin.nudged_at = now
+                checkin.next_action_at = rules.missed_at(checkin.due_at)
+                nudges.append(
+                    notice_for(
+                        user,
+                        notices.CheckinNudge(
+                            checkin_id=checkin.id, started=checkin.response_id is not None
+                        ),
+                        key=f"checkin-nudge:{checkin.id}",
+                        now=now,
+                        not_before=send_time(user, now),
+                        expires_at=rules.missed_at(checkin.due_at),
+                    )
+                )
+            else:  # not yet (the rules changed): its time under the current rules
+                checkin.next_action_at = rules.next_action_at(checkin)
+        await uow.checkins.save_follow_ups([item.checkin for item in due])
+        outgoing = misses.messages + await misses.alerts(uow) + nudges
+        await uow.outbox.enqueue_many(outgoing)
+        return len(outgoing)

@@ -272,6 +272,13 @@ class ConsentRow(Base):
 GOAL_CATEGORIES = ("weight", "body", "habit", "performance", "custom")
 
 
+# Active goals whose coach was not told yet that their target date passed: the overdue
+# tick's query says exactly this, so its partial index holds only goals it has work on.
+GOALS_OVERDUE_UNFLAGGED = (
+    "status = 'active' AND (overdue_flagged_for IS NULL OR overdue_flagged_for <> target_date)"
+)
+
+
 class GoalRow(Base):
     """A client's goal (the first one comes from onboarding; milestones come later)."""
 
@@ -279,6 +286,12 @@ class GoalRow(Base):
     __table_args__ = (
         CheckConstraint(_in("category", GOAL_CATEGORIES), name="category"),
         Index("ix_goals_status_target_date", "status", "target_date"),
+        Index(
+            "ix_goals_overdue_unflagged_target_date",
+            "target_date",
+            postgresql_where=text(GOALS_OVERDUE_UNFLAGGED),
+            sqlite_where=text(GOALS_OVERDUE_UNFLAGGED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -292,6 +305,7 @@ class GoalRow(Base):
     created_at: Mapped[datetime]
     start_value: Mapped[float | None] = mapped_column(Float)
     achieved_at: Mapped[datetime | None]
+    overdue_flagged_for: Mapped[date | None] = mapped_column(Date)
 
 
 CHECKIN_STATUSES = ("open", "submitted", "reviewed", "review_skipped", "closed")

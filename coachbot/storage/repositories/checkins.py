@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, delete, func, literal_column, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -23,7 +35,7 @@ from coachbot.domain.checkins.model import (
 )
 from coachbot.domain.checkins.ports import DueFollowUp, DuePlan
 from coachbot.domain.checkins.schedule import CheckinSchedule
-from coachbot.domain.people.model import ClientStatus, User
+from coachbot.domain.people.model import Client, ClientStatus, Coach, User
 from coachbot.storage.repositories._mapping import (
     columns_of,
     insert,
@@ -49,6 +61,19 @@ from coachbot.storage.tables import (
 # text for SQLite (and for PostgreSQL's generic plans) to use them.
 OPEN: ColumnElement[str] = literal_column("'open'")
 FOLLOW_UP_FIELDS = ("status", "nudged_at", "missed_at", "closed_at", "next_action_at")
+CHECKINS = cast(Table, CheckinRow.__table__)
+PLANS = cast(Table, CheckinPlanRow.__table__)
+# Core statements run with many parameter sets (compiled once, not once per row).
+SAVE_FOLLOW_UPS = (
+    update(CHECKINS)
+    .where(CHECKINS.c.id == bindparam("b_id"))
+    .values({name: bindparam(f"b_{name}") for name in FOLLOW_UP_FIELDS})
+)
+PLAN_NEXT_DUE = (
+    update(PLANS)
+    .where(PLANS.c.client_id == bindparam("b_client_id"))
+    .values(next_due_at=bindparam("b_next_due_at"))
+)
 
 
 class SqlCheckinRepository:
@@ -112,45 +137,61 @@ class SqlCheckinRepository:
         return [_plan(row) for row in rows]
 
     async def due_plan_batch(self, *, now: datetime, limit: int) -> Sequence[DuePlan]:
-        user = aliased(UserRow)
-        coach_user = aliased(UserRow)
+        rows = (
+            await self._session.execute(
+                select(
+                    *_labelled(PLANS, "p_"),
+                    *_labelled(cast(Table, ClientRow.__table__), "c_"),
+                    *_labelled(cast(Table, UserRow.__table__), "u_"),
+                    CheckinTemplateRow.form_key,
+                )
+                .join(ClientRow, ClientRow.id == CheckinPlanRow.client_id)
+                .outerjoin(UserRow, UserRow.id == ClientRow.user_id)
+                .join(CheckinTemplateRow, CheckinTemplateRow.id == CheckinPlanRow.template_id)
+                .where(
+                    CheckinPlanRow.active,
+                    CheckinPlanRow.next_due_at.is_not(None),
+                    CheckinPlanRow.next_due_at <= now,
+                )
+                .order_by(CheckinPlanRow.next_due_at, CheckinPlanRow.client_id)
+                .limit(limit)
+            )
+        ).all()
+        coaches = await self._coaches({row.c_coach_id for row in rows})
+        due = []
+        for row in rows:
+            coach, coach_user = coaches[row.c_coach_id]
+            due.append(
+                DuePlan(
+                    plan=_plan(_Prefixed(row, "p_")),
+                    client=to_entity(Client, _Prefixed(row, "c_"), status=ClientStatus),
+                    user=to_entity(User, _Prefixed(row, "u_")) if row.u_id is not None else None,
+                    coach=coach,
+                    coach_user=coach_user,
+                    form_key=row.form_key,
+                )
+            )
+        return due
+
+    async def _coaches(self, coach_ids: set[int]) -> dict[int, tuple[Coach, User]]:
+        """The coaches of a batch (few: one per coach, not per row) and their users."""
+        if not coach_ids:
+            return {}
         rows = await self._session.execute(
-            select(
-                CheckinPlanRow, ClientRow, user, CoachRow, coach_user, CheckinTemplateRow.form_key
-            )
-            .join(ClientRow, ClientRow.id == CheckinPlanRow.client_id)
-            .outerjoin(user, user.id == ClientRow.user_id)
-            .join(CoachRow, CoachRow.id == ClientRow.coach_id)
-            .join(coach_user, coach_user.id == CoachRow.user_id)
-            .join(CheckinTemplateRow, CheckinTemplateRow.id == CheckinPlanRow.template_id)
-            .where(
-                CheckinPlanRow.active,
-                CheckinPlanRow.next_due_at.is_not(None),
-                CheckinPlanRow.next_due_at <= now,
-            )
-            .order_by(CheckinPlanRow.next_due_at, CheckinPlanRow.client_id)
-            .limit(limit)
+            select(CoachRow, UserRow)
+            .join(UserRow, UserRow.id == CoachRow.user_id)
+            .where(CoachRow.id.in_(coach_ids))
         )
-        return [
-            DuePlan(
-                plan=_plan(plan),
-                client=_client_entity(client),
-                user=to_entity(User, user_row) if user_row is not None else None,
-                coach=_coach(coach),
-                coach_user=to_entity(User, coach_user_row),
-                form_key=form_key,
-            )
-            for plan, client, user_row, coach, coach_user_row, form_key in rows
-        ]
+        return {coach.id: (_coach(coach), to_entity(User, user)) for coach, user in rows}
 
     async def set_next_due(self, next_due: Mapping[int, datetime | None], *, now: datetime) -> None:
         if next_due:
             await self._session.execute(
-                update(CheckinPlanRow),
-                [
-                    {"client_id": client_id, "next_due_at": due, "updated_at": now}
-                    for client_id, due in next_due.items()
-                ],
+                PLAN_NEXT_DUE,
+                [{"b_client_id": cid, "b_next_due_at": due} for cid, due in next_due.items()],
+            )
+            await self._session.execute(
+                update(PLANS).where(PLANS.c.client_id.in_(list(next_due))).values(updated_at=now)
             )
 
     # -- check-ins -------------------------------------------------------------------
@@ -164,10 +205,10 @@ class SqlCheckinRepository:
             row.pop("id", None)
             values.append(row)
         inserted = await self._session.execute(
-            insert_ignoring_conflicts(self._session, CheckinRow)
-            .values(values)
+            insert_ignoring_conflicts(self._session, CHECKINS)
             .on_conflict_do_nothing(index_elements=["client_id", "due_at"])
-            .returning(CheckinRow.id, CheckinRow.client_id)
+            .returning(CHECKINS.c.id, CHECKINS.c.client_id),
+            values,
         )
         ids = {client_id: checkin_id for checkin_id, client_id in inserted}
         added = []
@@ -181,11 +222,11 @@ class SqlCheckinRepository:
         if checkins:
             values = []
             for checkin in checkins:
-                row = {name: getattr(checkin, name) for name in FOLLOW_UP_FIELDS}
-                row["status"] = checkin.status.value
-                row["id"] = checkin.id
+                row = {f"b_{name}": getattr(checkin, name) for name in FOLLOW_UP_FIELDS}
+                row["b_status"] = checkin.status.value
+                row["b_id"] = checkin.id
                 values.append(row)
-            await self._session.execute(update(CheckinRow), values)
+            await self._session.execute(SAVE_FOLLOW_UPS, values)
 
     async def follow_up_batch(self, *, now: datetime, limit: int) -> Sequence[DueFollowUp]:
         user = aliased(UserRow)
@@ -347,8 +388,35 @@ class SqlCheckinRepository:
         return [_checkin(row) for row in rows]
 
 
-def _plan(row: CheckinPlanRow) -> CheckinPlan:
-    return to_entity(CheckinPlan, row, schedule=CheckinSchedule.from_data)
+def _labelled(table: Table, prefix: str) -> list[Any]:
+    return [column.label(prefix + column.name) for column in table.columns]
+
+
+class _Prefixed:
+    """One table's columns of a joined Core row, read by their own names."""
+
+    __slots__ = ("_prefix", "_row")
+
+    def __init__(self, row: Any, prefix: str) -> None:
+        self._row = row._mapping
+        self._prefix = prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return self._row[self._prefix + name]
+
+
+def _plan(row: Any) -> CheckinPlan:
+    return to_entity(CheckinPlan, row, schedule=_schedule)
+
+
+@functools.lru_cache(maxsize=4096)
+def _schedule_of(data: str) -> CheckinSchedule:
+    return CheckinSchedule.from_data(json.loads(data))
+
+
+def _schedule(data: dict) -> CheckinSchedule:
+    """A plan's schedule; many clients share one, and it is immutable: parsed once."""
+    return _schedule_of(json.dumps(data, sort_keys=True))
 
 
 def _checkin(row: CheckinRow) -> Checkin:

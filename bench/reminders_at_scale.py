@@ -290,19 +290,23 @@ async def run_due_query(args: argparse.Namespace, directory: str) -> dict[str, A
 
             async with engine.begin() as connection:
                 await connection.execute(text("ANALYZE checkin_plans"))
-    timings, found = [], 0
+    timings: dict[int, list[float]] = {OLD_TICK_PLANS: [], 1000: []}
+    found: dict[int, int] = {}
     async with SqlUnitOfWork(factory) as uow:
         for _ in range(12):
-            started = time.perf_counter()
-            if args.role == "this":
-                found = len(await uow.checkins.due_plan_batch(now=NOW, limit=1000))
-            else:
-                found = len(await uow.checkins.due_plans(now=NOW, limit=OLD_TICK_PLANS))
-            timings.append(time.perf_counter() - started)
+            for size in timings if args.role == "this" else (OLD_TICK_PLANS,):
+                started = time.perf_counter()
+                if args.role == "this":
+                    found[size] = len(await uow.checkins.due_plan_batch(now=NOW, limit=size))
+                else:
+                    found[size] = len(await uow.checkins.due_plans(now=NOW, limit=size))
+                timings[size].append(time.perf_counter() - started)
     await engine.dispose()
     return {
         "seed_seconds": seeded["seconds"],
-        "median_seconds": statistics.median(timings[2:]),
+        "median_seconds": {
+            size: statistics.median(values[2:]) for size, values in timings.items() if values
+        },
         "rows": found,
     }
 
@@ -430,18 +434,22 @@ def report(args: argparse.Namespace, this: dict[str, Any], base: dict[str, Any] 
     if "due-query" in this:
         target = TARGETS["due-query"]
         mine = this["due-query"]
-        good = mine["median_seconds"] <= target
+        median = {int(size): seconds for size, seconds in mine["median_seconds"].items()}
+        good = max(median.values()) <= target
         ok &= good
+        shown = ", ".join(
+            f"{seconds * 1000:.1f} ms a batch of {size}" for size, seconds in median.items()
+        )
         print(
-            f"  due query       this: {mine['median_seconds'] * 1000:.1f} ms "
-            f"({mine['rows']} rows, batch of 1000; 50 % stale)   target <= "
-            f"{target * 1000:.0f} ms   {'ok' if good else 'MISSED'}"
+            f"  due query       this: {shown} (plans read with client, user, coach; 50 % "
+            f"stale)   target <= {target * 1000:.0f} ms   {'ok' if good else 'MISSED'}"
         )
         if base and "due-query" in base:
             old = base["due-query"]
+            seconds = next(iter(old["median_seconds"].values()))
             print(
-                f"                  baseline {args.baseline}: {old['median_seconds'] * 1000:.1f} ms "
-                f"({old['rows']} rows, batch of {OLD_TICK_PLANS})"
+                f"                  baseline {args.baseline}: {seconds * 1000:.1f} ms a batch "
+                f"of {OLD_TICK_PLANS} (plans only)"
             )
     if "follow-up" in this:
         mine = this["follow-up"]

@@ -285,10 +285,10 @@ class GoalRow(Base):
     __tablename__ = "goals"
     __table_args__ = (
         CheckConstraint(_in("category", GOAL_CATEGORIES), name="category"),
-        Index("ix_goals_status_target_date", "status", "target_date"),
         Index(
             "ix_goals_overdue_unflagged_target_date",
             "target_date",
+            "id",
             postgresql_where=text(GOALS_OVERDUE_UNFLAGGED),
             sqlite_where=text(GOALS_OVERDUE_UNFLAGGED),
         ),
@@ -334,6 +334,7 @@ class CheckinPlanRow(Base):
         Index(
             "ix_checkin_plans_active_next_due_at",
             "next_due_at",
+            "client_id",  # the tick's order: a batch is read off the index, no sort
             postgresql_where=text("active AND next_due_at IS NOT NULL"),
             sqlite_where=text("active = 1 AND next_due_at IS NOT NULL"),
         ),
@@ -360,12 +361,15 @@ class CheckinRow(Base):
         CheckConstraint(_in("status", CHECKIN_STATUSES), name="status"),
         Index("ix_checkins_status_due_at", "status", "due_at"),
         Index("ix_checkins_coach_id_status_submitted_at", "coach_id", "status", "submitted_at"),
-        # The follow-up tick reads only the open check-ins whose next action is due.
+        # The follow-up tick reads only the check-ins with a next action (open ones: the
+        # others have none), by its time. No status in the predicate: SQLite would then
+        # read by the status index instead.
         Index(
-            "ix_checkins_open_next_action_at",
+            "ix_checkins_next_action_at",
             "next_action_at",
-            postgresql_where=text("status = 'open' AND next_action_at IS NOT NULL"),
-            sqlite_where=text("status = 'open' AND next_action_at IS NOT NULL"),
+            "id",
+            postgresql_where=text("next_action_at IS NOT NULL"),
+            sqlite_where=text("next_action_at IS NOT NULL"),
         ),
     )
 

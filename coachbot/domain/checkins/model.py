@@ -101,7 +101,7 @@ class Checkin:
     reviewed_by: int | None = None
     first_feedback_at: datetime | None = None
     # When the follow-up tick next has work here (the nudge, then the miss); None once
-    # missed, submitted or closed.
+    # missed, submitted or closed: only open check-ins have one.
     next_action_at: datetime | None = None
     id: int | None = None
 

@@ -273,7 +273,7 @@ class FollowUpCheckinsUseCase:
             if not await access.allows(item.client):
                 # No reminders while coaching is paused for an unpaid plan.
                 checkin.next_action_at = now + ACCESS_RECHECK
-            elif checkin.missed_at is not None:  # nothing more to do
+            elif checkin.missed_at is not None or checkin.status is not CheckinStatus.open:
                 checkin.next_action_at = None
             elif now >= rules.missed_at(checkin.due_at):
                 misses.mark(

@@ -10,12 +10,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnElement,
     Table,
     bindparam,
     delete,
     func,
-    literal_column,
     select,
     update,
 )
@@ -57,9 +55,6 @@ from coachbot.storage.tables import (
     UserRow,
 )
 
-# Literal, not a bound parameter: the partial indexes' predicates must match the query's
-# text for SQLite (and for PostgreSQL's generic plans) to use them.
-OPEN: ColumnElement[str] = literal_column("'open'")
 FOLLOW_UP_FIELDS = ("status", "nudged_at", "missed_at", "closed_at", "next_action_at")
 CHECKINS = cast(Table, CheckinRow.__table__)
 PLANS = cast(Table, CheckinPlanRow.__table__)
@@ -237,11 +232,7 @@ class SqlCheckinRepository:
             .join(user, user.id == CheckinRow.user_id)
             .join(CoachRow, CoachRow.id == CheckinRow.coach_id)
             .join(coach_user, coach_user.id == CoachRow.user_id)
-            .where(
-                CheckinRow.status == OPEN,
-                CheckinRow.next_action_at.is_not(None),
-                CheckinRow.next_action_at <= now,
-            )
+            .where(CheckinRow.next_action_at <= now)  # only open ones have one
             .order_by(CheckinRow.next_action_at, CheckinRow.id)
             .limit(limit)
         )
@@ -261,7 +252,7 @@ class SqlCheckinRepository:
             update(CheckinRow)
             .where(
                 CheckinRow.coach_id == coach_id,
-                CheckinRow.status == OPEN,
+                CheckinRow.status == CheckinStatus.open.value,
                 CheckinRow.missed_at.is_(None),
             )
             .values(next_action_at=CheckinRow.due_at)
@@ -272,7 +263,9 @@ class SqlCheckinRepository:
             return []
         rows = await self._session.scalars(
             select(CheckinRow)
-            .where(CheckinRow.client_id.in_(client_ids), CheckinRow.status == OPEN)
+            .where(
+                CheckinRow.client_id.in_(client_ids), CheckinRow.status == CheckinStatus.open.value
+            )
             .order_by(CheckinRow.client_id, CheckinRow.due_at, CheckinRow.id)
         )
         return [_checkin(row) for row in rows]

@@ -123,11 +123,7 @@ class FakeCheckins:
     async def follow_up_batch(self, *, now: datetime, limit: int) -> Sequence[DueFollowUp]:
         found = []
         for checkin in self._table.select(
-            lambda c: (
-                c.status == CheckinStatus.open
-                and c.next_action_at is not None
-                and c.next_action_at <= now
-            ),
+            lambda c: c.next_action_at is not None and c.next_action_at <= now,
             order=lambda c: (c.next_action_at, c.id),
             limit=limit,
         ):

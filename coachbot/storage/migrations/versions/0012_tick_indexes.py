@@ -1,5 +1,5 @@
 """Set-based ticks: each open check-in carries the time its next follow-up (nudge, then
-missed) is due, under a partial index of open check-ins; the due query reads a partial
+missed) is due, under a partial index of those that have one (open ones); the due query reads a partial
 index of active plans that can fall due, and paused or archived clients' plans no longer
 have a next due time; a goal remembers the target date its coach was told had passed, so
 the overdue tick reads only goals it has not told about (a partial index of those).
@@ -55,26 +55,27 @@ def upgrade() -> None:
     with op.batch_alter_table("checkins", schema=None) as batch_op:
         batch_op.add_column(sa.Column("next_action_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index(
-            "ix_checkins_open_next_action_at",
-            ["next_action_at"],
+            "ix_checkins_next_action_at",
+            ["next_action_at", "id"],
             unique=False,
-            postgresql_where=sa.text("status = 'open' AND next_action_at IS NOT NULL"),
-            sqlite_where=sa.text("status = 'open' AND next_action_at IS NOT NULL"),
+            postgresql_where=sa.text("next_action_at IS NOT NULL"),
+            sqlite_where=sa.text("next_action_at IS NOT NULL"),
         )
     with op.batch_alter_table("checkin_plans", schema=None) as batch_op:
         batch_op.drop_index("ix_checkin_plans_next_due_at")
         batch_op.create_index(
             "ix_checkin_plans_active_next_due_at",
-            ["next_due_at"],
+            ["next_due_at", "client_id"],
             unique=False,
             postgresql_where=sa.text("active AND next_due_at IS NOT NULL"),
             sqlite_where=sa.text("active = 1 AND next_due_at IS NOT NULL"),
         )
     with op.batch_alter_table("goals", schema=None) as batch_op:
         batch_op.add_column(sa.Column("overdue_flagged_for", sa.Date(), nullable=True))
+        batch_op.drop_index("ix_goals_status_target_date")  # only the overdue tick read it
         batch_op.create_index(
             "ix_goals_overdue_unflagged_target_date",
-            ["target_date"],
+            ["target_date", "id"],
             unique=False,
             postgresql_where=sa.text(OVERDUE_UNFLAGGED),
             sqlite_where=sa.text(OVERDUE_UNFLAGGED),
@@ -110,10 +111,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("goals", schema=None) as batch_op:
         batch_op.drop_index("ix_goals_overdue_unflagged_target_date")
+        batch_op.create_index(
+            "ix_goals_status_target_date", ["status", "target_date"], unique=False
+        )
         batch_op.drop_column("overdue_flagged_for")
     with op.batch_alter_table("checkin_plans", schema=None) as batch_op:
         batch_op.drop_index("ix_checkin_plans_active_next_due_at")
         batch_op.create_index("ix_checkin_plans_next_due_at", ["next_due_at"], unique=False)
     with op.batch_alter_table("checkins", schema=None) as batch_op:
-        batch_op.drop_index("ix_checkins_open_next_action_at")
+        batch_op.drop_index("ix_checkins_next_action_at")
         batch_op.drop_column("next_action_at")

@@ -75,6 +75,20 @@ class _Access:
         return settings.grants_access(subscriptions, self._now)
 
 
+class _SendTimes:
+    """`send_time` for many people at once: the same zone, quiet hours and moment give
+    the same time, computed once."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str, str, datetime], datetime] = {}
+
+    def __call__(self, user: User, at: datetime) -> datetime:
+        key = (user.timezone, user.quiet_start, user.quiet_end, at)
+        if key not in self._known:
+            self._known[key] = send_time(user, at)
+        return self._known[key]
+
+
 @dataclass
 class _Misses:
     """Check-ins marked missed in one batch, and what that tells the client and coach."""
@@ -164,13 +178,18 @@ class OpenDueCheckinsUseCase:
         access = _Access(uow, now)
         next_due_at: dict[int, datetime | None] = {}
         opening: list[tuple[DuePlan, User, datetime]] = []
+        # Clients due together mostly share schedule, zone and due time: computed once.
+        occurrences: dict[tuple, tuple[datetime, datetime | None]] = {}
         for item in due:
             plan, client, user = item.plan, item.client, item.user
             if client.status is not ClientStatus.active or user is None:
                 # Paused, archived or gone: no next time until resumed (from then on).
                 next_due_at[plan.client_id] = None
                 continue
-            due_at, next_due_at[plan.client_id] = occurrence(plan, user.timezone, now)
+            key = (plan.schedule, user.timezone, plan.next_due_at)
+            if key not in occurrences:
+                occurrences[key] = occurrence(plan, user.timezone, now)
+            due_at, next_due_at[plan.client_id] = occurrences[key]
             if await access.allows(client):  # else skipped, not owed
                 opening.append((item, user, due_at))
         await uow.checkins.set_next_due(next_due_at, now=now)
@@ -194,6 +213,7 @@ class OpenDueCheckinsUseCase:
             ]
         )
         by_client = {item.plan.client_id: (item, user) for item, user, _due in opening}
+        sending = _SendTimes()
         ready = []
         for checkin in added:
             item, user = by_client[checkin.client_id]
@@ -203,7 +223,7 @@ class OpenDueCheckinsUseCase:
                     notices.CheckinReady(checkin_id=checkin.id or 0, name=user.call_name),
                     key=f"checkin-ready:{checkin.id}",
                     now=now,
-                    not_before=send_time(user, max(checkin.due_at, now)),
+                    not_before=sending(user, max(checkin.due_at, now)),
                     expires_at=next_due_at[checkin.client_id],
                 )
             )

@@ -6,7 +6,7 @@ import functools
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -35,6 +35,7 @@ from coachbot.domain.checkins.ports import DueFollowUp, DuePlan
 from coachbot.domain.checkins.schedule import CheckinSchedule
 from coachbot.domain.people.model import Client, ClientStatus, Coach, User
 from coachbot.storage.repositories._mapping import (
+    as_utc,
     columns_of,
     insert,
     row_values,
@@ -116,21 +117,6 @@ class SqlCheckinRepository:
                 setattr(row, name, value)
         await self._session.flush()
 
-    async def due_plans(self, *, now: datetime, limit: int) -> Sequence[CheckinPlan]:
-        rows = await self._session.scalars(
-            select(CheckinPlanRow)
-            .join(ClientRow, ClientRow.id == CheckinPlanRow.client_id)
-            .where(
-                CheckinPlanRow.active.is_(True),
-                CheckinPlanRow.next_due_at <= now,
-                ClientRow.status == ClientStatus.active.value,
-                ClientRow.user_id.is_not(None),
-            )
-            .order_by(CheckinPlanRow.next_due_at)
-            .limit(limit)
-        )
-        return [_plan(row) for row in rows]
-
     async def due_plan_batch(self, *, now: datetime, limit: int) -> Sequence[DuePlan]:
         rows = (
             await self._session.execute(
@@ -202,14 +188,15 @@ class SqlCheckinRepository:
         inserted = await self._session.execute(
             insert_ignoring_conflicts(self._session, CHECKINS)
             .on_conflict_do_nothing(index_elements=["client_id", "due_at"])
-            .returning(CHECKINS.c.id, CHECKINS.c.client_id),
+            .returning(CHECKINS.c.id, CHECKINS.c.client_id, CHECKINS.c.due_at),
             values,
         )
-        ids = {client_id: checkin_id for checkin_id, client_id in inserted}
+        ids = {(client_id, as_utc(due_at)): id_ for id_, client_id, due_at in inserted}
         added = []
         for checkin in checkins:
-            if checkin.client_id in ids:
-                checkin.id = ids[checkin.client_id]
+            checkin_id = ids.get((checkin.client_id, checkin.due_at.astimezone(UTC)))
+            if checkin_id is not None:
+                checkin.id = checkin_id
                 added.append(checkin)
         return added
 
@@ -307,14 +294,6 @@ class SqlCheckinRepository:
     async def save(self, checkin: Checkin) -> None:
         await update_row(self._session, CheckinRow, checkin)
 
-    async def open_checkins(self, *, due_before: datetime, limit: int) -> Sequence[Checkin]:
-        return await self._list(
-            CheckinRow.status == CheckinStatus.open.value,
-            CheckinRow.due_at <= due_before,
-            order=CheckinRow.due_at,
-            limit=limit,
-        )
-
     async def open_for_client(self, client_id: int) -> Checkin | None:
         found = await self._list(
             CheckinRow.client_id == client_id,
@@ -388,14 +367,13 @@ def _labelled(table: Table, prefix: str) -> list[Any]:
 class _Prefixed:
     """One table's columns of a joined Core row, read by their own names."""
 
-    __slots__ = ("_prefix", "_row")
+    __slots__ = ("__dict__",)
 
     def __init__(self, row: Any, prefix: str) -> None:
-        self._row = row._mapping
-        self._prefix = prefix
-
-    def __getattr__(self, name: str) -> Any:
-        return self._row[self._prefix + name]
+        start = len(prefix)
+        self.__dict__ = {
+            key[start:]: value for key, value in row._mapping.items() if key.startswith(prefix)
+        }
 
 
 def _plan(row: Any) -> CheckinPlan:

@@ -66,9 +66,6 @@ class FakeCheckins:
         schedule = CheckinSchedule.from_data(as_json(plan.schedule.to_data()))
         self._db.checkin_plans[plan.client_id] = replace(copy.deepcopy(plan), schedule=schedule)
 
-    async def due_plans(self, *, now: datetime, limit: int) -> Sequence[CheckinPlan]:
-        return plans_due(self._db, self._db.checkin_plans, now=now, limit=limit)
-
     async def due_plan_batch(self, *, now: datetime, limit: int) -> Sequence[DuePlan]:
         plans = sorted(
             (
@@ -165,13 +162,6 @@ class FakeCheckins:
 
     async def save(self, checkin: Checkin) -> None:
         self._table.update(checkin)
-
-    async def open_checkins(self, *, due_before: datetime, limit: int) -> Sequence[Checkin]:
-        return self._table.select(
-            lambda c: c.status == CheckinStatus.open and c.due_at <= due_before,
-            order=lambda c: (c.due_at, c.id),
-            limit=limit,
-        )
 
     async def open_for_client(self, client_id: int) -> Checkin | None:
         return self._table.first(

@@ -11,12 +11,14 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Table,
+    Text,
     bindparam,
     delete,
     func,
     select,
     update,
 )
+from sqlalchemy import cast as cast_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -35,6 +37,7 @@ from coachbot.domain.checkins.ports import DueFollowUp, DuePlan
 from coachbot.domain.checkins.schedule import CheckinSchedule
 from coachbot.domain.people.model import Client, ClientStatus, Coach, User
 from coachbot.storage.repositories._mapping import (
+    _field_names,
     as_utc,
     columns_of,
     insert,
@@ -118,38 +121,48 @@ class SqlCheckinRepository:
         await self._session.flush()
 
     async def due_plan_batch(self, *, now: datetime, limit: int) -> Sequence[DuePlan]:
-        rows = (
-            await self._session.execute(
-                select(
-                    *_labelled(PLANS, "p_"),
-                    *_labelled(cast(Table, ClientRow.__table__), "c_"),
-                    *_labelled(cast(Table, UserRow.__table__), "u_"),
-                    CheckinTemplateRow.form_key,
-                )
-                .join(ClientRow, ClientRow.id == CheckinPlanRow.client_id)
-                .outerjoin(UserRow, UserRow.id == ClientRow.user_id)
-                .join(CheckinTemplateRow, CheckinTemplateRow.id == CheckinPlanRow.template_id)
-                .where(
-                    CheckinPlanRow.active,
-                    CheckinPlanRow.next_due_at.is_not(None),
-                    CheckinPlanRow.next_due_at <= now,
-                )
-                .order_by(CheckinPlanRow.next_due_at, CheckinPlanRow.client_id)
-                .limit(limit)
+        result = await self._session.execute(
+            select(
+                # The schedule's text: parsed once per distinct schedule, not once a row.
+                *_labelled(PLANS, "p_", schedule=cast_(PLANS.c.schedule, Text)),
+                *_labelled(cast(Table, ClientRow.__table__), "c_"),
+                *_labelled(cast(Table, UserRow.__table__), "u_"),
+                CheckinTemplateRow.form_key,
             )
-        ).all()
-        coaches = await self._coaches({row.c_coach_id for row in rows})
+            .join(ClientRow, ClientRow.id == CheckinPlanRow.client_id)
+            .outerjoin(UserRow, UserRow.id == ClientRow.user_id)
+            .join(CheckinTemplateRow, CheckinTemplateRow.id == CheckinPlanRow.template_id)
+            .where(
+                CheckinPlanRow.active,
+                CheckinPlanRow.next_due_at.is_not(None),
+                CheckinPlanRow.next_due_at <= now,
+            )
+            .order_by(CheckinPlanRow.next_due_at, CheckinPlanRow.client_id)
+            .limit(limit)
+        )
+        keys = list(result.keys())
+        plan_at = _positions(keys, "p_", CheckinPlan)
+        client_at = _positions(keys, "c_", Client)
+        user_at = _positions(keys, "u_", User)
+        user_id_at, form_key_at = keys.index("u_id"), keys.index("form_key")
+        rows = result.all()
+        coaches = await self._coaches({row[client_at["coach_id"]] for row in rows})
         due = []
         for row in rows:
-            coach, coach_user = coaches[row.c_coach_id]
+            plan = _values(row, plan_at)
+            plan["schedule"] = _schedule_of(plan["schedule"])
+            client = _values(row, client_at)
+            client["status"] = ClientStatus(client["status"])
+            coach, coach_user = coaches[client["coach_id"]]
+            user = User(**_values(row, user_at)) if row[user_id_at] is not None else None
             due.append(
                 DuePlan(
-                    plan=_plan(_Prefixed(row, "p_")),
-                    client=to_entity(Client, _Prefixed(row, "c_"), status=ClientStatus),
-                    user=to_entity(User, _Prefixed(row, "u_")) if row.u_id is not None else None,
+                    plan=CheckinPlan(**plan),
+                    client=Client(**client),
+                    user=user,
                     coach=coach,
                     coach_user=coach_user,
-                    form_key=row.form_key,
+                    form_key=row[form_key_at],
                 )
             )
         return due
@@ -360,20 +373,19 @@ class SqlCheckinRepository:
         return [_checkin(row) for row in rows]
 
 
-def _labelled(table: Table, prefix: str) -> list[Any]:
-    return [column.label(prefix + column.name) for column in table.columns]
+def _labelled(table: Table, prefix: str, **instead: Any) -> list[Any]:
+    """The table's columns labelled `prefix` + name (`instead`: expressions for some)."""
+    return [instead.get(c.name, c).label(prefix + c.name) for c in table.columns]
 
 
-class _Prefixed:
-    """One table's columns of a joined Core row, read by their own names."""
+def _positions(keys: list[str], prefix: str, entity: type) -> dict[str, int]:
+    """Where the fields of `entity` are in a joined row (its table's columns, prefixed)."""
+    at = {key: place for place, key in enumerate(keys)}
+    return {name: at[prefix + name] for name in _field_names(entity)}
 
-    __slots__ = ("__dict__",)
 
-    def __init__(self, row: Any, prefix: str) -> None:
-        start = len(prefix)
-        self.__dict__ = {
-            key[start:]: value for key, value in row._mapping.items() if key.startswith(prefix)
-        }
+def _values(row: Any, positions: dict[str, int]) -> dict[str, Any]:
+    return {name: as_utc(row[at]) for name, at in positions.items()}
 
 
 def _plan(row: Any) -> CheckinPlan:

@@ -12,7 +12,6 @@ from typing import Any, cast
 from sqlalchemy import (
     Table,
     Text,
-    bindparam,
     delete,
     func,
     select,
@@ -62,17 +61,6 @@ from coachbot.storage.tables import (
 FOLLOW_UP_FIELDS = ("status", "nudged_at", "missed_at", "closed_at", "next_action_at")
 CHECKINS = cast(Table, CheckinRow.__table__)
 PLANS = cast(Table, CheckinPlanRow.__table__)
-# Core statements run with many parameter sets (compiled once, not once per row).
-SAVE_FOLLOW_UPS = (
-    update(CHECKINS)
-    .where(CHECKINS.c.id == bindparam("b_id"))
-    .values({name: bindparam(f"b_{name}") for name in FOLLOW_UP_FIELDS})
-)
-PLAN_NEXT_DUE = (
-    update(PLANS)
-    .where(PLANS.c.client_id == bindparam("b_client_id"))
-    .values(next_due_at=bindparam("b_next_due_at"))
-)
 
 
 class SqlCheckinRepository:
@@ -179,13 +167,15 @@ class SqlCheckinRepository:
         return {coach.id: (_coach(coach), to_entity(User, user)) for coach, user in rows}
 
     async def set_next_due(self, next_due: Mapping[int, datetime | None], *, now: datetime) -> None:
-        if next_due:
+        # Plans due together mostly move to the same next time: one UPDATE per time.
+        by_due: dict[datetime | None, list[int]] = defaultdict(list)
+        for client_id, due in next_due.items():
+            by_due[due].append(client_id)
+        for due, client_ids in by_due.items():
             await self._session.execute(
-                PLAN_NEXT_DUE,
-                [{"b_client_id": cid, "b_next_due_at": due} for cid, due in next_due.items()],
-            )
-            await self._session.execute(
-                update(PLANS).where(PLANS.c.client_id.in_(list(next_due))).values(updated_at=now)
+                update(PLANS)
+                .where(PLANS.c.client_id.in_(client_ids))
+                .values(next_due_at=due, updated_at=now)
             )
 
     # -- check-ins -------------------------------------------------------------------
@@ -214,14 +204,18 @@ class SqlCheckinRepository:
         return added
 
     async def save_follow_ups(self, checkins: Sequence[Checkin]) -> None:
-        if checkins:
-            values = []
-            for checkin in checkins:
-                row = {f"b_{name}": getattr(checkin, name) for name in FOLLOW_UP_FIELDS}
-                row["b_status"] = checkin.status.value
-                row["b_id"] = checkin.id
-                values.append(row)
-            await self._session.execute(SAVE_FOLLOW_UPS, values)
+        # A batch's check-ins mostly change alike (closed now, missed now): one UPDATE
+        # per distinct set of values.
+        alike: dict[tuple, list[int]] = defaultdict(list)
+        for checkin in checkins:
+            values = tuple(getattr(checkin, name) for name in FOLLOW_UP_FIELDS)
+            alike[values].append(checkin.id or 0)
+        for values, ids in alike.items():
+            changes = dict(zip(FOLLOW_UP_FIELDS, values, strict=True))
+            changes["status"] = CheckinStatus(changes["status"]).value
+            await self._session.execute(
+                update(CHECKINS).where(CHECKINS.c.id.in_(ids)).values(changes)
+            )
 
     async def follow_up_batch(self, *, now: datetime, limit: int) -> Sequence[DueFollowUp]:
         user = aliased(UserRow)

@@ -366,6 +366,9 @@ class _DeliveredThen:
     async def enqueue(self, message: OutgoingMessage) -> bool:
         return True
 
+    async def enqueue_many(self, messages: Sequence[OutgoingMessage]) -> int:
+        return len(messages)
+
     async def cancel(self, idempotency_key: str) -> bool:
         return False
 

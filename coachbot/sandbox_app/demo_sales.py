@@ -10,6 +10,7 @@ walks through the past. The receipts of that past were sent back then, so not ag
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -148,6 +149,10 @@ class _KeptOffers:
     async def enqueue(self, message: OutgoingMessage) -> bool:
         self.kept.append(message)
         return True
+
+    async def enqueue_many(self, messages: Sequence[OutgoingMessage]) -> int:
+        self.kept.extend(messages)
+        return len(messages)
 
 
 class _OfferUnitOfWork(HistoryUnitOfWork):

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -284,13 +285,26 @@ class ConsentRow(Base):
 GOAL_CATEGORIES = ("weight", "body", "habit", "performance", "custom")
 
 
+# Active goals whose coach was not told yet that their target date passed: the overdue
+# tick's query says exactly this, so its partial index holds only goals it has work on.
+GOALS_OVERDUE_UNFLAGGED = (
+    "status = 'active' AND (overdue_flagged_for IS NULL OR overdue_flagged_for <> target_date)"
+)
+
+
 class GoalRow(Base):
     """A client's goal (the first one comes from onboarding; milestones come later)."""
 
     __tablename__ = "goals"
     __table_args__ = (
         CheckConstraint(_in("category", GOAL_CATEGORIES), name="category"),
-        Index("ix_goals_status_target_date", "status", "target_date"),
+        Index(
+            "ix_goals_overdue_unflagged_target_date",
+            "target_date",
+            "id",
+            postgresql_where=text(GOALS_OVERDUE_UNFLAGGED),
+            sqlite_where=text(GOALS_OVERDUE_UNFLAGGED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -304,6 +318,7 @@ class GoalRow(Base):
     created_at: Mapped[datetime]
     start_value: Mapped[float | None] = mapped_column(Float)
     achieved_at: Mapped[datetime | None]
+    overdue_flagged_for: Mapped[date | None] = mapped_column(Date)
 
 
 CHECKIN_STATUSES = ("open", "submitted", "reviewed", "review_skipped", "closed")
@@ -323,9 +338,20 @@ class CheckinTemplateRow(Base):
 
 
 class CheckinPlanRow(Base):
-    """When a client checks in: one plan per client."""
+    """When a client checks in: one plan per client. A paused or archived client's plan
+    has no next due time (resuming computes it from then), so the due query's partial
+    index holds only plans that can fall due."""
 
     __tablename__ = "checkin_plans"
+    __table_args__ = (
+        Index(
+            "ix_checkin_plans_active_next_due_at",
+            "next_due_at",
+            "client_id",  # the tick's order: a batch is read off the index, no sort
+            postgresql_where=text("active AND next_due_at IS NOT NULL"),
+            sqlite_where=text("active = 1 AND next_due_at IS NOT NULL"),
+        ),
+    )
 
     client_id: Mapped[int] = mapped_column(
         ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
@@ -335,7 +361,7 @@ class CheckinPlanRow(Base):
         ForeignKey("checkin_templates.id", ondelete="RESTRICT")
     )
     schedule: Mapped[dict[str, Any]]
-    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_due_at: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime]
 
@@ -348,6 +374,16 @@ class CheckinRow(Base):
         CheckConstraint(_in("status", CHECKIN_STATUSES), name="status"),
         Index("ix_checkins_status_due_at", "status", "due_at"),
         Index("ix_checkins_coach_id_status_submitted_at", "coach_id", "status", "submitted_at"),
+        # The follow-up tick reads only the check-ins with a next action (open ones: the
+        # others have none), by its time. No status in the predicate: SQLite would then
+        # read by the status index instead.
+        Index(
+            "ix_checkins_next_action_at",
+            "next_action_at",
+            "id",
+            postgresql_where=text("next_action_at IS NOT NULL"),
+            sqlite_where=text("next_action_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -371,6 +407,8 @@ class CheckinRow(Base):
     reviewed_at: Mapped[datetime | None]
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     first_feedback_at: Mapped[datetime | None]
+    # When the follow-up tick next has work here (nudge, then missed); None when none.
+    next_action_at: Mapped[datetime | None]
 
 
 class CheckinMessageRow(Base):

@@ -159,6 +159,36 @@ async def test_an_overdue_goal_is_flagged_to_the_coach_once(session_factory):
     ]
 
 
+async def test_every_overdue_goal_is_flagged_batch_after_batch_and_a_new_date_again(
+    session_factory,
+):
+    client_id, _user, first = await seed(session_factory)
+    async with SqlUnitOfWork(session_factory) as uow:
+        for day in range(1, 6):
+            await uow.goals.add(
+                Goal(
+                    client_id=client_id,
+                    category=GoalCategory.habit,
+                    created_at=NOW,
+                    description=f"habit {day}",
+                    target_date=date(2026, 3, day),
+                )
+            )
+        await uow.commit()
+    clock = _Clock(datetime(2026, 3, 21, 8, tzinfo=UTC))
+    assert await FlagOverdueGoalsUseCase(SqlUnitOfWork(session_factory), clock, batch=2)() == 6
+    async with SqlUnitOfWork(session_factory) as uow:  # nothing left to read
+        assert await uow.goals.overdue(before=date(2026, 3, 22), limit=10) == []
+        goal = await uow.goals.get(first)
+        assert goal is not None
+        goal.target_date = date(2026, 3, 15)  # the coach moved it; it passed too
+        await uow.goals.update(goal)
+        await uow.commit()
+    assert await FlagOverdueGoalsUseCase(SqlUnitOfWork(session_factory), clock)() == 1
+    keys = [k for k in await outbox_keys(session_factory) if k.startswith("goal-overdue")]
+    assert f"goal-overdue:{first}:2026-03-15" in keys and len(keys) == 7
+
+
 async def test_report_plans_come_due_and_generated_files_expire(session_factory):
     client_id, _user, _goal = await seed(session_factory)
     async with SqlUnitOfWork(session_factory) as uow:

@@ -74,9 +74,23 @@ async def test_checkin_templates_and_plans(any_uow):
         saved = await u.checkins.get_template(tpl.id)
         assert (saved.name, saved.archived, saved.form_key) == ("Renamed", True, "w1")
         assert [t.id for t in await u.checkins.list_templates(world.coach)] == [tpl.id]
-        # Ben is only invited: his plan is not due however late it is.
-        assert await u.checkins.due_plans(now=at(4), limit=10) == []
-        assert [p.client_id for p in await u.checkins.due_plans(now=at(5), limit=10)] == [world.ann]
+        # Ben's plan is read too (he is only invited: the tick stops it), earliest first.
+        due = await u.checkins.due_plan_batch(now=at(4), limit=10)
+        assert [(d.plan.client_id, d.form_key) for d in due] == [(world.ben, "w1")]
+        assert due[0].client.status.value == "invited" and due[0].coach.id == world.coach
+        assert due[0].coach_user.id == world.coach_user
+        due = await u.checkins.due_plan_batch(now=at(5), limit=10)
+        assert [d.plan.client_id for d in due] == [world.ben, world.ann]
+        assert due[1].user is not None and due[1].user.id == world.ann_user
+        assert [d.plan.client_id for d in await u.checkins.due_plan_batch(now=at(5), limit=1)] == [
+            world.ben
+        ]
+        await u.checkins.set_next_due({world.ben: None, world.ann: at(200)}, now=at(5))
+        await u.commit()
+    async with any_uow() as u:
+        assert await u.checkins.due_plan_batch(now=at(199), limit=10) == []
+        plan = await u.checkins.get_plan(world.ann)
+        assert (plan.next_due_at, plan.updated_at) == (at(200), at(5))
         assert await u.checkins.get_plan(999) is None
     with pytest.raises(CONSTRAINT_VIOLATION):
         async with any_uow() as u:
@@ -95,9 +109,12 @@ async def test_checkin_queries(any_uow):
         newest = await u.checkins.add(checkin(world, tpl, 72))
         await u.commit()
     async with any_uow() as u:
-        assert [c.id for c in await u.checkins.open_checkins(due_before=at(60), limit=5)] == [
-            new.id
+        assert [c.id for c in await u.checkins.open_for_clients([world.ann, world.ben])] == [
+            new.id,
+            newest.id,
         ]
+        recent = await u.checkins.recent_for_clients([world.ann], limit=2)
+        assert [c.id for c in recent[world.ann]] == [newest.id, new.id]
         assert (await u.checkins.open_for_client(world.ann)).id == newest.id
         assert await u.checkins.open_for_client(world.ben) is None
         recent = await u.checkins.recent_for_client(world.ann, limit=3)
@@ -124,6 +141,28 @@ async def test_checkin_queries(any_uow):
         async with any_uow() as u:
             await u.checkins.add(checkin(world, tpl, 48))
             await u.commit()
+    async with any_uow() as u:  # in bulk, one already there is skipped
+        added = await u.checkins.add_many(
+            [checkin(world, tpl, 48), checkin(world, tpl, 96, next_action_at=at(100))]
+        )
+        assert [c.due_at for c in added] == [at(96)] and added[0].id is not None
+        assert [c.id for c in await u.checkins.follow_up_batch(now=at(99), limit=5)] == []
+        [due] = await u.checkins.follow_up_batch(now=at(100), limit=5)
+        assert (due.checkin.id, due.user.id, due.coach_user.id) == (
+            added[0].id,
+            world.ann_user,
+            world.coach_user,
+        )
+        due.checkin.nudged_at, due.checkin.next_action_at = at(100), at(120)
+        await u.checkins.save_follow_ups([due.checkin])
+        await u.commit()
+    async with any_uow() as u:
+        stored = await u.checkins.get(added[0].id)
+        assert (stored.nudged_at, stored.next_action_at) == (at(100), at(120))
+        await u.checkins.reschedule_follow_ups(world.coach)  # rules changed: look again
+        await u.commit()
+    async with any_uow() as u:
+        assert (await u.checkins.get(added[0].id)).next_action_at == at(96)
 
 
 async def test_threads_and_photos(any_uow):

@@ -105,7 +105,7 @@ async def replan_for_user(uow: UnitOfWork, user: User, now: datetime) -> None:
     for client in await uow.clients.list_for_user(user.id):
         assert client.id is not None
         plan = await uow.checkins.get_plan(client.id)
-        if plan is not None and plan.active:
+        if plan is not None and plan.active and client.status is ClientStatus.active:
             plan.next_due_at = next_due(plan.schedule, after=now, timezone=user.timezone)
             plan.updated_at = now
             await uow.checkins.save_plan(plan)

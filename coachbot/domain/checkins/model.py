@@ -48,6 +48,15 @@ class CheckinRules:
     def missed_at(self, due_at: datetime) -> datetime:
         return due_at + timedelta(hours=self.grace_hours)
 
+    def next_action_at(self, checkin: Checkin) -> datetime | None:
+        """When the follow-up tick next has work on an open check-in: its nudge, then
+        its miss; None once it is missed (it stays open for late answers)."""
+        if checkin.missed_at is not None or checkin.status is not CheckinStatus.open:
+            return None
+        if checkin.nudged_at is None:
+            return self.nudge_at(checkin.due_at)
+        return self.missed_at(checkin.due_at)
+
 
 @dataclass
 class CheckinTemplate:
@@ -91,6 +100,9 @@ class Checkin:
     reviewed_at: datetime | None = None
     reviewed_by: int | None = None
     first_feedback_at: datetime | None = None
+    # When the follow-up tick next has work here (the nudge, then the miss); None once
+    # missed, submitted or closed: only open check-ins have one.
+    next_action_at: datetime | None = None
     id: int | None = None
 
     @property

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -14,6 +15,30 @@ from coachbot.domain.checkins.model import (
     ThreadMessage,
 )
 from coachbot.domain.checkins.photos import ProcessedPhoto
+from coachbot.domain.people.model import Client, Coach, User
+
+
+@dataclass(frozen=True)
+class DuePlan:
+    """A plan whose next check-in is due, read with what opening it needs."""
+
+    plan: CheckinPlan
+    client: Client
+    user: User | None  # None: the client has no Telegram user (any more)
+    coach: Coach
+    coach_user: User
+    form_key: str  # the template's form
+
+
+@dataclass(frozen=True)
+class DueFollowUp:
+    """An open check-in whose next follow-up is due, read with its people."""
+
+    checkin: Checkin
+    client: Client
+    user: User
+    coach: Coach
+    coach_user: User
 
 
 class CheckinRepository(Protocol):
@@ -23,14 +48,44 @@ class CheckinRepository(Protocol):
     async def update_template(self, template: CheckinTemplate) -> None: ...
     async def get_plan(self, client_id: int) -> CheckinPlan | None: ...
     async def save_plan(self, plan: CheckinPlan) -> None: ...
-    async def due_plans(self, *, now: datetime, limit: int) -> Sequence[CheckinPlan]:
-        """Active plans of active clients whose next check-in is due by `now`."""
+    async def due_plan_batch(self, *, now: datetime, limit: int) -> Sequence[DuePlan]:
+        """Active plans with a next due time by `now`, earliest first, whatever their
+        client's state (the tick stops the plans of clients who cannot check in)."""
+        ...
+
+    async def set_next_due(self, next_due: Mapping[int, datetime | None], *, now: datetime) -> None:
+        """Move plans (by client id) to their next due time, in one statement."""
         ...
 
     async def add(self, checkin: Checkin) -> Checkin: ...
+    async def add_many(self, checkins: Sequence[Checkin]) -> Sequence[Checkin]:
+        """Store new check-ins in one statement, skipping any already there (same client
+        and due time); returns those stored, with their ids."""
+        ...
+
+    async def save_follow_ups(self, checkins: Sequence[Checkin]) -> None:
+        """Write the follow-up fields (status, nudged, missed, closed, next action) of
+        these check-ins, in one statement."""
+        ...
+
+    async def follow_up_batch(self, *, now: datetime, limit: int) -> Sequence[DueFollowUp]:
+        """Open check-ins whose next follow-up is due by `now`, earliest first."""
+        ...
+
+    async def reschedule_follow_ups(self, coach_id: int) -> None:
+        """The coach's rules changed: their open check-ins' follow-ups are due for a
+        fresh look (the tick sets each one's next time from the new rules)."""
+        ...
+
+    async def open_for_clients(self, client_ids: Sequence[int]) -> Sequence[Checkin]: ...
+    async def recent_for_clients(
+        self, client_ids: Sequence[int], *, limit: int
+    ) -> Mapping[int, Sequence[Checkin]]:
+        """Each client's last `limit` check-ins, newest first."""
+        ...
+
     async def get(self, checkin_id: int) -> Checkin | None: ...
     async def save(self, checkin: Checkin) -> None: ...
-    async def open_checkins(self, *, due_before: datetime, limit: int) -> Sequence[Checkin]: ...
     async def open_for_client(self, client_id: int) -> Checkin | None: ...
     async def recent_for_client(self, client_id: int, *, limit: int) -> Sequence[Checkin]:
         """Newest first."""

@@ -306,6 +306,17 @@ async def resume_plan(uow: UnitOfWork, client: Client, now: datetime) -> None:
     await uow.checkins.save_plan(plan)
 
 
+async def suspend_plan(uow: UnitOfWork, client: Client, now: datetime) -> None:
+    """A client paused or archived: their plan has no next due time until they are back
+    (`resume_plan`), so the due query never reads it meanwhile."""
+    assert client.id is not None
+    plan = await uow.checkins.get_plan(client.id)
+    if plan is not None and plan.next_due_at is not None:
+        plan.next_due_at = None
+        plan.updated_at = now
+        await uow.checkins.save_plan(plan)
+
+
 # -- follow-up rules ---------------------------------------------------------------------
 
 
@@ -343,5 +354,7 @@ class SetCheckinRulesUseCase:
             if rules != current:
                 coach.checkin_rules = rules
                 await uow.coaches.update(coach)
+                assert coach.id is not None
+                await uow.checkins.reschedule_follow_ups(coach.id)
                 await uow.commit()
         return rules

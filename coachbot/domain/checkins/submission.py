@@ -61,6 +61,7 @@ async def submit_checkin(
         return CheckinSubmitted(checkin, 0, checkin.late)
     checkin.status = CheckinStatus.submitted
     checkin.submitted_at = now
+    checkin.next_action_at = None  # no follow-ups for a check-in handed in
     await uow.checkins.save(checkin)
     recorded = await _record_metrics(uow, checkin, response, now)
     await uow.photos.attach(photo_ids(response), checkin_id=checkin.id or 0)

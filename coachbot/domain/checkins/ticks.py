@@ -4,175 +4,323 @@ The tick use cases derive everything from the database and write outbox rows wit
 idempotency keys, so a tick that runs twice, or after a restart, sends nothing twice:
 each check-in gets one "ready" message, at most one nudge, one missed follow-up, and the
 coach one alert per run of misses.
+
+Each tick is set-based: it reads a batch of exactly the rows that need work (plans due,
+open check-ins whose next follow-up is due, both under partial indexes), decides in
+Python, writes the batch back in a handful of statements in one transaction, and goes on
+until nothing is due. A batch that fails is rolled back whole and found again by the
+next tick; the unique keys (one check-in per client and due time, one outbox row per
+idempotency key) make a re-run write nothing twice.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from coachbot.domain.billing.dunning import client_has_access
+from coachbot.domain.billing.model import BillingSettings
 from coachbot.domain.checkins import notices
-from coachbot.domain.checkins.model import Checkin, CheckinPlan, CheckinStatus
+from coachbot.domain.checkins.model import Checkin, CheckinPlan, CheckinRules, CheckinStatus
+from coachbot.domain.checkins.ports import DueFollowUp, DuePlan
 from coachbot.domain.checkins.schedule import due_times, next_due
+from coachbot.domain.outbox.model import OutgoingMessage
 from coachbot.domain.outbox.notices import notice_for, send_time
-from coachbot.domain.people.model import Client, Coach
+from coachbot.domain.people.model import Client, ClientStatus, User
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.ports import UnitOfWork, UnitOfWorkFactory
 
-BATCH = 200  # rows per tick; the next tick takes the rest
+BATCH = 1000  # rows per transaction; a tick goes on batch after batch until none is due
+ACCESS_RECHECK = timedelta(hours=1)  # a client without access (unpaid) is looked at again
+
+
+def occurrence(plan: CheckinPlan, timezone: str, now: datetime) -> tuple[datetime, datetime | None]:
+    """The check-in a due plan opens now and the plan's next due time after it. After
+    downtime only the latest due time counts: no burst of stale check-ins."""
+    assert plan.next_due_at is not None
+    due = plan.next_due_at
+    missed_times = due_times(plan.schedule, after=due, until=now, timezone=timezone)
+    due = missed_times[-1] if missed_times else due
+    return due, next_due(plan.schedule, after=due, timezone=timezone)
+
+
+def misses_in_a_row(recent: Sequence[Checkin]) -> int:
+    """How many of a client's latest check-ins (newest first) were missed in a row."""
+    run = 0
+    for earlier in recent:
+        if earlier.submitted_at is not None or earlier.missed_at is None:
+            break
+        run += 1
+    return run
+
+
+class _Access:
+    """Whether clients have access (a coach may require a paid plan), with each coach's
+    billing settings read once per batch."""
+
+    def __init__(self, uow: UnitOfWork, now: datetime) -> None:
+        self._uow = uow
+        self._now = now
+        self._settings: dict[int, BillingSettings] = {}
+
+    async def allows(self, client: Client) -> bool:
+        assert client.id is not None
+        settings = self._settings.get(client.coach_id)
+        if settings is None:
+            settings = await self._uow.billing.settings(client.coach_id)
+            self._settings[client.coach_id] = settings
+        if not settings.require_subscription:  # no need to read the subscriptions
+            return True
+        subscriptions = await self._uow.billing.subscriptions_of_client(client.id)
+        return settings.grants_access(subscriptions, self._now)
+
+
+class _SendTimes:
+    """`send_time` for many people at once: the same zone, quiet hours and moment give
+    the same time, computed once."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str, str, datetime], datetime] = {}
+
+    def __call__(self, user: User, at: datetime) -> datetime:
+        key = (user.timezone, user.quiet_start, user.quiet_end, at)
+        if key not in self._known:
+            self._known[key] = send_time(user, at)
+        return self._known[key]
+
+
+@dataclass
+class _Misses:
+    """Check-ins marked missed in one batch, and what that tells the client and coach."""
+
+    now: datetime
+    messages: list[OutgoingMessage] = field(default_factory=list)
+    missed: list[tuple[Checkin, User, User, CheckinRules, str]] = field(default_factory=list)
+
+    def mark(
+        self,
+        checkin: Checkin,
+        *,
+        user: User,
+        coach_user: User,
+        rules: CheckinRules,
+        client_name: str,
+    ) -> None:
+        """The missed path: the check-in counts as missed and the client hears from us
+        (the coach too, once the misses in a row reach their limit: see `alerts`)."""
+        assert checkin.id is not None
+        checkin.missed_at = self.now
+        checkin.next_action_at = None
+        self.messages.append(
+            notice_for(
+                user,
+                notices.CheckinMissed(checkin_id=checkin.id, name=user.call_name),
+                key=f"checkin-missed:{checkin.id}",
+                now=self.now,
+                not_before=send_time(user, self.now),
+            )
+        )
+        self.missed.append((checkin, user, coach_user, rules, client_name))
+
+    async def alerts(self, uow: UnitOfWork) -> list[OutgoingMessage]:
+        """Exactly one alert per run of misses: when the run reaches the coach's K."""
+        if not self.missed:
+            return []
+        longest = max(rules.alert_after_misses for *_, rules, _name in self.missed)
+        recent = await uow.checkins.recent_for_clients(
+            sorted({checkin.client_id for checkin, *_ in self.missed}), limit=longest + 1
+        )
+        marked = {checkin.id: checkin for checkin, *_ in self.missed}
+        alerts = []
+        for checkin, _user, coach_user, rules, client_name in self.missed:
+            k = rules.alert_after_misses
+            history = [marked.get(c.id, c) for c in recent.get(checkin.client_id, ())]
+            if misses_in_a_row(history[: k + 1]) != k:
+                continue
+            alerts.append(
+                notice_for(
+                    coach_user,
+                    notices.CheckinsMissedAlert(
+                        client_id=checkin.client_id, name=client_name, count=k
+                    ),
+                    key=f"checkin-missed-alert:{checkin.id}",
+                    now=self.now,
+                )
+            )
+        return alerts
 
 
 class OpenDueCheckinsUseCase:
     """Open the check-ins whose time has come and tell each client it is ready."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, *, batch: int = BATCH) -> None:
         self._uow = uow
         self._clock = clock
+        self._batch = batch
 
     async def __call__(self) -> int:
         now = self._clock.now()
         opened = 0
-        async with self._uow() as uow:
-            for plan in await uow.checkins.due_plans(now=now, limit=BATCH):
-                opened += await self._open(uow, plan, now)
-            await uow.commit()
-        return opened
+        seen: set[int] = set()
+        while True:
+            async with self._uow() as uow:
+                due = await uow.checkins.due_plan_batch(now=now, limit=self._batch)
+                fresh = [item for item in due if item.plan.client_id not in seen]
+                if not fresh:  # every plan read moves on; this guards against a loop
+                    return opened
+                seen.update(item.plan.client_id for item in fresh)
+                opened += await self._open_batch(uow, fresh, now)
+                await uow.commit()
+            if len(due) < self._batch:
+                return opened
 
-    async def _open(self, uow: UnitOfWork, plan: CheckinPlan, now: datetime) -> int:
-        client = await uow.clients.get(plan.client_id)
-        assert client is not None and client.user_id is not None and plan.next_due_at
-        user = await uow.users.get(client.user_id)
-        template = await uow.checkins.get_template(plan.template_id)
-        assert user is not None and template is not None
-        # After downtime only the latest due time counts: no burst of stale check-ins.
-        due = plan.next_due_at
-        missed_times = due_times(plan.schedule, after=due, until=now, timezone=user.timezone)
-        due = missed_times[-1] if missed_times else due
-        plan.next_due_at = next_due(plan.schedule, after=due, timezone=user.timezone)
-        plan.updated_at = now
-        await uow.checkins.save_plan(plan)
-        if not await client_has_access(uow, client, now):
-            return 0  # the coach requires a paid plan: this one is skipped, not owed
-        await self._close_previous(uow, client, now)
-        checkin = await uow.checkins.add(
-            Checkin(
-                client_id=client.id or 0,
-                coach_id=client.coach_id,
-                user_id=user.id or 0,
-                template_id=plan.template_id,
-                form_key=template.form_key,
-                due_at=due,
-            )
+    async def _open_batch(self, uow: UnitOfWork, due: Sequence[DuePlan], now: datetime) -> int:
+        access = _Access(uow, now)
+        next_due_at: dict[int, datetime | None] = {}
+        opening: list[tuple[DuePlan, User, datetime]] = []
+        # Clients due together mostly share schedule, zone and due time: computed once.
+        occurrences: dict[tuple, tuple[datetime, datetime | None]] = {}
+        for item in due:
+            plan, client, user = item.plan, item.client, item.user
+            if client.status is not ClientStatus.active or user is None:
+                # Paused, archived or gone: no next time until resumed (from then on).
+                next_due_at[plan.client_id] = None
+                continue
+            key = (plan.schedule, user.timezone, plan.next_due_at)
+            if key not in occurrences:
+                occurrences[key] = occurrence(plan, user.timezone, now)
+            due_at, next_due_at[plan.client_id] = occurrences[key]
+            if await access.allows(client):  # else skipped, not owed
+                opening.append((item, user, due_at))
+        await uow.checkins.set_next_due(next_due_at, now=now)
+        if not opening:
+            return 0
+        misses = _Misses(now)
+        await self._close_previous(uow, opening, misses)
+        alerts = await misses.alerts(uow)  # before the new check-ins count as the latest
+        added = await uow.checkins.add_many(
+            [
+                Checkin(
+                    client_id=item.plan.client_id,
+                    coach_id=item.client.coach_id,
+                    user_id=user.id or 0,
+                    template_id=item.plan.template_id,
+                    form_key=item.form_key,
+                    due_at=due_at,
+                    next_action_at=item.coach.checkin_rules.nudge_at(due_at),
+                )
+                for item, user, due_at in opening
+            ]
         )
-        await uow.outbox.enqueue(
-            notice_for(
-                user,
-                notices.CheckinReady(checkin_id=checkin.id or 0, name=user.call_name),
-                key=f"checkin-ready:{checkin.id}",
-                now=now,
-                not_before=send_time(user, max(due, now)),
-                expires_at=plan.next_due_at,
+        by_client = {item.plan.client_id: (item, user) for item, user, _due in opening}
+        sending = _SendTimes()
+        ready = []
+        for checkin in added:
+            item, user = by_client[checkin.client_id]
+            ready.append(
+                notice_for(
+                    user,
+                    notices.CheckinReady(checkin_id=checkin.id or 0, name=user.call_name),
+                    key=f"checkin-ready:{checkin.id}",
+                    now=now,
+                    not_before=sending(user, max(checkin.due_at, now)),
+                    expires_at=next_due_at[checkin.client_id],
+                )
             )
-        )
-        return 1
+        await uow.outbox.enqueue_many(misses.messages + alerts + ready)
+        return len(added)
 
-    async def _close_previous(self, uow: UnitOfWork, client: Client, now: datetime) -> None:
-        assert client.id is not None
-        previous = await uow.checkins.open_for_client(client.id)
-        if previous is not None:
-            previous.status = CheckinStatus.closed
-            previous.closed_at = now
-            previous.missed_at = previous.missed_at or now
-            await uow.checkins.save(previous)
+    async def _close_previous(
+        self,
+        uow: UnitOfWork,
+        opening: Sequence[tuple[DuePlan, User, datetime]],
+        misses: _Misses,
+    ) -> None:
+        """The check-ins still open close as the new ones open; one not missed yet goes
+        through the missed path first, as the follow-up tick would have taken it."""
+        people = {item.plan.client_id: (item, user) for item, user, _due in opening}
+        previous = await uow.checkins.open_for_clients(sorted(people))
+        for checkin in previous:
+            item, user = people[checkin.client_id]
+            if checkin.missed_at is None:
+                misses.mark(
+                    checkin,
+                    user=user,
+                    coach_user=item.coach_user,
+                    rules=item.coach.checkin_rules,
+                    client_name=item.client.display_name,
+                )
+            checkin.status = CheckinStatus.closed
+            checkin.closed_at = misses.now
+            checkin.next_action_at = None
+        await uow.checkins.save_follow_ups(previous)
 
 
 class FollowUpCheckinsUseCase:
     """Nudge clients who have not finished, mark missed check-ins after the coach's
     grace period with a friendly follow-up, and alert the coach after K in a row."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, *, batch: int = BATCH) -> None:
         self._uow = uow
         self._clock = clock
+        self._batch = batch
 
     async def __call__(self) -> int:
         now = self._clock.now()
         sent = 0
-        coaches: dict[int, Coach] = {}
-        async with self._uow() as uow:
-            for checkin in await uow.checkins.open_checkins(due_before=now, limit=BATCH * 5):
-                if checkin.coach_id not in coaches:
-                    coach = await uow.coaches.get(checkin.coach_id)
-                    assert coach is not None
-                    coaches[checkin.coach_id] = coach
-                sent += await self._follow_up(uow, checkin, coaches[checkin.coach_id], now)
-            await uow.commit()
-        return sent
+        seen: set[int] = set()
+        while True:
+            async with self._uow() as uow:
+                due = await uow.checkins.follow_up_batch(now=now, limit=self._batch)
+                fresh = [item for item in due if item.checkin.id not in seen]
+                if not fresh:  # every check-in read moves on; this guards against a loop
+                    return sent
+                seen.update(item.checkin.id or 0 for item in fresh)
+                sent += await self._follow_up_batch(uow, fresh, now)
+                await uow.commit()
+            if len(due) < self._batch:
+                return sent
 
-    async def _follow_up(
-        self, uow: UnitOfWork, checkin: Checkin, coach: Coach, now: datetime
+    async def _follow_up_batch(
+        self, uow: UnitOfWork, due: Sequence[DueFollowUp], now: datetime
     ) -> int:
-        rules = coach.checkin_rules
-        user = await uow.users.get(checkin.user_id)
-        client = await uow.clients.get(checkin.client_id)
-        assert user is not None and client is not None and checkin.id is not None
-        if not await client_has_access(uow, client, now):
-            return 0  # no reminders while coaching is paused for an unpaid plan
-        if checkin.missed_at is None and now >= rules.missed_at(checkin.due_at):
-            checkin.missed_at = now
-            await uow.checkins.save(checkin)
-            await uow.outbox.enqueue(
-                notice_for(
-                    user,
-                    notices.CheckinMissed(checkin_id=checkin.id, name=user.call_name),
-                    key=f"checkin-missed:{checkin.id}",
-                    now=now,
-                    not_before=send_time(user, now),
+        access = _Access(uow, now)
+        misses = _Misses(now)
+        nudges: list[OutgoingMessage] = []
+        for item in due:
+            checkin, user, rules = item.checkin, item.user, item.coach.checkin_rules
+            assert checkin.id is not None
+            if not await access.allows(item.client):
+                # No reminders while coaching is paused for an unpaid plan.
+                checkin.next_action_at = now + ACCESS_RECHECK
+            elif checkin.missed_at is not None or checkin.status is not CheckinStatus.open:
+                checkin.next_action_at = None
+            elif now >= rules.missed_at(checkin.due_at):
+                misses.mark(
+                    checkin,
+                    user=user,
+                    coach_user=item.coach_user,
+                    rules=rules,
+                    client_name=item.client.display_name,
                 )
-            )
-            return 1 + await self._alert_coach(uow, checkin, coach, now)
-        nudge_due = checkin.nudged_at is None and now >= rules.nudge_at(checkin.due_at)
-        if nudge_due and checkin.missed_at is None:
-            checkin.nudged_at = now
-            await uow.checkins.save(checkin)
-            await uow.outbox.enqueue(
-                notice_for(
-                    user,
-                    notices.CheckinNudge(
-                        checkin_id=checkin.id, started=checkin.response_id is not None
-                    ),
-                    key=f"checkin-nudge:{checkin.id}",
-                    now=now,
-                    not_before=send_time(user, now),
-                    expires_at=rules.missed_at(checkin.due_at),
+            elif checkin.nudged_at is None and now >= rules.nudge_at(checkin.due_at):
+                checkin.nudged_at = now
+                checkin.next_action_at = rules.missed_at(checkin.due_at)
+                nudges.append(
+                    notice_for(
+                        user,
+                        notices.CheckinNudge(
+                            checkin_id=checkin.id, started=checkin.response_id is not None
+                        ),
+                        key=f"checkin-nudge:{checkin.id}",
+                        now=now,
+                        not_before=send_time(user, now),
+                        expires_at=rules.missed_at(checkin.due_at),
+                    )
                 )
-            )
-            return 1
-        return 0
-
-    async def _alert_coach(
-        self, uow: UnitOfWork, checkin: Checkin, coach: Coach, now: datetime
-    ) -> int:
-        """Exactly one alert per run of misses: when the run reaches K."""
-        k = coach.checkin_rules.alert_after_misses
-        recent = await uow.checkins.recent_for_client(checkin.client_id, limit=k + 1)
-        run = 0
-        for earlier in recent:
-            if earlier.submitted_at is not None or earlier.missed_at is None:
-                break
-            run += 1
-        if run != k:
-            return 0
-        client = await uow.clients.get(checkin.client_id)
-        coach_user = await uow.users.get(coach.user_id)
-        assert client is not None and coach_user is not None
-        await uow.outbox.enqueue(
-            notice_for(
-                coach_user,
-                notices.CheckinsMissedAlert(
-                    client_id=client.id or 0, name=client.display_name, count=k
-                ),
-                key=f"checkin-missed-alert:{checkin.id}",
-                now=now,
-            )
-        )
-        return 1
+            else:  # not yet (the rules changed): its time under the current rules
+                checkin.next_action_at = rules.next_action_at(checkin)
+        await uow.checkins.save_follow_ups([item.checkin for item in due])
+        outgoing = misses.messages + await misses.alerts(uow) + nudges
+        await uow.outbox.enqueue_many(outgoing)
+        return len(outgoing)

@@ -41,6 +41,8 @@ class Goal:
     id: int | None = None
     start_value: float | None = None  # None until the first measurement is known
     achieved_at: datetime | None = None
+    # The target date whose passing the coach was told about (a new date is told again).
+    overdue_flagged_for: date | None = None
 
     @property
     def measurable(self) -> bool:
@@ -52,6 +54,10 @@ class Goal:
 
     def overdue(self, today: date) -> bool:
         return self.active and self.target_date is not None and self.target_date < today
+
+    @property
+    def overdue_flagged(self) -> bool:
+        return self.target_date is not None and self.overdue_flagged_for == self.target_date
 
     def progress(self, current: float) -> float | None:
         """How far along the way from start to target `current` is: 0 at the start, 1 at

@@ -15,7 +15,12 @@ class GoalRepository(Protocol):
     async def get(self, goal_id: int) -> Goal | None: ...
     async def update(self, goal: Goal) -> None: ...
     async def overdue(self, *, before: date, limit: int) -> Sequence[Goal]:
-        """Active goals whose target date is before `before` (a day early of anyone's)."""
+        """Active goals whose target date is before `before` (a day early of anyone's)
+        and whose coach was not told about that date yet, earliest first."""
+        ...
+
+    async def mark_overdue_flagged(self, goals: Sequence[Goal]) -> None:
+        """Remember that these goals' target dates were dealt with, in one statement."""
         ...
 
     async def list_milestones(self, goal_id: int) -> Sequence[Milestone]:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from coachbot.domain.checkins.model import MetricEntry
+from coachbot.domain.checkins.setup import resume_plan
 from coachbot.domain.forms.completion import FormOutcome
 from coachbot.domain.forms.questions import QuestionKind
 from coachbot.domain.forms.responses import FormResponse
@@ -287,6 +288,7 @@ async def finish_onboarding(uow: UnitOfWork, user_id: int, now: datetime) -> Onb
     client = await _onboarding_client(uow, user_id)
     client.status = ClientStatus.active
     await uow.clients.update(client)
+    await resume_plan(uow, client, now)  # a plan set up meanwhile starts from now
     coach = await uow.coaches.get(client.coach_id)
     assert coach is not None
     coach_user = await uow.users.get(coach.user_id)

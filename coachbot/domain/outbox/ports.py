@@ -15,6 +15,11 @@ class Outbox(Protocol):
         same idempotency key is ignored (False): retried business code sends nothing twice."""
         ...
 
+    async def enqueue_many(self, messages: Sequence[OutgoingMessage]) -> int:
+        """`enqueue` for many messages in one statement (the ticks' batches); how many
+        were new (the others' keys were enqueued before)."""
+        ...
+
     async def cancel(self, idempotency_key: str) -> bool:
         """Withdraw a message not sent yet (e.g. superseded); False if there was none."""
         ...

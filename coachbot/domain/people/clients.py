@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from coachbot.domain.checkins.setup import resume_plan
+from coachbot.domain.checkins.setup import resume_plan, suspend_plan
 from coachbot.domain.invitations.model import InvitationKind
 from coachbot.domain.invitations.use_cases import MAX_VALID_DAYS, InvitationIssued, issue_invitation
 from coachbot.domain.people.contact import (
@@ -188,6 +188,8 @@ class UpdateClientUseCase:
                 client.status = cmd.status
                 if resumed and cmd.status is ClientStatus.active:
                     await resume_plan(uow, client, self._clock.now())
+                elif cmd.status is not ClientStatus.active:
+                    await suspend_plan(uow, client, self._clock.now())
             await uow.clients.update(client)
             await uow.commit()
         return client

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coachbot.domain.goals.model import (
@@ -16,7 +16,15 @@ from coachbot.domain.goals.model import (
 )
 from coachbot.storage.repositories._mapping import insert, rowcount, to_entity, update_row
 from coachbot.storage.repositories.people import bump_data_version
-from coachbot.storage.tables import GoalChangeRow, GoalMilestoneRow, GoalRow
+from coachbot.storage.tables import (
+    GOALS_OVERDUE_UNFLAGGED,
+    GoalChangeRow,
+    GoalMilestoneRow,
+    GoalRow,
+)
+
+# As text, the very predicate of the partial index (SQLite uses it only then).
+OVERDUE_UNFLAGGED = text(GOALS_OVERDUE_UNFLAGGED)
 
 
 class SqlGoalRepository:
@@ -44,11 +52,18 @@ class SqlGoalRepository:
     async def overdue(self, *, before: date, limit: int) -> Sequence[Goal]:
         rows = await self._session.scalars(
             select(GoalRow)
-            .where(GoalRow.status == GoalStatus.active.value, GoalRow.target_date < before)
+            .where(OVERDUE_UNFLAGGED, GoalRow.target_date < before)
             .order_by(GoalRow.target_date, GoalRow.id)
             .limit(limit)
         )
         return [_goal(row) for row in rows]
+
+    async def mark_overdue_flagged(self, goals: Sequence[Goal]) -> None:
+        if goals:
+            await self._session.execute(
+                update(GoalRow),
+                [{"id": goal.id, "overdue_flagged_for": goal.target_date} for goal in goals],
+            )
 
     # -- milestones ------------------------------------------------------------------
 

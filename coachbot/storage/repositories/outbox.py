@@ -82,6 +82,31 @@ class SqlOutbox:
         )
         return rowcount(result) == 1
 
+    async def enqueue_many(self, messages: Sequence[OutgoingMessage]) -> int:
+        if not messages:
+            return 0
+        statement = insert_ignoring_conflicts(self._session, OutboxRow.__table__)
+        result = await self._session.execute(
+            statement.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
+                OutboxRow.__table__.c.id
+            ),
+            [
+                {
+                    "channel": message.channel.value,
+                    "recipient": message.recipient,
+                    "payload": payload_to_json(message.payload),
+                    "idempotency_key": message.idempotency_key,
+                    "status": "pending",
+                    "not_before": message.not_before,
+                    "expires_at": message.expires_at,
+                    "attempts": 0,
+                    "created_at": message.created_at,
+                }
+                for message in messages
+            ],
+        )
+        return len(result.all())
+
     async def cancel(self, idempotency_key: str) -> bool:
         result = await self._session.execute(
             update(OutboxRow)

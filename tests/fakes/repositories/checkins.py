@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -16,6 +16,7 @@ from coachbot.domain.checkins.model import (
     Photo,
     ThreadMessage,
 )
+from coachbot.domain.checkins.ports import DueFollowUp, DuePlan
 from coachbot.domain.checkins.schedule import CheckinSchedule
 from coachbot.domain.people.model import ClientStatus
 from tests.fakes.database import FakeDatabase
@@ -65,24 +66,102 @@ class FakeCheckins:
         schedule = CheckinSchedule.from_data(as_json(plan.schedule.to_data()))
         self._db.checkin_plans[plan.client_id] = replace(copy.deepcopy(plan), schedule=schedule)
 
-    async def due_plans(self, *, now: datetime, limit: int) -> Sequence[CheckinPlan]:
-        return plans_due(self._db, self._db.checkin_plans, now=now, limit=limit)
+    async def due_plan_batch(self, *, now: datetime, limit: int) -> Sequence[DuePlan]:
+        plans = sorted(
+            (
+                p
+                for p in self._db.checkin_plans.values()
+                if p.active and p.next_due_at is not None and p.next_due_at <= now
+            ),
+            key=lambda p: (p.next_due_at, p.client_id),
+        )[:limit]
+        found = []
+        for plan in plans:
+            client = self._db.clients.get(plan.client_id)
+            template = self._db.checkin_templates.get(plan.template_id)
+            assert client is not None and template is not None
+            coach = self._db.coaches.get(client.coach_id)
+            assert coach is not None
+            coach_user = self._db.users.get(coach.user_id)
+            assert coach_user is not None
+            found.append(
+                DuePlan(
+                    plan=copy.deepcopy(plan),
+                    client=client,
+                    user=self._db.users.get(client.user_id),
+                    coach=coach,
+                    coach_user=coach_user,
+                    form_key=template.form_key,
+                )
+            )
+        return found
+
+    async def set_next_due(self, next_due: Mapping[int, datetime | None], *, now: datetime) -> None:
+        for client_id, due in next_due.items():
+            plan = self._db.checkin_plans[client_id]
+            self._db.checkin_plans[client_id] = replace(plan, next_due_at=due, updated_at=now)
 
     async def add(self, checkin: Checkin) -> Checkin:
         return self._table.insert(checkin)
+
+    async def add_many(self, checkins: Sequence[Checkin]) -> Sequence[Checkin]:
+        stored = {(c.client_id, c.due_at) for c in self._table.rows.values()}
+        return [
+            self._table.insert(checkin)
+            for checkin in checkins
+            if (checkin.client_id, checkin.due_at) not in stored
+        ]
+
+    async def save_follow_ups(self, checkins: Sequence[Checkin]) -> None:
+        fields = ("status", "nudged_at", "missed_at", "closed_at", "next_action_at")
+        for checkin in checkins:
+            self._table.update(checkin, fields=fields)
+
+    async def follow_up_batch(self, *, now: datetime, limit: int) -> Sequence[DueFollowUp]:
+        found = []
+        for checkin in self._table.select(
+            lambda c: c.next_action_at is not None and c.next_action_at <= now,
+            order=lambda c: (c.next_action_at, c.id),
+            limit=limit,
+        ):
+            client = self._db.clients.get(checkin.client_id)
+            user = self._db.users.get(checkin.user_id)
+            coach = self._db.coaches.get(checkin.coach_id)
+            assert client is not None and user is not None and coach is not None
+            coach_user = self._db.users.get(coach.user_id)
+            assert coach_user is not None
+            found.append(DueFollowUp(checkin, client, user, coach, coach_user))
+        return found
+
+    async def reschedule_follow_ups(self, coach_id: int) -> None:
+        for checkin in self._table.select(
+            lambda c: (
+                c.coach_id == coach_id and c.status == CheckinStatus.open and c.missed_at is None
+            )
+        ):
+            checkin.next_action_at = checkin.due_at
+            self._table.update(checkin, fields=("next_action_at",))
+
+    async def open_for_clients(self, client_ids: Sequence[int]) -> Sequence[Checkin]:
+        wanted = set(client_ids)
+        return self._table.select(
+            lambda c: c.client_id in wanted and c.status == CheckinStatus.open,
+            order=lambda c: (c.client_id, c.due_at, c.id),
+        )
+
+    async def recent_for_clients(
+        self, client_ids: Sequence[int], *, limit: int
+    ) -> Mapping[int, Sequence[Checkin]]:
+        return {
+            client_id: await self.recent_for_client(client_id, limit=limit)
+            for client_id in client_ids
+        }
 
     async def get(self, checkin_id: int) -> Checkin | None:
         return self._table.get(checkin_id)
 
     async def save(self, checkin: Checkin) -> None:
         self._table.update(checkin)
-
-    async def open_checkins(self, *, due_before: datetime, limit: int) -> Sequence[Checkin]:
-        return self._table.select(
-            lambda c: c.status == CheckinStatus.open and c.due_at <= due_before,
-            order=lambda c: (c.due_at, c.id),
-            limit=limit,
-        )
 
     async def open_for_client(self, client_id: int) -> Checkin | None:
         return self._table.first(

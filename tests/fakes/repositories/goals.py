@@ -34,10 +34,18 @@ class FakeGoals:
                 g.status == GoalStatus.active
                 and g.target_date is not None
                 and g.target_date < before
+                and not g.overdue_flagged
             ),
             order=lambda g: (g.target_date, g.id),
             limit=limit,
         )
+
+    async def mark_overdue_flagged(self, goals: Sequence[Goal]) -> None:
+        for goal in goals:
+            stored = self._table.get(goal.id)
+            assert stored is not None
+            stored.overdue_flagged_for = goal.target_date
+            self._table.update(stored, fields=("overdue_flagged_for",))
 
     async def list_milestones(self, goal_id: int) -> Sequence[Milestone]:
         return self._db.milestones.select(lambda m: m.goal_id == goal_id, order=_position)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -27,6 +28,9 @@ class FakeOutbox:
         payload = payload_from_json(as_json(payload_to_json(message.payload)))
         self._db.outbox.insert(OutboxRow(replace(message, payload=payload), key))
         return True
+
+    async def enqueue_many(self, messages: Sequence[OutgoingMessage]) -> int:
+        return sum([await self.enqueue(message) for message in messages])
 
     async def cancel(self, idempotency_key: str) -> bool:
         row = self._db.outbox.first(

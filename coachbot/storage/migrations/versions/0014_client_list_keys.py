@@ -6,7 +6,7 @@ the list's keyset pages, and `data_version`, which grows with every change of a 
 progress data. Downgrade drops them all; upgrading again fills them again.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07 21:00:00
 """
 

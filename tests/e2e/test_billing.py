@@ -188,9 +188,11 @@ async def test_a_failed_renewal_is_dunned_access_lapses_after_grace_and_comes_ba
     assert "Status: active" in plan.text and "paused" not in plan.text
     move_clock_to(shop.harness, datetime(2026, 4, 17, 7, 0, tzinfo=UTC))
     await run_checkin_ticks(shop.harness)
-    # The check-in left open while paused closes as missed, as the missed tick tells it.
+    # The check-in left open while paused closes as missed; it can no longer be sent, so
+    # the message offers none of the missed tick's "Send it now".
     missed = await cleo.next_bot_message()
-    assert missed.text.startswith("Hi Cleo, we missed your check-in this time.")
+    assert missed.text.startswith("Hi Cleo, we missed your last check-in.")
+    assert "Your next one is open now." in missed.text and not missed.buttons
     assert (await cleo.next_bot_message()).text.startswith("Hi Cleo, your check-in is ready.")
     assert await count(shop, PaymentRow, status="paid") == 2
     shop.stripe.assert_no_rejections()

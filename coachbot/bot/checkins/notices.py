@@ -36,6 +36,16 @@ def checkin_nudge(notice: notices.CheckinNudge, view: Viewpoint) -> TextPayload:
 
 
 def checkin_missed(notice: notices.CheckinMissed, view: Viewpoint) -> TextPayload:
+    if notice.superseded:
+        # The next check-in has just opened; its own message follows with its button.
+        text = fmt(
+            _(
+                "Hi {name}, we missed your last check-in. No problem: life happens. "
+                "Your next one is open now."
+            ),
+            name=escape(notice.name),
+        )
+        return TextPayload(text)
     text = fmt(
         _(
             "Hi {name}, we missed your check-in this time. No problem: life happens. "

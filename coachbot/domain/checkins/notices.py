@@ -25,6 +25,8 @@ class CheckinNudge(Notice):
 class CheckinMissed(Notice):
     checkin_id: int
     name: str
+    # Closed because the next check-in opened: it can no longer be sent.
+    superseded: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

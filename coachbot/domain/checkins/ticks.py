@@ -105,6 +105,7 @@ class _Misses:
         coach_user: User,
         rules: CheckinRules,
         client_name: str,
+        superseded: bool = False,
     ) -> None:
         """The missed path: the check-in counts as missed and the client hears from us
         (the coach too, once the misses in a row reach their limit: see `alerts`)."""
@@ -114,7 +115,9 @@ class _Misses:
         self.messages.append(
             notice_for(
                 user,
-                notices.CheckinMissed(checkin_id=checkin.id, name=user.call_name),
+                notices.CheckinMissed(
+                    checkin_id=checkin.id, name=user.call_name, superseded=superseded
+                ),
                 key=f"checkin-missed:{checkin.id}",
                 now=self.now,
                 not_before=send_time(user, self.now),
@@ -249,6 +252,7 @@ class OpenDueCheckinsUseCase:
                     coach_user=item.coach_user,
                     rules=item.coach.checkin_rules,
                     client_name=item.client.display_name,
+                    superseded=True,
                 )
             checkin.status = CheckinStatus.closed
             checkin.closed_at = misses.now

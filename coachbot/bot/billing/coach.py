@@ -281,6 +281,7 @@ async def send_package(
 
 # -- subscription changes ---------------------------------------------------------------
 
+
 @router.callback_query(SubscriptionCb.filter())
 async def change_subscription(
     query: CallbackQuery,

@@ -17,7 +17,6 @@ from coachbot.bot.i18n import gettext as _
 from coachbot.bot.texts import escape, local_datetime, start_link
 from coachbot.domain.people.clients import AddClient, AddClientUseCase, ClientLink
 from coachbot.domain.people.contact import (
-    clean_email,
     clean_name,
     clean_notes,
     clean_phone,
@@ -27,6 +26,7 @@ from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
 from coachbot.domain.shared.errors import InvalidDetailError
 from coachbot.domain.use_cases import UseCases
+from coachbot.integrations.email_addresses import normalise_email
 
 router = Router(name=__name__)
 router.message.filter(IsCoach())
@@ -44,7 +44,7 @@ class AddClientForm(StatesGroup):
 # Each step: the field it fills, how it checks what was typed, the next step.
 STEPS = {
     AddClientForm.name.state: ("name", clean_name, AddClientForm.email),
-    AddClientForm.email.state: ("email", clean_email, AddClientForm.phone),
+    AddClientForm.email.state: ("email", normalise_email, AddClientForm.phone),
     AddClientForm.phone.state: ("phone", clean_phone, AddClientForm.notes),
     AddClientForm.notes.state: ("notes", clean_notes, AddClientForm.tags),
     AddClientForm.tags.state: ("tags", clean_tags, None),

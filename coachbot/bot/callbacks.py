@@ -190,7 +190,20 @@ class PlanCb(Callback, prefix="pl"):
             raise _refuse("value", self.value)
         if self.action is PlanAction.template and not is_number(self.value):
             raise _refuse("value", self.value)
+        if self.action is PlanAction.time and not _is_wall_time(self.value):
+            raise _refuse("value", self.value)
         return self
+
+
+def _is_wall_time(value: str) -> bool:
+    """HH.MM, as the suggested times are sent."""
+    hours, dot, minutes = value.partition(".")
+    return (
+        dot == "."
+        and len(hours) == len(minutes) == 2
+        and is_number(hours, 23)
+        and is_number(minutes, 59)
+    )
 
 
 class TemplateAction(StrEnum):

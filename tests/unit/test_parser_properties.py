@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from coachbot.bot.billing.texts import CURRENCY_CHOICES, money
@@ -56,6 +56,9 @@ TYPED = st.one_of(
 
 
 @given(text=TYPED, month_first=st.booleans())
+# Found by Hypothesis: dateutil raised OverflowError and decimal.InvalidOperation.
+@example(text="1 May 99999999999999999999", month_first=False)
+@example(text="-0" + "9" * 310 + ":" + "9" * 310 + "March:Uhr", month_first=True)
 def test_a_typed_date_is_read_or_refused_with_a_value_error(text: str, month_first: bool):
     try:
         typed = parse_date(text, month_first=month_first, today=TODAY)
@@ -89,6 +92,7 @@ DATE_QUESTION = Question(key="born", kind=QuestionKind.date, prompt={"en": "Born
 
 
 @given(text=TYPED, context=CONTEXTS)
+@example(text="1:" + "9" * 310 + " May 2027", context=AnswerContext(today=TODAY))
 def test_a_date_answer_is_an_iso_date_or_refused(text: str, context: AnswerContext):
     try:
         answer = DATE_QUESTION.read(text, context)
@@ -119,6 +123,9 @@ NUMBER_QUESTIONS = [
 
 @pytest.mark.parametrize("question", NUMBER_QUESTIONS, ids=lambda q: q.key)
 @given(text=TYPED, context=CONTEXTS)
+@example(text="9" * 310, context=AnswerContext(today=TODAY))  # was infinity (Hypothesis)
+@example(text="1e308", context=AnswerContext(today=TODAY))
+@example(text=f"{'9' * 308} m", context=AnswerContext(today=TODAY))
 def test_a_number_answer_is_finite_or_refused(question: Question, text: str, context):
     try:
         answer = question.read(text, context)
@@ -158,6 +165,7 @@ def test_a_typed_price_is_read_or_refused_with_the_domain_error(text, currency, 
     currency=st.sampled_from(CURRENCY_CHOICES),
     locale=st.sampled_from(["en", "de"]),
 )
+@example(amount=123456, currency="chf", locale="en")  # "CHF1,234.56" (Hypothesis)
 def test_a_price_as_the_bot_writes_it_reads_back(amount: int, currency: str, locale: str):
     assert Money.parse(money(amount, currency, locale), currency, locale).amount == amount
 

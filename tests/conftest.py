@@ -42,7 +42,7 @@ set_hypothesis_home_dir(
 settings.register_profile(
     "coachbot",
     database=None,
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,

@@ -19,6 +19,7 @@ from coachbot.domain.checkins.ports import BlobStore
 from coachbot.domain.people.identity import LanguagePolicy
 from coachbot.domain.shared.clock import Clock, SystemClock
 from coachbot.domain.use_cases import UseCases
+from coachbot.integrations.email_addresses import ValidatedEmailAddresses
 from coachbot.integrations.stripe_gateway import StripePayments
 from coachbot.integrations.timezones import OfflineTimeZones
 from coachbot.languages import available_languages, catalog_translator
@@ -91,6 +92,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None) -> Contai
         export_part_bytes=tools.export_part_bytes,
         billing_urls=billing_urls(settings),
         zones=OfflineTimeZones(),
+        emails=ValidatedEmailAddresses(),
         payments=payments,
     )
     policies = Policies(

@@ -8,11 +8,14 @@ never turn into a silently green run.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import text
@@ -26,6 +29,26 @@ from coachbot.storage.tables import Base
 from tests.fakes.clock import FakeClock
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Property-based tests: no example database (a failure prints its example and how to
+# reproduce it instead), nothing written into the repository (Hypothesis keeps caches in
+# its home directory, `.hypothesis` in the working directory unless told otherwise), and
+# few enough examples that the unit tests stay fast. HYPOTHESIS_PROFILE=thorough searches
+# longer.
+set_hypothesis_home_dir(
+    os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
+    or Path(tempfile.gettempdir()) / f"coachbot-hypothesis-{os.getuid()}"
+)
+settings.register_profile(
+    "coachbot",
+    database=None,
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile("thorough", settings.get_profile("coachbot"), max_examples=5000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "coachbot"))
 
 
 def service_unavailable(message: str) -> None:

@@ -1,10 +1,47 @@
-"""CallbackData factories: short unique prefixes, only ids and enums as fields."""
+"""CallbackData factories: short unique prefixes, only ids and enums as fields.
+
+Every factory derives from `Callback`, which refuses, while unpacking, a number the bot
+never puts in a button: negative, or beyond what the id columns hold. Factories whose
+string `value` carries a number say so in a validator. Callback data that does not
+unpack matches no handler, so a forged button is answered by the catch-all like any
+other ("This button is no longer active."), never with an error.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Self
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import field_validator, model_validator
+
+from coachbot.domain.goals.model import GoalCategory
+
+MAX_ID = 2**31 - 1
+"""The largest value an id column holds (INTEGER: 32 bits in PostgreSQL)."""
+
+
+def is_number(text: str, maximum: int = MAX_ID) -> bool:
+    """Whether `text` is a whole number the bot could have put in a button: ASCII digits
+    only (`"²".isdigit()` is true, but `int("²")` fails), from 0 to `maximum`."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return False
+    return int(text) <= maximum
+
+
+class Callback(CallbackData, prefix="~"):
+    """The base of every factory (not a factory itself)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _within_the_columns(cls, value: object) -> object:
+        if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= MAX_ID:
+            raise ValueError(f"{value} is not a number the bot puts in a button")
+        return value
+
+
+def _refuse(field: str, value: str) -> ValueError:
+    return ValueError(f"{field}={value!r} is not a value the bot puts in a button")
 
 
 class MenuAction(StrEnum):
@@ -19,11 +56,11 @@ class MenuAction(StrEnum):
     custom_metrics = "cm"
 
 
-class MenuCb(CallbackData, prefix="m"):
+class MenuCb(Callback, prefix="m"):
     action: MenuAction
 
 
-class InviteValidityCb(CallbackData, prefix="iv"):
+class InviteValidityCb(Callback, prefix="iv"):
     days: int
 
 
@@ -31,16 +68,16 @@ class InvitationAction(StrEnum):
     revoke = "rv"
 
 
-class InvitationCb(CallbackData, prefix="inv"):
+class InvitationCb(Callback, prefix="inv"):
     action: InvitationAction
     invitation_id: int
 
 
-class CancelCb(CallbackData, prefix="x"):
+class CancelCb(Callback, prefix="x"):
     pass
 
 
-class SkipCb(CallbackData, prefix="sk"):
+class SkipCb(Callback, prefix="sk"):
     """Skip an optional step of a conversation."""
 
 
@@ -49,12 +86,12 @@ class ClientLinkAction(StrEnum):
     renew = "nw"
 
 
-class ClientLinkCb(CallbackData, prefix="cl"):
+class ClientLinkCb(Callback, prefix="cl"):
     action: ClientLinkAction
     client_id: int
 
 
-class ConsentCb(CallbackData, prefix="cs"):
+class ConsentCb(Callback, prefix="cs"):
     accept: bool
 
 
@@ -69,13 +106,13 @@ class FormAction(StrEnum):
     reject_date = "r"  # it is not: ask again
 
 
-class FormCb(CallbackData, prefix="f"):
+class FormCb(Callback, prefix="f"):
     response_id: int
     action: FormAction
     value: str = ""
 
 
-class ClientListCb(CallbackData, prefix="ls"):
+class ClientListCb(Callback, prefix="ls"):
     """The first page of the client list (`page` is left from when it paged by number)."""
 
     page: int = 0
@@ -83,7 +120,7 @@ class ClientListCb(CallbackData, prefix="ls"):
     search: bool = False  # keep the search the coach typed last
 
 
-class ClientPageCb(CallbackData, prefix="lp"):
+class ClientPageCb(Callback, prefix="lp"):
     """Next (after client `at`) or, `back`, Previous (before it) in the client list; `rank`
     is the place of `at`'s status in the list, `page` only the number shown."""
 
@@ -110,23 +147,23 @@ class ClientAction(StrEnum):
     intake = "in"
 
 
-class ClientCardCb(CallbackData, prefix="cc"):
+class ClientCardCb(Callback, prefix="cc"):
     client_id: int
     action: ClientAction = ClientAction.show
 
 
-class ClientSearchCb(CallbackData, prefix="lq"):
+class ClientSearchCb(Callback, prefix="lq"):
     pass
 
 
-class ProfileCb(CallbackData, prefix="pf"):
+class ProfileCb(Callback, prefix="pf"):
     """Change one profile field; with a value, the option chosen for it."""
 
     field: str
     value: str = ""
 
 
-class CheckinCb(CallbackData, prefix="ck"):
+class CheckinCb(Callback, prefix="ck"):
     """Start (or continue) one's check-in."""
 
     checkin_id: int
@@ -140,7 +177,7 @@ class ReviewAction(StrEnum):
     skip = "sk"
 
 
-class ReviewCb(CallbackData, prefix="rv"):
+class ReviewCb(Callback, prefix="rv"):
     action: ReviewAction
     checkin_id: int = 0  # 0: the oldest waiting
 
@@ -156,10 +193,31 @@ class PlanAction(StrEnum):
     template = "tp"  # use this template (value: id)
 
 
-class PlanCb(CallbackData, prefix="pl"):
+class PlanCb(Callback, prefix="pl"):
     client_id: int
     action: PlanAction
     value: str = ""
+
+    @model_validator(mode="after")
+    def _value_fits_the_action(self) -> Self:
+        if self.action is PlanAction.weekday and not is_number(self.value, 6):
+            raise _refuse("value", self.value)
+        if self.action is PlanAction.template and not is_number(self.value):
+            raise _refuse("value", self.value)
+        if self.action is PlanAction.time and not _is_wall_time(self.value):
+            raise _refuse("value", self.value)
+        return self
+
+
+def _is_wall_time(value: str) -> bool:
+    """HH.MM, as the suggested times are sent."""
+    hours, dot, minutes = value.partition(".")
+    return (
+        dot == "."
+        and len(hours) == len(minutes) == 2
+        and is_number(hours, 23)
+        and is_number(minutes, 59)
+    )
 
 
 class TemplateAction(StrEnum):
@@ -175,19 +233,19 @@ class TemplateAction(StrEnum):
     metric = "mt"  # the metric of a metric question being added (value: metric)
 
 
-class TemplateCb(CallbackData, prefix="tp"):
+class TemplateCb(Callback, prefix="tp"):
     template_id: int
     action: TemplateAction
     value: str = ""
 
 
-class RulesCb(CallbackData, prefix="ru"):
+class RulesCb(Callback, prefix="ru"):
     """Change one of the coach's follow-up rules (field: nudge, grace, alert)."""
 
     field: str
 
 
-class FeedbackCb(CallbackData, prefix="fb"):
+class FeedbackCb(Callback, prefix="fb"):
     """The client answers the coach's feedback on one of their check-ins."""
 
     checkin_id: int
@@ -205,9 +263,15 @@ class BillingAction(StrEnum):
     grace = "gr"  # value: days
 
 
-class BillingCb(CallbackData, prefix="bl"):
+class BillingCb(Callback, prefix="bl"):
     action: BillingAction
     value: str = ""
+
+    @model_validator(mode="after")
+    def _value_fits_the_action(self) -> Self:
+        if self.action is BillingAction.grace and self.value and not is_number(self.value):
+            raise _refuse("value", self.value)
+        return self
 
 
 class PackageAction(StrEnum):
@@ -219,16 +283,22 @@ class PackageAction(StrEnum):
     archive = "ar"
 
 
-class PackageCb(CallbackData, prefix="pk"):
+class PackageCb(Callback, prefix="pk"):
     package_id: int
     action: PackageAction = PackageAction.show
 
 
-class PackageSetupCb(CallbackData, prefix="ps"):
+class PackageSetupCb(Callback, prefix="ps"):
     """A choice while creating a package (field: currency, interval or trial)."""
 
     field: str
     value: str = ""
+
+    @model_validator(mode="after")
+    def _value_fits_the_field(self) -> Self:
+        if self.field == "trial" and self.value and not is_number(self.value):
+            raise _refuse("value", self.value)
+        return self
 
 
 class ClientBillingAction(StrEnum):
@@ -237,19 +307,34 @@ class ClientBillingAction(StrEnum):
     send = "sd"  # value: package id
 
 
-class ClientBillingCb(CallbackData, prefix="cb"):
+class ClientBillingCb(Callback, prefix="cb"):
     client_id: int
     action: ClientBillingAction = ClientBillingAction.show
     value: str = ""
 
+    @model_validator(mode="after")
+    def _value_fits_the_action(self) -> Self:
+        if self.action is ClientBillingAction.send and not is_number(self.value):
+            raise _refuse("value", self.value)
+        return self
 
-class SubscriptionCb(CallbackData, prefix="sb"):
+
+CONFIRMED = "yes"  # SubscriptionCb's value: cancelling now is confirmed
+
+
+class SubscriptionCb(Callback, prefix="sb"):
     """A coach's change to a subscription; `value` confirms (cancel now) or names the new
     package (change plan)."""
 
     subscription_id: int
     change: str
     value: str = ""
+
+    @model_validator(mode="after")
+    def _value_is_a_confirmation_or_a_package(self) -> Self:
+        if self.value not in ("", CONFIRMED) and not is_number(self.value):
+            raise _refuse("value", self.value)
+        return self
 
 
 class PaymentAction(StrEnum):
@@ -258,33 +343,33 @@ class PaymentAction(StrEnum):
     refund_part = "rp"
 
 
-class PaymentCb(CallbackData, prefix="py"):
+class PaymentCb(Callback, prefix="py"):
     payment_id: int
     action: PaymentAction = PaymentAction.show
 
 
-class RefundCb(CallbackData, prefix="rf"):
+class RefundCb(Callback, prefix="rf"):
     refund_id: int
     confirm: bool
 
 
-class BuyCb(CallbackData, prefix="by"):
+class BuyCb(Callback, prefix="by"):
     """The client opens checkout for a package their coach sent."""
 
     checkout_id: int
 
 
-class PortalCb(CallbackData, prefix="po"):
+class PortalCb(Callback, prefix="po"):
     client_id: int
 
 
-class RenewCb(CallbackData, prefix="rn"):
+class RenewCb(Callback, prefix="rn"):
     """The client renews the plan they cancelled, before it ends."""
 
     client_id: int
 
 
-class MyBillingCb(CallbackData, prefix="mb"):
+class MyBillingCb(Callback, prefix="mb"):
     """The client's /billing, from a button."""
 
 
@@ -310,13 +395,13 @@ class LogAction(StrEnum):
     confirm_delete = "cd"
 
 
-class LogCb(CallbackData, prefix="lg"):
+class LogCb(Callback, prefix="lg"):
     action: LogAction
     metric: str = ""
     entry_id: int = 0
 
 
-class ProgressCb(CallbackData, prefix="pg"):
+class ProgressCb(Callback, prefix="pg"):
     """A chart (view: a metric token or "panel"), for a client of the coach's or, with
     client_id 0, for oneself."""
 
@@ -330,7 +415,7 @@ class PhotoAction(StrEnum):
     before = "bf"  # the earlier one chosen: choose the later one
 
 
-class PhotoCb(CallbackData, prefix="ph"):
+class PhotoCb(Callback, prefix="ph"):
     action: PhotoAction
     client_id: int = 0
     before: int = 0
@@ -347,7 +432,7 @@ class GoalAction(StrEnum):
     new = "nw"  # the coach adds a goal
 
 
-class GoalCb(CallbackData, prefix="gl"):
+class GoalCb(Callback, prefix="gl"):
     action: GoalAction
     goal_id: int = 0
     client_id: int = 0
@@ -359,16 +444,22 @@ class GoalChangeAction(StrEnum):
     decline = "no"
 
 
-class GoalChangeCb(CallbackData, prefix="gc"):
+class GoalChangeCb(Callback, prefix="gc"):
     action: GoalChangeAction
     change_id: int
 
 
-class NewGoalCb(CallbackData, prefix="ng"):
+class NewGoalCb(Callback, prefix="ng"):
     """A step of the coach's new-goal conversation: field and chosen value."""
 
     field: str
     value: str = ""
+
+    @model_validator(mode="after")
+    def _value_fits_the_field(self) -> Self:
+        if self.field == "category" and self.value not in set(GoalCategory):
+            raise _refuse("value", self.value)
+        return self
 
 
 class ReportAction(StrEnum):
@@ -381,7 +472,7 @@ class ReportAction(StrEnum):
     achievements = "ac"
 
 
-class ReportCb(CallbackData, prefix="rp"):
+class ReportCb(Callback, prefix="rp"):
     action: ReportAction
     client_id: int = 0
 
@@ -391,7 +482,7 @@ class CustomMetricAction(StrEnum):
     archive = "ar"
 
 
-class CustomMetricCb(CallbackData, prefix="cm"):
+class CustomMetricCb(Callback, prefix="cm"):
     action: CustomMetricAction
     metric_id: int = 0
     client_id: int = 0

@@ -98,6 +98,7 @@ from coachbot.domain.people.clients import (
     UpdateClientUseCase,
 )
 from coachbot.domain.people.identity import IdentifyUserUseCase, LanguagePolicy
+from coachbot.domain.people.ports import EmailAddresses
 from coachbot.domain.people.profile import (
     AskProfileFieldUseCase,
     ChangeProfileFieldUseCase,
@@ -158,6 +159,7 @@ class Adapters:
     export_part_bytes: int
     billing_urls: BillingUrls
     zones: TimeZones
+    emails: EmailAddresses
     payments: Payments | None = None
 
 
@@ -175,7 +177,7 @@ def build_use_cases(
 ) -> UseCases:
     """Every use case, built once at start-up by the composition root."""
     return UseCases(
-        people=_people(uow, clock, policies),
+        people=_people(uow, clock, adapters, policies),
         invitations=InvitationUseCases(
             InviteCoachUseCase(uow, clock),
             AcceptInvitationUseCase(uow, clock),
@@ -213,18 +215,20 @@ def build_use_cases(
     )
 
 
-def _people(uow: UnitOfWorkFactory, clock: Clock, policies: Policies) -> PeopleUseCases:
+def _people(
+    uow: UnitOfWorkFactory, clock: Clock, adapters: Adapters, policies: Policies
+) -> PeopleUseCases:
     return PeopleUseCases(
         identify_user=IdentifyUserUseCase(
             uow, clock, admin_ids=policies.admin_ids, languages=policies.languages
         ),
         record_reachability=RecordReachabilityUseCase(uow, clock),
         list_clients=ListClientsUseCase(uow),
-        add_client=AddClientUseCase(uow, clock, link_days=policies.link_days),
+        add_client=AddClientUseCase(uow, clock, adapters.emails, link_days=policies.link_days),
         show_client=ShowClientUseCase(uow),
         update_client=UpdateClientUseCase(uow, clock),
         change_client_link=ChangeClientLinkUseCase(uow, clock, link_days=policies.link_days),
-        import_clients=ImportClientsUseCase(uow, clock),
+        import_clients=ImportClientsUseCase(uow, clock, adapters.emails),
         show_profile_view=ShowProfileUseCase(uow),
         ask_profile_field=AskProfileFieldUseCase(uow),
         change_profile_field=ChangeProfileFieldUseCase(uow, clock),

@@ -19,6 +19,7 @@ from coachbot.domain.people.identity import (
     LanguagePolicy,
 )
 from coachbot.domain.shared.clock import Clock
+from coachbot.integrations.email_addresses import ValidatedEmailAddresses
 from coachbot.languages import available_languages
 from coachbot.storage.form_templates import shipped_templates
 from coachbot.storage.uow import SqlUnitOfWork
@@ -104,7 +105,10 @@ class Seeding:
     async def invite(self, coach: Identity, person: Person, *, tags: tuple[str, ...] = ()) -> str:
         """The coach adds `person` as a client; returns their link's start parameter."""
         added = await AddClientUseCase(
-            self.uow(), self.clock, link_days=self.application.settings.invitation_ttl_days
+            self.uow(),
+            self.clock,
+            ValidatedEmailAddresses(),
+            link_days=self.application.settings.invitation_ttl_days,
         )(
             AddClient(
                 coach_id=coach.coach_id,

@@ -28,6 +28,7 @@ from coachbot.domain.shared.errors import (
     InvitationUsedError,
     NotAllowedError,
 )
+from coachbot.integrations.email_addresses import ValidatedEmailAddresses
 from coachbot.storage.tables import OutboxRow
 from coachbot.storage.uow import SqlUnitOfWork
 
@@ -53,7 +54,7 @@ async def practice(session_factory, clock):
 
 
 async def add_cleo(practice, clock, **details):
-    return await AddClientUseCase(practice["uow"], clock)(
+    return await AddClientUseCase(practice["uow"], clock, ValidatedEmailAddresses())(
         AddClient(
             coach_id=practice["Anna coach"].id,
             actor_user_id=practice["Anna"].id,

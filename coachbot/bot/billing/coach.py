@@ -18,6 +18,7 @@ from coachbot.bot.billing.keyboards import (
 from coachbot.bot.billing.package_setup import package_keyboard
 from coachbot.bot.billing.texts import render_client_billing, render_package, render_rules, totals
 from coachbot.bot.callbacks import (
+    CONFIRMED,
     BillingAction,
     BillingCb,
     CancelCb,
@@ -285,8 +286,6 @@ async def send_package(
 
 
 # -- subscription changes ---------------------------------------------------------------
-
-CONFIRMED = "yes"
 
 
 @router.callback_query(SubscriptionCb.filter())

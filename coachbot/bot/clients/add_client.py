@@ -18,7 +18,6 @@ from coachbot.bot.markup import escape, fmt
 from coachbot.bot.texts import local_datetime, start_link
 from coachbot.domain.people.clients import AddClient, AddClientUseCase, ClientLink
 from coachbot.domain.people.contact import (
-    clean_email,
     clean_name,
     clean_notes,
     clean_phone,
@@ -28,6 +27,7 @@ from coachbot.domain.people.identity import Identity
 from coachbot.domain.people.model import User
 from coachbot.domain.shared.errors import InvalidDetailError
 from coachbot.domain.use_cases import UseCases
+from coachbot.integrations.email_addresses import normalise_email
 
 router = Router(name=__name__)
 router.message.filter(IsCoach())
@@ -45,7 +45,7 @@ class AddClientForm(StatesGroup):
 # Each step: the field it fills, how it checks what was typed, the next step.
 STEPS = {
     AddClientForm.name.state: ("name", clean_name, AddClientForm.email),
-    AddClientForm.email.state: ("email", clean_email, AddClientForm.phone),
+    AddClientForm.email.state: ("email", normalise_email, AddClientForm.phone),
     AddClientForm.phone.state: ("phone", clean_phone, AddClientForm.notes),
     AddClientForm.notes.state: ("notes", clean_notes, AddClientForm.tags),
     AddClientForm.tags.state: ("tags", clean_tags, None),

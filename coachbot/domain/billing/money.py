@@ -65,9 +65,10 @@ def _decimal_sign(number: str, separators: list[str], locale: str) -> str | None
 
 
 def _strip_currency(text: str, currency: str) -> str:
-    """The amount without its currency: the code ("EUR 49") or a symbol, with up to
+    """The amount without its currency: the code ("EUR 49", "CHF49") or a symbol, with up to
     three letters before it ("€49", "49 €", "US$ 49", "CA$49")."""
-    text = re.sub(rf"(?i)\b{re.escape(currency)}\b", " ", text)
+    # Not \b: the code may touch the number ("CHF49", as Babel writes francs in English).
+    text = re.sub(rf"(?i)(?<![a-z]){re.escape(currency)}(?![a-z])", " ", text)
     symbols = "".join(sorted({ch for ch in text if unicodedata.category(ch) == "Sc"}))
     if symbols:
         text = re.sub(rf"[A-Za-z]{{0,3}}[{re.escape(symbols)}]", " ", text)

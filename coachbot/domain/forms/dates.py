@@ -59,10 +59,13 @@ def parse_date(text: str, *, month_first: bool, today: date) -> TypedDate:
         return TypedDate(date(year, month, day), ambiguous=swappable)
     if not re.search(r"[^\W\d_]", text):  # only digits and signs, in no order we know
         raise ValueError(text)
-    first, second = (
-        date_parser.parse(text, default=default, dayfirst=not month_first, fuzzy=False)
-        for default in _DEFAULTS
-    )
+    try:
+        first, second = (
+            date_parser.parse(text, default=default, dayfirst=not month_first, fuzzy=False)
+            for default in _DEFAULTS
+        )
+    except ArithmeticError:  # dateutil on 20-digit years (OverflowError) or 300-digit
+        raise ValueError(text) from None  # times (decimal.InvalidOperation)
     if first.date() != second.date() or first.hour == second.hour:
         raise ValueError(text)  # a day, month or year missing, or a time given
     return TypedDate(first.date(), ambiguous=False)

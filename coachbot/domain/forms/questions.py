@@ -18,6 +18,7 @@ from zoneinfo import available_timezones
 from coachbot.domain.forms.dates import parse_date
 from coachbot.domain.forms.units import Metric, UnitError, UnitSystem, parse_number, to_si
 from coachbot.domain.shared.errors import DomainError
+from coachbot.domain.shared.text import has_letter_or_digit, visible_text
 
 Text = dict[str, str]  # language -> wording; "en" is always present
 
@@ -157,7 +158,15 @@ class Question:
         return self.options
 
 
+# Text questions whose answer is what a person is called: it needs a visible letter or
+# digit, like a client's name (people/contact.py).
+NAME_QUESTIONS = frozenset({"preferred_name"})
+
+
 def _read_text(question: Question, text: str, _context: AnswerContext) -> str:
+    text = visible_text(text)
+    if not text or (question.key in NAME_QUESTIONS and not has_letter_or_digit(text)):
+        raise InvalidAnswer("empty")
     if len(text) > question.max_length:
         raise InvalidAnswer("too_long", maximum=question.max_length)
     return text

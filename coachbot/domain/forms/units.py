@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -133,15 +134,29 @@ def parse_number(text: str) -> tuple[float, str]:
     match = _NUMBER_WITH_UNIT.match(text.strip().lower())
     if not match:
         raise UnitError("not_a_number")
-    return float(match.group(1).replace(",", ".")), match.group(2)
+    return _finite(match.group(1)), match.group(2)
+
+
+def _finite(number: str) -> float:
+    """A number matched by NUMBER; 400 nines would be infinity, which is not a number."""
+    value = float(number.replace(",", "."))
+    if not math.isfinite(value):
+        raise UnitError("not_a_number")
+    return value
 
 
 def to_si(text: str, metric: Metric, preferred: UnitSystem) -> float:
     """A measurement as typed (with or without a unit) in kg, cm or %."""
+    value = _to_si(text, metric, preferred)
+    if not math.isfinite(value):  # 1e308 metres: no number in centimetres
+        raise UnitError("not_a_number")
+    return value
+
+
+def _to_si(text: str, metric: Metric, preferred: UnitSystem) -> float:
     dimension = metric.dimension
     if dimension is Dimension.length and (feet := _FEET_INCHES.match(text.strip().lower())):
-        inches = float(feet.group(1).replace(",", ".")) * 12
-        inches += float((feet.group(2) or "0").replace(",", "."))
+        inches = _finite(feet.group(1)) * 12 + _finite(feet.group(2) or "0")
         return inches * CM_PER_INCH
     value, suffix = parse_number(text)
     if not suffix:

@@ -10,13 +10,13 @@ from coachbot.domain.checkins.setup import resume_plan, suspend_plan
 from coachbot.domain.invitations.model import InvitationKind
 from coachbot.domain.invitations.use_cases import MAX_VALID_DAYS, InvitationIssued, issue_invitation
 from coachbot.domain.people.contact import (
-    clean_email,
     clean_name,
     clean_notes,
     clean_phone,
     clean_tags,
 )
 from coachbot.domain.people.model import Client, ClientCursor, ClientFilter, ClientStatus, User
+from coachbot.domain.people.ports import EmailAddresses
 from coachbot.domain.shared.audit import AuditEntry
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.errors import (
@@ -236,10 +236,16 @@ DEFAULT_LINK_DAYS = 7
 
 class AddClientUseCase:
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, *, link_days: int = DEFAULT_LINK_DAYS
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        emails: EmailAddresses,
+        *,
+        link_days: int = DEFAULT_LINK_DAYS,
     ) -> None:
         self._uow = uow
         self._clock = clock
+        self._emails = emails
         self._link_days = link_days
 
     async def __call__(self, cmd: AddClient) -> ClientLink:
@@ -250,7 +256,7 @@ class AddClientUseCase:
             display_name=clean_name(cmd.name),
             status=ClientStatus.invited,
             created_at=self._clock.now(),
-            email=clean_email(cmd.email) if cmd.email else None,
+            email=self._emails.normalise(cmd.email) if cmd.email else None,
             phone=clean_phone(cmd.phone) if cmd.phone else None,
             notes=clean_notes(cmd.notes),
             tags=list(cmd.tags),
@@ -336,9 +342,10 @@ class ImportClientsUseCase:
     """Clients from a file: every good row becomes a client with an invitation link, every
     bad row is refused with its reason, all in one transaction (a crash imports nothing)."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, emails: EmailAddresses) -> None:
         self._uow = uow
         self._clock = clock
+        self._emails = emails
 
     async def __call__(self, cmd: ImportClients) -> ImportReport:
         now = self._clock.now()
@@ -353,10 +360,12 @@ class ImportClientsUseCase:
             )
             if coach is None or coach.id is None or coach_user is None:
                 raise ClientNotFound()
-            emails = {c.email for c in await uow.clients.list_for_coach(coach.id) if c.email}
+            emails = {
+                c.email.lower() for c in await uow.clients.list_for_coach(coach.id) if c.email
+            }
             for line, row in cmd.rows:
                 try:
-                    client = _client_from_row(row, coach.id, now)
+                    client = _client_from_row(row, coach.id, now, self._emails)
                 except InvalidDetailError as error:
                     refused.append(RefusedRow(line, f"{error.field}: {error.code}"))
                     continue
@@ -382,14 +391,16 @@ class ImportClientsUseCase:
         return ImportReport(imported, refused)
 
 
-def _client_from_row(row: dict[str, str], coach_id: int, now) -> Client:
+def _client_from_row(
+    row: dict[str, str], coach_id: int, now: datetime, addresses: EmailAddresses
+) -> Client:
     email, phone = (row.get("email") or "").strip(), (row.get("phone") or "").strip()
     return Client(
         coach_id=coach_id,
         display_name=clean_name(row.get("name") or ""),
         status=ClientStatus.invited,
         created_at=now,
-        email=clean_email(email).lower() if email else None,
+        email=addresses.normalise(email) if email else None,
         phone=clean_phone(phone) if phone else None,
         notes=clean_notes(row.get("notes") or ""),
         tags=clean_tags(row.get("tags") or ""),

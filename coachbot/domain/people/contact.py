@@ -5,29 +5,25 @@ from __future__ import annotations
 import re
 
 from coachbot.domain.shared.errors import InvalidDetailError
+from coachbot.domain.shared.text import has_letter_or_digit, visible_text
 
 NAME_MAX = 100
 NOTES_MAX = 2000
 TAG_MAX = 30
 TAGS_MAX = 10
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 _PHONE_CHARACTERS = re.compile(r"^\+?[\d\s().-]+$")
 
 
 def clean_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name:
+    """A name in NFC, runs of whitespace made one space, nothing invisible at the edges;
+    one with no visible letter or digit (zero-width characters, an emoji) counts as empty.
+    E-mail addresses are checked by the `EmailAddresses` port (people/ports.py)."""
+    name = visible_text(" ".join(name.split()))
+    if not has_letter_or_digit(name):
         raise InvalidDetailError("name", "empty")
     if len(name) > NAME_MAX:
         raise InvalidDetailError("name", "too_long")
     return name
-
-
-def clean_email(email: str) -> str:
-    email = email.strip()
-    if len(email) > 320 or not _EMAIL.match(email):
-        raise InvalidDetailError("email", "invalid")
-    return email
 
 
 def clean_phone(phone: str) -> str:

@@ -17,6 +17,16 @@ from coachbot.domain.people.model import (
 )
 
 
+class EmailAddresses(Protocol):
+    """Checks an e-mail address a person typed (syntax only, nothing is looked up)."""
+
+    def normalise(self, address: str) -> str:
+        """The address as it is stored (the domain in lower case, Unicode normalised);
+        raises InvalidDetailError("email", "invalid") for anything that is not one address
+        (a display name, angle brackets, a missing domain, ...)."""
+        ...
+
+
 class UserRepository(Protocol):
     async def add(self, user: User) -> User: ...
     async def get(self, user_id: int) -> User | None: ...

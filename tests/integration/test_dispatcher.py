@@ -340,3 +340,29 @@ async def test_a_worker_whose_claim_ran_out_does_not_send(session_factory, bot, 
     stalled.worker_id = "stalled"
     await stalled._deliver(stale)  # wakes up late: must not send again
     assert [c.params["text"] for c in sends(telegram)] == ["once"]
+
+
+@pytest.mark.parametrize("status", [429, 502])
+async def test_each_chat_keeps_its_order_when_sends_are_refused(
+    session_factory, bot, telegram, timer, status
+):
+    """Every 7th send refused (429 with retry_after, or a 5xx): a message put back keeps
+    its place at the head of its chat, which waits; other chats go on."""
+    chats = range(600, 610)
+    for chat in chats:
+        telegram.known_user(chat, f"User {chat}")
+    items = [(str(chat), TextPayload(text=f"{chat} seq {n}")) for chat in chats for n in range(8)]
+    await enqueue(session_factory, timer, *items)
+    faults = telegram.inject_faults(7, status=status, retry_after=1)
+    dispatcher = dispatcher_for(session_factory, bot, timer, backoff_base_seconds=1)
+    for _ in range(100):
+        await dispatcher.drain()
+        if all(row.status == "sent" for row in await rows(session_factory)):
+            break
+        await timer.sleep(1)
+    assert faults.seen > len(items)  # some were refused and sent again
+    by_chat = defaultdict(list)
+    for call in sends(telegram):
+        by_chat[call.params["chat_id"]].append(call.params["text"])
+    assert by_chat == {chat: [f"{chat} seq {n}" for n in range(8)] for chat in chats}
+    telegram.assert_no_rejections(except_codes={status})

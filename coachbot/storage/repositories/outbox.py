@@ -1,8 +1,9 @@
 """The outbox: enqueue inside a business transaction, claim and settle in the dispatcher.
 
-Claiming takes the oldest due message of each recipient that no worker is sending to, so
-messages to one chat go out in order and one at a time, and a chat with a long queue
-takes one place per batch instead of the whole batch. On PostgreSQL the candidate rows
+Claiming takes the head of each recipient's queue (see `claimable`) if it is due and no
+worker is sending to that recipient, so messages to one chat go out in order and one at a
+time, even when one of them is put back after a 429 or an outage, and a chat with a long
+queue takes one place per batch instead of the whole batch. On PostgreSQL the candidate rows
 are locked with FOR UPDATE SKIP LOCKED, so concurrent workers never claim the same row;
 SQLite write transactions BEGIN IMMEDIATE and so run one at a time anyway.
 """
@@ -13,10 +14,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import Select, delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from coachbot.domain.outbox.model import (
     Channel,
@@ -28,8 +30,41 @@ from coachbot.domain.outbox.model import (
 from coachbot.storage.repositories._mapping import rowcount
 from coachbot.storage.tables import OutboxRow, UnreachableRecipientRow
 
-# PostgreSQL may skip locked candidates: look at more than needed, keep `limit`.
-CANDIDATE_FACTOR = 3
+
+def claimable(now: datetime) -> Select[tuple[int]]:
+    """Ids of the messages a worker may claim now, earliest due first: the head of each
+    chat's queue, if it is due and nothing to that chat is being sent.
+
+    A chat's head is its oldest pending message that is due or was tried before: one put
+    back after a 429, a 5xx or a dead worker (attempts > 0) keeps its place at the head
+    and holds its chat (and only its chat) until its retry time, so nothing overtakes it.
+    A message that was never due yet (scheduled for later, e.g. out of quiet hours) holds
+    nothing up: messages due before it go first.
+
+    Walks the pending rows by due time (`ix_outbox_pending_not_before`) and probes each
+    candidate's chat (`ix_outbox_pending_chat`, `ix_outbox_recipient_status`), so a claim
+    reads about `limit` rows however many are waiting.
+    """
+    ahead = aliased(OutboxRow)
+    busy = aliased(OutboxRow)
+    same_chat = (ahead.channel == OutboxRow.channel, ahead.recipient == OutboxRow.recipient)
+    something_ahead = exists().where(
+        ahead.status == "pending",
+        *same_chat,
+        ahead.id < OutboxRow.id,
+        or_(ahead.not_before <= now, ahead.attempts > 0),
+    )
+    being_sent = exists().where(
+        busy.channel == OutboxRow.channel,
+        busy.recipient == OutboxRow.recipient,
+        busy.status == "sending",
+    )
+    return (
+        select(OutboxRow.id)
+        .where(OutboxRow.status == "pending", OutboxRow.not_before <= now)
+        .where(~something_ahead, ~being_sent)
+        .order_by(OutboxRow.not_before, OutboxRow.id)
+    )
 
 
 def insert_ignoring_conflicts(session: AsyncSession, table: Any):
@@ -137,34 +172,21 @@ class SqlOutboxQueue:
             .where(OutboxRow.status == "pending", OutboxRow.expires_at < now)
             .values(status="missed", finished_at=now)
         )
-        unreachable = select(UnreachableRecipientRow.channel, UnreachableRecipientRow.recipient)
+        unreachable = exists().where(
+            UnreachableRecipientRow.channel == OutboxRow.channel,
+            UnreachableRecipientRow.recipient == OutboxRow.recipient,
+        )
         await session.execute(
             update(OutboxRow)
-            .where(
-                OutboxRow.status == "pending",
-                tuple_(OutboxRow.channel, OutboxRow.recipient).in_(unreachable),
-            )
+            .where(OutboxRow.status == "pending", unreachable)
             .values(status="failed", last_error="recipient unreachable", finished_at=now)
         )
 
     async def _lock_candidates(self, session: AsyncSession, limit: int, now: datetime) -> list[int]:
-        busy = select(OutboxRow.channel, OutboxRow.recipient).where(OutboxRow.status == "sending")
-        heads = (
-            select(func.min(OutboxRow.id))
-            .where(
-                OutboxRow.status == "pending",
-                OutboxRow.not_before <= now,
-                tuple_(OutboxRow.channel, OutboxRow.recipient).not_in(busy),
-            )
-            .group_by(OutboxRow.channel, OutboxRow.recipient)
-            .order_by(func.min(OutboxRow.id))
-            .limit(limit * CANDIDATE_FACTOR)
-        )
-        query = select(OutboxRow.id).where(OutboxRow.id.in_(heads), OutboxRow.status == "pending")
+        query = claimable(now).limit(limit)
         if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        ids = list(await session.scalars(query.order_by(OutboxRow.id)))
-        return ids[:limit]
+            query = query.with_for_update(skip_locked=True, of=OutboxRow)
+        return list(await session.scalars(query))
 
     async def renew(
         self, message_id: int, *, worker: str, now: datetime, lease_seconds: float

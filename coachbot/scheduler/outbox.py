@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from coachbot.domain.outbox.model import ClaimedMessage
 from coachbot.domain.outbox.ports import OutboxQueue
+from coachbot.domain.shared.ports import Leases
 from coachbot.scheduler.sender import DeliveryError, Failure, RateLimitedSender, Send
 from coachbot.scheduler.timing import Timer
 
@@ -45,6 +46,69 @@ def backoff(attempt: int, settings: DispatcherSettings, rng: random.Random) -> f
     return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
+SENDER_LEASE = "outbox-sender"
+# Telegram's per-chat and overall windows (1 s). A group's 20-per-minute window is not
+# waited out: a handover may let a group get a few more than 20 in that minute.
+HANDOVER_SECONDS = 1.0
+
+
+class SoleSender:
+    """Without Redis, each process counts Telegram's limits in its own memory: two
+    processes sending at once would each send 30 a second and draw 429s. So only the
+    holder of a database lease sends; other delivery workers stand by and take over when
+    it stops (released at once) or dies (once the lease runs out). Standing by rather than
+    refusing to start keeps rolling restarts and a warm spare working without Redis.
+    """
+
+    def __init__(
+        self,
+        leases: Leases,
+        timer: Timer,
+        *,
+        holder: str,
+        ttl_seconds: float,
+        settle_seconds: float = HANDOVER_SECONDS,
+    ) -> None:
+        self._leases = leases
+        self._timer = timer
+        self._holder = holder
+        self._ttl = ttl_seconds
+        self._held_until = 0.0  # timer seconds; renewed a third of the way through
+        self._standing_by = False
+        self._settle = settle_seconds
+        self._sending_from = 0.0
+
+    async def hold(self) -> bool:
+        """True if this process may send now (takes or renews the lease when due)."""
+        now = self._timer.seconds()
+        if now < self._held_until - 2 * self._ttl / 3:
+            return now >= self._sending_from
+        held = await self._leases.acquire(
+            SENDER_LEASE, holder=self._holder, now=self._timer.now(), ttl_seconds=self._ttl
+        )
+        if held and not self._held_until:
+            # What the previous holder sent in the last window is in its memory, not ours:
+            # let that window pass before sending.
+            self._sending_from = now + self._settle
+        self._held_until = now + self._ttl if held else 0.0
+        if held == self._standing_by:
+            self._standing_by = not held
+            if held:
+                logger.info("Outbox sender %s took the sender lease: sending", self._holder)
+            else:
+                logger.warning(
+                    "Outbox sender %s standing by: another delivery worker is sending, and "
+                    "without Redis only one process may (set REDIS_URL to send from several)",
+                    self._holder,
+                )
+        return held and now >= self._sending_from
+
+    async def release(self) -> None:
+        if self._held_until:
+            self._held_until = 0.0
+            await self._leases.release(SENDER_LEASE, holder=self._holder)
+
+
 class OutboxDispatcher:
     def __init__(
         self,
@@ -55,6 +119,7 @@ class OutboxDispatcher:
         *,
         worker_id: str | None = None,
         rng: random.Random | None = None,
+        sole_sender_leases: Leases | None = None,
     ) -> None:
         self._queue = queue
         self._sender = sender
@@ -62,6 +127,15 @@ class OutboxDispatcher:
         self._settings = settings or DispatcherSettings()
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:12]}"
         self._rng = rng or random.Random()
+        # Without Redis to share the rate limits: send only while holding the lease.
+        self._sole: SoleSender | None = None
+        if sole_sender_leases is not None:
+            self._sole = SoleSender(
+                sole_sender_leases,
+                timer,
+                holder=self.worker_id,
+                ttl_seconds=self._settings.lease_seconds,
+            )
         self._tasks: set[asyncio.Task] = set()
         self._progress = asyncio.Event()
 
@@ -85,6 +159,8 @@ class OutboxDispatcher:
         """Top up the messages in progress; returns how many were claimed."""
         free = self._settings.batch_size - len(self._tasks)
         if free < self._settings.batch_size // 2 and self._tasks:
+            return 0
+        if self._sole is not None and not await self._sole.hold():
             return 0
         messages = await self._queue.claim(
             worker=self.worker_id,
@@ -132,6 +208,8 @@ class OutboxDispatcher:
         # Sends under way were finished and recorded; what is still claimed was never sent
         # (a task cancelled before it started never reached its own release).
         released = await self._queue.release_all(worker=self.worker_id, now=self._timer.now())
+        if self._sole is not None:
+            await self._sole.release()  # a standby takes over at once
         logger.info(
             "Outbox dispatcher %s stopped, %d message(s) handed back", self.worker_id, released
         )

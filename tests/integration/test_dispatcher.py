@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -42,11 +43,13 @@ from coachbot.scheduler.sender import (
 )
 from coachbot.storage.repositories import SqlOutboxQueue
 from coachbot.storage.repositories._mapping import as_utc
+from coachbot.storage.repositories.leases import SqlLeases
 from coachbot.storage.tables import OutboxRow, UnreachableRecipientRow
 from coachbot.storage.uow import SqlUnitOfWork
 from tests.fakes.clock import FakeClock, VirtualTimer
 
 TOKEN = "424242:DISPATCH-token"
+BATCHES = itertools.count()
 SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup"}
 
 
@@ -79,11 +82,17 @@ async def bot(telegram: FakeTelegramServer) -> AsyncIterator[Bot]:
     await bot.session.close()
 
 
-def dispatcher_for(session_factory, bot: Bot, timer, *, channel=None, limiter=None, **settings):
+def dispatcher_for(
+    session_factory, bot: Bot, timer, *, channel=None, limiter=None, leases=None, **settings
+):
     channel = channel or TelegramChannel(bot, notice_renderer(create_i18n("en")))
     sender = RateLimitedSender(channel, limiter or MemoryRateLimiter(), timer)
     return OutboxDispatcher(
-        SqlOutboxQueue(session_factory), sender, timer, DispatcherSettings(**settings)
+        SqlOutboxQueue(session_factory),
+        sender,
+        timer,
+        DispatcherSettings(**settings),
+        sole_sender_leases=leases,
     )
 
 
@@ -95,7 +104,7 @@ async def enqueue(session_factory, timer, *items: tuple[str, object]) -> None:
                     channel=Channel.telegram,
                     recipient=recipient,
                     payload=payload,
-                    idempotency_key=f"{recipient}:{number}:{id(items)}",
+                    idempotency_key=f"{recipient}:{number}:{next(BATCHES)}",
                     created_at=timer.now(),
                     not_before=timer.now(),
                 )
@@ -366,3 +375,29 @@ async def test_each_chat_keeps_its_order_when_sends_are_refused(
         by_chat[call.params["chat_id"]].append(call.params["text"])
     assert by_chat == {chat: [f"{chat} seq {n}" for n in range(8)] for chat in chats}
     telegram.assert_no_rejections(except_codes={status})
+
+
+async def test_without_redis_one_worker_sends_and_the_other_stands_by(
+    session_factory, bot, telegram, timer
+):
+    """Each worker counts the limits in its own memory (no Redis): both sending at once
+    would go over 30/s. The second stands by, and takes over once the first stops."""
+    chats = range(700, 790)
+    for chat in chats:
+        telegram.known_user(chat, f"User {chat}")
+    await enqueue(session_factory, timer, *[(str(c), TextPayload(text=f"a {c}")) for c in chats])
+    leases = SqlLeases(session_factory)
+    first, second = (dispatcher_for(session_factory, bot, timer, leases=leases) for _ in "12")
+    await asyncio.gather(first.drain(), second.drain())  # the lease is taken: 1 s to settle
+    await timer.sleep(1)
+    await asyncio.gather(first.drain(), second.drain())
+    assert len(sends(telegram)) == len(chats)
+    telegram.assert_no_rejections()
+
+    await first._shutdown()  # stops and hands the lease over
+    await enqueue(session_factory, timer, *[(str(c), TextPayload(text=f"b {c}")) for c in chats])
+    await second.drain()  # takes the lease over, then lets the last second pass
+    await timer.sleep(1)
+    await second.drain()
+    assert len(sends(telegram)) == 2 * len(chats)
+    telegram.assert_no_rejections()

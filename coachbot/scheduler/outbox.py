@@ -4,7 +4,8 @@ Delivery guarantee: at least once. A message is claimed (committed as "sending" 
 lease) before it is sent and marked sent right after; a worker killed between the send
 and that commit leaves a claim that another worker takes over when the lease runs out,
 and the message is sent again. Only messages inside a sending place at the crash can be
-repeated (one per place, `max_in_flight`, default 1); none is ever lost.
+repeated (one per place: about rate x round trip x 1.5, at most `max_in_flight`, see
+`SendingPlaces`); none is ever lost.
 
 Failures: network errors and 5xx are retried with exponential backoff and jitter; a 429
 waits the `retry_after` Telegram gave; a 403 (the user blocked the bot) marks the

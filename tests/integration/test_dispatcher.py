@@ -401,3 +401,41 @@ async def test_without_redis_one_worker_sends_and_the_other_stands_by(
     await second.drain()
     assert len(sends(telegram)) == 2 * len(chats)
     telegram.assert_no_rejections()
+
+
+class SlowChannel:
+    """Answers after a real-time round trip; notes what is in flight at once."""
+
+    def __init__(self, round_trip: float) -> None:
+        self.round_trip = round_trip
+        self.in_flight: set[str] = set()
+        self.most_in_flight = 0
+        self.sent: list[tuple[str, str]] = []
+
+    async def send(self, chat_id: str, payload) -> int:
+        assert chat_id not in self.in_flight, f"two sends to chat {chat_id} at once"
+        self.in_flight.add(chat_id)
+        self.most_in_flight = max(self.most_in_flight, len(self.in_flight))
+        await asyncio.sleep(self.round_trip)
+        self.in_flight.discard(chat_id)
+        self.sent.append((chat_id, payload.text))
+        return len(self.sent)
+
+
+async def test_sends_overlap_across_chats_never_within_one(session_factory, bot, timer):
+    channel = SlowChannel(round_trip=0.01)
+    sender = RateLimitedSender(channel, MemoryRateLimiter(), timer, max_in_flight=6)
+    sender.places.measured(0.5)  # a slow network: every place is used
+    dispatcher = OutboxDispatcher(SqlOutboxQueue(session_factory), sender, timer)
+    chats = [str(chat) for chat in range(800, 812)]
+    await enqueue(
+        session_factory,
+        timer,
+        *[(c, TextPayload(text=f"{c} #{n}")) for n in range(3) for c in chats],
+    )
+    for _ in range(10):
+        await dispatcher.drain()
+        await timer.sleep(1)  # each chat's 1/s
+    assert 1 < channel.most_in_flight <= 6
+    for chat in chats:
+        assert [text for c, text in channel.sent if c == chat] == [f"{chat} #{n}" for n in range(3)]

@@ -24,7 +24,13 @@ from datetime import timedelta
 from coachbot.domain.outbox.model import ClaimedMessage
 from coachbot.domain.outbox.ports import OutboxQueue
 from coachbot.domain.shared.ports import Leases
-from coachbot.scheduler.sender import DeliveryError, Failure, RateLimitedSender, Send
+from coachbot.scheduler.sender import (
+    DeliveryError,
+    Failure,
+    RateLimitedSender,
+    Send,
+    SendingPlaces,
+)
 from coachbot.scheduler.timing import Timer
 
 logger = logging.getLogger(__name__)
@@ -139,6 +145,11 @@ class OutboxDispatcher:
             )
         self._tasks: set[asyncio.Task] = set()
         self._progress = asyncio.Event()
+
+    @property
+    def places(self) -> SendingPlaces:
+        """How many sends this worker keeps in flight, and the round trip it measured."""
+        return self._sender.places
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set, then finish what is being sent."""

@@ -160,10 +160,11 @@ OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "missed"
 # The claimable set: partial indexes over pending rows only, so the dispatcher's claim
 # costs the same at 100 and at 100 000 messages waiting (sent rows never slow it down).
 _PENDING = text("status = 'pending'")
+_SENDING = text("status = 'sending'")
 
 
-def _pending_index(name: str, *columns: str) -> Index:
-    return Index(name, *columns, postgresql_where=_PENDING, sqlite_where=_PENDING)
+def _pending_index(name: str, *columns: str, where: Any = _PENDING) -> Index:
+    return Index(name, *columns, postgresql_where=where, sqlite_where=where)
 
 
 UQ_OUTBOX_IDEMPOTENCY_KEY = "uq_outbox_idempotency_key"
@@ -183,6 +184,8 @@ class OutboxRow(Base):
         _pending_index("ix_outbox_pending_chat", "channel", "recipient", "id"),
         # Messages past their send-by time.
         _pending_index("ix_outbox_pending_expires_at", "expires_at"),
+        # Claims whose lease ran out (a dead worker's).
+        _pending_index("ix_outbox_sending_lease_until", "lease_until", where=_SENDING),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

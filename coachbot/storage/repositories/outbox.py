@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, or_, select, update
+from sqlalchemy import Row, Select, delete, exists, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,6 +29,14 @@ from coachbot.domain.outbox.model import (
 )
 from coachbot.storage.repositories._mapping import rowcount
 from coachbot.storage.tables import OutboxRow, UnreachableRecipientRow
+
+# Dead workers' claims and messages past their send-by time are looked for at most this
+# often (two statements fewer in most claims).
+SETTLE_EVERY = timedelta(seconds=1)
+# Written into the SQL, not bound: only then may SQLite and a PostgreSQL generic plan use
+# the partial indexes over pending rows (`status = 'pending'`, storage/tables.py).
+PENDING = literal_column("'pending'")
+SENDING = literal_column("'sending'")
 
 
 def claimable(now: datetime) -> Select[tuple[int]]:
@@ -49,7 +57,7 @@ def claimable(now: datetime) -> Select[tuple[int]]:
     busy = aliased(OutboxRow)
     same_chat = (ahead.channel == OutboxRow.channel, ahead.recipient == OutboxRow.recipient)
     something_ahead = exists().where(
-        ahead.status == "pending",
+        ahead.status == PENDING,
         *same_chat,
         ahead.id < OutboxRow.id,
         or_(ahead.not_before <= now, ahead.attempts > 0),
@@ -61,7 +69,7 @@ def claimable(now: datetime) -> Select[tuple[int]]:
     )
     return (
         select(OutboxRow.id)
-        .where(OutboxRow.status == "pending", OutboxRow.not_before <= now)
+        .where(OutboxRow.status == PENDING, OutboxRow.not_before <= now)
         .where(~something_ahead, ~being_sent)
         .order_by(OutboxRow.not_before, OutboxRow.id)
     )
@@ -136,13 +144,21 @@ class SqlOutbox:
 class SqlOutboxQueue:
     def __init__(self, session_factory: async_sessionmaker) -> None:
         self._session_factory = session_factory
+        self._settled_at: datetime | None = None
 
     async def claim(
         self, *, worker: str, limit: int, now: datetime, lease_seconds: float
     ) -> Sequence[ClaimedMessage]:
         async with self._session_factory() as session, session.begin():
-            await self._settle_unsendable(session, now)
-            ids = await self._lock_candidates(session, limit, now)
+            if (
+                self._settled_at is None
+                or not timedelta(0) <= now - self._settled_at < SETTLE_EVERY
+            ):
+                await self._settle_unsendable(session, now)
+                self._settled_at = now
+            candidates = await self._lock_candidates(session, limit, now)
+            await self._fail_unreachable(session, [c for c in candidates if c.unreachable], now)
+            ids = [c.id for c in candidates if not c.unreachable]
             if not ids:
                 return []
             rows = await session.scalars(
@@ -163,30 +179,46 @@ class SqlOutboxQueue:
         # A dead worker's claims go back to the queue once their lease has run out.
         await session.execute(
             update(OutboxRow)
-            .where(OutboxRow.status == "sending", OutboxRow.lease_until < now)
+            .where(OutboxRow.status == SENDING, OutboxRow.lease_until < now)
             .values(status="pending", claimed_by=None, lease_until=None)
         )
         # After downtime, what is past its send-by time is missed, not sent late.
         await session.execute(
             update(OutboxRow)
-            .where(OutboxRow.status == "pending", OutboxRow.expires_at < now)
+            .where(OutboxRow.status == PENDING, OutboxRow.expires_at < now)
             .values(status="missed", finished_at=now)
         )
+
+    async def _fail_unreachable(
+        self, session: AsyncSession, candidates: list[Row], now: datetime
+    ) -> None:
+        """Candidates to recipients who blocked the bot fail, with everything else pending
+        for them (found among the candidates: a claim reads no more rows when many are
+        waiting)."""
+        for channel, recipient in {(c.channel, c.recipient) for c in candidates}:
+            await session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.status == PENDING,
+                    OutboxRow.channel == channel,
+                    OutboxRow.recipient == recipient,
+                )
+                .values(status="failed", last_error="recipient unreachable", finished_at=now)
+            )
+
+    async def _lock_candidates(self, session: AsyncSession, limit: int, now: datetime) -> list[Row]:
         unreachable = exists().where(
             UnreachableRecipientRow.channel == OutboxRow.channel,
             UnreachableRecipientRow.recipient == OutboxRow.recipient,
         )
-        await session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.status == "pending", unreachable)
-            .values(status="failed", last_error="recipient unreachable", finished_at=now)
+        query = (
+            claimable(now)
+            .add_columns(OutboxRow.channel, OutboxRow.recipient, unreachable.label("unreachable"))
+            .limit(limit)
         )
-
-    async def _lock_candidates(self, session: AsyncSession, limit: int, now: datetime) -> list[int]:
-        query = claimable(now).limit(limit)
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=OutboxRow)
-        return list(await session.scalars(query))
+        return list((await session.execute(query)).all())
 
     async def renew(
         self, message_id: int, *, worker: str, now: datetime, lease_seconds: float

@@ -1,6 +1,7 @@
 """Outbox claim indexes: partial indexes over pending rows (the claimable set), by due
-time, by chat queue and by send-by time, so a claim stays cheap with 100 000 messages
-waiting. Downgrade drops them (the claim works without them, only slower).
+time, by chat queue and by send-by time, and over claims being sent by lease end, so a
+claim stays cheap with 100 000 messages waiting. Downgrade drops them (the claim works
+without them, only slower).
 
 Revision ID: 0013
 Revises: 0011
@@ -18,16 +19,18 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PENDING = sa.text("status = 'pending'")
+SENDING = sa.text("status = 'sending'")
 INDEXES = {
-    "ix_outbox_pending_not_before": ["not_before", "id"],
-    "ix_outbox_pending_chat": ["channel", "recipient", "id"],
-    "ix_outbox_pending_expires_at": ["expires_at"],
+    "ix_outbox_pending_not_before": (["not_before", "id"], PENDING),
+    "ix_outbox_pending_chat": (["channel", "recipient", "id"], PENDING),
+    "ix_outbox_pending_expires_at": (["expires_at"], PENDING),
+    "ix_outbox_sending_lease_until": (["lease_until"], SENDING),
 }
 
 
 def upgrade() -> None:
-    for name, columns in INDEXES.items():
-        op.create_index(name, "outbox", columns, postgresql_where=PENDING, sqlite_where=PENDING)
+    for name, (columns, where) in INDEXES.items():
+        op.create_index(name, "outbox", columns, postgresql_where=where, sqlite_where=where)
 
 
 def downgrade() -> None:

@@ -273,18 +273,21 @@ async def fanout_bench(args: argparse.Namespace, database_url: str, folder: Path
                 messages=args.messages,
                 cap=args.max_in_flight,
             ),
-            await one_run(
-                args,
-                server,
-                database_url,
-                origin,
-                "killed",
-                args.kills,
-                log,
-                messages=args.messages,
-                cap=args.max_in_flight,
-            ),
         ]
+        if args.kills:  # 0: no run with kills
+            results.append(
+                await one_run(
+                    args,
+                    server,
+                    database_url,
+                    origin,
+                    "killed",
+                    args.kills,
+                    log,
+                    messages=args.messages,
+                    cap=args.max_in_flight,
+                )
+            )
     finally:
         await server.stop()
     print(

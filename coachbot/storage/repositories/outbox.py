@@ -14,7 +14,17 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, exists, literal_column, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    delete,
+    exists,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,11 +45,11 @@ from coachbot.storage.tables import OutboxRow, UnreachableRecipientRow
 SETTLE_EVERY = timedelta(seconds=1)
 # Written into the SQL, not bound: only then may SQLite and a PostgreSQL generic plan use
 # the partial indexes over pending rows (`status = 'pending'`, storage/tables.py).
-PENDING = literal_column("'pending'")
-SENDING = literal_column("'sending'")
+PENDING: ColumnElement[str] = literal_column("'pending'")
+SENDING: ColumnElement[str] = literal_column("'sending'")
 
 
-def claimable(now: datetime) -> Select[tuple[int]]:
+def claimable(now: datetime) -> Select[int]:
     """Ids of the messages a worker may claim now, earliest due first: the head of each
     chat's queue, if it is due and nothing to that chat is being sent.
 

@@ -37,6 +37,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from sqlalchemy import delete, func, insert, select, text, tuple_, update
 
 from coachbot.bot.i18n import create_i18n
@@ -88,6 +89,8 @@ async def run_worker(args: argparse.Namespace) -> None:
         database_url=args.database,
         outbox_poll_seconds=0.2,
         outbox_max_in_flight=args.max_in_flight,
+        # PostgreSQL wants a configured key; this bench stores no photos.
+        encryption_keys=os.environ.get("ENCRYPTION_KEYS") or Fernet.generate_key().decode(),
     )
     container = build_container(settings)
     bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(args.api)))

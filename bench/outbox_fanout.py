@@ -89,6 +89,7 @@ async def run_worker(args: argparse.Namespace) -> None:
         database_url=args.database,
         outbox_poll_seconds=0.2,
         outbox_max_in_flight=args.max_in_flight,
+        data_dir=Path(args.report).parent,  # the run's temporary folder, not the checkout
         # PostgreSQL wants a configured key; this bench stores no photos.
         encryption_keys=os.environ.get("ENCRYPTION_KEYS") or Fernet.generate_key().decode(),
     )

@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     flood_window_seconds: float = Field(default=10.0, gt=0)
     # Telegram allows about 30 messages/s; more only with paid broadcasts.
     outbox_rate_per_second: int = Field(default=30, ge=1, le=1000)
-    outbox_max_in_flight: int = Field(default=1, ge=1, le=100)
+    # Cap on sends under way at once per worker; it keeps rate x measured round trip x 1.5.
+    outbox_max_in_flight: int = Field(default=16, ge=1, le=100)
     outbox_lease_seconds: float = Field(default=60.0, ge=1)
     outbox_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     # Fernet keys that encrypt stored photos: the first encrypts, all decrypt (rotation).

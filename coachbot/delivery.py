@@ -77,6 +77,8 @@ def create_delivery(
             lease_seconds=settings.outbox_lease_seconds,
             idle_poll_seconds=settings.outbox_poll_seconds,
         ),
+        # Redis shares Telegram's limits between processes; without it, one sends.
+        sole_sender_leases=None if redis else container.leases,
     )
     uc = container.use_cases
     jobs = housekeeping_jobs(container)

@@ -17,11 +17,13 @@ so a bot that passes here does not trip over the real API. Scripted users (`Fake
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import mimetypes
 import secrets
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -51,6 +53,37 @@ __all__ = ["ChatMessage", "FakeChat", "FakeTelegramServer", "FakeUser", "Telegra
 logger = logging.getLogger(__name__)
 
 FIRST_UPDATE_ID = 100_000_001
+SEND_METHODS = frozenset(
+    {"sendmessage", "sendphoto", "senddocument", "sendvoice", "sendmediagroup"}
+)
+
+
+@dataclass
+class InjectedFaults:
+    """Refuse every `every`-th call of `methods` with `status` (429 with `retry_after`,
+    or a 5xx), before it is carried out: what Telegram does under load or an outage."""
+
+    every: int
+    status: int = 429
+    retry_after: int = 1
+    methods: frozenset[str] = SEND_METHODS
+    seen: int = 0
+
+    def check(self, method: str) -> None:
+        if method.lower() not in self.methods:
+            return
+        self.seen += 1
+        if self.seen % self.every:
+            return
+        if self.status == 429:
+            raise TelegramError(
+                429,
+                f"Too Many Requests: retry after {self.retry_after}",
+                retry_after=self.retry_after,
+            )
+        raise TelegramError(
+            self.status, "Internal Server Error" if self.status == 500 else "Bad Gateway"
+        )
 
 
 class FakeTelegramServer(InspectionMethods, UpdatesMethods):
@@ -114,6 +147,10 @@ class FakeTelegramServer(InspectionMethods, UpdatesMethods):
         self._allowed_updates: frozenset[str] | None = None
         self._webhook: WebhookConfig | None = None
         self._deliverer: WebhookDeliverer | None = None
+        self.faults: InjectedFaults | None = None
+        # Seconds (real time) each API call takes on the network, half on the way there
+        # (before the server counts it) and half on the way back.
+        self.round_trip = 0.0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -170,6 +207,15 @@ class FakeTelegramServer(InspectionMethods, UpdatesMethods):
 
     # ------------------------------------------------------------------ test-facing API
 
+    def inject_faults(
+        self, every: int, *, status: int = 429, retry_after: int = 1
+    ) -> InjectedFaults:
+        """Refuse every `every`-th send (429 or a 5xx) until reset() or `faults = None`."""
+        if every < 1 or status not in (429, 500, 502):
+            raise ValueError("every >= 1; status 429, 500 or 502")
+        self.faults = InjectedFaults(every, status=status, retry_after=retry_after)
+        return self.faults
+
     # ------------------------------------------------------------------ hooks for FakeUser
 
     def now(self) -> int:
@@ -220,9 +266,13 @@ class FakeTelegramServer(InspectionMethods, UpdatesMethods):
         except TelegramError as caught:
             api_request, error = ApiRequest(dict(request.query)), caught
         else:
+            if self.round_trip > 0:
+                await asyncio.sleep(self.round_trip / 2)
             status, body = await self.execute(
                 method, api_request, client_gone=lambda: request.transport is None
             )
+            if self.round_trip > 0:
+                await asyncio.sleep(self.round_trip / 2)
             return web.json_response(body, status=status)
         self._record_refusal(self._log_call(method, api_request), error, delivered=True)
         return web.json_response(error.to_response(), status=error.status)
@@ -257,6 +307,8 @@ class FakeTelegramServer(InspectionMethods, UpdatesMethods):
                 logger.warning("bot called %s, which the fake's spec subset lacks", method_name)
                 raise TelegramError(404, "Not Found")
             call.params = self._validated(method, request)
+            if self.faults is not None:
+                self.faults.check(method.name)
             result = await self._handlers[method.name.lower()](call.params)
         except TelegramError as error:
             self._record_refusal(call, error, delivered=not client_gone())

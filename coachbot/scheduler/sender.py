@@ -5,15 +5,18 @@ about 30 messages per second overall, 1 per second in a private chat, 20 per min
 group. They are counted over sliding windows exactly like the server counts them, with a
 small safety margin for network jitter, and shared through Redis between processes.
 
-At most `max_in_flight` sends (request plus the commit that records it) run at once per
-process: a crash can then repeat at most that many messages (Telegram's sendMessage has
-no idempotency key). Waiting for a slot does not count, so one busy chat never holds
-up the others.
+Several sends (each: request plus the commit that records it) run at once per process,
+to different chats, as many as the measured round trip needs to keep 30 a second busy
+(`SendingPlaces`, at most `max_in_flight`): a crash can repeat at most that many
+messages (Telegram's sendMessage has no idempotency key). Waiting for a chat's own limit
+holds no place, so one busy chat never holds up the others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import math
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -217,6 +220,59 @@ def _markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
     )
 
 
+class SendingPlaces:
+    """How many sends may be in flight at once: enough to keep the rate busy over the
+    measured round trip, and no more (each one in flight may be repeated after a crash).
+
+    A place is held from renewing the claim to recording the answer: two commits and one
+    request. Its busy time (without the waits for a rate-limit slot) is averaged (EWMA);
+    `rate` sends a second over `busy` seconds each need `rate * busy` places, times a
+    margin for the spread, between 1 and `cap`. Starts at 1 until the first answer.
+    """
+
+    MARGIN = 1.5
+    SMOOTHING = 0.2  # weight of the newest measurement
+
+    def __init__(self, rate_per_second: float, cap: int) -> None:
+        self._rate = rate_per_second
+        self._cap = cap
+        self.round_trip: float | None = None  # seconds a place is busy, on average
+        self.in_use = 0
+        self._freed = asyncio.Condition()
+
+    @property
+    def size(self) -> int:
+        if self.round_trip is None:
+            return 1
+        wanted = math.ceil(self._rate * self.round_trip * self.MARGIN)
+        return max(1, min(self._cap, wanted))
+
+    def measured(self, busy_seconds: float) -> None:
+        busy = max(busy_seconds, 0.0)
+        if self.round_trip is None:
+            self.round_trip = busy
+        else:
+            self.round_trip += self.SMOOTHING * (busy - self.round_trip)
+
+    @asynccontextmanager
+    async def place(self) -> AsyncIterator[None]:
+        async with self._freed:
+            await self._freed.wait_for(lambda: self.in_use < self.size)
+            self.in_use += 1
+        try:
+            yield
+        finally:
+            async with self._freed:
+                self.in_use -= 1
+                self._freed.notify_all()
+
+
+@dataclass
+class _Place:
+    started: float
+    waited: float = 0.0  # for rate-limit slots: not part of the round trip
+
+
 class RateLimitedSender:
     def __init__(
         self,
@@ -231,7 +287,10 @@ class RateLimitedSender:
         self._limiter = limiter
         self._timer = timer
         self._limits = limits or TelegramLimits()
-        self._in_flight = asyncio.Semaphore(max_in_flight)
+        self.places = SendingPlaces(self._limits.per_second, max_in_flight)
+        self._place: contextvars.ContextVar[_Place | None] = contextvars.ContextVar(
+            "sending_place", default=None
+        )
 
     async def wait_for_chat(self, chat_id: str) -> None:
         """Wait, without holding a sending place, until the chat's own limit has room."""
@@ -241,10 +300,20 @@ class RateLimitedSender:
 
     @asynccontextmanager
     async def sending_place(self) -> AsyncIterator[None]:
-        """One of `max_in_flight` places to send from. Record the outcome before leaving
-        it, so a crash repeats no more than the messages inside the places."""
-        async with self._in_flight:
-            yield
+        """One of the places to send from (see `SendingPlaces`). Record the outcome before
+        leaving it, so a crash repeats no more than the messages inside the places."""
+        async with self.places.place():
+            place = _Place(started=self._timer.seconds())
+            token = self._place.set(place)
+            completed = False
+            try:
+                yield
+                completed = True
+            finally:
+                self._place.reset(token)
+                if completed:
+                    elapsed = self._timer.seconds() - place.started
+                    self.places.measured(elapsed - place.waited)
 
     @asynccontextmanager
     async def rate_slot(self, chat_id: str) -> AsyncIterator[Send]:
@@ -252,9 +321,12 @@ class RateLimitedSender:
         yield the function that sends it (it dates the count from the server's answer)."""
         limits = self._limits.for_chat(chat_id)
         token = uuid.uuid4().hex
+        waiting_since = self._timer.seconds()
         while (wait := await self._limiter.acquire(limits, self._timer.seconds(), token)) > 0:
             # A send in flight elsewhere may free its place as soon as it is answered.
             await self._timer.sleep(min(wait, RECHECK_SECONDS))
+        if (place := self._place.get()) is not None:
+            place.waited += self._timer.seconds() - waiting_since
         answered = False
 
         async def send(message: ClaimedMessage) -> int:

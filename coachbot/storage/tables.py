@@ -170,6 +170,16 @@ class ProcessedUpdateRow(Base):
 
 
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "missed")
+# The claimable set: partial indexes over pending rows only, so the dispatcher's claim
+# costs the same at 100 and at 100 000 messages waiting (sent rows never slow it down).
+_PENDING = text("status = 'pending'")
+_SENDING = text("status = 'sending'")
+
+
+def _pending_index(name: str, *columns: str, where: Any = _PENDING) -> Index:
+    return Index(name, *columns, postgresql_where=where, sqlite_where=where)
+
+
 UQ_OUTBOX_IDEMPOTENCY_KEY = "uq_outbox_idempotency_key"
 
 
@@ -181,6 +191,14 @@ class OutboxRow(Base):
         CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
         Index("ix_outbox_status_not_before", "status", "not_before"),
         Index("ix_outbox_recipient_status", "channel", "recipient", "status"),
+        # Due messages in the order they are claimed.
+        _pending_index("ix_outbox_pending_not_before", "not_before", "id"),
+        # Each chat's queue in order: is there an older message ahead of this one?
+        _pending_index("ix_outbox_pending_chat", "channel", "recipient", "id"),
+        # Messages past their send-by time.
+        _pending_index("ix_outbox_pending_expires_at", "expires_at"),
+        # Claims whose lease ran out (a dead worker's).
+        _pending_index("ix_outbox_sending_lease_until", "lease_until", where=_SENDING),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

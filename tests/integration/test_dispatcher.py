@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -42,11 +43,13 @@ from coachbot.scheduler.sender import (
 )
 from coachbot.storage.repositories import SqlOutboxQueue
 from coachbot.storage.repositories._mapping import as_utc
+from coachbot.storage.repositories.leases import SqlLeases
 from coachbot.storage.tables import OutboxRow, UnreachableRecipientRow
 from coachbot.storage.uow import SqlUnitOfWork
 from tests.fakes.clock import FakeClock, VirtualTimer
 
 TOKEN = "424242:DISPATCH-token"
+BATCHES = itertools.count()
 SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup"}
 
 
@@ -79,11 +82,17 @@ async def bot(telegram: FakeTelegramServer) -> AsyncIterator[Bot]:
     await bot.session.close()
 
 
-def dispatcher_for(session_factory, bot: Bot, timer, *, channel=None, limiter=None, **settings):
+def dispatcher_for(
+    session_factory, bot: Bot, timer, *, channel=None, limiter=None, leases=None, **settings
+):
     channel = channel or TelegramChannel(bot, notice_renderer(create_i18n("en")))
     sender = RateLimitedSender(channel, limiter or MemoryRateLimiter(), timer)
     return OutboxDispatcher(
-        SqlOutboxQueue(session_factory), sender, timer, DispatcherSettings(**settings)
+        SqlOutboxQueue(session_factory),
+        sender,
+        timer,
+        DispatcherSettings(**settings),
+        sole_sender_leases=leases,
     )
 
 
@@ -95,7 +104,7 @@ async def enqueue(session_factory, timer, *items: tuple[str, object]) -> None:
                     channel=Channel.telegram,
                     recipient=recipient,
                     payload=payload,
-                    idempotency_key=f"{recipient}:{number}:{id(items)}",
+                    idempotency_key=f"{recipient}:{number}:{next(BATCHES)}",
                     created_at=timer.now(),
                     not_before=timer.now(),
                 )
@@ -340,3 +349,93 @@ async def test_a_worker_whose_claim_ran_out_does_not_send(session_factory, bot, 
     stalled.worker_id = "stalled"
     await stalled._deliver(stale)  # wakes up late: must not send again
     assert [c.params["text"] for c in sends(telegram)] == ["once"]
+
+
+@pytest.mark.parametrize("status", [429, 502])
+async def test_each_chat_keeps_its_order_when_sends_are_refused(
+    session_factory, bot, telegram, timer, status
+):
+    """Every 7th send refused (429 with retry_after, or a 5xx): a message put back keeps
+    its place at the head of its chat, which waits; other chats go on."""
+    chats = range(600, 610)
+    for chat in chats:
+        telegram.known_user(chat, f"User {chat}")
+    items = [(str(chat), TextPayload(text=f"{chat} seq {n}")) for chat in chats for n in range(8)]
+    await enqueue(session_factory, timer, *items)
+    faults = telegram.inject_faults(7, status=status, retry_after=1)
+    dispatcher = dispatcher_for(session_factory, bot, timer, backoff_base_seconds=1)
+    for _ in range(100):
+        await dispatcher.drain()
+        if all(row.status == "sent" for row in await rows(session_factory)):
+            break
+        await timer.sleep(1)
+    assert faults.seen > len(items)  # some were refused and sent again
+    by_chat = defaultdict(list)
+    for call in sends(telegram):
+        by_chat[call.params["chat_id"]].append(call.params["text"])
+    assert by_chat == {chat: [f"{chat} seq {n}" for n in range(8)] for chat in chats}
+    telegram.assert_no_rejections(except_codes={status})
+
+
+async def test_without_redis_one_worker_sends_and_the_other_stands_by(
+    session_factory, bot, telegram, timer
+):
+    """Each worker counts the limits in its own memory (no Redis): both sending at once
+    would go over 30/s. The second stands by, and takes over once the first stops."""
+    chats = range(700, 790)
+    for chat in chats:
+        telegram.known_user(chat, f"User {chat}")
+    await enqueue(session_factory, timer, *[(str(c), TextPayload(text=f"a {c}")) for c in chats])
+    leases = SqlLeases(session_factory)
+    first, second = (dispatcher_for(session_factory, bot, timer, leases=leases) for _ in "12")
+    await asyncio.gather(first.drain(), second.drain())  # the lease is taken: 1 s to settle
+    await timer.sleep(1)
+    await asyncio.gather(first.drain(), second.drain())
+    assert len(sends(telegram)) == len(chats)
+    telegram.assert_no_rejections()
+
+    await first._shutdown()  # stops and hands the lease over
+    await enqueue(session_factory, timer, *[(str(c), TextPayload(text=f"b {c}")) for c in chats])
+    await second.drain()  # takes the lease over, then lets the last second pass
+    await timer.sleep(1)
+    await second.drain()
+    assert len(sends(telegram)) == 2 * len(chats)
+    telegram.assert_no_rejections()
+
+
+class SlowChannel:
+    """Answers after a real-time round trip; notes what is in flight at once."""
+
+    def __init__(self, round_trip: float) -> None:
+        self.round_trip = round_trip
+        self.in_flight: set[str] = set()
+        self.most_in_flight = 0
+        self.sent: list[tuple[str, str]] = []
+
+    async def send(self, chat_id: str, payload) -> int:
+        assert chat_id not in self.in_flight, f"two sends to chat {chat_id} at once"
+        self.in_flight.add(chat_id)
+        self.most_in_flight = max(self.most_in_flight, len(self.in_flight))
+        await asyncio.sleep(self.round_trip)
+        self.in_flight.discard(chat_id)
+        self.sent.append((chat_id, payload.text))
+        return len(self.sent)
+
+
+async def test_sends_overlap_across_chats_never_within_one(session_factory, bot, timer):
+    channel = SlowChannel(round_trip=0.01)
+    sender = RateLimitedSender(channel, MemoryRateLimiter(), timer, max_in_flight=6)
+    sender.places.measured(0.5)  # a slow network: every place is used
+    dispatcher = OutboxDispatcher(SqlOutboxQueue(session_factory), sender, timer)
+    chats = [str(chat) for chat in range(800, 812)]
+    await enqueue(
+        session_factory,
+        timer,
+        *[(c, TextPayload(text=f"{c} #{n}")) for n in range(3) for c in chats],
+    )
+    for _ in range(10):
+        await dispatcher.drain()
+        await timer.sleep(1)  # each chat's 1/s
+    assert 1 < channel.most_in_flight <= 6
+    for chat in chats:
+        assert [text for c, text in channel.sent if c == chat] == [f"{chat} #{n}" for n in range(3)]

@@ -179,3 +179,32 @@ async def test_a_claim_renews_only_while_it_is_still_ours(session_factory, queue
     [taken] = await claim(queue, clock, worker="other")  # the slow worker's lease ran out
     assert not await queue.renew(mine.id, worker="slow", now=clock.now(), lease_seconds=LEASE)
     assert await queue.renew(taken.id, worker="other", now=clock.now(), lease_seconds=LEASE)
+
+
+async def test_a_message_put_back_holds_its_chat_only_until_its_retry(
+    session_factory, queue, clock
+):
+    await enqueue(
+        session_factory,
+        *[message("1", f"one-{n}", clock) for n in range(2)],
+        message("2", "two-0", clock),
+    )
+    first = {m.recipient: m for m in await claim(queue, clock)}
+    retry_at = clock.now() + timedelta(seconds=3)
+    await queue.retry_later(first["1"].id, not_before=retry_at, error="retry after 3")
+    await queue.mark_sent(first["2"].id, sent_message_id=1, now=clock.now())
+    await enqueue(session_factory, message("2", "two-1", clock))
+    # one-1 is due but one-0 is ahead of it: chat 1 waits, chat 2 goes on.
+    assert [m.payload.text for m in await claim(queue, clock)] == ["message two-1"]
+    clock.advance(seconds=3)
+    assert [m.payload.text for m in await claim(queue, clock)] == ["message one-0"]
+
+
+async def test_a_message_scheduled_for_later_holds_nothing_up(session_factory, queue, clock):
+    tomorrow = clock.now() + timedelta(days=1)
+    await enqueue(
+        session_factory,
+        message("1", "tomorrow", clock, not_before=tomorrow),
+        message("1", "now", clock),
+    )
+    assert [m.payload.text for m in await claim(queue, clock)] == ["message now"]

@@ -38,7 +38,9 @@ class OutboxQueue(Protocol):
         self, *, worker: str, limit: int, now: datetime, lease_seconds: float
     ) -> Sequence[ClaimedMessage]:
         """Due messages, at most one per recipient and none for a recipient another worker
-        is sending to, marked as being sent by `worker` until the lease runs out. Messages
+        is sending to, marked as being sent by `worker` until the lease runs out. Only the
+        head of a recipient's queue is claimed: a message put back to retry later (429,
+        5xx, dead worker) holds its recipient, and only its recipient, until then. Messages
         past their send-by time are marked missed; those to unreachable recipients failed."""
         ...
 

@@ -1,8 +1,9 @@
 """The outbox: enqueue inside a business transaction, claim and settle in the dispatcher.
 
-Claiming takes the oldest due message of each recipient that no worker is sending to, so
-messages to one chat go out in order and one at a time, and a chat with a long queue
-takes one place per batch instead of the whole batch. On PostgreSQL the candidate rows
+Claiming takes the head of each recipient's queue (see `claimable`) if it is due and no
+worker is sending to that recipient, so messages to one chat go out in order and one at a
+time, even when one of them is put back after a 429 or an outage, and a chat with a long
+queue takes one place per batch instead of the whole batch. On PostgreSQL the candidate rows
 are locked with FOR UPDATE SKIP LOCKED, so concurrent workers never claim the same row;
 SQLite write transactions BEGIN IMMEDIATE and so run one at a time anyway.
 """
@@ -13,10 +14,21 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    delete,
+    exists,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from coachbot.domain.outbox.model import (
     Channel,
@@ -28,8 +40,49 @@ from coachbot.domain.outbox.model import (
 from coachbot.storage.repositories._mapping import rowcount
 from coachbot.storage.tables import OutboxRow, UnreachableRecipientRow
 
-# PostgreSQL may skip locked candidates: look at more than needed, keep `limit`.
-CANDIDATE_FACTOR = 3
+# Dead workers' claims and messages past their send-by time are looked for at most this
+# often (two statements fewer in most claims).
+SETTLE_EVERY = timedelta(seconds=1)
+# Written into the SQL, not bound: only then may SQLite and a PostgreSQL generic plan use
+# the partial indexes over pending rows (`status = 'pending'`, storage/tables.py).
+PENDING: ColumnElement[str] = literal_column("'pending'")
+SENDING: ColumnElement[str] = literal_column("'sending'")
+
+
+def claimable(now: datetime) -> Select[int]:
+    """Ids of the messages a worker may claim now, earliest due first: the head of each
+    chat's queue, if it is due and nothing to that chat is being sent.
+
+    A chat's head is its oldest pending message that is due or was tried before: one put
+    back after a 429, a 5xx or a dead worker (attempts > 0) keeps its place at the head
+    and holds its chat (and only its chat) until its retry time, so nothing overtakes it.
+    A message that was never due yet (scheduled for later, e.g. out of quiet hours) holds
+    nothing up: messages due before it go first.
+
+    Walks the pending rows by due time (`ix_outbox_pending_not_before`) and probes each
+    candidate's chat (`ix_outbox_pending_chat`, `ix_outbox_recipient_status`), so a claim
+    reads about `limit` rows however many are waiting.
+    """
+    ahead = aliased(OutboxRow)
+    busy = aliased(OutboxRow)
+    same_chat = (ahead.channel == OutboxRow.channel, ahead.recipient == OutboxRow.recipient)
+    something_ahead = exists().where(
+        ahead.status == PENDING,
+        *same_chat,
+        ahead.id < OutboxRow.id,
+        or_(ahead.not_before <= now, ahead.attempts > 0),
+    )
+    being_sent = exists().where(
+        busy.channel == OutboxRow.channel,
+        busy.recipient == OutboxRow.recipient,
+        busy.status == "sending",
+    )
+    return (
+        select(OutboxRow.id)
+        .where(OutboxRow.status == PENDING, OutboxRow.not_before <= now)
+        .where(~something_ahead, ~being_sent)
+        .order_by(OutboxRow.not_before, OutboxRow.id)
+    )
 
 
 def insert_ignoring_conflicts(session: AsyncSession, table: Any):
@@ -126,13 +179,21 @@ class SqlOutbox:
 class SqlOutboxQueue:
     def __init__(self, session_factory: async_sessionmaker) -> None:
         self._session_factory = session_factory
+        self._settled_at: datetime | None = None
 
     async def claim(
         self, *, worker: str, limit: int, now: datetime, lease_seconds: float
     ) -> Sequence[ClaimedMessage]:
         async with self._session_factory() as session, session.begin():
-            await self._settle_unsendable(session, now)
-            ids = await self._lock_candidates(session, limit, now)
+            if (
+                self._settled_at is None
+                or not timedelta(0) <= now - self._settled_at < SETTLE_EVERY
+            ):
+                await self._settle_unsendable(session, now)
+                self._settled_at = now
+            candidates = await self._lock_candidates(session, limit, now)
+            await self._fail_unreachable(session, [c for c in candidates if c.unreachable], now)
+            ids = [c.id for c in candidates if not c.unreachable]
             if not ids:
                 return []
             rows = await session.scalars(
@@ -153,43 +214,46 @@ class SqlOutboxQueue:
         # A dead worker's claims go back to the queue once their lease has run out.
         await session.execute(
             update(OutboxRow)
-            .where(OutboxRow.status == "sending", OutboxRow.lease_until < now)
+            .where(OutboxRow.status == SENDING, OutboxRow.lease_until < now)
             .values(status="pending", claimed_by=None, lease_until=None)
         )
         # After downtime, what is past its send-by time is missed, not sent late.
         await session.execute(
             update(OutboxRow)
-            .where(OutboxRow.status == "pending", OutboxRow.expires_at < now)
+            .where(OutboxRow.status == PENDING, OutboxRow.expires_at < now)
             .values(status="missed", finished_at=now)
         )
-        unreachable = select(UnreachableRecipientRow.channel, UnreachableRecipientRow.recipient)
-        await session.execute(
-            update(OutboxRow)
-            .where(
-                OutboxRow.status == "pending",
-                tuple_(OutboxRow.channel, OutboxRow.recipient).in_(unreachable),
-            )
-            .values(status="failed", last_error="recipient unreachable", finished_at=now)
-        )
 
-    async def _lock_candidates(self, session: AsyncSession, limit: int, now: datetime) -> list[int]:
-        busy = select(OutboxRow.channel, OutboxRow.recipient).where(OutboxRow.status == "sending")
-        heads = (
-            select(func.min(OutboxRow.id))
-            .where(
-                OutboxRow.status == "pending",
-                OutboxRow.not_before <= now,
-                tuple_(OutboxRow.channel, OutboxRow.recipient).not_in(busy),
+    async def _fail_unreachable(
+        self, session: AsyncSession, candidates: list[Row], now: datetime
+    ) -> None:
+        """Candidates to recipients who blocked the bot fail, with everything else pending
+        for them (found among the candidates: a claim reads no more rows when many are
+        waiting)."""
+        for channel, recipient in {(c.channel, c.recipient) for c in candidates}:
+            await session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.status == PENDING,
+                    OutboxRow.channel == channel,
+                    OutboxRow.recipient == recipient,
+                )
+                .values(status="failed", last_error="recipient unreachable", finished_at=now)
             )
-            .group_by(OutboxRow.channel, OutboxRow.recipient)
-            .order_by(func.min(OutboxRow.id))
-            .limit(limit * CANDIDATE_FACTOR)
+
+    async def _lock_candidates(self, session: AsyncSession, limit: int, now: datetime) -> list[Row]:
+        unreachable = exists().where(
+            UnreachableRecipientRow.channel == OutboxRow.channel,
+            UnreachableRecipientRow.recipient == OutboxRow.recipient,
         )
-        query = select(OutboxRow.id).where(OutboxRow.id.in_(heads), OutboxRow.status == "pending")
+        query = (
+            claimable(now)
+            .add_columns(OutboxRow.channel, OutboxRow.recipient, unreachable.label("unreachable"))
+            .limit(limit)
+        )
         if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        ids = list(await session.scalars(query.order_by(OutboxRow.id)))
-        return ids[:limit]
+            query = query.with_for_update(skip_locked=True, of=OutboxRow)
+        return list((await session.execute(query)).all())
 
     async def renew(
         self, message_id: int, *, worker: str, now: datetime, lease_seconds: float

@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIGURATION
     _configure_logging(settings)
     if args.command == "migrate":
-        return _migrate(settings, args.revision, downgrade=args.downgrade)
+        return _check_database(settings) or _migrate(
+            settings, args.revision, downgrade=args.downgrade
+        )
     if args.command == "import-clients":
         return _import_clients(settings, args.file, args.coach)
     if args.command == "sandbox":
@@ -80,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     except EncryptionKeyError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIGURATION
+    if unreachable := _check_database(settings):
+        return unreachable
     if args.command == "worker":
         from coachbot import delivery
 
@@ -133,12 +137,33 @@ def _sandbox(settings: Settings, *, demo: bool, host: str | None, port: int | No
     return 0
 
 
+def _check_database(settings: Settings) -> int | None:
+    """One line and exit code 2 when the database cannot be reached (after trying for
+    DATABASE_RETRY_SECONDS), instead of a traceback from the first query."""
+    from coachbot.domain.shared.clock import SystemClock
+    from coachbot.storage.faults import DatabaseUnreachable, wait_for_database
+
+    try:
+        asyncio.run(
+            wait_for_database(
+                settings.effective_database_url,
+                retry_seconds=settings.database_retry_seconds,
+                clock=SystemClock(),
+            )
+        )
+    except DatabaseUnreachable as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIGURATION
+    return None
+
+
 def _migrate(settings: Settings, revision: str, *, downgrade: bool) -> int:
     from coachbot.storage import migrate
+    from coachbot.storage.faults import masked_url
 
     action = migrate.downgrade if downgrade else migrate.upgrade
     asyncio.run(action(settings.effective_database_url, revision))
-    print(f"Database at {revision}: {settings.effective_database_url}")
+    print(f"Database at {revision}: {masked_url(settings.effective_database_url)}")
     return 0
 
 

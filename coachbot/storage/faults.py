@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from asyncpg import exceptions as asyncpg_errors
+
+from asyncpg import exceptions as asyncpg_errors  # type: ignore[import-untyped]
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError

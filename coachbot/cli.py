@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             settings, args.revision, downgrade=args.downgrade
         )
     if args.command == "import-clients":
-        return _import_clients(settings, args.file, args.coach)
+        return _check_database(settings) or _import_clients(settings, args.file, args.coach)
     if args.command == "sandbox":
         return _sandbox(settings, demo=args.demo, host=args.host, port=args.port)
     if settings.token is None and args.command == "run" and args.sandbox_if_no_token:

@@ -14,7 +14,9 @@ from tests.e2e.conftest import TOKEN
 from tests.e2e.test_webhook import free_port
 
 
-@pytest.mark.parametrize("command", [["run"], ["worker"], ["migrate"]])
+@pytest.mark.parametrize(
+    "command", [["run"], ["worker"], ["migrate"], ["import-clients", "clients.csv", "--coach", "1"]]
+)
 async def test_an_unreachable_database_stops_start_up_with_one_line(tmp_path, command):
     port = free_port()  # nothing listens there
     environment = {

@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from coachbot.config import ConfigurationError, Settings, load_settings
 
@@ -82,19 +84,42 @@ def main(argv: list[str] | None = None) -> int:
     except EncryptionKeyError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIGURATION
-    if unreachable := _check_database(settings):
-        return unreachable
-    if args.command == "worker":
-        from coachbot import delivery
+    no_delivery = getattr(args, "no_delivery", False)
 
-        main_coroutine = delivery.run_worker(settings)
-    else:
+    def start() -> Coroutine[Any, Any, None]:
+        """Imported after the database check: alembic logs as it is imported."""
+        if args.command == "worker":
+            from coachbot import delivery
+
+            return delivery.run_worker(settings)
         from coachbot import runner
 
-        main_coroutine = runner.run_bot(settings, with_delivery=not args.no_delivery)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main_coroutine)
+        return runner.run_bot(settings, with_delivery=not no_delivery)
+
+    from coachbot.storage.faults import DatabaseUnreachable
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_when_database_reachable(settings, start))
+    except DatabaseUnreachable as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIGURATION
     return 0
+
+
+async def _when_database_reachable(
+    settings: Settings, start: Callable[[], Coroutine[Any, Any, None]]
+) -> None:
+    """Start once the database answers, in the same event loop as the check."""
+    from coachbot.domain.shared.clock import SystemClock
+    from coachbot.storage.faults import wait_for_database
+
+    await wait_for_database(
+        settings.effective_database_url,
+        retry_seconds=settings.database_retry_seconds,
+        clock=SystemClock(),
+    )
+    await start()
 
 
 def _configure_logging(settings: Settings) -> None:

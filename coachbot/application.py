@@ -21,7 +21,9 @@ from coachbot.bot.middlewares.in_flight import UpdatesInFlight
 from coachbot.config import Settings
 from coachbot.container import Container, build_container
 from coachbot.domain.shared.clock import Clock
+from coachbot.domain.shared.retry import Sleep, real_sleep
 from coachbot.integrations.stripe_gateway import StripePayments
+from coachbot.storage.faults import is_connection_error
 from coachbot.storage.form_templates import shipped_templates
 
 logger = logging.getLogger(__name__)
@@ -72,8 +74,13 @@ class BotApplication:
 
 
 def create_application(
-    settings: Settings, *, clock: Clock | None = None, webhook_mode: bool | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    webhook_mode: bool | None = None,
+    sleep: Sleep = real_sleep,
 ) -> BotApplication:
+    """`sleep`: how updates wait between tries while the database is out of reach."""
     container = build_container(settings, clock=clock)
     i18n = create_i18n(settings.default_language)
     if webhook_mode is None:
@@ -86,6 +93,8 @@ def create_application(
         redis=container.redis,
         languages=container.languages,
         conversations=container.conversations,
+        is_transient=is_connection_error,
+        sleep=sleep,
     )
     dispatcher = create_dispatcher(parts, i18n=i18n, webhook_mode=webhook_mode)
 

@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from coachbot.config import ConfigurationError, Settings, load_settings
 
@@ -62,9 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIGURATION
     _configure_logging(settings)
     if args.command == "migrate":
-        return _migrate(settings, args.revision, downgrade=args.downgrade)
+        return _check_database(settings) or _migrate(
+            settings, args.revision, downgrade=args.downgrade
+        )
     if args.command == "import-clients":
-        return _import_clients(settings, args.file, args.coach)
+        return _check_database(settings) or _import_clients(settings, args.file, args.coach)
     if args.command == "sandbox":
         return _sandbox(settings, demo=args.demo, host=args.host, port=args.port)
     if settings.token is None and args.command == "run" and args.sandbox_if_no_token:
@@ -80,17 +84,42 @@ def main(argv: list[str] | None = None) -> int:
     except EncryptionKeyError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIGURATION
-    if args.command == "worker":
-        from coachbot import delivery
+    no_delivery = getattr(args, "no_delivery", False)
 
-        main_coroutine = delivery.run_worker(settings)
-    else:
+    def start() -> Coroutine[Any, Any, None]:
+        """Imported after the database check: alembic logs as it is imported."""
+        if args.command == "worker":
+            from coachbot import delivery
+
+            return delivery.run_worker(settings)
         from coachbot import runner
 
-        main_coroutine = runner.run_bot(settings, with_delivery=not args.no_delivery)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main_coroutine)
+        return runner.run_bot(settings, with_delivery=not no_delivery)
+
+    from coachbot.storage.faults import DatabaseUnreachable
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_when_database_reachable(settings, start))
+    except DatabaseUnreachable as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIGURATION
     return 0
+
+
+async def _when_database_reachable(
+    settings: Settings, start: Callable[[], Coroutine[Any, Any, None]]
+) -> None:
+    """Start once the database answers, in the same event loop as the check."""
+    from coachbot.domain.shared.clock import SystemClock
+    from coachbot.storage.faults import wait_for_database
+
+    await wait_for_database(
+        settings.effective_database_url,
+        retry_seconds=settings.database_retry_seconds,
+        clock=SystemClock(),
+    )
+    await start()
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -133,12 +162,33 @@ def _sandbox(settings: Settings, *, demo: bool, host: str | None, port: int | No
     return 0
 
 
+def _check_database(settings: Settings) -> int | None:
+    """One line and exit code 2 when the database cannot be reached (after trying for
+    DATABASE_RETRY_SECONDS), instead of a traceback from the first query."""
+    from coachbot.domain.shared.clock import SystemClock
+    from coachbot.storage.faults import DatabaseUnreachable, wait_for_database
+
+    try:
+        asyncio.run(
+            wait_for_database(
+                settings.effective_database_url,
+                retry_seconds=settings.database_retry_seconds,
+                clock=SystemClock(),
+            )
+        )
+    except DatabaseUnreachable as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIGURATION
+    return None
+
+
 def _migrate(settings: Settings, revision: str, *, downgrade: bool) -> int:
     from coachbot.storage import migrate
+    from coachbot.storage.faults import masked_url
 
     action = migrate.downgrade if downgrade else migrate.upgrade
     asyncio.run(action(settings.effective_database_url, revision))
-    print(f"Database at {revision}: {settings.effective_database_url}")
+    print(f"Database at {revision}: {masked_url(settings.effective_database_url)}")
     return 0
 
 

@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     public_url: str | None = None
     # How often failed payments and ended grace periods are looked for.
     billing_tick_seconds: float = Field(default=600.0, ge=1, le=86400)
+    # At start-up, how long to keep trying to reach an unreachable database before exiting
+    # (under a supervisor that starts the bot beside the database); 0: exit at once.
+    database_retry_seconds: float = Field(default=0, ge=0, le=3600)
+    # How long an update that failed because the database was out of reach (a restart, a
+    # failover) is retried before the person is told it went wrong; in webhook mode
+    # Telegram is then answered with an error and delivers it again later.
+    update_retry_seconds: float = Field(default=30, ge=0, le=300)
     # Largest ZIP file of a client export (Telegram takes uploads up to 50 MB); larger
     # exports are split into parts of this size.
     export_part_mb: float = Field(default=49.5, gt=0, le=50)

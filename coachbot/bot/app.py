@@ -17,6 +17,7 @@ from aiogram.utils.i18n import I18n
 from redis.asyncio import Redis
 
 from coachbot.bot.commands import set_default_commands
+from coachbot.bot.conversation_reads import RetriedStateReads
 from coachbot.bot.inline_filters import run_sync_filters_inline
 from coachbot.bot.middlewares.callback_answer import AnswerCallbacksMiddleware
 from coachbot.bot.middlewares.chat_action import ChatActionFlagMiddleware
@@ -35,6 +36,14 @@ from coachbot.config import Settings
 from coachbot.domain.people.identity import LanguagePolicy
 from coachbot.domain.shared.clock import Clock
 from coachbot.domain.shared.ports import UpdateLedger
+from coachbot.domain.shared.retry import (
+    Backoff,
+    IsTransient,
+    Retrier,
+    Sleep,
+    never_transient,
+    real_sleep,
+)
 from coachbot.domain.use_cases import UseCases
 
 logger = logging.getLogger(__name__)
@@ -54,17 +63,30 @@ class BotParts:
     redis: Redis | None
     languages: LanguagePolicy
     conversations: BaseStorage  # durable conversation state, used when there is no Redis
+    # Which errors mean the database is out of reach for now (an update is retried), and
+    # how to wait between tries (tests move a fake clock instead).
+    is_transient: IsTransient = never_transient
+    sleep: Sleep = real_sleep
 
 
 def create_dispatcher(parts: BotParts, *, i18n: I18n, webhook_mode: bool) -> Dispatcher:
+    # An update that fails because the database is out of reach is tried again for a while.
+    retry = Retrier(
+        parts.is_transient,
+        Backoff(within=parts.settings.update_retry_seconds),
+        parts.clock,
+        parts.sleep,
+    )
     storage, isolation = _fsm_storage(parts.redis, parts.conversations)
+    if storage is parts.conversations:
+        storage = RetriedStateReads(storage, retry, redeliver=webhook_mode)
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation)
     dispatcher["i18n"] = i18n
     dispatcher["settings"] = parts.settings
     dispatcher["clock"] = parts.clock
     # The one key handlers take their use cases from: `uc: UseCases`.
     dispatcher["uc"] = parts.uc
-    _install_middlewares(dispatcher, parts, i18n=i18n, webhook_mode=webhook_mode)
+    _install_middlewares(dispatcher, parts, retry, i18n=i18n, webhook_mode=webhook_mode)
     routers = feature_routers()
     run_sync_filters_inline(routers)
     dispatcher.include_routers(*routers)
@@ -92,7 +114,7 @@ def _fsm_storage(
 
 
 def _install_middlewares(
-    dispatcher: Dispatcher, parts: BotParts, *, i18n: I18n, webhook_mode: bool
+    dispatcher: Dispatcher, parts: BotParts, retry: Retrier, *, i18n: I18n, webhook_mode: bool
 ) -> None:
     settings, clock, redis = parts.settings, parts.clock, parts.redis
     flood_counter: FloodCounter = RedisFloodCounter(redis) if redis else MemoryFloodCounter()
@@ -102,7 +124,7 @@ def _install_middlewares(
     dispatcher["in_flight"] = in_flight
     _wrap_everything(update.outer_middleware, in_flight)
     update.outer_middleware(
-        DeduplicateUpdatesMiddleware(parts.ledger, clock, redeliver_busy=webhook_mode)
+        DeduplicateUpdatesMiddleware(parts.ledger, clock, redeliver=webhook_mode, retry=retry)
     )
     update.outer_middleware(
         ThrottlingMiddleware(

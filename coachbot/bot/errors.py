@@ -16,7 +16,7 @@ from aiogram.utils.i18n import I18n
 
 from coachbot.bot.i18n import gettext as _
 from coachbot.bot.markup import as_plain, fmt
-from coachbot.bot.middlewares.dedupe import UpdateInProgressError
+from coachbot.bot.middlewares.dedupe import RedeliverLaterError
 from coachbot.bot.middlewares.locale import locale_of
 from coachbot.domain.billing import errors as billing
 from coachbot.domain.checkins.flow import CheckinNotFound
@@ -132,9 +132,10 @@ async def explain_domain_error(event: ErrorEvent, bot: Bot, i18n: I18n, **data: 
         await _tell(event.update, bot, text, data.get("callback_answer"), also_in_chat=False)
 
 
-# An update another worker is handling is left unhandled here on purpose, so the webhook
-# answers with an error and Telegram redelivers it later.
-@router.error(~ExceptionTypeFilter(UpdateInProgressError))
+# An update another worker is handling, or one the database was out of reach for (webhook
+# mode), is left unhandled here on purpose, so the webhook answers with an error and
+# Telegram redelivers it later.
+@router.error(~ExceptionTypeFilter(RedeliverLaterError))
 async def report_unexpected_error(event: ErrorEvent, bot: Bot, i18n: I18n, **data: Any) -> None:
     reference = new_reference()
     logger.error(

@@ -44,3 +44,15 @@ async def test_old_entries_are_pruned(session_factory, clock):
     await ledger.claim(2, now=clock.now(), lease_seconds=LEASE)
     assert await ledger.prune(older_than=clock.now() - timedelta(days=2)) == 1
     assert await ledger.claim(2, now=clock.now(), lease_seconds=LEASE) is UpdateClaim.busy
+
+
+async def test_a_released_claim_is_claimed_again_at_once_but_a_finished_one_stays_done(
+    session_factory, clock
+):
+    ledger = SqlUpdateLedger(session_factory)
+    await ledger.claim(4, now=clock.now(), lease_seconds=LEASE)
+    await ledger.release(4)
+    assert await ledger.claim(4, now=clock.now(), lease_seconds=LEASE) is UpdateClaim.claimed
+    await ledger.finish(4, now=clock.now())
+    await ledger.release(4)
+    assert await ledger.claim(4, now=clock.now(), lease_seconds=LEASE) is UpdateClaim.done

@@ -69,6 +69,15 @@ class SqlUpdateLedger:
         async with self._session_factory() as session, session.begin():
             await session.execute(_FINISH, {"uid": update_id, "at": now})
 
+    async def release(self, update_id: int) -> None:
+        async with self._session_factory() as session, session.begin():
+            await session.execute(
+                delete(ProcessedUpdateRow).where(
+                    ProcessedUpdateRow.update_id == update_id,
+                    ProcessedUpdateRow.finished_at.is_(None),
+                )
+            )
+
     async def prune(self, *, older_than: datetime) -> int:
         async with self._session_factory() as session, session.begin():
             result = await session.execute(

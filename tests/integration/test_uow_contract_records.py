@@ -143,26 +143,26 @@ async def test_checkin_queries(any_uow):
             await u.commit()
     async with any_uow() as u:  # in bulk, one already there is skipped
         added = await u.checkins.add_many(
-            [checkin(world, tpl, 48), checkin(world, tpl, 96, next_action_at=at(100))]
+            [checkin(world, tpl, 48), checkin(world, tpl, 144, next_action_at=at(148))]
         )
-        assert [c.due_at for c in added] == [at(96)] and added[0].id is not None
-        assert [c.id for c in await u.checkins.follow_up_batch(now=at(99), limit=5)] == []
-        [due] = await u.checkins.follow_up_batch(now=at(100), limit=5)
+        assert [c.due_at for c in added] == [at(144)] and added[0].id is not None
+        assert [c.id for c in await u.checkins.follow_up_batch(now=at(147), limit=5)] == []
+        [due] = await u.checkins.follow_up_batch(now=at(148), limit=5)
         assert (due.checkin.id, due.user.id, due.coach_user.id) == (
             added[0].id,
             world.ann_user,
             world.coach_user,
         )
-        due.checkin.nudged_at, due.checkin.next_action_at = at(100), at(120)
+        due.checkin.nudged_at, due.checkin.next_action_at = at(148), at(168)
         await u.checkins.save_follow_ups([due.checkin])
         await u.commit()
     async with any_uow() as u:
         stored = await u.checkins.get(added[0].id)
-        assert (stored.nudged_at, stored.next_action_at) == (at(100), at(120))
+        assert (stored.nudged_at, stored.next_action_at) == (at(148), at(168))
         await u.checkins.reschedule_follow_ups(world.coach)  # rules changed: look again
         await u.commit()
     async with any_uow() as u:
-        assert (await u.checkins.get(added[0].id)).next_action_at == at(96)
+        assert (await u.checkins.get(added[0].id)).next_action_at == at(144)
 
 
 async def test_threads_and_photos(any_uow):

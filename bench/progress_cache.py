@@ -57,6 +57,7 @@ from coachbot.domain.progress.views import MetricChart, Trends
 from coachbot.domain.shared.ports import UnitOfWorkFactory
 from coachbot.reports.cache import KEY_PREFIX, MemoryChartCache, RedisChartCache
 from coachbot.reports.charts import MatplotlibChartRenderer
+from coachbot.reports.render_pool import InThreadChartRenderer
 from coachbot.storage import migrate
 from coachbot.storage.db import create_engine, create_session_factory
 from coachbot.storage.uow import SqlUnitOfWork
@@ -169,7 +170,7 @@ async def turn_about(
 
 
 async def run(points: int, rounds: int, database_url: str | None, redis_url: str | None) -> int:
-    renderer = MatplotlibChartRenderer()
+    renderer = InThreadChartRenderer(MatplotlibChartRenderer())
     memory = MemoryChartCache()
     with tempfile.TemporaryDirectory() as folder:
         url = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"

@@ -25,7 +25,7 @@ from coachbot.storage.uow import SqlUnitOfWork
 
 TOKEN = "515151:CRASH-token"
 MESSAGES = 1000
-KILLS = int(os.environ.get("CRASH_KILLS", "20"))
+KILLS = int(os.environ.get("CRASH_KILLS", "12"))  # CRASH_KILLS=50 for a longer soak
 LEASE_SECONDS = 2
 MAX_IN_FLIGHT = 4  # sends under way at once, so at most repeated per kill
 # PostgreSQL needs the key from configuration (start-up refuses without one); all workers

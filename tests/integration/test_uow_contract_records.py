@@ -85,6 +85,12 @@ async def test_checkin_templates_and_plans(any_uow):
         assert [d.plan.client_id for d in await u.checkins.due_plan_batch(now=at(5), limit=1)] == [
             world.ben
         ]
+        # The next batch starts after the last one read (by due time, then client id).
+        ben_key = (due[0].plan.next_due_at, world.ben)
+        following = await u.checkins.due_plan_batch(now=at(5), limit=10, after=ben_key)
+        assert [d.plan.client_id for d in following] == [world.ann]
+        last_key = (due[1].plan.next_due_at, world.ann)
+        assert await u.checkins.due_plan_batch(now=at(5), limit=10, after=last_key) == []
         await u.checkins.set_next_due({world.ben: None, world.ann: at(200)}, now=at(5))
         await u.commit()
     async with any_uow() as u:

@@ -48,9 +48,12 @@ class CheckinRepository(Protocol):
     async def update_template(self, template: CheckinTemplate) -> None: ...
     async def get_plan(self, client_id: int) -> CheckinPlan | None: ...
     async def save_plan(self, plan: CheckinPlan) -> None: ...
-    async def due_plan_batch(self, *, now: datetime, limit: int) -> Sequence[DuePlan]:
-        """Active plans with a next due time by `now`, earliest first, whatever their
-        client's state (the tick stops the plans of clients who cannot check in)."""
+    async def due_plan_batch(
+        self, *, now: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[DuePlan]:
+        """Active plans with a next due time by `now`, earliest first (by due time, then
+        client id), whatever their client's state (the tick stops the plans of clients who
+        cannot check in); with `after`, only those after that (due time, client id)."""
         ...
 
     async def set_next_due(self, next_due: Mapping[int, datetime | None], *, now: datetime) -> None:

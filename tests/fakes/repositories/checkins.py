@@ -66,12 +66,17 @@ class FakeCheckins:
         schedule = CheckinSchedule.from_data(as_json(plan.schedule.to_data()))
         self._db.checkin_plans[plan.client_id] = replace(copy.deepcopy(plan), schedule=schedule)
 
-    async def due_plan_batch(self, *, now: datetime, limit: int) -> Sequence[DuePlan]:
+    async def due_plan_batch(
+        self, *, now: datetime, limit: int, after: tuple[datetime, int] | None = None
+    ) -> Sequence[DuePlan]:
         plans = sorted(
             (
                 p
                 for p in self._db.checkin_plans.values()
-                if p.active and p.next_due_at is not None and p.next_due_at <= now
+                if p.active
+                and p.next_due_at is not None
+                and p.next_due_at <= now
+                and (after is None or (p.next_due_at, p.client_id) > after)
             ),
             key=lambda p: (p.next_due_at, p.client_id),
         )[:limit]

@@ -8,10 +8,12 @@ import hmac
 import json
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 from sqlalchemy import func, select
 
+from coachbot.sandbox.telegram_server import FakeUser
 from coachbot.storage.tables import Base, PaymentRow, StripeEventRow, SubscriptionRow
 from coachbot.storage.uow import SqlUnitOfWork
 from tests.e2e.billing_helpers import (  # noqa: F401  (fixtures)
@@ -266,13 +268,19 @@ async def test_refunds_made_in_stripes_dashboard_are_told_to_the_client_once(sho
     shop.stripe.assert_no_rejections()
 
 
-async def test_duplicated_reordered_unsigned_forged_and_stale_webhooks(shop: Shop):
-    cleo = await joined_client(shop)
+async def paid_checkout_events(shop: Shop, client: FakeUser) -> list[dict[str, Any]]:
+    """`client` (joined) is sent the package and pays it; Stripe's events come back
+    undelivered, for the test to deliver (or forge) as it likes."""
     await create_package(shop)
     await send_package(shop, PACKAGE)
-    await cleo.next_bot_message()
-    session_id = await open_checkout(cleo, "💳 Pay €49.90")
-    events = await shop.stripe.complete_checkout(session_id, deliver=False)
+    await client.next_bot_message()
+    session_id = await open_checkout(client, "💳 Pay €49.90")
+    return await shop.stripe.complete_checkout(session_id, deliver=False)
+
+
+async def test_duplicated_reordered_unsigned_forged_and_stale_webhooks(shop: Shop):
+    cleo = await joined_client(shop)
+    events = await paid_checkout_events(shop, cleo)
     assert [e["type"] for e in events] == [
         "customer.subscription.created",
         "checkout.session.completed",
@@ -347,11 +355,7 @@ def stripe_header(body: bytes, at: int, secret: str = WEBHOOK_SECRET) -> str:
 
 async def test_malformed_and_replayed_webhooks_get_400_and_change_nothing(shop: Shop):
     cleo = await joined_client(shop)
-    await create_package(shop)
-    await send_package(shop, PACKAGE)
-    await cleo.next_bot_message()
-    session_id = await open_checkout(cleo, "💳 Pay €49.90")
-    events = await shop.stripe.complete_checkout(session_id, deliver=False)
+    events = await paid_checkout_events(shop, cleo)
     invoice_paid = events[2]
     assert await cleo.bot_messages_until_idle(idle=1) == []  # the bot finished its updates
     before = await everything(shop)

@@ -164,19 +164,18 @@ class OpenDueCheckinsUseCase:
     async def __call__(self) -> int:
         now = self._clock.now()
         opened = 0
-        seen: set[int] = set()
+        # Each batch is read after the last one's (due time, client id): no plan is read
+        # twice in a run, whatever its batch did to it.
         after: tuple[datetime, int] | None = None
         while True:
             async with self._uow() as uow:
                 due = await uow.checkins.due_plan_batch(now=now, limit=self._batch, after=after)
-                fresh = [item for item in due if item.plan.client_id not in seen]
-                if not fresh:  # every plan read moves on; this guards against a loop
+                if not due:
                     return opened
-                seen.update(item.plan.client_id for item in fresh)
                 last = due[-1].plan
                 assert last.next_due_at is not None
                 after = (last.next_due_at, last.client_id)
-                opened += await self._open_batch(uow, fresh, now)
+                opened += await self._open_batch(uow, due, now)
                 await uow.commit()
             if len(due) < self._batch:
                 return opened
